@@ -1,0 +1,646 @@
+use super::*;
+use proptest::prelude::*;
+use std::collections::{HashMap, HashSet};
+use uuid::Uuid;
+
+const SUCHT: TopicId = TopicId(1);
+const SCHWANGER: TopicId = TopicId(2);
+const NO_CHAT: TopicId = TopicId(3);
+const ANNA: CounselorId = CounselorId(10);
+const BERND: CounselorId = CounselorId(11);
+
+fn t(secs: i64) -> Timestamp {
+    Timestamp::from_millis(secs * 1000)
+}
+
+fn rid(n: u128) -> RequestId {
+    RequestId(Uuid::from_u128(n))
+}
+
+fn desk() -> Desk {
+    let mut desk = Desk::new(DeskConfig::default());
+    for (topic, live_chat) in [(SUCHT, true), (SCHWANGER, true), (NO_CHAT, false)] {
+        desk.apply(Command::UpsertTopic { topic, live_chat }, t(0))
+            .unwrap();
+    }
+    desk.apply(
+        Command::UpsertCounselor {
+            counselor: ANNA,
+            topics: [SUCHT, SCHWANGER].into(),
+        },
+        t(0),
+    )
+    .unwrap();
+    desk.apply(
+        Command::UpsertCounselor {
+            counselor: BERND,
+            topics: [SUCHT].into(),
+        },
+        t(0),
+    )
+    .unwrap();
+    desk
+}
+
+fn switch(desk: &mut Desk, counselor: CounselorId, on: bool, at: Timestamp) -> Vec<Event> {
+    desk.apply(
+        Command::SwitchAvailability {
+            counselor,
+            on,
+            reason: SwitchReason::Toggle,
+        },
+        at,
+    )
+    .unwrap()
+}
+
+fn connect(desk: &mut Desk, counselor: CounselorId, connection: u64) -> Vec<Event> {
+    desk.apply(
+        Command::Connect {
+            counselor,
+            connection: ConnectionId(connection),
+        },
+        t(0),
+    )
+    .unwrap()
+}
+
+fn available(desk: &mut Desk, counselor: CounselorId, connection: u64) {
+    connect(desk, counselor, connection);
+    switch(desk, counselor, true, t(0));
+}
+
+#[test]
+fn the_gate_is_closed_while_nobody_is_available() {
+    let mut desk = desk();
+    assert!(!desk.gate_open(SUCHT));
+    assert_eq!(
+        desk.apply(
+            Command::Enter {
+                request: rid(1),
+                topic: SUCHT
+            },
+            t(1)
+        ),
+        Err(DeskError::GateClosed)
+    );
+    assert!(desk.queue(SUCHT).is_empty());
+}
+
+#[test]
+fn switching_on_without_a_live_connection_does_not_open_the_gate() {
+    let mut desk = desk();
+    switch(&mut desk, ANNA, true, t(1));
+    assert!(desk.is_switched_on(ANNA));
+    assert!(!desk.is_available(ANNA));
+    assert!(!desk.gate_open(SUCHT));
+}
+
+#[test]
+fn a_connected_counselor_who_switches_on_opens_the_gates_of_their_topics() {
+    let mut desk = desk();
+    connect(&mut desk, ANNA, 1);
+    let events = switch(&mut desk, ANNA, true, t(1));
+    assert!(events.contains(&Event::GateOpened { topic: SUCHT }));
+    assert!(events.contains(&Event::GateOpened { topic: SCHWANGER }));
+    assert!(!events.contains(&Event::GateOpened { topic: NO_CHAT }));
+    assert!(events.contains(&Event::CoverageChanged {
+        topic: SUCHT,
+        available_counselors: 1
+    }));
+    assert!(desk.gate_open(SUCHT) && desk.gate_open(SCHWANGER) && !desk.gate_open(NO_CHAT));
+}
+
+#[test]
+fn a_topic_without_live_chat_refuses_entry_even_with_counselors_around() {
+    let mut desk = desk();
+    available(&mut desk, ANNA, 1);
+    assert_eq!(
+        desk.apply(
+            Command::Enter {
+                request: rid(1),
+                topic: NO_CHAT
+            },
+            t(1)
+        ),
+        Err(DeskError::LiveChatDisabled)
+    );
+}
+
+#[test]
+fn absence_switches_availability_off_and_blocks_switching_on() {
+    let mut desk = desk();
+    available(&mut desk, ANNA, 1);
+    let events = desk
+        .apply(
+            Command::SetAbsence {
+                counselor: ANNA,
+                absent: true,
+            },
+            t(1),
+        )
+        .unwrap();
+    assert!(events.contains(&Event::AvailabilitySwitched {
+        counselor: ANNA,
+        on: false,
+        reason: SwitchReason::Absence
+    }));
+    assert!(!desk.is_available(ANNA));
+    assert_eq!(
+        desk.apply(
+            Command::SwitchAvailability {
+                counselor: ANNA,
+                on: true,
+                reason: SwitchReason::Toggle
+            },
+            t(2)
+        ),
+        Err(DeskError::Absent)
+    );
+}
+
+#[test]
+fn asker_positions_follow_the_order_of_entry() {
+    let mut desk = desk();
+    available(&mut desk, BERND, 1);
+    for n in 1..=3 {
+        desk.apply(
+            Command::Enter {
+                request: rid(n),
+                topic: SUCHT,
+            },
+            t(n as i64),
+        )
+        .unwrap();
+    }
+    assert_eq!(desk.position(rid(3)), Some(3));
+    desk.apply(Command::Leave { request: rid(1) }, t(5))
+        .unwrap();
+    assert_eq!(desk.position(rid(2)), Some(1));
+    assert_eq!(desk.position(rid(3)), Some(2));
+}
+
+#[test]
+fn only_available_counselors_of_the_topic_see_its_requests() {
+    let mut desk = desk();
+    available(&mut desk, ANNA, 1);
+    desk.apply(
+        Command::Enter {
+            request: rid(1),
+            topic: SCHWANGER,
+        },
+        t(1),
+    )
+    .unwrap();
+    assert_eq!(desk.live_chat_requests(ANNA).unwrap().len(), 1);
+    assert_eq!(desk.live_chat_requests(BERND), Err(DeskError::NotAvailable));
+    available(&mut desk, BERND, 2);
+    assert!(desk.live_chat_requests(BERND).unwrap().is_empty());
+    assert_eq!(
+        desk.apply(
+            Command::Accept {
+                request: rid(1),
+                counselor: BERND
+            },
+            t(2)
+        ),
+        Err(DeskError::NotYourTopic)
+    );
+}
+
+#[test]
+fn the_second_accept_of_a_request_is_told_it_was_taken() {
+    let mut desk = desk();
+    available(&mut desk, ANNA, 1);
+    available(&mut desk, BERND, 2);
+    desk.apply(
+        Command::Enter {
+            request: rid(1),
+            topic: SUCHT,
+        },
+        t(1),
+    )
+    .unwrap();
+    let events = desk
+        .apply(
+            Command::Accept {
+                request: rid(1),
+                counselor: BERND,
+            },
+            t(2),
+        )
+        .unwrap();
+    assert!(events.contains(&Event::RequestAccepted {
+        request: rid(1),
+        topic: SUCHT,
+        counselor: BERND
+    }));
+    assert_eq!(
+        desk.apply(
+            Command::Accept {
+                request: rid(1),
+                counselor: ANNA
+            },
+            t(2)
+        ),
+        Err(DeskError::AlreadyTaken)
+    );
+}
+
+#[test]
+fn closing_the_gate_on_waiting_askers_grants_a_grace_period_then_ends_their_requests() {
+    let mut desk = desk();
+    available(&mut desk, BERND, 1);
+    desk.apply(
+        Command::Enter {
+            request: rid(1),
+            topic: SUCHT,
+        },
+        t(1),
+    )
+    .unwrap();
+    desk.apply(Command::AskerConnected { request: rid(1) }, t(1))
+        .unwrap();
+    let events = switch(&mut desk, BERND, false, t(10));
+    assert!(events.contains(&Event::GateClosed {
+        topic: SUCHT,
+        grace_until: Some(t(70))
+    }));
+    assert!(desk.apply(Command::Tick, t(69)).unwrap().is_empty());
+    let events = desk.apply(Command::Tick, t(70)).unwrap();
+    assert!(events.contains(&Event::RequestEnded {
+        request: rid(1),
+        topic: SUCHT,
+        reason: EndReason::NobodyAvailable
+    }));
+    assert!(desk.queue(SUCHT).is_empty());
+}
+
+#[test]
+fn a_counselor_coming_back_within_the_grace_period_keeps_the_askers() {
+    let mut desk = desk();
+    available(&mut desk, BERND, 1);
+    desk.apply(
+        Command::Enter {
+            request: rid(1),
+            topic: SUCHT,
+        },
+        t(1),
+    )
+    .unwrap();
+    desk.apply(Command::AskerConnected { request: rid(1) }, t(1))
+        .unwrap();
+    desk.apply(
+        Command::Disconnect {
+            counselor: BERND,
+            connection: ConnectionId(1),
+        },
+        t(10),
+    )
+    .unwrap();
+    assert!(!desk.gate_open(SUCHT));
+    let events = desk
+        .apply(
+            Command::Connect {
+                counselor: BERND,
+                connection: ConnectionId(2),
+            },
+            t(20),
+        )
+        .unwrap();
+    assert!(events.contains(&Event::GateOpened { topic: SUCHT }));
+    assert!(desk
+        .apply(Command::Tick, t(200))
+        .unwrap()
+        .iter()
+        .all(|e| !matches!(
+            e,
+            Event::RequestEnded {
+                reason: EndReason::NobodyAvailable,
+                ..
+            }
+        )));
+    assert_eq!(desk.position(rid(1)), Some(1));
+}
+
+#[test]
+fn a_lost_connection_that_does_not_come_back_switches_availability_off() {
+    let mut desk = desk();
+    available(&mut desk, ANNA, 1);
+    desk.apply(
+        Command::Disconnect {
+            counselor: ANNA,
+            connection: ConnectionId(1),
+        },
+        t(10),
+    )
+    .unwrap();
+    assert!(desk.is_switched_on(ANNA));
+    let events = desk.apply(Command::Tick, t(40)).unwrap();
+    assert!(events.contains(&Event::AvailabilitySwitched {
+        counselor: ANNA,
+        on: false,
+        reason: SwitchReason::ConnectionLost
+    }));
+    connect(&mut desk, ANNA, 2);
+    assert!(!desk.is_available(ANNA), "a later start never restores it");
+}
+
+#[test]
+fn a_waiting_asker_whose_page_is_gone_leaves_after_the_reconnect_window() {
+    let mut desk = desk();
+    available(&mut desk, BERND, 1);
+    desk.apply(
+        Command::Enter {
+            request: rid(1),
+            topic: SUCHT,
+        },
+        t(1),
+    )
+    .unwrap();
+    desk.apply(Command::AskerConnected { request: rid(1) }, t(2))
+        .unwrap();
+    desk.apply(Command::AskerDisconnected { request: rid(1) }, t(3))
+        .unwrap();
+    desk.apply(Command::AskerConnected { request: rid(1) }, t(4))
+        .unwrap();
+    assert!(desk.apply(Command::Tick, t(60)).unwrap().is_empty());
+    desk.apply(Command::AskerDisconnected { request: rid(1) }, t(61))
+        .unwrap();
+    let events = desk.apply(Command::Tick, t(91)).unwrap();
+    assert!(events.contains(&Event::RequestEnded {
+        request: rid(1),
+        topic: SUCHT,
+        reason: EndReason::AskerGone
+    }));
+}
+
+#[test]
+fn a_request_ends_after_the_longest_wait() {
+    let mut desk = desk();
+    available(&mut desk, BERND, 1);
+    desk.apply(
+        Command::Enter {
+            request: rid(1),
+            topic: SUCHT,
+        },
+        t(0),
+    )
+    .unwrap();
+    desk.apply(Command::AskerConnected { request: rid(1) }, t(0))
+        .unwrap();
+    let events = desk.apply(Command::Tick, t(30 * 60)).unwrap();
+    assert!(events.contains(&Event::RequestEnded {
+        request: rid(1),
+        topic: SUCHT,
+        reason: EndReason::WaitedTooLong
+    }));
+}
+
+#[test]
+fn a_running_conversation_survives_its_counselor_going_offline() {
+    let mut desk = desk();
+    available(&mut desk, BERND, 1);
+    desk.apply(
+        Command::Enter {
+            request: rid(1),
+            topic: SUCHT,
+        },
+        t(0),
+    )
+    .unwrap();
+    desk.apply(
+        Command::Accept {
+            request: rid(1),
+            counselor: BERND,
+        },
+        t(1),
+    )
+    .unwrap();
+    switch(&mut desk, BERND, false, t(2));
+    desk.apply(
+        Command::Disconnect {
+            counselor: BERND,
+            connection: ConnectionId(1),
+        },
+        t(3),
+    )
+    .unwrap();
+    desk.apply(Command::Tick, t(10_000)).unwrap();
+    assert!(desk.conversation(rid(1)).is_some());
+    assert_eq!(
+        desk.apply(
+            Command::EndConversation {
+                conversation: rid(1),
+                by: Party::Counselor(ANNA)
+            },
+            t(10_001)
+        ),
+        Err(DeskError::NotParticipant)
+    );
+    desk.apply(
+        Command::EndConversation {
+            conversation: rid(1),
+            by: Party::Asker,
+        },
+        t(10_001),
+    )
+    .unwrap();
+    assert!(desk.conversation(rid(1)).is_none());
+}
+
+#[test]
+fn a_restored_switched_on_counselor_is_available_again_only_if_they_reconnect_in_time() {
+    let mut desk = desk();
+    desk.restore_counselor(ANNA, [SUCHT].into(), true, false, t(100));
+    assert!(!desk.is_available(ANNA));
+    connect(&mut desk, ANNA, 1);
+    assert!(desk.is_available(ANNA));
+
+    let mut desk = self::desk();
+    desk.restore_counselor(ANNA, [SUCHT].into(), true, false, t(100));
+    desk.apply(Command::Tick, t(131)).unwrap();
+    connect(&mut desk, ANNA, 1);
+    assert!(!desk.is_available(ANNA));
+}
+
+// ---- property tests: any sequence of commands keeps the rules ----
+
+#[derive(Clone, Debug)]
+enum Step {
+    Switch(usize, bool),
+    Absence(usize, bool),
+    Connect(usize, u64),
+    Disconnect(usize, u64),
+    Enter(u128, usize),
+    AskerOnline(u128, bool),
+    Leave(u128),
+    Accept(u128, usize),
+    End(u128, Option<usize>),
+    LiveChat(usize, bool),
+    Wait(u64),
+}
+
+const TOPICS: [TopicId; 3] = [TopicId(1), TopicId(2), TopicId(3)];
+const COUNSELORS: [CounselorId; 4] = [
+    CounselorId(1),
+    CounselorId(2),
+    CounselorId(3),
+    CounselorId(4),
+];
+
+fn step() -> impl Strategy<Value = Step> {
+    prop_oneof![
+        (0..4usize, any::<bool>()).prop_map(|(c, on)| Step::Switch(c, on)),
+        (0..4usize, any::<bool>()).prop_map(|(c, a)| Step::Absence(c, a)),
+        (0..4usize, 0..3u64).prop_map(|(c, n)| Step::Connect(c, n)),
+        (0..4usize, 0..3u64).prop_map(|(c, n)| Step::Disconnect(c, n)),
+        (0..12u128, 0..3usize).prop_map(|(r, t)| Step::Enter(r, t)),
+        (0..12u128, any::<bool>()).prop_map(|(r, o)| Step::AskerOnline(r, o)),
+        (0..12u128).prop_map(Step::Leave),
+        (0..12u128, 0..4usize).prop_map(|(r, c)| Step::Accept(r, c)),
+        (0..12u128, proptest::option::of(0..4usize)).prop_map(|(r, c)| Step::End(r, c)),
+        (0..3usize, any::<bool>()).prop_map(|(t, on)| Step::LiveChat(t, on)),
+        (0..90_000u64).prop_map(Step::Wait),
+    ]
+}
+
+fn topic_sets() -> impl Strategy<Value = Vec<BTreeSet<usize>>> {
+    proptest::collection::vec(proptest::collection::btree_set(0..3usize, 0..=3), 4)
+}
+
+/// What an observer who only hears the events believes.
+#[derive(Default)]
+struct Listener {
+    gates: HashMap<TopicId, bool>,
+    available: HashSet<CounselorId>,
+    accepted: HashMap<RequestId, CounselorId>,
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(400))]
+
+    #[test]
+    fn any_sequence_of_commands_keeps_the_rules(
+        topics in topic_sets(),
+        steps in proptest::collection::vec(step(), 1..120),
+    ) {
+        let mut desk = Desk::new(DeskConfig::default());
+        let mut now = Timestamp::from_millis(0);
+        for topic in TOPICS {
+            desk.apply(Command::UpsertTopic { topic, live_chat: true }, now).unwrap();
+        }
+        for (i, counselor) in COUNSELORS.into_iter().enumerate() {
+            let topics = topics[i].iter().map(|t| TOPICS[*t]).collect();
+            desk.apply(Command::UpsertCounselor { counselor, topics }, now).unwrap();
+        }
+        let mut heard = Listener::default();
+        let mut ended_requests: HashSet<RequestId> = HashSet::new();
+
+        for step in steps {
+            let gates_before: HashMap<TopicId, bool> =
+                TOPICS.iter().map(|t| (*t, desk.gate_open(*t))).collect();
+            let available_before: HashSet<CounselorId> =
+                COUNSELORS.iter().copied().filter(|c| desk.is_available(*c)).collect();
+            let conversations_before = COUNSELORS
+                .iter()
+                .map(|c| desk.conversations_of(*c).count())
+                .sum::<usize>();
+            let snapshot = desk.clone();
+
+            let command = match step.clone() {
+                Step::Switch(c, on) => Command::SwitchAvailability {
+                    counselor: COUNSELORS[c], on, reason: SwitchReason::Toggle },
+                Step::Absence(c, absent) => Command::SetAbsence { counselor: COUNSELORS[c], absent },
+                Step::Connect(c, n) => Command::Connect {
+                    counselor: COUNSELORS[c], connection: ConnectionId(c as u64 * 10 + n) },
+                Step::Disconnect(c, n) => Command::Disconnect {
+                    counselor: COUNSELORS[c], connection: ConnectionId(c as u64 * 10 + n) },
+                Step::Enter(r, t) => Command::Enter { request: rid(r), topic: TOPICS[t] },
+                Step::AskerOnline(r, true) => Command::AskerConnected { request: rid(r) },
+                Step::AskerOnline(r, false) => Command::AskerDisconnected { request: rid(r) },
+                Step::Leave(r) => Command::Leave { request: rid(r) },
+                Step::Accept(r, c) => Command::Accept { request: rid(r), counselor: COUNSELORS[c] },
+                Step::End(r, by) => Command::EndConversation {
+                    conversation: rid(r),
+                    by: by.map_or(Party::Asker, |c| Party::Counselor(COUNSELORS[c])) },
+                Step::LiveChat(t, on) => Command::UpsertTopic { topic: TOPICS[t], live_chat: on },
+                Step::Wait(ms) => {
+                    now = Timestamp::from_millis(now.as_millis() + ms as i64);
+                    Command::Tick
+                }
+            };
+            let result = desk.apply(command.clone(), now);
+
+            match &result {
+                Err(_) => {
+                    // A refused command changes nothing.
+                    prop_assert_eq!(format!("{:?}", desk), format!("{:?}", snapshot));
+                }
+                Ok(events) => {
+                    for event in events {
+                        match event {
+                            Event::GateOpened { topic } => { heard.gates.insert(*topic, true); }
+                            Event::GateClosed { topic, .. } => { heard.gates.insert(*topic, false); }
+                            Event::CounselorAvailabilityChanged { counselor, available } => {
+                                if *available { heard.available.insert(*counselor); }
+                                else { heard.available.remove(counselor); }
+                            }
+                            Event::RequestCreated { request, topic, .. } => {
+                                // Rule 4: nothing is created behind a closed gate.
+                                prop_assert!(gates_before[topic]);
+                                prop_assert!(!ended_requests.contains(request) || !heard.accepted.contains_key(request));
+                            }
+                            Event::RequestAccepted { request, topic, counselor } => {
+                                // Rule 6: one request, one counselor.
+                                prop_assert!(!heard.accepted.contains_key(request));
+                                heard.accepted.insert(*request, *counselor);
+                                // Rule 4: only an available counselor of the topic accepts.
+                                prop_assert!(available_before.contains(counselor));
+                                prop_assert!(snapshot.topics_of(*counselor).any(|t| t == *topic));
+                            }
+                            Event::RequestEnded { request, .. } => { ended_requests.insert(*request); }
+                            Event::ConversationEnded { .. } => {
+                                // Rule 7: only ending a conversation ends it.
+                                let is_end = matches!(command, Command::EndConversation { .. });
+                                prop_assert!(is_end);
+                            }
+                            _ => {}
+                        }
+                    }
+                    if !matches!(command, Command::EndConversation { .. }) {
+                        let conversations_after = COUNSELORS
+                            .iter()
+                            .map(|c| desk.conversations_of(*c).count())
+                            .sum::<usize>();
+                        prop_assert!(conversations_after >= conversations_before);
+                    }
+                }
+            }
+
+            // Rule 1 and 2, recomputed from first principles, and as heard through events.
+            for topic in TOPICS {
+                let truth = desk.topics.get(&topic).is_some_and(|t| t.live_chat)
+                    && COUNSELORS.iter().any(|c| {
+                        let s = &desk.counselors[c];
+                        s.switched_on && !s.absent && !s.connections.is_empty() && s.topics.contains(&topic)
+                    });
+                prop_assert_eq!(desk.gate_open(topic), truth);
+                prop_assert_eq!(heard.gates.get(&topic).copied().unwrap_or(false), truth);
+                // Rule 5: askers behind a closed gate are inside their grace period.
+                if !truth && !desk.queue(topic).is_empty() {
+                    let until = desk.grace_until(topic);
+                    prop_assert!(until.is_some_and(|u| now < u), "askers wait behind a closed gate without grace");
+                }
+            }
+            for counselor in COUNSELORS {
+                prop_assert_eq!(heard.available.contains(&counselor), desk.is_available(counselor));
+                // Rule 4: the list is refused exactly when the counselor is unavailable.
+                prop_assert_eq!(desk.live_chat_requests(counselor).is_ok(), desk.is_available(counselor));
+                if desk.is_absent(counselor) {
+                    prop_assert!(!desk.is_switched_on(counselor));
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,90 @@
+//! Settings of a running server, from flags and `PFORTE_*` environment variables.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::Args;
+
+fn duration(text: &str) -> Result<Duration, String> {
+    humantime::parse_duration(text).map_err(|e| format!("{e} (examples: 60s, 30m, 48h)"))
+}
+
+/// Where the data lives.
+#[derive(Args, Clone, Debug)]
+pub struct StorageSettings {
+    /// Database URL. Default: a SQLite file in the data folder.
+    #[arg(long, env = "PFORTE_DATABASE_URL", global = true)]
+    pub database_url: Option<String>,
+    /// Folder for the default SQLite database.
+    #[arg(long, env = "PFORTE_DATA_DIR", default_value = "data", global = true)]
+    pub data_dir: PathBuf,
+}
+
+impl StorageSettings {
+    pub fn url(&self) -> String {
+        self.database_url
+            .clone()
+            .unwrap_or_else(|| format!("sqlite://{}", self.data_dir.join("pforte.db").display()))
+    }
+}
+
+/// How the server runs.
+#[derive(Args, Clone, Debug)]
+pub struct ServeSettings {
+    /// Address to listen on.
+    #[arg(long, env = "PFORTE_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+    /// How long askers are kept when the gate of their topic closes.
+    #[arg(long, env = "PFORTE_GRACE", default_value = "60s", value_parser = duration)]
+    pub grace: Duration,
+    /// The longest wait in a waiting room before the request ends.
+    #[arg(long, env = "PFORTE_MAX_WAIT", default_value = "30m", value_parser = duration)]
+    pub max_wait: Duration,
+    /// How long everything of an ended chat is kept before it is deleted.
+    #[arg(long, env = "PFORTE_RETENTION", default_value = "48h", value_parser = duration)]
+    pub retention: Duration,
+    /// Interval of the WebSocket heartbeat (ping).
+    #[arg(long, env = "PFORTE_HEARTBEAT", default_value = "3s", value_parser = duration)]
+    pub heartbeat: Duration,
+    /// A connection that sent nothing (not even a pong) for this long counts as dead.
+    #[arg(long, env = "PFORTE_HEARTBEAT_TIMEOUT", default_value = "9s", value_parser = duration)]
+    pub heartbeat_timeout: Duration,
+    /// A counselor whose last connection died keeps the switch on if back within this window.
+    #[arg(long, env = "PFORTE_RESUME_WINDOW", default_value = "30s", value_parser = duration)]
+    pub resume_window: Duration,
+    /// A waiting asker whose page is gone keeps the place for this long (a reload comes back).
+    #[arg(long, env = "PFORTE_ASKER_RECONNECT_WINDOW", default_value = "30s", value_parser = duration)]
+    pub asker_reconnect_window: Duration,
+    /// How long a counselor's login lasts.
+    #[arg(long, env = "PFORTE_SESSION_TTL", default_value = "12h", value_parser = duration)]
+    pub session_ttl: Duration,
+    /// How many times one source address may enter a waiting room per minute.
+    #[arg(long, env = "PFORTE_ENTER_PER_MINUTE", default_value_t = 10)]
+    pub enter_per_minute: u32,
+    /// How many login attempts one source address may make per minute.
+    #[arg(long, env = "PFORTE_LOGIN_PER_MINUTE", default_value_t = 10)]
+    pub login_per_minute: u32,
+    /// Folder with the built UI (`ui/dist`), served at `/`. Not served if missing.
+    #[arg(long, env = "PFORTE_UI_DIR", default_value = "ui/dist")]
+    pub ui_dir: PathBuf,
+}
+
+impl Default for ServeSettings {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            grace: Duration::from_secs(60),
+            max_wait: Duration::from_secs(30 * 60),
+            retention: Duration::from_secs(48 * 3600),
+            heartbeat: Duration::from_secs(3),
+            heartbeat_timeout: Duration::from_secs(9),
+            resume_window: Duration::from_secs(30),
+            asker_reconnect_window: Duration::from_secs(30),
+            session_ttl: Duration::from_secs(12 * 3600),
+            enter_per_minute: 10,
+            login_per_minute: 10,
+            ui_dir: PathBuf::from("ui/dist"),
+        }
+    }
+}

@@ -1,0 +1,169 @@
+//! The one error type of the API: a status, a stable code and a human message. Internal
+//! failures are logged here and reach the client only as `internal`.
+
+use std::borrow::Cow;
+
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use pforte_domain::DeskError;
+use pforte_wire::{ApiError, ErrorCode};
+
+use crate::store::StoreError;
+
+#[derive(Debug)]
+pub struct AppError {
+    pub status: StatusCode,
+    pub code: ErrorCode,
+    pub message: Cow<'static, str>,
+}
+
+pub type AppResult<T> = Result<T, AppError>;
+
+impl AppError {
+    pub fn new(status: StatusCode, code: ErrorCode, message: impl Into<Cow<'static, str>>) -> Self {
+        Self {
+            status,
+            code,
+            message: message.into(),
+        }
+    }
+
+    pub fn unauthorized() -> Self {
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            ErrorCode::Unauthorized,
+            "missing, unknown or expired token",
+        )
+    }
+
+    pub fn not_found(what: &'static str) -> Self {
+        Self::new(
+            StatusCode::NOT_FOUND,
+            ErrorCode::NotFound,
+            format!("{what} not found"),
+        )
+    }
+
+    pub fn invalid_field(message: impl Into<Cow<'static, str>>) -> Self {
+        Self::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorCode::InvalidField,
+            message,
+        )
+    }
+
+    pub fn invalid_parameter(message: impl Into<Cow<'static, str>>) -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            ErrorCode::InvalidParameter,
+            message,
+        )
+    }
+
+    pub fn internal(context: &str, error: &dyn std::fmt::Display) -> Self {
+        tracing::error!(%error, "{context}");
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            ErrorCode::Internal,
+            "the server could not complete the request; nothing of it was stored",
+        )
+    }
+}
+
+impl std::fmt::Display for AppError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:?}: {}", self.code, self.message)
+    }
+}
+
+impl std::error::Error for AppError {}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let body = ApiError {
+            code: self.code,
+            message: self.message.into_owned(),
+        };
+        (self.status, Json(body)).into_response()
+    }
+}
+
+impl From<DeskError> for AppError {
+    fn from(error: DeskError) -> Self {
+        let (status, code) = match error {
+            DeskError::UnknownTopic => (StatusCode::NOT_FOUND, ErrorCode::UnknownTopic),
+            DeskError::LiveChatDisabled => (StatusCode::CONFLICT, ErrorCode::LiveChatDisabled),
+            DeskError::GateClosed => (StatusCode::CONFLICT, ErrorCode::GateClosed),
+            DeskError::UnknownCounselor => (StatusCode::UNAUTHORIZED, ErrorCode::Unauthorized),
+            DeskError::Absent => (StatusCode::CONFLICT, ErrorCode::Absent),
+            DeskError::NotAvailable => (StatusCode::CONFLICT, ErrorCode::NotAvailable),
+            DeskError::NotYourTopic => (StatusCode::FORBIDDEN, ErrorCode::NotYourTopic),
+            DeskError::AlreadyTaken => (StatusCode::CONFLICT, ErrorCode::AlreadyTaken),
+            DeskError::RequestGone | DeskError::DuplicateRequest => {
+                (StatusCode::CONFLICT, ErrorCode::RequestGone)
+            }
+            DeskError::ConversationGone => (StatusCode::CONFLICT, ErrorCode::ConversationEnded),
+            DeskError::NotParticipant => (StatusCode::NOT_FOUND, ErrorCode::NotFound),
+        };
+        Self::new(status, code, error.to_string())
+    }
+}
+
+impl From<StoreError> for AppError {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::Duplicate { what } => Self::new(
+                StatusCode::CONFLICT,
+                ErrorCode::InvalidField,
+                format!("{what} exists already"),
+            ),
+            StoreError::NotFound { what } => Self::not_found(what),
+            StoreError::ConversationEnded => Self::new(
+                StatusCode::CONFLICT,
+                ErrorCode::ConversationEnded,
+                "the conversation has ended and is read-only",
+            ),
+            other => Self::internal("storage failed", &other),
+        }
+    }
+}
+
+impl From<JsonRejection> for AppError {
+    fn from(rejection: JsonRejection) -> Self {
+        match rejection {
+            JsonRejection::MissingJsonContentType(_) => Self::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                ErrorCode::UnsupportedMediaType,
+                "expected a body with Content-Type: application/json",
+            ),
+            JsonRejection::BytesRejection(_)
+                if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE =>
+            {
+                Self::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    ErrorCode::PayloadTooLarge,
+                    "the body is too large",
+                )
+            }
+            other => Self::new(
+                StatusCode::BAD_REQUEST,
+                ErrorCode::InvalidBody,
+                other.body_text(),
+            ),
+        }
+    }
+}
+
+impl From<PathRejection> for AppError {
+    fn from(rejection: PathRejection) -> Self {
+        Self::invalid_parameter(rejection.body_text())
+    }
+}
+
+impl From<QueryRejection> for AppError {
+    fn from(rejection: QueryRejection) -> Self {
+        Self::invalid_parameter(rejection.body_text())
+    }
+}

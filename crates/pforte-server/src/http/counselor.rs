@@ -1,0 +1,408 @@
+//! The counselor side: login, availability, absence, live-chat requests, conversations.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::extract::{ConnectInfo, State};
+use axum::http::StatusCode;
+use axum::Extension;
+use pforte_domain::{Command, CounselorId, Party, RequestId, SwitchReason};
+use pforte_wire::{
+    ApiError, Availability, Conversation, ConversationList, CoverageList, ErrorCode, GoOffline,
+    LiveChatRequestList, LoggedIn, Login, Me, Message, MessageList, SendMessage, Sender,
+    ServerEvent, SessionEndReason, SetAbsence, SwitchAvailability, TopicRef,
+    MAX_ABSENCE_MESSAGE_CHARS,
+};
+use uuid::Uuid;
+
+use super::extract::{AppJson, AppPath, CounselorAuth};
+use super::{post_message, Limits};
+use crate::error::{AppError, AppResult};
+use crate::reception::{now, Reception};
+use crate::secrets::{new_token, token_hash, verify_password, DUMMY_HASH};
+use crate::store::ChatRecord;
+
+async fn me(reception: &Reception, counselor: CounselorId) -> AppResult<Me> {
+    let availability = reception
+        .read(|desk| reception.availability(desk, counselor))
+        .await;
+    let directory = reception.directory();
+    let record = directory
+        .counselors
+        .get(&counselor)
+        .ok_or_else(AppError::unauthorized)?;
+    let mut topics: Vec<TopicRef> = record
+        .topics
+        .iter()
+        .filter_map(|id| directory.topics.get(id))
+        .map(|t| TopicRef {
+            id: t.id.0,
+            slug: t.slug.clone(),
+            name: t.name.clone(),
+            live_chat: t.live_chat,
+        })
+        .collect();
+    topics.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(Me {
+        id: counselor.0,
+        name: record.name.clone(),
+        display_name: record.display_name.clone(),
+        topics,
+        availability,
+    })
+}
+
+/// Log in. Never switches availability on.
+#[utoipa::path(post, path = "/api/auth/login", tag = "counselor", request_body = Login,
+    responses(
+        (status = 200, body = LoggedIn),
+        (status = 401, body = ApiError, description = "`invalid_credentials`"),
+        (status = 429, body = ApiError, description = "`rate_limited`"),
+    ))]
+pub async fn login(
+    State(reception): State<Arc<Reception>>,
+    Extension(limits): Extension<Arc<Limits>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    AppJson(body): AppJson<Login>,
+) -> AppResult<AppJson<LoggedIn>> {
+    limits.check_login(peer.ip())?;
+    let found = reception.store.counselor_login(body.name.trim()).await?;
+    let hash = found
+        .as_ref()
+        .map_or_else(|| DUMMY_HASH.to_owned(), |(_, hash)| hash.clone());
+    let password = body.password;
+    let valid = tokio::task::spawn_blocking(move || verify_password(&password, &hash))
+        .await
+        .map_err(|e| AppError::internal("password check failed", &e))?;
+    let Some((counselor, _)) = found.filter(|_| valid) else {
+        return Err(AppError::new(
+            StatusCode::UNAUTHORIZED,
+            ErrorCode::InvalidCredentials,
+            "name or password is wrong",
+        ));
+    };
+    let token = new_token();
+    let now = now();
+    let expires_at = now.plus(reception.settings.session_ttl);
+    reception
+        .store
+        .create_session(counselor, &token_hash(&token), now, expires_at)
+        .await?;
+    Ok(AppJson(LoggedIn {
+        token,
+        expires_at: expires_at.as_millis(),
+        me: me(&reception, counselor).await?,
+    }))
+}
+
+/// Log out this device. Switches availability off on every device.
+#[utoipa::path(post, path = "/api/auth/logout", tag = "counselor", security(("session_token" = [])),
+    responses((status = 204), (status = 401, body = ApiError)))]
+pub async fn logout(
+    State(reception): State<Arc<Reception>>,
+    auth: CounselorAuth,
+) -> AppResult<StatusCode> {
+    end_session(
+        &reception,
+        auth,
+        SwitchReason::Logout,
+        SessionEndReason::LoggedOut,
+    )
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// End a session: off first, then forget the session and close its sockets.
+pub async fn end_session(
+    reception: &Reception,
+    auth: CounselorAuth,
+    reason: SwitchReason,
+    told: SessionEndReason,
+) -> AppResult<()> {
+    reception
+        .run(Command::SwitchAvailability {
+            counselor: auth.counselor,
+            on: false,
+            reason,
+        })
+        .await?;
+    reception.store.delete_session(auth.session).await?;
+    reception
+        .hub
+        .end_session(auth.session, &ServerEvent::SessionEnded { reason: told });
+    Ok(())
+}
+
+/// The logged-in counselor, their topics and availability.
+#[utoipa::path(get, path = "/api/me", tag = "counselor", security(("session_token" = [])),
+    responses((status = 200, body = Me), (status = 401, body = ApiError)))]
+pub async fn get_me(
+    State(reception): State<Arc<Reception>>,
+    auth: CounselorAuth,
+) -> AppResult<AppJson<Me>> {
+    Ok(AppJson(me(&reception, auth.counselor).await?))
+}
+
+async fn availability(reception: &Reception, counselor: CounselorId) -> AppJson<Availability> {
+    AppJson(
+        reception
+            .read(|desk| reception.availability(desk, counselor))
+            .await,
+    )
+}
+
+/// Switch "Meine Live-Chat Verfügbarkeit" on or off (shows on every device at once).
+#[utoipa::path(put, path = "/api/me/availability", tag = "counselor",
+    security(("session_token" = [])), request_body = SwitchAvailability,
+    responses((status = 200, body = Availability), (status = 409, body = ApiError, description = "`absent`")))]
+pub async fn switch_availability(
+    State(reception): State<Arc<Reception>>,
+    auth: CounselorAuth,
+    AppJson(body): AppJson<SwitchAvailability>,
+) -> AppResult<AppJson<Availability>> {
+    reception
+        .run(Command::SwitchAvailability {
+            counselor: auth.counselor,
+            on: body.on,
+            reason: SwitchReason::Toggle,
+        })
+        .await?;
+    Ok(availability(&reception, auth.counselor).await)
+}
+
+/// Going offline (desktop window closed, app quit, screen locked, system sleep). Idempotent
+/// and fast: the desktop app waits for it before its window goes.
+#[utoipa::path(post, path = "/api/me/offline", tag = "counselor",
+    security(("session_token" = [])), request_body = GoOffline,
+    responses((status = 200, body = Availability)))]
+pub async fn go_offline(
+    State(reception): State<Arc<Reception>>,
+    auth: CounselorAuth,
+    AppJson(body): AppJson<GoOffline>,
+) -> AppResult<AppJson<Availability>> {
+    reception
+        .run(Command::SwitchAvailability {
+            counselor: auth.counselor,
+            on: false,
+            reason: crate::convert::offline_reason(body.reason),
+        })
+        .await?;
+    Ok(availability(&reception, auth.counselor).await)
+}
+
+/// "Meine Abwesenheit": absence forces availability off and blocks switching it on.
+#[utoipa::path(put, path = "/api/me/absence", tag = "counselor",
+    security(("session_token" = [])), request_body = SetAbsence,
+    responses((status = 200, body = Availability), (status = 422, body = ApiError)))]
+pub async fn set_absence(
+    State(reception): State<Arc<Reception>>,
+    auth: CounselorAuth,
+    AppJson(body): AppJson<SetAbsence>,
+) -> AppResult<AppJson<Availability>> {
+    let message = body
+        .message
+        .map(|m| m.trim().to_owned())
+        .filter(|m| !m.is_empty() && body.absent);
+    if message
+        .as_ref()
+        .is_some_and(|m| m.chars().count() > MAX_ABSENCE_MESSAGE_CHARS)
+    {
+        return Err(AppError::invalid_field(format!(
+            "the absence message may have at most {MAX_ABSENCE_MESSAGE_CHARS} characters"
+        )));
+    }
+    reception
+        .store
+        .set_absence_message(auth.counselor, message.as_deref())
+        .await?;
+    reception.set_absence_message(auth.counselor, message);
+    let events = reception
+        .run(Command::SetAbsence {
+            counselor: auth.counselor,
+            absent: body.absent,
+        })
+        .await?;
+    let current = availability(&reception, auth.counselor).await;
+    if events.is_empty() {
+        // Only the message changed: the other devices still need to see it.
+        reception.hub.to_counselor(
+            auth.counselor,
+            &ServerEvent::AvailabilityChanged {
+                availability: current.0.clone(),
+                reason: None,
+            },
+        );
+    }
+    Ok(current)
+}
+
+/// Per topic of the counselor: available colleagues and waiting askers.
+#[utoipa::path(get, path = "/api/me/coverage", tag = "counselor",
+    security(("session_token" = [])), responses((status = 200, body = CoverageList)))]
+pub async fn coverage(
+    State(reception): State<Arc<Reception>>,
+    auth: CounselorAuth,
+) -> AppJson<CoverageList> {
+    let topics = reception
+        .read(|desk| {
+            desk.topics_of(auth.counselor)
+                .map(|topic| reception.coverage(desk, topic))
+                .collect()
+        })
+        .await;
+    AppJson(CoverageList { topics })
+}
+
+/// "Erstanfragen > Live-Chat Anfragen": waiting requests of the counselor's topics, oldest
+/// first. Only while available.
+#[utoipa::path(get, path = "/api/requests", tag = "counselor",
+    security(("session_token" = [])),
+    responses((status = 200, body = LiveChatRequestList), (status = 409, body = ApiError, description = "`not_available`")))]
+pub async fn requests(
+    State(reception): State<Arc<Reception>>,
+    auth: CounselorAuth,
+) -> AppResult<AppJson<LiveChatRequestList>> {
+    let requests = reception
+        .read(|desk| {
+            desk.live_chat_requests(auth.counselor).map(|list| {
+                list.into_iter()
+                    .map(|r| reception.live_chat_request(r))
+                    .collect()
+            })
+        })
+        .await?;
+    Ok(AppJson(LiveChatRequestList { requests }))
+}
+
+/// "Chat starten": accept a request. Of simultaneous accepts exactly one wins.
+#[utoipa::path(post, path = "/api/requests/{id}/accept", tag = "counselor",
+    security(("session_token" = [])),
+    params(("id" = Uuid, Path, description = "the request")),
+    responses(
+        (status = 200, body = Conversation),
+        (status = 409, body = ApiError, description = "`already_taken`, `request_gone`, `not_available`"),
+        (status = 403, body = ApiError, description = "`not_your_topic`"),
+    ))]
+pub async fn accept(
+    State(reception): State<Arc<Reception>>,
+    auth: CounselorAuth,
+    AppPath(id): AppPath<Uuid>,
+) -> AppResult<AppJson<Conversation>> {
+    let request = RequestId(id);
+    reception
+        .run(Command::Accept {
+            request,
+            counselor: auth.counselor,
+        })
+        .await?;
+    let chat = own_chat(&reception, auth, request).await?;
+    Ok(AppJson(
+        reception
+            .read(|desk| reception.conversation(desk, &chat))
+            .await,
+    ))
+}
+
+/// A chat the counselor accepted, or 404 (someone else's chats do not exist for them).
+async fn own_chat(
+    reception: &Reception,
+    auth: CounselorAuth,
+    id: RequestId,
+) -> AppResult<ChatRecord> {
+    reception
+        .store
+        .chat(id)
+        .await?
+        .filter(|chat| chat.counselor == Some(auth.counselor))
+        .ok_or_else(|| AppError::not_found("conversation"))
+}
+
+/// "Meine Beratungen": running conversations first, then ended ones.
+#[utoipa::path(get, path = "/api/conversations", tag = "counselor",
+    security(("session_token" = [])), responses((status = 200, body = ConversationList)))]
+pub async fn conversations(
+    State(reception): State<Arc<Reception>>,
+    auth: CounselorAuth,
+) -> AppResult<AppJson<ConversationList>> {
+    let chats = reception.store.chats_of(auth.counselor).await?;
+    let conversations = reception
+        .read(|desk| {
+            chats
+                .iter()
+                .map(|chat| reception.conversation(desk, chat))
+                .collect()
+        })
+        .await;
+    Ok(AppJson(ConversationList { conversations }))
+}
+
+#[utoipa::path(get, path = "/api/conversations/{id}", tag = "counselor",
+    security(("session_token" = [])),
+    params(("id" = Uuid, Path, description = "the conversation")),
+    responses((status = 200, body = Conversation), (status = 404, body = ApiError)))]
+pub async fn conversation(
+    State(reception): State<Arc<Reception>>,
+    auth: CounselorAuth,
+    AppPath(id): AppPath<Uuid>,
+) -> AppResult<AppJson<Conversation>> {
+    let chat = own_chat(&reception, auth, RequestId(id)).await?;
+    Ok(AppJson(
+        reception
+            .read(|desk| reception.conversation(desk, &chat))
+            .await,
+    ))
+}
+
+#[utoipa::path(get, path = "/api/conversations/{id}/messages", tag = "counselor",
+    security(("session_token" = [])),
+    params(("id" = Uuid, Path, description = "the conversation")),
+    responses((status = 200, body = MessageList), (status = 404, body = ApiError)))]
+pub async fn messages(
+    State(reception): State<Arc<Reception>>,
+    auth: CounselorAuth,
+    AppPath(id): AppPath<Uuid>,
+) -> AppResult<AppJson<MessageList>> {
+    let chat = own_chat(&reception, auth, RequestId(id)).await?;
+    super::message_list(&reception, chat.id).await
+}
+
+/// Send a message; answered once it is stored.
+#[utoipa::path(post, path = "/api/conversations/{id}/messages", tag = "counselor",
+    security(("session_token" = [])), request_body = SendMessage,
+    params(("id" = Uuid, Path, description = "the conversation")),
+    responses(
+        (status = 201, body = Message),
+        (status = 404, body = ApiError),
+        (status = 409, body = ApiError, description = "`conversation_ended`"),
+        (status = 422, body = ApiError, description = "`message_empty`, `message_too_long`"),
+    ))]
+pub async fn send(
+    State(reception): State<Arc<Reception>>,
+    auth: CounselorAuth,
+    AppPath(id): AppPath<Uuid>,
+    AppJson(body): AppJson<SendMessage>,
+) -> AppResult<(StatusCode, AppJson<Message>)> {
+    let chat = own_chat(&reception, auth, RequestId(id)).await?;
+    let message = post_message(&reception, &chat, Sender::Counselor, body.text).await?;
+    Ok((StatusCode::CREATED, AppJson(message)))
+}
+
+/// "Chat beenden". The conversation is read-only afterwards.
+#[utoipa::path(post, path = "/api/conversations/{id}/end", tag = "counselor",
+    security(("session_token" = [])),
+    params(("id" = Uuid, Path, description = "the conversation")),
+    responses((status = 204), (status = 404, body = ApiError), (status = 409, body = ApiError, description = "`conversation_ended`")))]
+pub async fn end(
+    State(reception): State<Arc<Reception>>,
+    auth: CounselorAuth,
+    AppPath(id): AppPath<Uuid>,
+) -> AppResult<StatusCode> {
+    let chat = own_chat(&reception, auth, RequestId(id)).await?;
+    reception
+        .run(Command::EndConversation {
+            conversation: chat.id,
+            by: Party::Counselor(auth.counselor),
+        })
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,106 @@
+//! Extractors: JSON bodies that fail with the API's error format, and the two kinds of
+//! callers (a logged-in counselor, an asker holding a chat token).
+
+use std::sync::Arc;
+
+use axum::extract::{FromRequest, FromRequestParts};
+use axum::http::header::AUTHORIZATION;
+use axum::http::request::Parts;
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
+use pforte_domain::CounselorId;
+
+use crate::error::AppError;
+use crate::reception::{now, Reception};
+use crate::secrets::token_hash;
+use crate::store::ChatRecord;
+
+/// `Json` whose rejections use the API's error body.
+#[derive(FromRequest)]
+#[from_request(via(axum::Json), rejection(AppError))]
+pub struct AppJson<T>(pub T);
+
+impl<T: serde::Serialize> IntoResponse for AppJson<T> {
+    fn into_response(self) -> Response {
+        axum::Json(self.0).into_response()
+    }
+}
+
+/// `Path` with the API's error body.
+#[derive(FromRequestParts)]
+#[from_request(via(axum::extract::Path), rejection(AppError))]
+pub struct AppPath<T>(pub T);
+
+/// `Query` with the API's error body.
+#[derive(FromRequestParts)]
+#[from_request(via(axum::extract::Query), rejection(AppError))]
+pub struct AppQuery<T>(pub T);
+
+/// The token of an `Authorization: Bearer …` header.
+pub fn bearer(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    (scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty()).then(|| token.trim())
+}
+
+/// A logged-in counselor.
+#[derive(Clone, Copy, Debug)]
+pub struct CounselorAuth {
+    pub counselor: CounselorId,
+    pub session: i64,
+}
+
+impl CounselorAuth {
+    pub async fn from_token(reception: &Reception, token: &str) -> Result<Self, AppError> {
+        let session = reception
+            .store
+            .session(&token_hash(token), now())
+            .await?
+            .ok_or_else(AppError::unauthorized)?;
+        Ok(Self {
+            counselor: session.counselor,
+            session: session.id,
+        })
+    }
+}
+
+impl FromRequestParts<Arc<Reception>> for CounselorAuth {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        reception: &Arc<Reception>,
+    ) -> Result<Self, Self::Rejection> {
+        let token = bearer(&parts.headers).ok_or_else(AppError::unauthorized)?;
+        Self::from_token(reception, token).await
+    }
+}
+
+/// An asker, known only by the token of their chat.
+#[derive(Clone, Debug)]
+pub struct AskerAuth {
+    pub chat: ChatRecord,
+}
+
+impl AskerAuth {
+    pub async fn from_token(reception: &Reception, token: &str) -> Result<Self, AppError> {
+        let chat = reception
+            .store
+            .chat_by_token(&token_hash(token))
+            .await?
+            .ok_or_else(AppError::unauthorized)?;
+        Ok(Self { chat })
+    }
+}
+
+impl FromRequestParts<Arc<Reception>> for AskerAuth {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        reception: &Arc<Reception>,
+    ) -> Result<Self, Self::Rejection> {
+        let token = bearer(&parts.headers).ok_or_else(AppError::unauthorized)?;
+        Self::from_token(reception, token).await
+    }
+}

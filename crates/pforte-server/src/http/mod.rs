@@ -1,0 +1,193 @@
+//! HTTP: the routes, their OpenAPI document, limits and the helpers the two sides share.
+
+use std::net::IpAddr;
+use std::num::NonZeroU32;
+use std::sync::Arc;
+
+use axum::extract::DefaultBodyLimit;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, put};
+use axum::{Extension, Router};
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use pforte_domain::RequestId;
+use pforte_wire::{ErrorCode, Message, MessageList, Sender, ServerEvent, MAX_MESSAGE_CHARS};
+use uuid::Uuid;
+
+use crate::error::{AppError, AppResult};
+use crate::reception::{now, Reception};
+use crate::store::{ChatRecord, MessageRecord};
+
+pub mod asker;
+pub mod counselor;
+pub mod extract;
+pub mod openapi;
+pub mod statistics;
+
+use extract::AppJson;
+
+/// Largest JSON body accepted (a message of 4 000 characters of 4 bytes, and then some).
+pub const MAX_BODY_BYTES: usize = 32 * 1024;
+
+/// In-memory rate limits per source address. Addresses live only here, never on disk or in
+/// logs.
+pub struct Limits {
+    enter: DefaultKeyedRateLimiter<IpAddr>,
+    login: DefaultKeyedRateLimiter<IpAddr>,
+}
+
+impl Limits {
+    pub fn new(enter_per_minute: u32, login_per_minute: u32) -> Self {
+        let quota =
+            |n: u32| Quota::per_minute(NonZeroU32::new(n.max(1)).unwrap_or(NonZeroU32::MIN));
+        Self {
+            enter: RateLimiter::keyed(quota(enter_per_minute)),
+            login: RateLimiter::keyed(quota(login_per_minute)),
+        }
+    }
+
+    fn refuse() -> AppError {
+        AppError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            ErrorCode::RateLimited,
+            "too many attempts; please wait a minute",
+        )
+    }
+
+    pub fn check_enter(&self, peer: IpAddr) -> AppResult<()> {
+        self.enter.check_key(&peer).map_err(|_| Self::refuse())
+    }
+
+    pub fn check_login(&self, peer: IpAddr) -> AppResult<()> {
+        self.login.check_key(&peer).map_err(|_| Self::refuse())
+    }
+
+    /// Forget addresses whose limits have fully recovered.
+    pub fn forget_idle(&self) {
+        self.enter.retain_recent();
+        self.login.retain_recent();
+    }
+}
+
+fn wire_message(record: &MessageRecord) -> Message {
+    Message {
+        id: record.id,
+        conversation_id: record.chat.0,
+        from: record.from,
+        text: record.text.clone(),
+        sent_at: record.sent_at.as_millis(),
+    }
+}
+
+pub(crate) async fn message_list(
+    reception: &Reception,
+    chat: RequestId,
+) -> AppResult<AppJson<MessageList>> {
+    let messages = reception.store.messages(chat).await?;
+    Ok(AppJson(MessageList {
+        messages: messages.iter().map(wire_message).collect(),
+    }))
+}
+
+/// Store a message of a running conversation, then deliver it to both sides.
+pub(crate) async fn post_message(
+    reception: &Reception,
+    chat: &ChatRecord,
+    from: Sender,
+    text: String,
+) -> AppResult<Message> {
+    if text.trim().is_empty() {
+        return Err(AppError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorCode::MessageEmpty,
+            "the message is empty",
+        ));
+    }
+    if text.chars().count() > MAX_MESSAGE_CHARS {
+        return Err(AppError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorCode::MessageTooLong,
+            format!("a message may have at most {MAX_MESSAGE_CHARS} characters"),
+        ));
+    }
+    let record = MessageRecord {
+        id: Uuid::new_v4(),
+        chat: chat.id,
+        from,
+        text,
+        sent_at: now(),
+    };
+    let counselor = chat.counselor.filter(|_| from == Sender::Counselor);
+    reception.store.add_message(&record, counselor).await?;
+    let message = wire_message(&record);
+    let posted = ServerEvent::MessagePosted {
+        message: message.clone(),
+    };
+    reception.hub.to_chat(chat.id, &posted);
+    if let Some(counselor) = chat.counselor {
+        reception.hub.to_counselor(counselor, &posted);
+    }
+    Ok(message)
+}
+
+async fn not_found() -> AppError {
+    AppError::new(
+        StatusCode::NOT_FOUND,
+        ErrorCode::NotFound,
+        "no such endpoint",
+    )
+}
+
+async fn method_not_allowed() -> AppError {
+    AppError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        ErrorCode::MethodNotAllowed,
+        "this endpoint does not take this method",
+    )
+}
+
+async fn openapi_json() -> Response {
+    axum::Json(openapi::document()).into_response()
+}
+
+/// Every `/api` route.
+pub fn router(limits: Arc<Limits>) -> Router<Arc<Reception>> {
+    Router::new()
+        .route("/api/health", get(asker::health))
+        .route("/api/openapi.json", get(openapi_json))
+        .route("/api/topics", get(asker::topics))
+        .route("/api/topics/{slug}", get(asker::topic))
+        .route("/api/waiting-room", post(asker::enter))
+        .route("/api/asker", get(asker::state))
+        .route("/api/asker/leave", post(asker::leave))
+        .route(
+            "/api/asker/messages",
+            get(asker::messages).post(asker::send),
+        )
+        .route("/api/asker/end", post(asker::end))
+        .route("/api/auth/login", post(counselor::login))
+        .route("/api/auth/logout", post(counselor::logout))
+        .route("/api/me", get(counselor::get_me))
+        .route("/api/me/availability", put(counselor::switch_availability))
+        .route("/api/me/offline", post(counselor::go_offline))
+        .route("/api/me/absence", put(counselor::set_absence))
+        .route("/api/me/coverage", get(counselor::coverage))
+        .route("/api/me/statistics", get(statistics::figures))
+        .route("/api/me/statistics.xlsx", get(statistics::workbook))
+        .route("/api/requests", get(counselor::requests))
+        .route("/api/requests/{id}/accept", post(counselor::accept))
+        .route("/api/conversations", get(counselor::conversations))
+        .route("/api/conversations/{id}", get(counselor::conversation))
+        .route(
+            "/api/conversations/{id}/messages",
+            get(counselor::messages).post(counselor::send),
+        )
+        .route("/api/conversations/{id}/end", post(counselor::end))
+        .route("/api/gates/ws", get(crate::ws::gates))
+        .route("/api/asker/ws", get(crate::ws::asker))
+        .route("/api/counselor/ws", get(crate::ws::counselor))
+        .route("/api/{*rest}", axum::routing::any(not_found))
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(Extension(limits))
+}

@@ -1,0 +1,30 @@
+//! The Pforte server: the authority over gates, waiting rooms and live chats.
+//!
+//! # Layout
+//!
+//! - [`config`]: settings from flags and `PFORTE_*` variables.
+//! - [`app`]: [`app::Application`] binds, restores, serves and shuts down; background duties.
+//! - [`reception`]: the one place where the domain's [`pforte_domain::Desk`] decides; effects
+//!   are stored before they count, then announced to the sockets concerned.
+//! - [`hub`]: the live WebSocket connections and event delivery.
+//! - [`ws`]: the WebSocket endpoints with heartbeat.
+//! - [`http`]: REST routes (asker, counselor, statistics), extractors, OpenAPI.
+//! - [`error`]: the API error type with stable codes.
+//! - [`store`]: the storage boundary ([`store::Store`]) and its SQLite implementation.
+//! - [`secrets`]: tokens, password hashing, pseudonyms.
+//! - [`operator`]: the operator's commands (topics, counselors, demo data).
+
+pub mod app;
+pub mod config;
+pub mod convert;
+pub mod error;
+pub mod http;
+pub mod hub;
+pub mod operator;
+pub mod reception;
+pub mod secrets;
+pub mod store;
+pub mod ws;
+
+pub use app::Application;
+pub use config::{ServeSettings, StorageSettings};

@@ -1,0 +1,248 @@
+//! The storage boundary. The rest of the server talks to [`Store`] only; [`sqlite`] is the
+//! embedded default. A PostgreSQL implementation plugs in behind the same trait.
+
+use async_trait::async_trait;
+use pforte_domain::{CounselorId, EndReason, Event, Party, RequestId, Timestamp, TopicId};
+use pforte_wire::Sender;
+use uuid::Uuid;
+
+pub mod sqlite;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("{what} exists already")]
+    Duplicate { what: &'static str },
+    #[error("{what} not found")]
+    NotFound { what: &'static str },
+    #[error("the conversation has ended")]
+    ConversationEnded,
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("migration: {0}")]
+    Migration(#[from] sqlx::migrate::MigrateError),
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TopicRecord {
+    pub id: TopicId,
+    pub slug: String,
+    pub name: String,
+    pub live_chat: bool,
+    pub chat_hours: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CounselorRecord {
+    pub id: CounselorId,
+    pub name: String,
+    pub display_name: String,
+    pub topics: Vec<TopicId>,
+    pub switched_on: bool,
+    pub absent: bool,
+    pub absence_message: Option<String>,
+}
+
+/// Where a chat stands in storage.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ChatState {
+    Waiting,
+    RequestEnded,
+    Chatting,
+    ChatEnded,
+}
+
+impl ChatState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChatState::Waiting => "waiting",
+            ChatState::RequestEnded => "request_ended",
+            ChatState::Chatting => "chatting",
+            ChatState::ChatEnded => "chat_ended",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Some(match text {
+            "waiting" => ChatState::Waiting,
+            "request_ended" => ChatState::RequestEnded,
+            "chatting" => ChatState::Chatting,
+            "chat_ended" => ChatState::ChatEnded,
+            _ => return None,
+        })
+    }
+}
+
+/// A live-chat request or conversation as stored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ChatRecord {
+    pub id: RequestId,
+    pub topic: TopicId,
+    pub pseudonym: String,
+    pub state: ChatState,
+    pub entered_at: Timestamp,
+    pub end_reason: Option<EndReason>,
+    pub counselor: Option<CounselorId>,
+    pub accepted_at: Option<Timestamp>,
+    pub ended_at: Option<Timestamp>,
+    pub ended_by: Option<Sender>,
+    pub message_count: u64,
+    pub last_message_at: Option<Timestamp>,
+}
+
+/// What a new request needs beyond the domain's event.
+#[derive(Clone, Debug)]
+pub struct NewChat {
+    pub token_hash: String,
+    pub pseudonym: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MessageRecord {
+    pub id: Uuid,
+    pub chat: RequestId,
+    pub from: Sender,
+    pub text: String,
+    pub sent_at: Timestamp,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SessionRecord {
+    pub id: i64,
+    pub counselor: CounselorId,
+    pub expires_at: Timestamp,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ActivityTotals {
+    pub accepted_chats: u64,
+    pub messages_sent: u64,
+    pub conversations_ended: u64,
+    pub available_millis: u64,
+}
+
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Flush and close (at shutdown).
+    async fn close(&self);
+
+    // ---- directory (operator)
+    async fn create_topic(
+        &self,
+        slug: &str,
+        name: &str,
+        live_chat: bool,
+        chat_hours: Option<&str>,
+    ) -> StoreResult<TopicRecord>;
+    async fn set_live_chat(&self, slug: &str, live_chat: bool) -> StoreResult<TopicRecord>;
+    async fn topics(&self) -> StoreResult<Vec<TopicRecord>>;
+    async fn create_counselor(
+        &self,
+        name: &str,
+        display_name: &str,
+        password_hash: &str,
+        topic_slugs: &[String],
+    ) -> StoreResult<CounselorRecord>;
+    async fn set_password(&self, name: &str, password_hash: &str) -> StoreResult<()>;
+    async fn counselors(&self) -> StoreResult<Vec<CounselorRecord>>;
+    /// The counselor and their password hash, for logging in.
+    async fn counselor_login(&self, name: &str) -> StoreResult<Option<(CounselorId, String)>>;
+    async fn set_absence_message(
+        &self,
+        counselor: CounselorId,
+        message: Option<&str>,
+    ) -> StoreResult<()>;
+
+    // ---- sessions
+    async fn create_session(
+        &self,
+        counselor: CounselorId,
+        token_hash: &str,
+        now: Timestamp,
+        expires_at: Timestamp,
+    ) -> StoreResult<SessionRecord>;
+    async fn session(&self, token_hash: &str, now: Timestamp)
+        -> StoreResult<Option<SessionRecord>>;
+    async fn delete_session(&self, id: i64) -> StoreResult<()>;
+    /// Delete expired sessions and say whose they were.
+    async fn expire_sessions(&self, now: Timestamp) -> StoreResult<Vec<SessionRecord>>;
+
+    // ---- what the desk decided
+    /// Persist the effects of one desk decision, all or nothing.
+    async fn record(
+        &self,
+        now: Timestamp,
+        events: &[Event],
+        new_chat: Option<&NewChat>,
+    ) -> StoreResult<()>;
+    /// Close availability periods left open by a crash.
+    async fn close_open_availability(&self, now: Timestamp) -> StoreResult<()>;
+
+    // ---- chats and messages
+    async fn open_chats(&self) -> StoreResult<Vec<ChatRecord>>;
+    async fn chat(&self, id: RequestId) -> StoreResult<Option<ChatRecord>>;
+    async fn chat_by_token(&self, token_hash: &str) -> StoreResult<Option<ChatRecord>>;
+    async fn chats_of(&self, counselor: CounselorId) -> StoreResult<Vec<ChatRecord>>;
+    /// Store a message if its conversation is running; acknowledged once this returns.
+    async fn add_message(
+        &self,
+        message: &MessageRecord,
+        counselor: Option<CounselorId>,
+    ) -> StoreResult<()>;
+    async fn messages(&self, chat: RequestId) -> StoreResult<Vec<MessageRecord>>;
+    /// Delete everything of chats that ended before `cutoff`; returns how many.
+    async fn purge_ended(&self, cutoff: Timestamp) -> StoreResult<u64>;
+
+    // ---- statistics
+    async fn activity(
+        &self,
+        counselor: CounselorId,
+        from: Timestamp,
+        until: Timestamp,
+        now: Timestamp,
+    ) -> StoreResult<ActivityTotals>;
+}
+
+pub(crate) fn end_reason_str(reason: EndReason) -> &'static str {
+    match reason {
+        EndReason::Withdrawn => "withdrawn",
+        EndReason::AskerGone => "asker_gone",
+        EndReason::NobodyAvailable => "nobody_available",
+        EndReason::WaitedTooLong => "waited_too_long",
+        EndReason::TopicClosed => "topic_closed",
+    }
+}
+
+pub(crate) fn parse_end_reason(text: &str) -> Option<EndReason> {
+    Some(match text {
+        "withdrawn" => EndReason::Withdrawn,
+        "asker_gone" => EndReason::AskerGone,
+        "nobody_available" => EndReason::NobodyAvailable,
+        "waited_too_long" => EndReason::WaitedTooLong,
+        "topic_closed" => EndReason::TopicClosed,
+        _ => return None,
+    })
+}
+
+pub(crate) fn sender_str(sender: Sender) -> &'static str {
+    match sender {
+        Sender::Asker => "asker",
+        Sender::Counselor => "counselor",
+    }
+}
+
+pub(crate) fn parse_sender(text: &str) -> Option<Sender> {
+    match text {
+        "asker" => Some(Sender::Asker),
+        "counselor" => Some(Sender::Counselor),
+        _ => None,
+    }
+}
+
+pub(crate) fn party_sender(party: Party) -> Sender {
+    match party {
+        Party::Asker => Sender::Asker,
+        Party::Counselor(_) => Sender::Counselor,
+    }
+}

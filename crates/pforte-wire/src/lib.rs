@@ -1,0 +1,499 @@
+//! Pforte's wire: every HTTP body and WebSocket message, defined once.
+//!
+//! The server serialises these with serde and documents them with utoipa (OpenAPI); the UI
+//! imports the TypeScript declarations generated from them by ts-rs (see [`typescript`]).
+//! Times are milliseconds since the Unix epoch; ids of topics and counselors are integers,
+//! ids of requests/conversations and messages are UUIDs.
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+pub mod typescript;
+
+/// Longest chat message, in characters.
+pub const MAX_MESSAGE_CHARS: usize = 4000;
+/// Longest absence message, in characters.
+pub const MAX_ABSENCE_MESSAGE_CHARS: usize = 500;
+
+// ---------------------------------------------------------------- errors
+
+/// Every error the API returns: a stable machine-readable code and a human message.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+pub struct ApiError {
+    pub code: ErrorCode,
+    pub message: String,
+}
+
+/// Stable error codes. Clients tell errors apart by these, never by the message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, TS, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// The body is not valid JSON or does not match the expected shape.
+    InvalidBody,
+    /// A field has a value that is not allowed (the message names it).
+    InvalidField,
+    /// The body is larger than the server accepts.
+    PayloadTooLarge,
+    /// The request needs `Content-Type: application/json`.
+    UnsupportedMediaType,
+    /// A query parameter or path segment is malformed.
+    InvalidParameter,
+    /// No such endpoint, or no such resource visible to the caller.
+    NotFound,
+    MethodNotAllowed,
+    /// Missing, unknown or expired token.
+    Unauthorized,
+    /// Wrong name or password.
+    InvalidCredentials,
+    /// Too many attempts from this source; try again later.
+    RateLimited,
+    /// The asker did not consent to the terms of the chat.
+    ConsentRequired,
+    UnknownTopic,
+    LiveChatDisabled,
+    /// Nobody is available for the topic right now: the waiting room is closed.
+    GateClosed,
+    /// Absent counselors cannot switch availability on.
+    Absent,
+    /// Only available counselors see and accept live-chat requests.
+    NotAvailable,
+    NotYourTopic,
+    /// Another counselor accepted the request first.
+    AlreadyTaken,
+    /// The request is no longer waiting (left, ended or unknown).
+    RequestGone,
+    /// The conversation has ended and is read-only.
+    ConversationEnded,
+    /// The asker's request has not been accepted yet.
+    NotAccepted,
+    MessageEmpty,
+    MessageTooLong,
+    /// The server could not complete the request; nothing of it was acknowledged.
+    Internal,
+    /// The server is starting or shutting down.
+    Unavailable,
+}
+
+// ---------------------------------------------------------------- topics
+
+/// A topic that offers live chat, as anyone may see it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+pub struct PublicTopic {
+    #[ts(type = "number")]
+    pub id: i64,
+    pub slug: String,
+    pub name: String,
+    /// Whether the waiting room can be entered now.
+    pub gate_open: bool,
+    /// When the chat is usually staffed, as the operator wrote it ("Mo–Fr 10–16 Uhr").
+    pub chat_hours: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+pub struct PublicTopicList {
+    pub topics: Vec<PublicTopic>,
+}
+
+/// A topic of a counselor.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+pub struct TopicRef {
+    #[ts(type = "number")]
+    pub id: i64,
+    pub slug: String,
+    pub name: String,
+    pub live_chat: bool,
+}
+
+// ---------------------------------------------------------------- asker
+
+/// Enter the waiting room of a topic.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EnterWaitingRoom {
+    #[ts(type = "number")]
+    pub topic_id: i64,
+    /// The asker agreed to the short consent text.
+    pub consent: bool,
+}
+
+/// The asker is in the waiting room. The token is shown once and is the only key to the chat.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+pub struct EnteredWaitingRoom {
+    pub token: String,
+    pub request_id: Uuid,
+    pub pseudonym: String,
+    #[ts(type = "number")]
+    pub topic_id: i64,
+    pub position: u32,
+}
+
+/// Where an asker stands.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum AskerStatus {
+    Waiting {
+        position: u32,
+        gate_open: bool,
+        /// While the gate is closed: when the wait ends unless someone comes back.
+        #[ts(type = "number | null")]
+        grace_until: Option<i64>,
+    },
+    Chatting {
+        counselor_name: String,
+        counselor_online: bool,
+    },
+    /// The request ended without a chat.
+    RequestEnded {
+        reason: RequestEndReason,
+        next_chat_hours: Option<String>,
+    },
+    /// The chat ended; it is read-only now.
+    ChatEnded {
+        counselor_name: String,
+        ended_by: Sender,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+pub struct AskerState {
+    pub request_id: Uuid,
+    #[ts(type = "number")]
+    pub topic_id: i64,
+    pub topic_name: String,
+    pub pseudonym: String,
+    pub status: AskerStatus,
+    /// How long an ended chat is kept before everything of it is deleted, in seconds.
+    #[ts(type = "number")]
+    pub retention_seconds: u64,
+}
+
+/// Why a request ended without a chat.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, TS, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RequestEndReason {
+    /// The asker left the waiting room.
+    Withdrawn,
+    /// The asker's page was gone for too long.
+    AskerGone,
+    /// The last counselor left and nobody came back within the grace period.
+    NobodyAvailable,
+    /// The request waited longer than the longest wait.
+    WaitedTooLong,
+    /// The topic stopped offering live chat.
+    TopicClosed,
+}
+
+// ---------------------------------------------------------------- messages
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, TS, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Sender {
+    Asker,
+    Counselor,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SendMessage {
+    pub text: String,
+}
+
+/// A chat message. Once the server answered with it, it is stored durably.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+pub struct Message {
+    pub id: Uuid,
+    pub conversation_id: Uuid,
+    pub from: Sender,
+    pub text: String,
+    #[ts(type = "number")]
+    pub sent_at: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+pub struct MessageList {
+    pub messages: Vec<Message>,
+}
+
+// ---------------------------------------------------------------- counselor
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Login {
+    pub name: String,
+    pub password: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+pub struct LoggedIn {
+    /// Bearer token for the API and the WebSocket.
+    pub token: String,
+    #[ts(type = "number")]
+    pub expires_at: i64,
+    pub me: Me,
+}
+
+/// The logged-in counselor.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+pub struct Me {
+    #[ts(type = "number")]
+    pub id: i64,
+    pub name: String,
+    pub display_name: String,
+    pub topics: Vec<TopicRef>,
+    pub availability: Availability,
+}
+
+/// A counselor's live-chat availability ("Meine Live-Chat Verfügbarkeit").
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+pub struct Availability {
+    /// The switch: what the counselor chose.
+    pub switched_on: bool,
+    /// Whether they count as available: switched on, not absent, connected.
+    pub available: bool,
+    /// Whether any of their devices holds a live connection.
+    pub online: bool,
+    pub absent: bool,
+    pub absence_message: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SwitchAvailability {
+    pub on: bool,
+}
+
+/// Why a client signals that its counselor goes offline.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, TS, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum OfflineReason {
+    WindowClosed,
+    AppQuit,
+    ScreenLocked,
+    SystemSleep,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GoOffline {
+    pub reason: OfflineReason,
+}
+
+/// Why a counselor's switch changed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, TS, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SwitchReason {
+    Toggle,
+    Logout,
+    SessionExpired,
+    Absence,
+    WindowClosed,
+    AppQuit,
+    ScreenLocked,
+    SystemSleep,
+    ConnectionLost,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SetAbsence {
+    pub absent: bool,
+    pub message: Option<String>,
+}
+
+/// A waiting live-chat request as an available counselor sees it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+pub struct LiveChatRequest {
+    pub id: Uuid,
+    #[ts(type = "number")]
+    pub topic_id: i64,
+    pub topic_name: String,
+    pub pseudonym: String,
+    #[ts(type = "number")]
+    pub entered_at: i64,
+    pub asker_online: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+pub struct LiveChatRequestList {
+    pub requests: Vec<LiveChatRequest>,
+}
+
+/// A conversation of a counselor ("Meine Beratungen").
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+pub struct Conversation {
+    pub id: Uuid,
+    #[ts(type = "number")]
+    pub topic_id: i64,
+    pub topic_name: String,
+    pub pseudonym: String,
+    #[ts(type = "number")]
+    pub started_at: i64,
+    #[ts(type = "number | null")]
+    pub ended_at: Option<i64>,
+    pub ended_by: Option<Sender>,
+    pub asker_online: bool,
+    #[ts(type = "number")]
+    pub message_count: u64,
+    #[ts(type = "number | null")]
+    pub last_message_at: Option<i64>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+pub struct ConversationList {
+    pub conversations: Vec<Conversation>,
+}
+
+/// How many colleagues cover a topic now, and how many askers wait in it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+pub struct TopicCoverage {
+    #[ts(type = "number")]
+    pub topic_id: i64,
+    pub topic_name: String,
+    pub available_counselors: u32,
+    pub waiting: u32,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+pub struct CoverageList {
+    pub topics: Vec<TopicCoverage>,
+}
+
+/// "Meine Statistik" for a period of whole days (UTC), both ends included.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+pub struct Statistics {
+    /// First day, `YYYY-MM-DD`.
+    pub from: String,
+    /// Last day, `YYYY-MM-DD`.
+    pub to: String,
+    #[ts(type = "number")]
+    pub accepted_chats: u64,
+    #[ts(type = "number")]
+    pub messages_sent: u64,
+    #[ts(type = "number")]
+    pub available_seconds: u64,
+    #[ts(type = "number")]
+    pub conversations_ended: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+pub struct Health {
+    pub status: String,
+    pub version: String,
+}
+
+// ---------------------------------------------------------------- WebSocket
+
+/// What a client may send over its WebSocket.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum ClientMessage {
+    /// First message on a socket opened without an `Authorization` header (browsers).
+    Auth { token: String },
+    /// Application-level keep-alive for clients that cannot send WebSocket pings.
+    Ping,
+}
+
+/// Why the server ended a counselor's session.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, TS, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SessionEndReason {
+    LoggedOut,
+    Expired,
+}
+
+/// Everything the server pushes over a WebSocket. Each socket receives only what concerns
+/// its owner: a counselor, an asker, or an anonymous watcher of the gates.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ServerEvent {
+    /// The socket is authenticated and subscribed; re-read state now (it may have changed
+    /// while the socket was away).
+    Ready,
+    /// Answer to a `ping`.
+    Pong,
+    /// A gate opened or closed (gate watchers and askers).
+    GateChanged {
+        #[ts(type = "number")]
+        topic_id: i64,
+        open: bool,
+    },
+
+    // ---- to counselors
+    /// The counselor's availability changed, on this or another device.
+    AvailabilityChanged {
+        availability: Availability,
+        reason: Option<SwitchReason>,
+    },
+    /// A new request waits (only to available counselors of its topic).
+    RequestCreated {
+        request: LiveChatRequest,
+    },
+    /// A request left the list without a chat.
+    RequestWithdrawn {
+        request_id: Uuid,
+        #[ts(type = "number")]
+        topic_id: i64,
+        reason: RequestEndReason,
+    },
+    /// A request was accepted (by you, on another device, or by a colleague).
+    RequestTaken {
+        request_id: Uuid,
+        #[ts(type = "number")]
+        topic_id: i64,
+        by_you: bool,
+    },
+    /// The number of available colleagues or of waiting askers of a topic changed.
+    CoverageChanged {
+        coverage: TopicCoverage,
+    },
+    /// A conversation of this counselor started (possibly on another device).
+    ConversationStarted {
+        conversation: Conversation,
+    },
+    /// The asker of a conversation came or went.
+    AskerPresenceChanged {
+        conversation_id: Uuid,
+        online: bool,
+    },
+    /// The session was ended; the socket closes after this.
+    SessionEnded {
+        reason: SessionEndReason,
+    },
+
+    // ---- to askers
+    /// The asker's place in the queue.
+    QueuePosition {
+        position: u32,
+    },
+    /// The last counselor left; the asker is kept until `grace_until`.
+    WaitingRoomClosing {
+        #[ts(type = "number | null")]
+        grace_until: Option<i64>,
+    },
+    /// A counselor is back; the wait goes on.
+    WaitingRoomReopened,
+    /// The request ended without a chat.
+    RequestEnded {
+        reason: RequestEndReason,
+        next_chat_hours: Option<String>,
+    },
+    /// A counselor accepted: the chat begins.
+    ChatAccepted {
+        counselor_name: String,
+    },
+    /// The counselor came or went.
+    CounselorPresenceChanged {
+        online: bool,
+    },
+
+    // ---- to both sides of a conversation
+    MessagePosted {
+        message: Message,
+    },
+    ConversationEnded {
+        conversation_id: Uuid,
+        by: Sender,
+    },
+}

@@ -1,0 +1,66 @@
+// Typed calls of the counselor endpoints. Thin: one function per endpoint.
+import type { HttpClient, Result } from "../platform/http";
+import type {
+  Availability,
+  Conversation,
+  ConversationList,
+  CoverageList,
+  GoOffline,
+  LiveChatRequestList,
+  LoggedIn,
+  Login,
+  Me,
+  Message,
+  MessageList,
+  SendMessage,
+  SetAbsence,
+  Statistics,
+  SwitchAvailability,
+} from "../wire/types";
+
+export function login(http: HttpClient, body: Login): Promise<Result<LoggedIn>> {
+  return http.request("POST", "/api/auth/login", { body });
+}
+
+const id = (value: string) => encodeURIComponent(value);
+
+export function counselorApi(http: HttpClient, token: string) {
+  const auth = { token };
+  return {
+    logout: (): Promise<Result<void>> => http.request("POST", "/api/auth/logout", auth),
+    me: (): Promise<Result<Me>> => http.request("GET", "/api/me", auth),
+    switchAvailability: (on: boolean): Promise<Result<Availability>> =>
+      http.request("PUT", "/api/me/availability", {
+        ...auth,
+        body: { on } satisfies SwitchAvailability,
+      }),
+    goOffline: (body: GoOffline): Promise<Result<Availability>> =>
+      http.request("POST", "/api/me/offline", { ...auth, body }),
+    setAbsence: (body: SetAbsence): Promise<Result<Availability>> =>
+      http.request("PUT", "/api/me/absence", { ...auth, body }),
+    coverage: (): Promise<Result<CoverageList>> => http.request("GET", "/api/me/coverage", auth),
+    statistics: (from: string, to: string): Promise<Result<Statistics>> =>
+      http.request("GET", "/api/me/statistics", { ...auth, query: { from, to } }),
+    downloadStatistics: (from: string, to: string, fallbackName: string): Promise<Result<void>> =>
+      http.download("/api/me/statistics.xlsx", { ...auth, query: { from, to }, fallbackName }),
+    requests: (): Promise<Result<LiveChatRequestList>> =>
+      http.request("GET", "/api/requests", auth),
+    accept: (requestId: string): Promise<Result<Conversation>> =>
+      http.request("POST", `/api/requests/${id(requestId)}/accept`, auth),
+    conversations: (): Promise<Result<ConversationList>> =>
+      http.request("GET", "/api/conversations", auth),
+    conversation: (conversationId: string): Promise<Result<Conversation>> =>
+      http.request("GET", `/api/conversations/${id(conversationId)}`, auth),
+    messages: (conversationId: string): Promise<Result<MessageList>> =>
+      http.request("GET", `/api/conversations/${id(conversationId)}/messages`, auth),
+    send: (conversationId: string, text: string): Promise<Result<Message>> =>
+      http.request("POST", `/api/conversations/${id(conversationId)}/messages`, {
+        ...auth,
+        body: { text } satisfies SendMessage,
+      }),
+    end: (conversationId: string): Promise<Result<void>> =>
+      http.request("POST", `/api/conversations/${id(conversationId)}/end`, auth),
+  };
+}
+
+export type CounselorApi = ReturnType<typeof counselorApi>;

@@ -1,0 +1,307 @@
+// The asker's visit: topic choice, waiting room, chat. Feeds server events and HTTP answers
+// into the pure reducer (./state.ts); re-reads after every (re)connect; never polls.
+import type { AskerApi, PublicApi } from "../api/public";
+import { failureCode, type Failure } from "../platform/http";
+import type { ConnectionState, LiveConnection } from "../platform/live";
+import type { KeyValueStore } from "../platform/storage";
+import { createStore, type Store } from "../lib/store";
+import type { ServerEvent } from "../wire/types";
+import {
+  initialAsker,
+  isFinished,
+  reduceAsker,
+  type AskerAction,
+  type AskerView,
+  type EnterProblem,
+} from "./state";
+
+/** Where the asker token is kept: per tab, gone when the tab closes. */
+export const TOKEN_KEY = "pforte.asker.token";
+
+export interface AskerSessionDeps {
+  publicApi: PublicApi;
+  askerApi(token: string): AskerApi;
+  /** The anonymous socket that reports gates opening and closing. */
+  watchGates(): LiveConnection;
+  /** The asker's own socket; `shouldRetry` decides after a refused socket. */
+  followVisit(token: string, shouldRetry: () => Promise<boolean>): LiveConnection;
+  /** Per-tab store for the token, so a reload keeps the place in the queue. */
+  tokens: KeyValueStore;
+}
+
+export class AskerSession {
+  readonly view: Store<AskerView> = createStore(initialAsker);
+  readonly connection: Store<ConnectionState> = createStore<ConnectionState>("connecting");
+  /** Topics could not be read (no answer from the server). */
+  readonly topicsFailed: Store<boolean> = createStore(false);
+  private gates: LiveConnection | null = null;
+  private visit: LiveConnection | null = null;
+  private token: string | null = null;
+
+  constructor(private readonly deps: AskerSessionDeps) {}
+
+  get current(): AskerView {
+    return this.view.get();
+  }
+
+  dispatch(action: AskerAction): void {
+    this.view.update((v) => reduceAsker(v, action));
+  }
+
+  /** Resumes a stored visit, or starts with the topics (`slug` from `?topic=`). */
+  async start(slug: string | null): Promise<void> {
+    const stored = this.deps.tokens.get(TOKEN_KEY);
+    if (stored) {
+      const resumed = await this.resume(stored);
+      if (resumed) return;
+    }
+    await this.loadTopics(slug);
+    this.watchGates();
+  }
+
+  private async resume(token: string): Promise<boolean> {
+    const result = await this.deps.askerApi(token).state();
+    if (!result.ok) {
+      const code = failureCode(result.failure);
+      if (code === "unauthorized" || code === "not_found") {
+        this.deps.tokens.remove(TOKEN_KEY);
+        return false;
+      }
+      // No answer: keep the place and let the socket come back with the server.
+      this.token = token;
+      this.follow(token);
+      return true;
+    }
+    this.token = token;
+    this.dispatch({ type: "state_loaded", state: result.value });
+    const phase = this.current.phase.name;
+    if (phase === "chatting" || phase === "chat_ended") await this.loadMessages();
+    if (phase === "request_ended") {
+      this.forgetToken();
+      return true;
+    }
+    if (!isFinished(this.current.phase)) this.follow(token);
+    return true;
+  }
+
+  async loadTopics(slug: string | null = null): Promise<void> {
+    const result = await this.deps.publicApi.topics();
+    if (!result.ok) {
+      this.topicsFailed.set(true);
+      return;
+    }
+    this.topicsFailed.set(false);
+    this.dispatch({ type: "topics_loaded", topics: result.value.topics });
+    if (slug !== null) {
+      const topic = result.value.topics.find((t) => t.slug === slug);
+      this.dispatch(topic ? { type: "topic_chosen", topicId: topic.id } : { type: "link_unknown" });
+    } else if (result.value.topics.length === 1 && this.current.phase.name === "choose") {
+      // One topic only: no choice to make.
+      this.dispatch({ type: "topic_chosen", topicId: result.value.topics[0]!.id });
+    }
+  }
+
+  chooseTopic(topicId: number): void {
+    this.dispatch({ type: "topic_chosen", topicId });
+  }
+
+  backToChoice(): void {
+    this.dispatch({ type: "back_to_choice" });
+  }
+
+  /** Enters the waiting room; the server refuses if the gate closed meanwhile. */
+  async enter(consent: boolean): Promise<void> {
+    const phase = this.current.phase;
+    if (phase.name !== "consent") return;
+    this.dispatch({ type: "entering" });
+    const result = await this.deps.publicApi.enterWaitingRoom({ topic_id: phase.topicId, consent });
+    if (result.ok) {
+      this.token = result.value.token;
+      this.deps.tokens.set(TOKEN_KEY, result.value.token);
+      this.dispatch({ type: "entered", entered: result.value });
+      this.stopGates();
+      this.follow(result.value.token);
+      return;
+    }
+    const code = failureCode(result.failure);
+    switch (code) {
+      case "gate_closed":
+        this.dispatch({ type: "enter_refused_gate_closed" });
+        return;
+      case "unknown_topic":
+      case "live_chat_disabled":
+        await this.loadTopics();
+        this.dispatch({ type: "link_unknown" });
+        return;
+      default:
+        this.dispatch({ type: "enter_failed", problem: enterProblem(result.failure) });
+    }
+  }
+
+  /** Leaves the waiting room. Returns the failure if the server could not be told. */
+  async leave(): Promise<Failure | null> {
+    if (!this.token) return null;
+    const result = await this.deps.askerApi(this.token).leave();
+    if (!result.ok) {
+      const code = failureCode(result.failure);
+      // Already gone on the server: the page follows.
+      if (code !== "unauthorized" && code !== "request_gone" && code !== "not_found") {
+        return result.failure;
+      }
+    }
+    this.dispatch({ type: "left" });
+    this.stopVisit();
+    this.forgetToken();
+    return null;
+  }
+
+  async send(text: string): Promise<Failure | null> {
+    if (!this.token) return null;
+    const result = await this.deps.askerApi(this.token).send(text);
+    if (!result.ok) {
+      if (failureCode(result.failure) === "conversation_ended") void this.resync();
+      return result.failure;
+    }
+    this.dispatch({ type: "message_sent", message: result.value });
+    return null;
+  }
+
+  async endChat(): Promise<Failure | null> {
+    if (!this.token) return null;
+    const result = await this.deps.askerApi(this.token).end();
+    if (!result.ok && failureCode(result.failure) !== "conversation_ended") return result.failure;
+    this.dispatch({ type: "ended_by_me" });
+    this.stopVisit();
+    return null;
+  }
+
+  /** After an ended visit: start over with the topics. */
+  async restart(): Promise<void> {
+    this.stopVisit();
+    this.forgetToken();
+    this.dispatch({ type: "restart" });
+    await this.loadTopics();
+    this.watchGates();
+  }
+
+  reconnectNow(): void {
+    this.gates?.reconnectNow();
+    this.visit?.reconnectNow();
+  }
+
+  dispose(): void {
+    this.stopGates();
+    this.stopVisit();
+  }
+
+  private watchGates(): void {
+    if (this.gates) return;
+    const live = this.deps.watchGates();
+    this.gates = live;
+    this.connection.set(live.state);
+    live.onState((s) => this.connection.set(s));
+    live.onEvent((event) => {
+      if (event.type === "ready") {
+        void this.loadTopics();
+        return;
+      }
+      this.dispatch({ type: "server", event });
+    });
+  }
+
+  private stopGates(): void {
+    this.gates?.close();
+    this.gates = null;
+  }
+
+  private follow(token: string): void {
+    this.stopVisit();
+    const live = this.deps.followVisit(token, () => this.stillKnown());
+    this.visit = live;
+    this.connection.set(live.state);
+    live.onState((s) => this.connection.set(s));
+    live.onEvent((event) => this.handleVisitEvent(event));
+  }
+
+  private stopVisit(): void {
+    this.visit?.close();
+    this.visit = null;
+  }
+
+  private handleVisitEvent(event: ServerEvent): void {
+    if (event.type === "ready") {
+      void this.resync();
+      return;
+    }
+    this.dispatch({ type: "server", event });
+    if (event.type === "chat_accepted") void this.loadMessages();
+    if (event.type === "request_ended") {
+      // Nothing more will come for this visit, and nothing of it needs to be read again.
+      this.stopVisit();
+      this.forgetToken();
+    }
+    if (event.type === "conversation_ended") this.stopVisit();
+  }
+
+  /** After every (re)connect of the asker socket. */
+  async resync(): Promise<void> {
+    if (!this.token) return;
+    const result = await this.deps.askerApi(this.token).state();
+    if (!result.ok) {
+      const code = failureCode(result.failure);
+      if (code === "unauthorized" || code === "not_found") this.lose();
+      return;
+    }
+    this.dispatch({ type: "state_loaded", state: result.value });
+    const phase = this.current.phase.name;
+    if (phase === "chatting" || phase === "chat_ended") await this.loadMessages();
+    if (phase === "request_ended") {
+      this.stopVisit();
+      this.forgetToken();
+    }
+    if (phase === "chat_ended") this.stopVisit();
+  }
+
+  private async loadMessages(): Promise<void> {
+    if (!this.token) return;
+    const result = await this.deps.askerApi(this.token).messages();
+    if (result.ok) this.dispatch({ type: "messages_loaded", messages: result.value.messages });
+  }
+
+  private async stillKnown(): Promise<boolean> {
+    if (!this.token) return false;
+    const result = await this.deps.askerApi(this.token).state();
+    if (!result.ok) {
+      const code = failureCode(result.failure);
+      if (code === "unauthorized" || code === "not_found") {
+        this.lose();
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private lose(): void {
+    this.stopVisit();
+    this.forgetToken();
+    this.dispatch({ type: "visit_lost" });
+  }
+
+  private forgetToken(): void {
+    this.token = null;
+    this.deps.tokens.remove(TOKEN_KEY);
+  }
+}
+
+/** How the consent step explains a failed entry. */
+export function enterProblem(failure: Failure): EnterProblem {
+  if (failure.kind === "network") return "network";
+  switch (failureCode(failure)) {
+    case "rate_limited":
+      return "rate_limited";
+    case "consent_required":
+      return "consent_required";
+    default:
+      return "unavailable";
+  }
+}

@@ -1,0 +1,367 @@
+// The counselor dashboard as a pure function: events in, view state out.
+// Server events (`ServerEvent`) and the answers of re-reads after a reconnect both land here.
+import { mergeMessages } from "../lib/messages";
+import type {
+  Availability,
+  Conversation,
+  LiveChatRequest,
+  Me,
+  Message,
+  ServerEvent,
+  SessionEndReason,
+  SwitchReason,
+  TopicCoverage,
+} from "../wire/types";
+
+export interface ConversationView extends Conversation {
+  /** Asker messages that arrived while the conversation was not open. */
+  unread: number;
+}
+
+/** A new request the counselor has not looked at yet (in-app alert, sound). */
+export interface RequestAlert {
+  requestId: string;
+  topicName: string;
+  enteredAt: number;
+}
+
+export interface DashboardState {
+  me: Me | null;
+  availability: Availability | null;
+  /** Why the availability changed last, when another place or the server switched it. */
+  availabilityReason: SwitchReason | null;
+  /** Waiting requests, oldest first. Empty and not loaded while unavailable. */
+  requests: LiveChatRequest[];
+  requestsLoaded: boolean;
+  /** Running conversations first (newest first), then ended ones (latest end first). */
+  conversations: ConversationView[];
+  conversationsLoaded: boolean;
+  /** Messages of conversations that were opened, by conversation id. */
+  messages: Record<string, Message[]>;
+  openConversationId: string | null;
+  coverage: TopicCoverage[];
+  alerts: RequestAlert[];
+  sessionEnded: SessionEndReason | null;
+}
+
+export const initialDashboard: DashboardState = {
+  me: null,
+  availability: null,
+  availabilityReason: null,
+  requests: [],
+  requestsLoaded: false,
+  conversations: [],
+  conversationsLoaded: false,
+  messages: {},
+  openConversationId: null,
+  coverage: [],
+  alerts: [],
+  sessionEnded: null,
+};
+
+/** What the client itself learned: answers of HTTP calls and the counselor's own actions. */
+export type DashboardAction =
+  | { type: "me_loaded"; me: Me }
+  | { type: "availability_set"; availability: Availability; reason: SwitchReason }
+  | { type: "requests_loaded"; requests: LiveChatRequest[] }
+  | { type: "request_gone"; requestId: string }
+  | { type: "conversations_loaded"; conversations: Conversation[] }
+  | { type: "conversation_loaded"; conversation: Conversation }
+  | { type: "messages_loaded"; conversationId: string; messages: Message[] }
+  | { type: "message_sent"; message: Message }
+  | { type: "conversation_opened"; conversationId: string }
+  | { type: "conversation_closed" }
+  | { type: "ended_by_me"; conversationId: string; at: number }
+  | { type: "coverage_loaded"; coverage: TopicCoverage[] }
+  | { type: "alert_dismissed"; requestId?: string }
+  | { type: "server"; event: ServerEvent; at: number };
+
+function sortRequests(requests: LiveChatRequest[]): LiveChatRequest[] {
+  return [...requests].sort(
+    (a, b) => a.entered_at - b.entered_at || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
+  );
+}
+
+function sortConversations(list: ConversationView[]): ConversationView[] {
+  return [...list].sort((a, b) => {
+    const aRunning = a.ended_at === null;
+    const bRunning = b.ended_at === null;
+    if (aRunning !== bRunning) return aRunning ? -1 : 1;
+    const aTime = aRunning ? (a.last_message_at ?? a.started_at) : (a.ended_at ?? 0);
+    const bTime = bRunning ? (b.last_message_at ?? b.started_at) : (b.ended_at ?? 0);
+    return bTime - aTime;
+  });
+}
+
+function withoutRequest(state: DashboardState, requestId: string): DashboardState {
+  if (
+    !state.requests.some((r) => r.id === requestId) &&
+    !state.alerts.some((a) => a.requestId === requestId)
+  ) {
+    return state;
+  }
+  return {
+    ...state,
+    requests: state.requests.filter((r) => r.id !== requestId),
+    alerts: state.alerts.filter((a) => a.requestId !== requestId),
+  };
+}
+
+function setAvailability(
+  state: DashboardState,
+  availability: Availability,
+  reason: SwitchReason | null,
+): DashboardState {
+  const next: DashboardState = {
+    ...state,
+    availability,
+    availabilityReason: reason,
+    me: state.me ? { ...state.me, availability } : state.me,
+  };
+  if (!availability.available) {
+    // Only available counselors see requests: the list goes, and must be re-read later.
+    return { ...next, requests: [], requestsLoaded: false, alerts: [] };
+  }
+  return next;
+}
+
+function upsertConversation(state: DashboardState, conversation: Conversation): DashboardState {
+  const known = state.conversations.find((c) => c.id === conversation.id);
+  const unread = known?.unread ?? 0;
+  const others = state.conversations.filter((c) => c.id !== conversation.id);
+  return {
+    ...state,
+    conversations: sortConversations([...others, { ...conversation, unread }]),
+  };
+}
+
+function patchConversation(
+  state: DashboardState,
+  id: string,
+  patch: (c: ConversationView) => ConversationView,
+): DashboardState {
+  if (!state.conversations.some((c) => c.id === id)) return state;
+  return {
+    ...state,
+    conversations: sortConversations(state.conversations.map((c) => (c.id === id ? patch(c) : c))),
+  };
+}
+
+function conversationsLoaded(state: DashboardState, loaded: Conversation[]): DashboardState {
+  const before = new Map(state.conversations.map((c) => [c.id, c]));
+  const conversations = loaded.map((c): ConversationView => {
+    const known = before.get(c.id);
+    if (!known) {
+      // First load (or a conversation that started while we were away): nothing counts as
+      // unread except what arrived while the dashboard already knew the conversation.
+      return { ...c, unread: 0 };
+    }
+    const open = state.openConversationId === c.id;
+    // Messages that arrived while the socket was away count as unread unless it is open.
+    // (The count includes the counselor's own messages from another device; acceptable.)
+    const missed = Math.max(0, c.message_count - known.message_count);
+    return { ...c, unread: open ? 0 : known.unread + missed };
+  });
+  return { ...state, conversations: sortConversations(conversations), conversationsLoaded: true };
+}
+
+function applyServerEvent(state: DashboardState, event: ServerEvent, at: number): DashboardState {
+  switch (event.type) {
+    case "availability_changed":
+      return setAvailability(state, event.availability, event.reason);
+
+    case "request_created": {
+      if (!state.availability?.available) return state;
+      if (state.requests.some((r) => r.id === event.request.id)) return state;
+      const alert: RequestAlert = {
+        requestId: event.request.id,
+        topicName: event.request.topic_name,
+        enteredAt: event.request.entered_at,
+      };
+      return {
+        ...state,
+        requests: sortRequests([...state.requests, event.request]),
+        alerts: [...state.alerts, alert],
+      };
+    }
+
+    case "request_withdrawn":
+    case "request_taken":
+      return withoutRequest(state, event.request_id);
+
+    case "coverage_changed": {
+      const others = state.coverage.filter((c) => c.topic_id !== event.coverage.topic_id);
+      return {
+        ...state,
+        coverage: [...others, event.coverage].sort((a, b) =>
+          a.topic_name.localeCompare(b.topic_name),
+        ),
+      };
+    }
+
+    case "conversation_started":
+      return upsertConversation(state, event.conversation);
+
+    case "asker_presence_changed":
+      return patchConversation(state, event.conversation_id, (c) => ({
+        ...c,
+        asker_online: event.online,
+      }));
+
+    case "message_posted": {
+      const { message } = event;
+      const id = message.conversation_id;
+      const loaded = state.messages[id];
+      const alreadyKnown = loaded?.some((m) => m.id === message.id) ?? false;
+      const messages = loaded
+        ? { ...state.messages, [id]: mergeMessages(loaded, [message]) }
+        : state.messages;
+      const next = { ...state, messages };
+      if (alreadyKnown) return next;
+      const open = state.openConversationId === id;
+      return patchConversation(next, id, (c) => ({
+        ...c,
+        message_count: c.message_count + 1,
+        last_message_at: Math.max(c.last_message_at ?? 0, message.sent_at),
+        unread: !open && message.from === "asker" ? c.unread + 1 : c.unread,
+      }));
+    }
+
+    case "conversation_ended":
+      return patchConversation(state, event.conversation_id, (c) => ({
+        ...c,
+        ended_at: c.ended_at ?? at,
+        ended_by: c.ended_by ?? event.by,
+      }));
+
+    case "session_ended":
+      return { ...state, sessionEnded: event.reason };
+
+    default:
+      // ready, pong, gate events and asker events do not change the dashboard.
+      return state;
+  }
+}
+
+export function reduceDashboard(state: DashboardState, action: DashboardAction): DashboardState {
+  switch (action.type) {
+    case "me_loaded":
+      return setAvailability({ ...state, me: action.me }, action.me.availability, state.availabilityReason);
+
+    case "availability_set":
+      return setAvailability(state, action.availability, action.reason);
+
+    case "requests_loaded": {
+      if (!state.availability?.available) return state;
+      const ids = new Set(action.requests.map((r) => r.id));
+      return {
+        ...state,
+        requests: sortRequests(action.requests),
+        requestsLoaded: true,
+        // Alerts only for requests that still wait.
+        alerts: state.alerts.filter((a) => ids.has(a.requestId)),
+      };
+    }
+
+    case "request_gone":
+      return withoutRequest(state, action.requestId);
+
+    case "conversations_loaded":
+      return conversationsLoaded(state, action.conversations);
+
+    case "conversation_loaded":
+      return upsertConversation(state, action.conversation);
+
+    case "messages_loaded": {
+      const existing = state.messages[action.conversationId] ?? [];
+      return {
+        ...state,
+        messages: {
+          ...state.messages,
+          [action.conversationId]: mergeMessages(existing, action.messages),
+        },
+      };
+    }
+
+    case "message_sent":
+      // The answer of the send; the pushed `message_posted` for it is then recognised.
+      return applyServerEvent(
+        {
+          ...state,
+          messages: state.messages[action.message.conversation_id]
+            ? state.messages
+            : { ...state.messages, [action.message.conversation_id]: [] },
+        },
+        { type: "message_posted", message: action.message },
+        action.message.sent_at,
+      );
+
+    case "conversation_opened":
+      return patchConversation(
+        { ...state, openConversationId: action.conversationId },
+        action.conversationId,
+        (c) => ({ ...c, unread: 0 }),
+      );
+
+    case "conversation_closed":
+      return { ...state, openConversationId: null };
+
+    case "ended_by_me":
+      return patchConversation(state, action.conversationId, (c) => ({
+        ...c,
+        ended_at: c.ended_at ?? action.at,
+        ended_by: c.ended_by ?? "counselor",
+      }));
+
+    case "coverage_loaded":
+      return {
+        ...state,
+        coverage: [...action.coverage].sort((a, b) => a.topic_name.localeCompare(b.topic_name)),
+      };
+
+    case "alert_dismissed":
+      return {
+        ...state,
+        alerts: action.requestId ? state.alerts.filter((a) => a.requestId !== action.requestId) : [],
+      };
+
+    case "server":
+      return applyServerEvent(state, action.event, action.at);
+  }
+}
+
+/** Topics where switching off leaves waiting askers without anyone. */
+export interface UncoveredTopic {
+  topicId: number;
+  topicName: string;
+  waiting: number;
+}
+
+/**
+ * The confirmation rule: switching off asks first when the counselor is the last available
+ * one of a topic in which askers wait. `available_counselors` counts the counselor too; if the
+ * server counted colleagues only, `<= 1` would ask once too often, never once too few.
+ */
+export function uncoveredBySwitchingOff(state: DashboardState): UncoveredTopic[] {
+  if (!state.availability?.available) return [];
+  const mine = new Set((state.me?.topics ?? []).map((t) => t.id));
+  return state.coverage
+    .filter(
+      (c) =>
+        (mine.size === 0 || mine.has(c.topic_id)) && c.available_counselors <= 1 && c.waiting > 0,
+    )
+    .map((c) => ({ topicId: c.topic_id, topicName: c.topic_name, waiting: c.waiting }));
+}
+
+/** Number of asker messages not yet seen, over all conversations. */
+export function totalUnread(state: DashboardState): number {
+  return state.conversations.reduce((sum, c) => sum + c.unread, 0);
+}
+
+export function runningConversations(state: DashboardState): ConversationView[] {
+  return state.conversations.filter((c) => c.ended_at === null);
+}
+
+export function endedConversations(state: DashboardState): ConversationView[] {
+  return state.conversations.filter((c) => c.ended_at !== null);
+}

@@ -1,0 +1,388 @@
+// English: the second language. Typed by the German file: a missing or extra key fails the check.
+import type { AskerMessages, CommonMessages, DashboardMessages } from "./types";
+
+const plural = (n: number, one: string, many: string) => (n === 1 ? one : many);
+
+export const enCommon: CommonMessages = {
+  locale: "en-GB",
+  appName: "Pforte",
+  language: {
+    label: "Language",
+    other: "Deutsch",
+    otherCode: "de",
+  },
+  connection: {
+    connecting: "Connecting…",
+    connected: "connected",
+    reconnecting: "Reconnecting…",
+    closed: "not connected",
+    label: "Connection",
+  },
+  errors: {
+    network:
+      "The server cannot be reached right now. Please check your connection and try again in a moment.",
+    protocol: "The server gave an unexpected answer. Please try again.",
+    unavailable: "The service is restarting. Please try again in a moment.",
+    rate_limited: "Too many attempts in a short time. Please wait a minute.",
+    generic: "That did not work. Please try again.",
+  },
+  dialog: {
+    cancel: "Cancel",
+  },
+  chat: {
+    logLabel: "Messages",
+    you: "You",
+    messageLabel: "Your message",
+    send: "Send",
+    sending: "Sending…",
+    sendHint: "Enter sends, Shift + Enter starts a new line.",
+    charsLeft: (n: number) => `${n} ${plural(n, "character", "characters")} left`,
+    tooLong: (max: number, over: number) =>
+      `The message is ${over} ${plural(over, "character", "characters")} too long (at most ${max}).`,
+    empty: "Please write a message first.",
+    notSent: "The message was not sent. Your text is still here – please send it again.",
+    ended: "This chat has ended. You can only read it now.",
+    none: "No messages yet.",
+    loading: "Loading messages…",
+    at: (time: string) => `at ${time}`,
+    from: (name: string) => `${name} writes`,
+  },
+};
+
+export const enAsker: AskerMessages = {
+  pageTitle: "Anonymous chat",
+  emergency: "In an acute emergency, please call the emergency number 112.",
+  reconnecting: "Reconnecting… You keep your place.",
+  choose: {
+    title: "What would you like to talk about?",
+    intro: "Choose a topic. The chat is anonymous and free of charge.",
+    listLabel: "Topics",
+    open: "Available now",
+    closed: "Not staffed right now",
+    unknownLink: "The topic in your link does not exist here. Please choose a topic.",
+    none: "No topic offers live chat at the moment.",
+    loading: "Loading topics…",
+    loadFailed: "The topics could not be loaded.",
+    retry: "Try again",
+  },
+  closed: {
+    title: "Nobody is available for the chat right now",
+    body: (topic: string) =>
+      `At the moment no counsellor is available for “${topic}”. That is why the waiting room is closed – so you do not wait in vain.`,
+    hours: (hours: string) => `The chat is usually staffed: ${hours}`,
+    watching:
+      "No need to reload: this page opens by itself as soon as someone is available.",
+    otherTopic: "Choose another topic",
+  },
+  consent: {
+    openedNow: "Someone is available now. You can enter the waiting room.",
+    title: (topic: string) => `Chat on “${topic}”`,
+    intro: "Before you start:",
+    points: [
+      "You stay anonymous. We store no IP address, no account and no e-mail address.",
+      "In the chat you appear under a random name.",
+      "After the chat ends, everything is deleted completely after a fixed period.",
+      "Please keep this page open while you wait and chat.",
+    ],
+    checkbox: "I have read these notes and agree.",
+    missing: "Please confirm the notes first.",
+    enter: "Enter the waiting room",
+    entering: "One moment…",
+    back: "Choose another topic",
+    problems: {
+      rate_limited:
+        "Too many requests are coming from here right now. Please wait a minute and try again.",
+      consent_required: "Please confirm the notes first.",
+      unavailable: "The chat cannot be reached right now. Please try again in a moment.",
+      network: "The server cannot be reached right now. Please check your connection and try again.",
+    },
+  },
+  waiting: {
+    title: "You are in the waiting room",
+    topic: (topic: string) => `Topic: ${topic}`,
+    positionLabel: "Your place in the queue",
+    position: (n: number) =>
+      n <= 1
+        ? "You are next."
+        : `${plural(n - 1, "1 person is", `${n - 1} people are`)} waiting ahead of you.`,
+    pseudonym: (name: string) => `In the chat your name is “${name}”.`,
+    keepOpen:
+      "Please keep this page open. As soon as a counsellor has time, the chat starts right here.",
+    reopened: "Someone is available again. You keep your place.",
+    leave: "Leave the waiting room",
+    leaveTitle: "Leave the waiting room?",
+    leaveBody: "You will lose your place in the queue.",
+    leaveConfirm: "Yes, leave",
+    stay: "Keep waiting",
+  },
+  closing: {
+    title: "Nobody is available any more",
+    body: "The last counsellor had to leave the chat. We keep your place for a while in case someone comes back.",
+    remainingLabel: "Your place is kept for",
+    remaining: (clock: string) => `${clock} min`,
+    noDeadline: "We keep your place for a short while.",
+  },
+  ended: {
+    reasons: {
+      withdrawn: {
+        title: "You left the waiting room",
+        body: "Your request has ended. You can start again at any time.",
+      },
+      nobody_available: {
+        title: "Sadly nobody came back",
+        body: "Your request has ended because no counsellor was available any more. We are sorry.",
+      },
+      waited_too_long: {
+        title: "The wait was too long",
+        body: "Your request has ended because nobody had time for it today. We are sorry.",
+      },
+      asker_gone: {
+        title: "Your request has ended",
+        body: "This page was closed for too long, so your place was given up.",
+      },
+      topic_closed: {
+        title: "The chat for this topic has ended",
+        body: "This topic no longer offers live chat.",
+      },
+    },
+    nextHours: (hours: string) => `The chat is usually staffed: ${hours}`,
+    restart: "Start again",
+  },
+  chat: {
+    title: (name: string) => `Chat with ${name}`,
+    accepted: (name: string) => `${name} has accepted your request. You can write now.`,
+    online: (name: string) => `${name} is here.`,
+    offline: (name: string) => `${name} is not connected right now. Your messages still arrive.`,
+    end: "End chat",
+    endTitle: "End the chat?",
+    endBody: "Afterwards nobody can write in this chat any more.",
+    endConfirm: "Yes, end chat",
+    endFailed: "The chat could not be ended. Please try again.",
+  },
+  chatEnded: {
+    title: "The chat has ended",
+    byYou: "You ended the chat.",
+    byCounselor: (name: string) => `${name} ended the chat.`,
+    thanks: "Thank you for getting in touch. You can come back at any time.",
+    retention: (duration: string) =>
+      `To protect your privacy, this chat is deleted completely ${duration} after it ended. If you want to keep anything, please write it down now.`,
+    retentionUnknown:
+      "To protect your privacy, this chat is deleted completely after a fixed period. If you want to keep anything, please write it down now.",
+    restart: "Start a new chat",
+  },
+  lost: {
+    title: "This chat is no longer here",
+    body: "It has ended and was deleted. You can start again at any time.",
+  },
+  duration: {
+    days: (n: number) => plural(n, "one day", `${n} days`),
+    hours: (n: number) => plural(n, "one hour", `${n} hours`),
+    minutes: (n: number) => plural(n, "one minute", `${n} minutes`),
+  },
+  counselorFallback: "Your counsellor",
+};
+
+export const enDashboard: DashboardMessages = {
+  pageTitle: "Pforte – live chat",
+  skipToContent: "Skip to content",
+  login: {
+    title: "Log in",
+    intro: "Live chat for counsellors",
+    server: "Server address",
+    serverHint: "For example https://counselling.example.org",
+    name: "User name",
+    password: "Password",
+    submit: "Log in",
+    submitting: "Logging in…",
+    invalidCredentials: "User name or password is wrong.",
+    missingServer: "Please enter the server address.",
+    invalidServer: "Please enter an address that starts with http:// or https://.",
+    missingName: "Please enter your user name.",
+    missingPassword: "Please enter your password.",
+    note: "After logging in, your live-chat availability is off. You switch it on yourself.",
+    sessionEnded: {
+      logged_out: "You have been logged out.",
+      expired: "Your session has expired. Please log in again.",
+    },
+    errorSummary: "Please check your entries.",
+  },
+  nav: {
+    label: "Main navigation",
+    firstRequests: "First requests",
+    liveChatRequests: "Live-chat requests",
+    conversations: "My conversations",
+    profile: "Profile",
+    activities: "My activity",
+    logout: "Log out",
+    signedInAs: (name: string) => `Logged in as ${name}`,
+    available: "Available",
+    notAvailable: "Not available",
+    unreadBadge: (n: number) => plural(n, "1 unread message", `${n} unread messages`),
+    waitingBadge: (n: number) => plural(n, "1 waiting request", `${n} waiting requests`),
+  },
+  requests: {
+    title: "Live-chat requests",
+    listLabel: "Waiting requests, oldest first",
+    unavailableTitle: "Your live-chat availability is off",
+    unavailableBody:
+      "Only counsellors who switched on their live-chat availability see requests. Only then does the waiting room of your topics open for askers.",
+    activate: "Switch on availability",
+    activating: "Switching on…",
+    absentBody: "You are marked as absent. End your absence first under Profile > My activity.",
+    toActivities: "Go to My activity",
+    notConnected:
+      "Your availability is on, but the connection is missing. You are available again as soon as it is back.",
+    empty: "Nobody is waiting right now. New requests appear here at once.",
+    loading: "Loading requests…",
+    count: (n: number) => plural(n, "1 request waiting", `${n} requests waiting`),
+    waitingFor: (minutes: number) =>
+      minutes < 1
+        ? "waiting for less than a minute"
+        : `waiting for ${minutes} ${plural(minutes, "minute", "minutes")}`,
+    since: (time: string) => `since ${time}`,
+    askerAway: "The asker's page is closed right now.",
+    accept: "Start chat",
+    acceptLabel: (pseudonym: string, topic: string) => `Start chat with ${pseudonym} (${topic})`,
+    accepting: "Starting…",
+    problems: {
+      already_taken: "A colleague was faster and has already accepted this request.",
+      request_gone: "This request no longer exists: the person left the waiting room.",
+      not_available: "You are no longer available. Switch your availability on to accept requests.",
+      not_your_topic: "This request belongs to a topic you do not cover.",
+    },
+  },
+  coverage: {
+    title: "Who is available?",
+    topic: "Topic",
+    available: "Available",
+    waiting: "Waiting",
+    none: "No topics with live chat.",
+    lastOne: "Only you",
+  },
+  alert: {
+    title: "New live-chat request",
+    body: (topic: string, time: string) => `${topic}, since ${time}`,
+    more: (n: number) => plural(n, "and 1 more", `and ${n} more`),
+    show: "Show requests",
+    dismiss: "Dismiss",
+  },
+  conversations: {
+    title: "My conversations",
+    running: "Running chats",
+    ended: "Ended chats",
+    noneRunning: "No running chats right now.",
+    noneEnded: "No ended chats yet.",
+    loading: "Loading conversations…",
+    unread: (n: number) => `${n} unread`,
+    startedAt: (when: string) => `started ${when}`,
+    endedAt: (when: string) => `ended ${when}`,
+    askerOnline: "is here",
+    askerAway: "page closed",
+    pick: "Choose a chat from the list.",
+    back: "Back to the list",
+    notFound: "This chat does not exist (any more).",
+  },
+  chat: {
+    title: (pseudonym: string) => `Chat with ${pseudonym}`,
+    topic: (topic: string) => `Topic: ${topic}`,
+    askerOnline: "The asker is here.",
+    askerAway: "The asker does not have the page open right now. Your messages still arrive.",
+    end: "End chat",
+    endTitle: "End the chat?",
+    endBody: (pseudonym: string) =>
+      `The chat with ${pseudonym} ends for both sides and can only be read afterwards.`,
+    endConfirm: "Yes, end chat",
+    endedByAsker: "The asker ended the chat.",
+    endedByYou: "You ended the chat.",
+    endFailed: "The chat could not be ended. Please try again.",
+    newMessage: (pseudonym: string) => `New message from ${pseudonym}`,
+  },
+  activities: {
+    title: "My activity",
+    profileTitle: "Profile",
+    topics: "My topics",
+    liveChat: "live chat",
+  },
+  availability: {
+    title: "My live-chat availability",
+    explain:
+      "While it is on, the waiting room of your topics is open and you are told about new requests. Logging out switches it off.",
+    on: "On",
+    off: "Off",
+    statusAvailable: "You are available.",
+    statusNotConnected:
+      "On, but without a connection right now. You are available again as soon as the connection is back.",
+    statusAbsent: "While you are absent, your availability is off.",
+    statusOff: "You are not available.",
+    absentError: "You are marked as absent. End your absence first.",
+    reasons: {
+      toggle: "Your availability was switched somewhere else.",
+      logout: "Your availability was switched off when you logged out.",
+      session_expired: "Your availability was switched off because your session expired.",
+      absence: "Your availability was switched off because of your absence.",
+      window_closed: "Your availability was switched off when the window was closed.",
+      app_quit: "Your availability was switched off when the app was quit.",
+      screen_locked: "Your availability was switched off when the screen was locked.",
+      system_sleep: "Your availability was switched off when the computer went to sleep.",
+      connection_lost:
+        "Your availability was switched off because the connection was lost. Switch it on again if you are still here.",
+    },
+    confirmTitle: "Really switch off?",
+    confirmIntro: "You are the last available person for:",
+    confirmLine: (topic: string, waiting: number) =>
+      `${topic}: ${plural(waiting, "1 person waiting", `${waiting} people waiting`)}`,
+    confirmOutro:
+      "The people waiting are told at once that nobody is there any more, and their wait ends after a short grace period.",
+    confirmOff: "Switch off anyway",
+    confirmLogout: "Log out anyway",
+    keepOn: "Stay available",
+  },
+  absence: {
+    title: "My absence",
+    toggle: "I am absent",
+    messageLabel: "Absence note (optional)",
+    messageHint: (max: number) => `At most ${max} characters.`,
+    tooLong: (max: number) => `The note is too long: at most ${max} characters.`,
+    save: "Save absence",
+    saving: "Saving…",
+    saved: "Saved.",
+    note: "While you are absent, you cannot accept live-chat requests.",
+  },
+  statistics: {
+    title: "My statistics",
+    period: "Period",
+    periods: {
+      this_month: "This month",
+      last_month: "Last month",
+      this_year: "This year",
+      last_year: "Last year",
+      custom: "Custom period",
+    },
+    from: "From",
+    to: "To",
+    show: "Show",
+    loading: "Loading…",
+    range: (from: string, to: string) => `From ${from} to ${to}:`,
+    accepted: "Accepted chats",
+    messages: "Messages sent",
+    availableTime: "Time available",
+    ended: "Ended chats",
+    hoursMinutes: (h: number, m: number) => `${h} h ${m} min`,
+    download: "Download Excel file",
+    downloading: "Downloading…",
+    fileName: (from: string, to: string) => `My-statistics_${from}_${to}.xlsx`,
+    problems: {
+      invalid_from: "Please enter a valid start date.",
+      invalid_to: "Please enter a valid end date.",
+      from_after_to: "The start date is after the end date.",
+    },
+  },
+  settings: {
+    title: "Alerts for new requests",
+    sound: "Sound for new live-chat requests",
+    soundHint:
+      "A short, quiet sound. It repeats every minute while a new request waits unnoticed.",
+    test: "Test sound",
+  },
+  logoutFailed: "The logout did not reach the server. You were logged out on this device anyway.",
+};

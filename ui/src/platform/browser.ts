@@ -1,0 +1,84 @@
+// The browser implementation of the host: `fetch`, the browser's `WebSocket`, Web Storage.
+import type { Host } from "./host";
+import { createHttpClient } from "./http";
+import { createLiveConnection, socketUrl, type SocketTransport } from "./live";
+import { createWebAudioChime } from "./sound";
+import { webStorage } from "./storage";
+
+/** Browsers cannot put a header on a WebSocket: the token goes in the first message. */
+export const browserSocketTransport: SocketTransport = {
+  authInHeader: false,
+  open(url, _token, handlers) {
+    let socket: WebSocket;
+    try {
+      socket = new WebSocket(url);
+    } catch {
+      // A malformed address: report it as a lost connection so the backoff applies.
+      queueMicrotask(() => handlers.onClose());
+      return { send() {}, close() {} };
+    }
+    socket.onopen = () => handlers.onOpen();
+    socket.onmessage = (message) => {
+      if (typeof message.data === "string") handlers.onMessage(message.data);
+    };
+    // `error` is always followed by `close`; handling both would retry twice.
+    socket.onclose = () => handlers.onClose();
+    return {
+      send(text) {
+        if (socket.readyState === WebSocket.OPEN) socket.send(text);
+      },
+      close() {
+        socket.onopen = socket.onmessage = socket.onclose = null;
+        try {
+          socket.close(1000);
+        } catch {
+          // already closed
+        }
+      },
+    };
+  },
+};
+
+function saveBlob(blob: Blob, name: string) {
+  const url = URL.createObjectURL(blob);
+  const link = document.createElement("a");
+  link.href = url;
+  link.download = name;
+  link.rel = "noopener";
+  link.style.display = "none";
+  document.body.appendChild(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+export function createBrowserHost(): Host {
+  return {
+    kind: "browser",
+    defaultServer: window.location.origin,
+    http: (baseUrl) => createHttpClient(baseUrl, (input, init) => fetch(input, init), saveBlob),
+    live: (baseUrl, path, token, options) =>
+      createLiveConnection({
+        url: socketUrl(baseUrl, path),
+        token,
+        transport: browserSocketTransport,
+        ...options,
+      }),
+    sessionStore: webStorage(() => window.sessionStorage),
+    settingsStore: webStorage(() => window.localStorage),
+    chime: createWebAudioChime(),
+    onNetworkBack(listener) {
+      const onOnline = () => listener();
+      // A tab woken from the background may hold a socket that died while it slept.
+      const onVisible = () => {
+        if (document.visibilityState === "visible") listener();
+      };
+      window.addEventListener("online", onOnline);
+      document.addEventListener("visibilitychange", onVisible);
+      return () => {
+        window.removeEventListener("online", onOnline);
+        document.removeEventListener("visibilitychange", onVisible);
+      };
+    },
+  };
+}

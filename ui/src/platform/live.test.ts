@@ -1,0 +1,210 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import type { ServerEvent } from "../wire/types";
+import { createLiveConnection, socketUrl, type SocketHandlers, type SocketTransport } from "./live";
+
+interface FakeSocket {
+  url: string;
+  token: string | null;
+  handlers: SocketHandlers;
+  sent: string[];
+  closed: boolean;
+}
+
+function fakeTransport(authInHeader = false) {
+  const sockets: FakeSocket[] = [];
+  const transport: SocketTransport = {
+    authInHeader,
+    open(url, token, handlers) {
+      const socket: FakeSocket = { url, token, handlers, sent: [], closed: false };
+      sockets.push(socket);
+      return {
+        send: (text) => void socket.sent.push(text),
+        close: () => void (socket.closed = true),
+      };
+    },
+  };
+  const last = () => sockets[sockets.length - 1]!;
+  const say = (event: ServerEvent) => last().handlers.onMessage(JSON.stringify(event));
+  return { transport, sockets, last, say };
+}
+
+const noJitter = { initialMs: 1000, maxMs: 8000, factor: 2, jitter: 0 };
+
+describe("a live connection", () => {
+  beforeEach(() => vi.useFakeTimers());
+  afterEach(() => vi.useRealTimers());
+
+  it("sends the token as the first message when the transport cannot set headers", () => {
+    const t = fakeTransport(false);
+    createLiveConnection({ url: "ws://x/api/counselor/ws", token: "tok", transport: t.transport });
+    t.last().handlers.onOpen();
+    expect(t.last().sent).toEqual([JSON.stringify({ type: "auth", token: "tok" })]);
+  });
+
+  it("sends no auth message when the token travels in a header", () => {
+    const t = fakeTransport(true);
+    createLiveConnection({ url: "ws://x", token: "tok", transport: t.transport });
+    t.last().handlers.onOpen();
+    expect(t.last().sent).toEqual([]);
+    expect(t.last().token).toBe("tok");
+  });
+
+  it("sends no auth message on the anonymous gate socket", () => {
+    const t = fakeTransport(false);
+    createLiveConnection({ url: "ws://x/api/gates/ws", token: null, transport: t.transport });
+    t.last().handlers.onOpen();
+    expect(t.last().sent).toEqual([]);
+  });
+
+  it("counts as connected only once the server said ready", () => {
+    const t = fakeTransport();
+    const live = createLiveConnection({ url: "ws://x", token: "tok", transport: t.transport });
+    const states: string[] = [];
+    live.onState((s) => states.push(s));
+    t.last().handlers.onOpen();
+    expect(live.state).toBe("connecting");
+    t.say({ type: "ready" });
+    expect(live.state).toBe("connected");
+    expect(states).toEqual(["connected"]);
+  });
+
+  it("passes every event but pong to its listeners", () => {
+    const t = fakeTransport();
+    const live = createLiveConnection({ url: "ws://x", token: "tok", transport: t.transport });
+    const events: string[] = [];
+    live.onEvent((e) => events.push(e.type));
+    t.say({ type: "ready" });
+    t.say({ type: "pong" });
+    t.say({ type: "queue_position", position: 2 });
+    t.last().handlers.onMessage("not json");
+    expect(events).toEqual(["ready", "queue_position"]);
+  });
+
+  it("reconnects with growing delays after losing the connection", () => {
+    const t = fakeTransport();
+    const live = createLiveConnection({
+      url: "ws://x",
+      token: "tok",
+      transport: t.transport,
+      backoff: noJitter,
+    });
+    t.last().handlers.onClose();
+    expect(live.state).toBe("reconnecting");
+    vi.advanceTimersByTime(999);
+    expect(t.sockets).toHaveLength(1);
+    vi.advanceTimersByTime(1);
+    expect(t.sockets).toHaveLength(2);
+    t.last().handlers.onClose();
+    vi.advanceTimersByTime(1999);
+    expect(t.sockets).toHaveLength(2);
+    vi.advanceTimersByTime(1);
+    expect(t.sockets).toHaveLength(3);
+  });
+
+  it("starts the backoff over after a connection reached ready", () => {
+    const t = fakeTransport();
+    createLiveConnection({ url: "ws://x", token: "tok", transport: t.transport, backoff: noJitter });
+    t.last().handlers.onClose();
+    vi.advanceTimersByTime(1000);
+    t.last().handlers.onClose();
+    vi.advanceTimersByTime(2000);
+    t.say({ type: "ready" });
+    t.last().handlers.onClose();
+    vi.advanceTimersByTime(1000);
+    expect(t.sockets).toHaveLength(4);
+  });
+
+  it("takes a silent connection as dead and replaces it", () => {
+    const t = fakeTransport();
+    const live = createLiveConnection({
+      url: "ws://x",
+      token: "tok",
+      transport: t.transport,
+      backoff: noJitter,
+      keepAliveMs: 10_000,
+    });
+    t.say({ type: "ready" });
+    vi.advanceTimersByTime(10_000);
+    expect(t.last().sent.at(-1)).toBe(JSON.stringify({ type: "ping" }));
+    vi.advanceTimersByTime(10_000);
+    expect(t.sockets[0]!.closed).toBe(true);
+    expect(live.state).toBe("reconnecting");
+    vi.advanceTimersByTime(1000);
+    expect(t.sockets).toHaveLength(2);
+  });
+
+  it("keeps a connection that answers its pings", () => {
+    const t = fakeTransport();
+    const live = createLiveConnection({
+      url: "ws://x",
+      token: "tok",
+      transport: t.transport,
+      keepAliveMs: 10_000,
+    });
+    t.say({ type: "ready" });
+    for (let i = 0; i < 5; i++) {
+      vi.advanceTimersByTime(10_000);
+      t.say({ type: "pong" });
+    }
+    expect(live.state).toBe("connected");
+    expect(t.sockets).toHaveLength(1);
+  });
+
+  it("stops for good when asked to close, and ignores the old socket afterwards", () => {
+    const t = fakeTransport();
+    const live = createLiveConnection({ url: "ws://x", token: "tok", transport: t.transport });
+    const events: string[] = [];
+    live.onEvent((e) => events.push(e.type));
+    live.close();
+    expect(live.state).toBe("closed");
+    expect(t.last().closed).toBe(true);
+    t.last().handlers.onClose();
+    t.say({ type: "ready" });
+    vi.advanceTimersByTime(60_000);
+    expect(t.sockets).toHaveLength(1);
+    expect(events).toEqual([]);
+  });
+
+  it("gives up when a refused socket's credentials are no longer valid", async () => {
+    const t = fakeTransport();
+    const shouldRetry = vi.fn(async () => false);
+    const live = createLiveConnection({ url: "ws://x", token: "old", transport: t.transport, shouldRetry });
+    t.last().handlers.onClose();
+    await vi.runAllTimersAsync();
+    expect(shouldRetry).toHaveBeenCalledOnce();
+    expect(live.state).toBe("closed");
+    expect(t.sockets).toHaveLength(1);
+  });
+
+  it("does not ask about credentials after losing a socket that had been ready", () => {
+    const t = fakeTransport();
+    const shouldRetry = vi.fn(async () => true);
+    createLiveConnection({ url: "ws://x", token: "tok", transport: t.transport, shouldRetry });
+    t.say({ type: "ready" });
+    t.last().handlers.onClose();
+    expect(shouldRetry).not.toHaveBeenCalled();
+  });
+
+  it("reconnects at once when the network comes back", () => {
+    const t = fakeTransport();
+    const live = createLiveConnection({ url: "ws://x", token: "tok", transport: t.transport, backoff: noJitter });
+    t.last().handlers.onClose();
+    live.reconnectNow();
+    expect(t.sockets).toHaveLength(2);
+  });
+
+  it("refuses to send while not connected", () => {
+    const t = fakeTransport();
+    const live = createLiveConnection({ url: "ws://x", token: "tok", transport: t.transport });
+    expect(live.send({ type: "ping" })).toBe(false);
+    t.say({ type: "ready" });
+    expect(live.send({ type: "ping" })).toBe(true);
+  });
+});
+
+describe("socketUrl", () => {
+  it("turns an http address into a ws one and an https address into wss", () => {
+    expect(socketUrl("http://localhost:8080/", "/api/gates/ws")).toBe("ws://localhost:8080/api/gates/ws");
+    expect(socketUrl("https://beratung.example", "/api/asker/ws")).toBe("wss://beratung.example/api/asker/ws");
+  });
+});

@@ -1,0 +1,243 @@
+// The live-connection half of the host boundary: one WebSocket to the server that comes back
+// by itself. The socket itself is opened by a `SocketTransport` (browser or desktop); this file
+// holds the logic every transport shares, so it is tested once with a fake transport.
+import type { ClientMessage, ServerEvent } from "../wire/types";
+import { backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from "./backoff";
+
+/**
+ * - `connecting`: the first attempt is under way.
+ * - `connected`: the server said `ready`: the socket is authenticated and subscribed.
+ * - `reconnecting`: the connection was lost or never came up; the next attempt is scheduled.
+ * - `closed`: stopped on purpose, or the server refused the credentials.
+ */
+export type ConnectionState = "connecting" | "connected" | "reconnecting" | "closed";
+
+export interface SocketHandlers {
+  onOpen(): void;
+  onMessage(text: string): void;
+  onClose(): void;
+}
+
+export interface SocketHandle {
+  send(text: string): void;
+  close(): void;
+}
+
+export interface SocketTransport {
+  /**
+   * Whether the token travels as an `Authorization` header when the socket opens (desktop).
+   * Browsers cannot set headers on a WebSocket, so they send `{"type":"auth"}` first.
+   */
+  readonly authInHeader: boolean;
+  open(url: string, token: string | null, handlers: SocketHandlers): SocketHandle;
+}
+
+export interface Timers {
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+export const realTimers: Timers = {
+  setTimeout: (fn, ms) => globalThis.setTimeout(fn, ms),
+  clearTimeout: (handle) => globalThis.clearTimeout(handle as ReturnType<typeof setTimeout>),
+};
+
+export interface LiveConnectionOptions {
+  url: string;
+  /** Null for the anonymous gate watcher socket. */
+  token: string | null;
+  transport: SocketTransport;
+  timers?: Timers;
+  random?: () => number;
+  backoff?: BackoffPolicy;
+  /**
+   * Interval of the application-level `ping`. A socket that stays silent for two intervals is
+   * taken as dead (a half-open TCP connection otherwise goes unnoticed for minutes).
+   */
+  keepAliveMs?: number;
+  /**
+   * Asked before retrying a socket that closed before `ready` (it may have been refused for a
+   * stale token). Resolving to false stops the connection for good.
+   */
+  shouldRetry?: () => Promise<boolean>;
+}
+
+export interface LiveConnection {
+  readonly state: ConnectionState;
+  /** Every event the server pushes, `ready` included, `pong` excluded. */
+  onEvent(listener: (event: ServerEvent) => void): () => void;
+  onState(listener: (state: ConnectionState) => void): () => void;
+  send(message: ClientMessage): boolean;
+  /** Try at once instead of waiting for the backoff (e.g. the network came back). */
+  reconnectNow(): void;
+  close(): void;
+}
+
+function parseEvent(text: string): ServerEvent | null {
+  try {
+    const value: unknown = JSON.parse(text);
+    if (typeof value === "object" && value !== null && typeof (value as { type?: unknown }).type === "string") {
+      return value as ServerEvent;
+    }
+  } catch {
+    // ignore what is not an event
+  }
+  return null;
+}
+
+export function createLiveConnection(options: LiveConnectionOptions): LiveConnection {
+  const timers = options.timers ?? realTimers;
+  const random = options.random ?? Math.random;
+  const policy = options.backoff ?? DEFAULT_BACKOFF;
+  const keepAliveMs = options.keepAliveMs ?? 20_000;
+
+  const eventListeners = new Set<(event: ServerEvent) => void>();
+  const stateListeners = new Set<(state: ConnectionState) => void>();
+
+  let state: ConnectionState = "connecting";
+  let socket: SocketHandle | null = null;
+  /** Increases with every socket, so callbacks of an old socket are ignored. */
+  let generation = 0;
+  let attempt = 0;
+  let stopped = false;
+  let reachedReady = false;
+  let retryTimer: unknown = null;
+  let keepAliveTimer: unknown = null;
+  let heardSinceLastPing = true;
+
+  function setState(next: ConnectionState) {
+    if (state === next) return;
+    state = next;
+    for (const listener of [...stateListeners]) listener(next);
+  }
+
+  function stopKeepAlive() {
+    if (keepAliveTimer !== null) timers.clearTimeout(keepAliveTimer);
+    keepAliveTimer = null;
+  }
+
+  function scheduleKeepAlive(gen: number) {
+    stopKeepAlive();
+    keepAliveTimer = timers.setTimeout(() => {
+      if (gen !== generation || !socket) return;
+      if (!heardSinceLastPing) {
+        // Two intervals of silence: the connection is dead even if the socket does not know.
+        dropSocket();
+        return;
+      }
+      heardSinceLastPing = false;
+      socket.send(JSON.stringify({ type: "ping" } satisfies ClientMessage));
+      scheduleKeepAlive(gen);
+    }, keepAliveMs);
+  }
+
+  function connect() {
+    if (stopped) return;
+    retryTimer = null;
+    const gen = ++generation;
+    reachedReady = false;
+    heardSinceLastPing = true;
+    socket = options.transport.open(options.url, options.token, {
+      onOpen() {
+        if (gen !== generation) return;
+        if (options.token !== null && !options.transport.authInHeader) {
+          socket?.send(JSON.stringify({ type: "auth", token: options.token } satisfies ClientMessage));
+        }
+      },
+      onMessage(text) {
+        if (gen !== generation) return;
+        heardSinceLastPing = true;
+        const event = parseEvent(text);
+        if (!event) return;
+        if (event.type === "pong") return;
+        if (event.type === "ready") {
+          reachedReady = true;
+          attempt = 0;
+          setState("connected");
+          scheduleKeepAlive(gen);
+        }
+        for (const listener of [...eventListeners]) listener(event);
+      },
+      onClose() {
+        if (gen !== generation) return;
+        socketLost();
+      },
+    });
+  }
+
+  /** Closes the current socket from our side and goes on as if the server had closed it. */
+  function dropSocket() {
+    const old = socket;
+    generation++;
+    socket = null;
+    old?.close();
+    socketLost();
+  }
+
+  function socketLost() {
+    stopKeepAlive();
+    socket = null;
+    if (stopped) return;
+    setState("reconnecting");
+    const neverReady = !reachedReady;
+    const delay = backoffDelay(attempt, policy, random);
+    attempt++;
+    const schedule = () => {
+      if (stopped) return;
+      retryTimer = timers.setTimeout(connect, delay);
+    };
+    if (neverReady && options.shouldRetry) {
+      options.shouldRetry().then(
+        (retry) => (retry ? schedule() : close()),
+        () => schedule(),
+      );
+    } else {
+      schedule();
+    }
+  }
+
+  function close() {
+    stopped = true;
+    stopKeepAlive();
+    if (retryTimer !== null) timers.clearTimeout(retryTimer);
+    retryTimer = null;
+    const old = socket;
+    socket = null;
+    generation++;
+    old?.close();
+    setState("closed");
+  }
+
+  connect();
+
+  return {
+    get state() {
+      return state;
+    },
+    onEvent(listener) {
+      eventListeners.add(listener);
+      return () => eventListeners.delete(listener);
+    },
+    onState(listener) {
+      stateListeners.add(listener);
+      return () => stateListeners.delete(listener);
+    },
+    send(message) {
+      if (!socket || state !== "connected") return false;
+      socket.send(JSON.stringify(message));
+      return true;
+    },
+    reconnectNow() {
+      if (stopped || state !== "reconnecting" || retryTimer === null) return;
+      timers.clearTimeout(retryTimer);
+      attempt = 0;
+      connect();
+    },
+    close,
+  };
+}
+
+/** `http(s)://host` → `ws(s)://host` + path. */
+export function socketUrl(baseUrl: string, path: string): string {
+  return baseUrl.replace(/\/+$/, "").replace(/^http/i, "ws") + path;
+}

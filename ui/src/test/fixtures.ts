@@ -1,0 +1,99 @@
+// Builders of wire values for tests: only what a test changes needs to be written there.
+import type {
+  AskerState,
+  Availability,
+  Conversation,
+  LiveChatRequest,
+  Me,
+  Message,
+  PublicTopic,
+  TopicCoverage,
+} from "../wire/types";
+
+export const availability = (over: Partial<Availability> = {}): Availability => ({
+  switched_on: false,
+  available: false,
+  online: true,
+  absent: false,
+  absence_message: null,
+  ...over,
+});
+
+export const availableNow = (): Availability =>
+  availability({ switched_on: true, available: true, online: true });
+
+export const me = (over: Partial<Me> = {}): Me => ({
+  id: 7,
+  name: "anna",
+  display_name: "Anna Berg",
+  topics: [
+    { id: 1, slug: "sucht", name: "Suchtberatung", live_chat: true },
+    { id: 2, slug: "schwanger", name: "Schwangerschaftsberatung", live_chat: true },
+  ],
+  availability: availability(),
+  ...over,
+});
+
+export const request = (id: string, enteredAt: number, over: Partial<LiveChatRequest> = {}): LiveChatRequest => ({
+  id,
+  topic_id: 1,
+  topic_name: "Suchtberatung",
+  pseudonym: `Gast ${id}`,
+  entered_at: enteredAt,
+  asker_online: true,
+  ...over,
+});
+
+export const conversation = (id: string, over: Partial<Conversation> = {}): Conversation => ({
+  id,
+  topic_id: 1,
+  topic_name: "Suchtberatung",
+  pseudonym: `Gast ${id}`,
+  started_at: 1_000,
+  ended_at: null,
+  ended_by: null,
+  asker_online: true,
+  message_count: 0,
+  last_message_at: null,
+  ...over,
+});
+
+export const message = (
+  id: string,
+  conversationId: string,
+  sentAt: number,
+  over: Partial<Message> = {},
+): Message => ({
+  id,
+  conversation_id: conversationId,
+  from: "asker",
+  text: `text ${id}`,
+  sent_at: sentAt,
+  ...over,
+});
+
+export const coverage = (topicId: number, available: number, waiting: number): TopicCoverage => ({
+  topic_id: topicId,
+  topic_name: topicId === 1 ? "Suchtberatung" : topicId === 2 ? "Schwangerschaftsberatung" : `T${topicId}`,
+  available_counselors: available,
+  waiting,
+});
+
+export const topic = (id: number, gateOpen: boolean, over: Partial<PublicTopic> = {}): PublicTopic => ({
+  id,
+  slug: `topic-${id}`,
+  name: `Thema ${id}`,
+  gate_open: gateOpen,
+  chat_hours: "Mo–Fr 10–16 Uhr",
+  ...over,
+});
+
+export const askerState = (status: AskerState["status"], over: Partial<AskerState> = {}): AskerState => ({
+  request_id: "req-1",
+  topic_id: 1,
+  topic_name: "Thema 1",
+  pseudonym: "Gast 17",
+  status,
+  retention_seconds: 86_400,
+  ...over,
+});

@@ -1,0 +1,114 @@
+// Generated from the Rust wire types (crates/pforte-wire). Do not edit.
+// Regenerate: cargo run -p pforte-wire --bin pforte-generate-typescript
+
+export type ApiError = { code: ErrorCode, message: string, };
+
+export type ErrorCode = "invalid_body" | "invalid_field" | "payload_too_large" | "unsupported_media_type" | "invalid_parameter" | "not_found" | "method_not_allowed" | "unauthorized" | "invalid_credentials" | "rate_limited" | "consent_required" | "unknown_topic" | "live_chat_disabled" | "gate_closed" | "absent" | "not_available" | "not_your_topic" | "already_taken" | "request_gone" | "conversation_ended" | "not_accepted" | "message_empty" | "message_too_long" | "internal" | "unavailable";
+
+export type PublicTopic = { id: number, slug: string, name: string, 
+/**
+ * Whether the waiting room can be entered now.
+ */
+gate_open: boolean, 
+/**
+ * When the chat is usually staffed, as the operator wrote it ("Mo–Fr 10–16 Uhr").
+ */
+chat_hours: string | null, };
+
+export type PublicTopicList = { topics: Array<PublicTopic>, };
+
+export type TopicRef = { id: number, slug: string, name: string, live_chat: boolean, };
+
+export type EnterWaitingRoom = { topic_id: number, 
+/**
+ * The asker agreed to the short consent text.
+ */
+consent: boolean, };
+
+export type EnteredWaitingRoom = { token: string, request_id: string, pseudonym: string, topic_id: number, position: number, };
+
+export type AskerStatus = { "state": "waiting", position: number, gate_open: boolean, 
+/**
+ * While the gate is closed: when the wait ends unless someone comes back.
+ */
+grace_until: number | null, } | { "state": "chatting", counselor_name: string, counselor_online: boolean, } | { "state": "request_ended", reason: RequestEndReason, next_chat_hours: string | null, } | { "state": "chat_ended", counselor_name: string, ended_by: Sender, };
+
+export type AskerState = { request_id: string, topic_id: number, topic_name: string, pseudonym: string, status: AskerStatus, 
+/**
+ * How long an ended chat is kept before everything of it is deleted, in seconds.
+ */
+retention_seconds: number, };
+
+export type RequestEndReason = "withdrawn" | "asker_gone" | "nobody_available" | "waited_too_long" | "topic_closed";
+
+export type Sender = "asker" | "counselor";
+
+export type SendMessage = { text: string, };
+
+export type Message = { id: string, conversation_id: string, from: Sender, text: string, sent_at: number, };
+
+export type MessageList = { messages: Array<Message>, };
+
+export type Login = { name: string, password: string, };
+
+export type LoggedIn = { 
+/**
+ * Bearer token for the API and the WebSocket.
+ */
+token: string, expires_at: number, me: Me, };
+
+export type Me = { id: number, name: string, display_name: string, topics: Array<TopicRef>, availability: Availability, };
+
+export type Availability = { 
+/**
+ * The switch: what the counselor chose.
+ */
+switched_on: boolean, 
+/**
+ * Whether they count as available: switched on, not absent, connected.
+ */
+available: boolean, 
+/**
+ * Whether any of their devices holds a live connection.
+ */
+online: boolean, absent: boolean, absence_message: string | null, };
+
+export type SwitchAvailability = { on: boolean, };
+
+export type OfflineReason = "window_closed" | "app_quit" | "screen_locked" | "system_sleep";
+
+export type GoOffline = { reason: OfflineReason, };
+
+export type SwitchReason = "toggle" | "logout" | "session_expired" | "absence" | "window_closed" | "app_quit" | "screen_locked" | "system_sleep" | "connection_lost";
+
+export type SetAbsence = { absent: boolean, message: string | null, };
+
+export type LiveChatRequest = { id: string, topic_id: number, topic_name: string, pseudonym: string, entered_at: number, asker_online: boolean, };
+
+export type LiveChatRequestList = { requests: Array<LiveChatRequest>, };
+
+export type Conversation = { id: string, topic_id: number, topic_name: string, pseudonym: string, started_at: number, ended_at: number | null, ended_by: Sender | null, asker_online: boolean, message_count: number, last_message_at: number | null, };
+
+export type ConversationList = { conversations: Array<Conversation>, };
+
+export type TopicCoverage = { topic_id: number, topic_name: string, available_counselors: number, waiting: number, };
+
+export type CoverageList = { topics: Array<TopicCoverage>, };
+
+export type Statistics = { 
+/**
+ * First day, `YYYY-MM-DD`.
+ */
+from: string, 
+/**
+ * Last day, `YYYY-MM-DD`.
+ */
+to: string, accepted_chats: number, messages_sent: number, available_seconds: number, conversations_ended: number, };
+
+export type Health = { status: string, version: string, };
+
+export type ClientMessage = { "type": "auth", token: string, } | { "type": "ping" };
+
+export type SessionEndReason = "logged_out" | "expired";
+
+export type ServerEvent = { "type": "ready" } | { "type": "pong" } | { "type": "gate_changed", topic_id: number, open: boolean, } | { "type": "availability_changed", availability: Availability, reason: SwitchReason | null, } | { "type": "request_created", request: LiveChatRequest, } | { "type": "request_withdrawn", request_id: string, topic_id: number, reason: RequestEndReason, } | { "type": "request_taken", request_id: string, topic_id: number, by_you: boolean, } | { "type": "coverage_changed", coverage: TopicCoverage, } | { "type": "conversation_started", conversation: Conversation, } | { "type": "asker_presence_changed", conversation_id: string, online: boolean, } | { "type": "session_ended", reason: SessionEndReason, } | { "type": "queue_position", position: number, } | { "type": "waiting_room_closing", grace_until: number | null, } | { "type": "waiting_room_reopened" } | { "type": "request_ended", reason: RequestEndReason, next_chat_hours: string | null, } | { "type": "chat_accepted", counselor_name: string, } | { "type": "counselor_presence_changed", online: boolean, } | { "type": "message_posted", message: Message, } | { "type": "conversation_ended", conversation_id: string, by: Sender, };

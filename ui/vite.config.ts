@@ -1,0 +1,39 @@
+/// <reference types="vitest/config" />
+import { svelte } from "@sveltejs/vite-plugin-svelte";
+import { fileURLToPath } from "node:url";
+import { defineConfig } from "vite";
+
+const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
+
+export default defineConfig({
+  // Relative asset paths: the same build works when the server mounts it at `/`, when an
+  // agency proxies it under a sub-path, and inside the desktop app's custom protocol.
+  base: "./",
+  plugins: [svelte()],
+  build: {
+    outDir: "dist",
+    emptyOutDir: true,
+    target: "es2020",
+    // No inline source maps in what the server ships; the bundle stays small.
+    sourcemap: false,
+    rolldownOptions: {
+      input: {
+        dashboard: here("index.html"),
+        asker: here("asker.html"),
+      },
+    },
+  },
+  server: {
+    // `npm run dev` talks to a locally running server (cargo run -p pforte-server).
+    proxy: {
+      "/api": {
+        target: process.env.PFORTE_DEV_SERVER ?? "http://127.0.0.1:8080",
+        ws: true,
+      },
+    },
+  },
+  test: {
+    include: ["src/**/*.test.ts"],
+    environment: "node",
+  },
+});
