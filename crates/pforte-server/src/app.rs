@@ -129,6 +129,8 @@ async fn duties(reception: Arc<Reception>, limits: Arc<Limits>, shutdown: Cancel
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut seconds: u64 = 0;
+    // Purge often enough that nothing outlives its retention by more than a quarter of it.
+    let purge_every = (reception.settings.retention.as_secs() / 4).clamp(1, 60);
     loop {
         tokio::select! {
             () = shutdown.cancelled() => return,
@@ -143,6 +145,8 @@ async fn duties(reception: Arc<Reception>, limits: Arc<Limits>, shutdown: Cancel
         }
         if seconds.is_multiple_of(60) {
             limits.forget_idle();
+        }
+        if seconds.is_multiple_of(purge_every) {
             let cutoff = pforte_domain::Timestamp::from_millis(
                 now().as_millis()
                     - i64::try_from(reception.settings.retention.as_millis()).unwrap_or(i64::MAX),

@@ -147,6 +147,12 @@ impl From<JsonRejection> for AppError {
                     "the body is too large",
                 )
             }
+            // Valid JSON of the wrong shape: well-formed but unprocessable.
+            JsonRejection::JsonDataError(error) => Self::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                ErrorCode::InvalidBody,
+                error.body_text(),
+            ),
             other => Self::new(
                 StatusCode::BAD_REQUEST,
                 ErrorCode::InvalidBody,

@@ -117,8 +117,13 @@ async fn open_store(storage: &StorageSettings) -> anyhow::Result<Arc<dyn Store>>
     ))
 }
 
-async fn serve(settings: ServeSettings, store: Arc<dyn Store>) -> anyhow::Result<()> {
+async fn serve(
+    settings: ServeSettings,
+    store: Arc<dyn Store>,
+    on_ready: impl FnOnce(std::net::SocketAddr),
+) -> anyhow::Result<()> {
     let app = Application::build(settings, store).await?;
+    on_ready(app.local_addr());
     let shutdown = app.shutdown_token();
     let reception = app.reception();
     tracing::info!(address = %app.local_addr(), "Pforte is listening");
@@ -162,6 +167,7 @@ async fn wait_for_signal(_: Arc<pforte_server::reception::Reception>) {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
         .with_env_filter(
             EnvFilter::try_from_env("PFORTE_LOG").unwrap_or_else(|_| EnvFilter::new("info")),
         )
@@ -173,7 +179,7 @@ async fn main() -> anyhow::Result<()> {
         .command
         .unwrap_or_else(|| Cmd::Serve(serve_settings_from_env()))
     {
-        Cmd::Serve(settings) => serve(settings, store).await?,
+        Cmd::Serve(settings) => serve(settings, store, |_| {}).await?,
         Cmd::Demo(settings) => {
             match operator::seed_demo(&store).await? {
                 Some(demo) => {
@@ -191,11 +197,13 @@ async fn main() -> anyhow::Result<()> {
                 }
                 None => println!("The database has data already; demo logins: anna / anna-demo-1, bernd / bernd-demo-1 (unless changed)."),
             }
-            let base = format!("http://{}", settings.listen);
-            println!("Counselor dashboard: {base}/");
-            println!("Asker page:          {base}/asker.html");
-            println!("API (OpenAPI):       {base}/api/openapi.json");
-            serve(settings, store).await?;
+            serve(settings, store, |address| {
+                let base = format!("http://{address}");
+                println!("Counselor dashboard: {base}/");
+                println!("Asker page:          {base}/asker.html");
+                println!("API (OpenAPI):       {base}/api/openapi.json");
+            })
+            .await?;
         }
         Cmd::Topic(TopicCmd::Create {
             slug,

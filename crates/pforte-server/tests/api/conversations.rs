@@ -1,0 +1,335 @@
+use std::time::Duration;
+
+use pforte_wire::{ErrorCode, Sender, ServerEvent};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+use crate::helpers::*;
+
+/// An available Bernd who accepted a waiting asker of Suchtberatung.
+async fn chatting(app: &TestApp) -> (Counselor, Events, Asker, Events) {
+    let (bernd, mut bernd_events) = app.available("bernd").await;
+    let (asker, mut asker_events) = app.waiting(SUCHT).await;
+    let accepted = app
+        .post(
+            &format!("/api/requests/{}/accept", asker.request_id),
+            &bernd.token,
+            json!({}),
+        )
+        .await;
+    assert_eq!(accepted.status(), StatusCode::OK);
+    bernd_events
+        .expect("conversation started", |e| {
+            matches!(e, ServerEvent::ConversationStarted { .. })
+        })
+        .await;
+    asker_events
+        .expect("accepted", |e| {
+            matches!(e, ServerEvent::ChatAccepted { .. })
+        })
+        .await;
+    (bernd, bernd_events, asker, asker_events)
+}
+
+#[tokio::test]
+async fn counselor_and_asker_chat_both_see_every_message_and_the_asker_ends_it_read_only() {
+    let app = spawn_app().await;
+    let (bernd, mut bernd_events, asker, mut asker_events) = chatting(&app).await;
+    let path = format!("/api/conversations/{}", asker.request_id);
+
+    let sent = app
+        .post(
+            "/api/asker/messages",
+            &asker.token,
+            json!({"text": "Hallo, ich brauche Hilfe."}),
+        )
+        .await;
+    assert_eq!(sent.status(), StatusCode::CREATED);
+    bernd_events
+        .expect("the asker's message", |e| {
+            matches!(e, ServerEvent::MessagePosted { message } if message.text == "Hallo, ich brauche Hilfe." && message.from == Sender::Asker)
+        })
+        .await;
+    let reply = app
+        .post(
+            &format!("{path}/messages"),
+            &bernd.token,
+            json!({"text": "Ich bin da."}),
+        )
+        .await;
+    assert_eq!(reply.status(), StatusCode::CREATED);
+    asker_events
+        .expect("the counselor's reply", |e| {
+            matches!(e, ServerEvent::MessagePosted { message } if message.text == "Ich bin da." && message.from == Sender::Counselor)
+        })
+        .await;
+
+    let ended = app.post("/api/asker/end", &asker.token, json!({})).await;
+    assert_eq!(ended.status(), StatusCode::NO_CONTENT);
+    bernd_events
+        .expect("the end", |e| {
+            matches!(
+                e,
+                ServerEvent::ConversationEnded {
+                    by: Sender::Asker,
+                    ..
+                }
+            )
+        })
+        .await;
+
+    let history: Value = app
+        .get(&format!("{path}/messages"), &bernd.token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let texts: Vec<&str> = history["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["text"].as_str().unwrap())
+        .collect();
+    assert_eq!(texts, vec!["Hallo, ich brauche Hilfe.", "Ich bin da."]);
+    let late = app
+        .post(
+            &format!("{path}/messages"),
+            &bernd.token,
+            json!({"text": "Noch da?"}),
+        )
+        .await;
+    assert_eq!(
+        error_of(late, StatusCode::CONFLICT).await,
+        ErrorCode::ConversationEnded
+    );
+    let late = app
+        .post(
+            "/api/asker/messages",
+            &asker.token,
+            json!({"text": "Hallo?"}),
+        )
+        .await;
+    assert_eq!(
+        error_of(late, StatusCode::CONFLICT).await,
+        ErrorCode::ConversationEnded
+    );
+    let state: Value = app
+        .get("/api/asker", &asker.token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(state["status"]["state"], "chat_ended");
+    let conversation: Value = app.get(&path, &bernd.token).await.json().await.unwrap();
+    assert_eq!(conversation["ended_by"], "asker");
+    assert_eq!(conversation["message_count"], 2);
+}
+
+#[tokio::test]
+async fn the_counselor_can_end_a_chat_and_the_asker_is_told() {
+    let app = spawn_app().await;
+    let (bernd, _bernd_events, asker, mut asker_events) = chatting(&app).await;
+
+    let ended = app
+        .post(
+            &format!("/api/conversations/{}/end", asker.request_id),
+            &bernd.token,
+            json!({}),
+        )
+        .await;
+
+    assert_eq!(ended.status(), StatusCode::NO_CONTENT);
+    asker_events
+        .expect("the end", |e| {
+            matches!(
+                e,
+                ServerEvent::ConversationEnded {
+                    by: Sender::Counselor,
+                    ..
+                }
+            )
+        })
+        .await;
+    let again = app
+        .post(
+            &format!("/api/conversations/{}/end", asker.request_id),
+            &bernd.token,
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        error_of(again, StatusCode::CONFLICT).await,
+        ErrorCode::ConversationEnded
+    );
+}
+
+#[tokio::test]
+async fn a_running_chat_goes_on_when_its_counselor_switches_availability_off() {
+    let app = spawn_app().await;
+    let (bernd, _bernd_events, asker, mut asker_events) = chatting(&app).await;
+
+    app.switch(&bernd, false).await;
+
+    let reply = app
+        .post(
+            &format!("/api/conversations/{}/messages", asker.request_id),
+            &bernd.token,
+            json!({"text": "Ich bleibe für Sie da."}),
+        )
+        .await;
+    assert_eq!(reply.status(), StatusCode::CREATED);
+    asker_events
+        .expect("the reply", |e| {
+            matches!(e, ServerEvent::MessagePosted { .. })
+        })
+        .await;
+    let state: Value = app
+        .get("/api/asker", &asker.token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(state["status"]["state"], "chatting");
+    assert_eq!(state["status"]["counselor_online"], true);
+}
+
+#[tokio::test]
+async fn the_asker_sees_when_their_counselor_goes_offline_and_comes_back() {
+    let app = spawn_app().await;
+    let (bernd, bernd_events, _asker, mut asker_events) = chatting(&app).await;
+
+    drop(bernd_events);
+    asker_events
+        .expect("the counselor offline", |e| {
+            matches!(e, ServerEvent::CounselorPresenceChanged { online: false })
+        })
+        .await;
+    let _back = app.connect_counselor(&bernd).await;
+    asker_events
+        .expect("the counselor back", |e| {
+            matches!(e, ServerEvent::CounselorPresenceChanged { online: true })
+        })
+        .await;
+}
+
+#[tokio::test]
+async fn a_message_longer_than_4000_characters_or_empty_is_refused_with_a_clear_code() {
+    let app = spawn_app().await;
+    let (_bernd, _bernd_events, asker, _asker_events) = chatting(&app).await;
+
+    let long = app
+        .post(
+            "/api/asker/messages",
+            &asker.token,
+            json!({"text": "ä".repeat(4001)}),
+        )
+        .await;
+    assert_eq!(
+        error_of(long, StatusCode::UNPROCESSABLE_ENTITY).await,
+        ErrorCode::MessageTooLong
+    );
+    let empty = app
+        .post(
+            "/api/asker/messages",
+            &asker.token,
+            json!({"text": "  \n "}),
+        )
+        .await;
+    assert_eq!(
+        error_of(empty, StatusCode::UNPROCESSABLE_ENTITY).await,
+        ErrorCode::MessageEmpty
+    );
+    let longest = app
+        .post(
+            "/api/asker/messages",
+            &asker.token,
+            json!({"text": "ä".repeat(4000)}),
+        )
+        .await;
+    assert_eq!(longest.status(), StatusCode::CREATED);
+}
+
+#[tokio::test]
+async fn a_waiting_asker_cannot_send_messages_yet() {
+    let app = spawn_app().await;
+    let (_bernd, _events) = app.available("bernd").await;
+    let asker = app.enter(SUCHT).await;
+    let early = app
+        .post(
+            "/api/asker/messages",
+            &asker.token,
+            json!({"text": "Hallo?"}),
+        )
+        .await;
+    assert_eq!(
+        error_of(early, StatusCode::CONFLICT).await,
+        ErrorCode::NotAccepted
+    );
+}
+
+#[tokio::test]
+async fn meine_beratungen_lists_running_chats_before_ended_ones() {
+    let app = spawn_app().await;
+    let (bernd, _bernd_events, first, _first_events) = chatting(&app).await;
+    app.post(
+        &format!("/api/conversations/{}/end", first.request_id),
+        &bernd.token,
+        json!({}),
+    )
+    .await;
+    let (second, _second_events) = app.waiting(SUCHT).await;
+    app.post(
+        &format!("/api/requests/{}/accept", second.request_id),
+        &bernd.token,
+        json!({}),
+    )
+    .await;
+    tokio::time::sleep(Duration::from_millis(50)).await;
+
+    let list: Value = app
+        .get("/api/conversations", &bernd.token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let ids: Vec<&str> = list["conversations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        ids,
+        vec![second.request_id.as_str(), first.request_id.as_str()]
+    );
+}
+
+#[tokio::test]
+async fn everything_of_an_ended_chat_is_deleted_after_the_retention_time() {
+    let app = spawn_app_with(|s| s.retention = Duration::from_secs(1)).await;
+    let (bernd, _bernd_events, asker, _asker_events) = chatting(&app).await;
+    app.post(
+        "/api/asker/messages",
+        &asker.token,
+        json!({"text": "Danke"}),
+    )
+    .await;
+    app.post(
+        &format!("/api/conversations/{}/end", asker.request_id),
+        &bernd.token,
+        json!({}),
+    )
+    .await;
+
+    tokio::time::sleep(Duration::from_secs(3)).await;
+
+    assert_eq!(app.count_rows("chats").await, 0);
+    assert_eq!(app.count_rows("messages").await, 0);
+    let gone = app.get("/api/asker", &asker.token).await;
+    assert_eq!(
+        error_of(gone, StatusCode::UNAUTHORIZED).await,
+        ErrorCode::Unauthorized
+    );
+    // The counts of "Meine Statistik" outlive the content.
+    assert_eq!(app.count_rows("counselor_activity").await, 2);
+}

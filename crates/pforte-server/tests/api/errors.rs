@@ -1,0 +1,220 @@
+use pforte_wire::ErrorCode;
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+use crate::helpers::*;
+
+#[tokio::test]
+async fn malformed_json_gets_a_400_with_a_code() {
+    let app = spawn_app().await;
+    let response = app
+        .http
+        .post(app.url("/api/waiting-room"))
+        .header("content-type", "application/json")
+        .body("{\"topic_id\": 1, \"consent\": tru")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        error_of(response, StatusCode::BAD_REQUEST).await,
+        ErrorCode::InvalidBody
+    );
+}
+
+#[tokio::test]
+async fn a_body_of_the_wrong_shape_or_with_unknown_fields_gets_a_422_with_a_code() {
+    let app = spawn_app().await;
+    for body in [
+        json!({"topic_id": "eins", "consent": true}),
+        json!({"consent": true}),
+        json!({"topic_id": 1, "consent": true, "email": "a@b.c"}),
+        json!([1, 2, 3]),
+    ] {
+        let response = app
+            .http
+            .post(app.url("/api/waiting-room"))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            error_of(response, StatusCode::UNPROCESSABLE_ENTITY).await,
+            ErrorCode::InvalidBody,
+            "{body}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_oversized_body_gets_a_413_with_a_code() {
+    let app = spawn_app().await;
+    let bernd = app.login("bernd").await;
+    let huge = json!({"text": "x".repeat(200_000)});
+    let response = app
+        .post(
+            "/api/conversations/00000000-0000-4000-8000-000000000000/messages",
+            &bernd.token,
+            huge,
+        )
+        .await;
+    assert_eq!(
+        error_of(response, StatusCode::PAYLOAD_TOO_LARGE).await,
+        ErrorCode::PayloadTooLarge
+    );
+}
+
+#[tokio::test]
+async fn a_body_that_is_not_json_gets_a_415_with_a_code() {
+    let app = spawn_app().await;
+    let response = app
+        .http
+        .post(app.url("/api/waiting-room"))
+        .body("topic_id=1")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        error_of(response, StatusCode::UNSUPPORTED_MEDIA_TYPE).await,
+        ErrorCode::UnsupportedMediaType
+    );
+}
+
+#[tokio::test]
+async fn unknown_endpoints_bad_ids_and_wrong_methods_get_json_errors() {
+    let app = spawn_app().await;
+    let bernd = app.login("bernd").await;
+    let response = app.get("/api/does-not-exist", &bernd.token).await;
+    assert_eq!(
+        error_of(response, StatusCode::NOT_FOUND).await,
+        ErrorCode::NotFound
+    );
+    let response = app.get("/api/conversations/not-a-uuid", &bernd.token).await;
+    assert_eq!(
+        error_of(response, StatusCode::BAD_REQUEST).await,
+        ErrorCode::InvalidParameter
+    );
+    let response = app
+        .http
+        .delete(app.url("/api/topics"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        error_of(response, StatusCode::METHOD_NOT_ALLOWED).await,
+        ErrorCode::MethodNotAllowed
+    );
+    let response = app
+        .get("/api/me/statistics?from=gestern&to=heute", &bernd.token)
+        .await;
+    assert_eq!(
+        error_of(response, StatusCode::BAD_REQUEST).await,
+        ErrorCode::InvalidParameter
+    );
+    let response = app
+        .get(
+            "/api/me/statistics?from=2026-11-30&to=2026-11-01",
+            &bernd.token,
+        )
+        .await;
+    assert_eq!(
+        error_of(response, StatusCode::BAD_REQUEST).await,
+        ErrorCode::InvalidParameter
+    );
+    let response = app.get("/api/me/statistics", &bernd.token).await;
+    assert_eq!(
+        error_of(response, StatusCode::BAD_REQUEST).await,
+        ErrorCode::InvalidParameter
+    );
+}
+
+#[tokio::test]
+async fn an_absence_message_that_is_too_long_is_refused() {
+    let app = spawn_app().await;
+    let bernd = app.login("bernd").await;
+    let response = app
+        .put(
+            "/api/me/absence",
+            &bernd.token,
+            json!({"absent": true, "message": "x".repeat(501)}),
+        )
+        .await;
+    assert_eq!(
+        error_of(response, StatusCode::UNPROCESSABLE_ENTITY).await,
+        ErrorCode::InvalidField
+    );
+}
+
+#[tokio::test]
+async fn entering_too_often_from_one_address_is_rate_limited() {
+    let app = spawn_app_with(|s| s.enter_per_minute = 3).await;
+    let (_bernd, _events) = app.available("bernd").await;
+    for _ in 0..3 {
+        assert_eq!(app.try_enter(SUCHT).await.status(), StatusCode::CREATED);
+    }
+    let response = app.try_enter(SUCHT).await;
+    assert_eq!(
+        error_of(response, StatusCode::TOO_MANY_REQUESTS).await,
+        ErrorCode::RateLimited
+    );
+}
+
+#[tokio::test]
+async fn health_answers_and_the_openapi_document_lists_every_endpoint() {
+    let app = spawn_app().await;
+    let health: Value = app
+        .http
+        .get(app.url("/api/health"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(health["status"], "ok");
+
+    let doc: Value = app
+        .http
+        .get(app.url("/api/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
+    let paths = doc["paths"].as_object().unwrap();
+    for path in [
+        "/api/health",
+        "/api/topics",
+        "/api/topics/{slug}",
+        "/api/waiting-room",
+        "/api/asker",
+        "/api/asker/leave",
+        "/api/asker/messages",
+        "/api/asker/end",
+        "/api/auth/login",
+        "/api/auth/logout",
+        "/api/me",
+        "/api/me/availability",
+        "/api/me/offline",
+        "/api/me/absence",
+        "/api/me/coverage",
+        "/api/me/statistics",
+        "/api/me/statistics.xlsx",
+        "/api/requests",
+        "/api/requests/{id}/accept",
+        "/api/conversations",
+        "/api/conversations/{id}",
+        "/api/conversations/{id}/messages",
+        "/api/conversations/{id}/end",
+        "/api/gates/ws",
+        "/api/asker/ws",
+        "/api/counselor/ws",
+    ] {
+        assert!(
+            paths.contains_key(path),
+            "{path} is missing from the OpenAPI document"
+        );
+    }
+    assert!(doc["components"]["schemas"]["ServerEvent"].is_object());
+}

@@ -1,0 +1,143 @@
+use std::time::Duration;
+
+use pforte_wire::{ErrorCode, ServerEvent};
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::helpers::*;
+
+#[tokio::test]
+async fn entering_a_closed_gate_is_refused_and_nothing_is_stored_or_announced() {
+    let app = spawn_app().await;
+    // Bernd is connected but not switched on: his topic's gate stays closed.
+    let bernd = app.login("bernd").await;
+    let mut bernd_events = app.connect_counselor(&bernd).await;
+
+    let code = error_of(app.try_enter(SUCHT).await, StatusCode::CONFLICT).await;
+
+    assert_eq!(code, ErrorCode::GateClosed);
+    assert_eq!(app.count_rows("chats").await, 0);
+    bernd_events
+        .expect_none("news of a request", Duration::from_millis(500), |e| {
+            matches!(e, ServerEvent::RequestCreated { .. })
+        })
+        .await;
+}
+
+#[tokio::test]
+async fn the_gate_opens_when_a_connected_counselor_switches_on_and_watching_pages_hear_it_at_once()
+{
+    let app = spawn_app().await;
+    let mut watcher = app.watch_gates().await;
+    assert!(!app.gate_open(SUCHT).await);
+
+    let (_bernd, _events) = app.available("bernd").await;
+
+    watcher
+        .expect("the gate of Suchtberatung opening", |e| {
+            matches!(e, ServerEvent::GateChanged { topic_id, open: true } if *topic_id == SUCHT)
+        })
+        .await;
+    assert!(app.gate_open(SUCHT).await);
+    assert!(
+        !app.gate_open(SCHWANGER).await,
+        "Bernd does not counsel this topic"
+    );
+}
+
+#[tokio::test]
+async fn switching_on_without_a_live_connection_keeps_the_gate_closed() {
+    let app = spawn_app().await;
+    let bernd = app.login("bernd").await;
+
+    let availability = app.switch(&bernd, true).await;
+
+    assert_eq!(availability["switched_on"], true);
+    assert_eq!(availability["available"], false);
+    assert!(!app.gate_open(SUCHT).await);
+}
+
+#[tokio::test]
+async fn a_topic_without_live_chat_is_not_offered_and_refuses_entry() {
+    let app = spawn_app().await;
+    let (_bernd, _events) = app.available("bernd").await;
+
+    let topics: serde_json::Value = app
+        .http
+        .get(app.url("/api/topics"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let ids: Vec<i64> = topics["topics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["id"].as_i64().unwrap())
+        .collect();
+    assert!(!ids.contains(&NO_CHAT));
+    let code = error_of(app.try_enter(NO_CHAT).await, StatusCode::CONFLICT).await;
+    assert_eq!(code, ErrorCode::LiveChatDisabled);
+    let code = error_of(app.try_enter(999).await, StatusCode::NOT_FOUND).await;
+    assert_eq!(code, ErrorCode::UnknownTopic);
+}
+
+#[tokio::test]
+async fn absence_switches_availability_off_closes_the_gate_and_blocks_switching_on() {
+    let app = spawn_app().await;
+    let (bernd, mut events) = app.available("bernd").await;
+
+    let response = app
+        .put(
+            "/api/me/absence",
+            &bernd.token,
+            json!({"absent": true, "message": "Im Urlaub bis Montag"}),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+
+    events
+        .expect("availability off because of absence", |e| {
+            matches!(e, ServerEvent::AvailabilityChanged { availability, .. }
+                if !availability.available && availability.absent
+                && availability.absence_message.as_deref() == Some("Im Urlaub bis Montag"))
+        })
+        .await;
+    assert!(!app.gate_open(SUCHT).await);
+    let refused = app
+        .put("/api/me/availability", &bernd.token, json!({"on": true}))
+        .await;
+    assert_eq!(
+        error_of(refused, StatusCode::CONFLICT).await,
+        ErrorCode::Absent
+    );
+}
+
+#[tokio::test]
+async fn a_topic_can_be_opened_by_a_direct_link() {
+    let app = spawn_app().await;
+    let topic: serde_json::Value = app
+        .http
+        .get(app.url("/api/topics/suchtberatung"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(topic["name"], "Suchtberatung");
+    assert_eq!(topic["chat_hours"], "Mo–Fr 10–16 Uhr");
+    assert_eq!(topic["gate_open"], false);
+    let missing = app
+        .http
+        .get(app.url("/api/topics/go-on"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        error_of(missing, StatusCode::NOT_FOUND).await,
+        ErrorCode::UnknownTopic
+    );
+}

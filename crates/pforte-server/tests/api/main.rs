@@ -1,0 +1,12 @@
+//! Integration tests: the real server, real HTTP, real WebSockets. One test binary.
+
+mod helpers;
+
+mod authorization;
+mod conversations;
+mod errors;
+mod gate;
+mod requests;
+mod sessions;
+mod statistics;
+mod waiting_room;

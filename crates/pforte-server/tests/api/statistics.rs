@@ -1,0 +1,118 @@
+use std::io::Cursor;
+
+use calamine::{Data, Reader, Xlsx};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+use crate::helpers::*;
+
+fn today() -> String {
+    let now = time::OffsetDateTime::now_utc().date();
+    now.to_string()
+}
+
+#[tokio::test]
+async fn meine_statistik_counts_accepted_chats_and_sent_messages_and_downloads_as_a_real_workbook()
+{
+    let app = spawn_app().await;
+    let (bernd, _events) = app.available("bernd").await;
+    let asker = app.enter(SUCHT).await;
+    let _page = app.connect_asker(&asker).await;
+    app.post(
+        &format!("/api/requests/{}/accept", asker.request_id),
+        &bernd.token,
+        json!({}),
+    )
+    .await;
+    for text in ["Guten Tag", "Wie geht es Ihnen?"] {
+        let sent = app
+            .post(
+                &format!("/api/conversations/{}/messages", asker.request_id),
+                &bernd.token,
+                json!({"text": text}),
+            )
+            .await;
+        assert_eq!(sent.status(), StatusCode::CREATED);
+    }
+    app.post(
+        "/api/asker/messages",
+        &asker.token,
+        json!({"text": "Danke"}),
+    )
+    .await;
+    app.post(
+        &format!("/api/conversations/{}/end", asker.request_id),
+        &bernd.token,
+        json!({}),
+    )
+    .await;
+    let day = today();
+
+    let figures: Value = app
+        .get(
+            &format!("/api/me/statistics?from={day}&to={day}"),
+            &bernd.token,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(figures["accepted_chats"], 1);
+    assert_eq!(
+        figures["messages_sent"], 2,
+        "only the counselor's own messages count"
+    );
+    assert_eq!(figures["conversations_ended"], 1);
+    assert_eq!(figures["from"], day.as_str());
+
+    let response = app
+        .get(
+            &format!("/api/me/statistics.xlsx?from={day}&to={day}"),
+            &bernd.token,
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(
+        response.headers()["content-type"],
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    );
+    assert!(response.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .contains(".xlsx"));
+    let bytes = response.bytes().await.unwrap();
+    assert_eq!(
+        &bytes[..2],
+        b"PK",
+        "an xlsx file is a zip archive, not a CSV"
+    );
+    let mut workbook: Xlsx<_> =
+        calamine::open_workbook_from_rs(Cursor::new(bytes.to_vec())).unwrap();
+    let sheet = workbook.worksheet_range("Meine Statistik").unwrap();
+    let value_of = |label: &str| {
+        sheet
+            .rows()
+            .find(|row| row.first() == Some(&Data::String(label.into())))
+            .and_then(|row| row.get(1).cloned())
+    };
+    assert_eq!(value_of("Angenommene Live-Chats"), Some(Data::Float(1.0)));
+    assert_eq!(value_of("Gesendete Nachrichten"), Some(Data::Float(2.0)));
+    assert_eq!(value_of("Zeitraum von"), Some(Data::String(day.clone())));
+}
+
+#[tokio::test]
+async fn statistics_of_another_period_are_empty() {
+    let app = spawn_app().await;
+    let (bernd, _events) = app.available("bernd").await;
+    let figures: Value = app
+        .get(
+            "/api/me/statistics?from=2020-01-01&to=2020-12-31",
+            &bernd.token,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(figures["accepted_chats"], 0);
+    assert_eq!(figures["available_seconds"], 0);
+}

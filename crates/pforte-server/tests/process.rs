@@ -1,0 +1,303 @@
+//! The server as a process, as an operator runs it: operator commands, SIGKILL, SIGTERM.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use serde_json::{json, Value};
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::Message;
+
+const BINARY: &str = env!("CARGO_BIN_EXE_pforte-server");
+
+fn operator(data: &Path, args: &[&str]) -> String {
+    let output = Command::new(BINARY)
+        .args(args)
+        .env("PFORTE_DATA_DIR", data)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).unwrap()
+}
+
+struct Server {
+    child: Child,
+    base: String,
+}
+
+impl Server {
+    /// Start `pforte-server serve` on a free port and wait until it listens.
+    fn start(data: &Path) -> Self {
+        let mut child = Command::new(BINARY)
+            .args([
+                "serve",
+                "--listen",
+                "127.0.0.1:0",
+                "--ui-dir",
+                "/nonexistent",
+            ])
+            .env("PFORTE_DATA_DIR", data)
+            .env("NO_COLOR", "1")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let mut lines = BufReader::new(stdout).lines();
+        let address = loop {
+            let line = lines
+                .next()
+                .expect("the server printed its address")
+                .unwrap();
+            if let Some(rest) = line.split("address=").nth(1) {
+                break rest.split_whitespace().next().unwrap().to_owned();
+            }
+        };
+        // Keep draining the log so the server never blocks on a full pipe.
+        std::thread::spawn(move || for _ in lines {});
+        Self {
+            child,
+            base: format!("http://{address}"),
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    fn signal(&self, name: &str) {
+        let status = Command::new("kill")
+            .args([&format!("-{name}"), &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn login(http: &reqwest::Client, server: &Server) -> String {
+    let body: Value = http
+        .post(server.url("/api/auth/login"))
+        .json(&json!({"name": "bernd", "password": "bernd-password"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    body["token"].as_str().unwrap().to_owned()
+}
+
+async fn counselor_socket(
+    server: &Server,
+    token: &str,
+) -> tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>> {
+    let mut request = format!("{}/api/counselor/ws", server.base.replace("http", "ws"))
+        .into_client_request()
+        .unwrap();
+    request
+        .headers_mut()
+        .insert("authorization", format!("Bearer {token}").parse().unwrap());
+    let (socket, _) = tokio_tungstenite::connect_async(request).await.unwrap();
+    socket
+}
+
+fn seed(data: &Path) {
+    let created = operator(
+        data,
+        &[
+            "topic",
+            "create",
+            "--slug",
+            "suchtberatung",
+            "--name",
+            "Suchtberatung",
+            "--live-chat",
+        ],
+    );
+    assert!(created.contains("created topic suchtberatung"));
+    let created = operator(
+        data,
+        &[
+            "counselor",
+            "create",
+            "--name",
+            "bernd",
+            "--topics",
+            "suchtberatung",
+            "--password",
+            "bernd-password",
+        ],
+    );
+    assert!(created.contains("created counselor bernd"));
+    let listed = operator(data, &["counselor", "list"]);
+    assert!(listed.contains("bernd") && listed.contains("suchtberatung"));
+}
+
+#[tokio::test]
+async fn every_acknowledged_message_survives_the_server_being_killed_mid_conversation() {
+    let data = tempfile::tempdir().unwrap();
+    seed(data.path());
+    let server = Server::start(data.path());
+    let http = reqwest::Client::new();
+    let token = login(&http, &server).await;
+    let mut socket = counselor_socket(&server, &token).await;
+    let _ = socket.next().await; // ready
+    http.put(server.url("/api/me/availability"))
+        .bearer_auth(&token)
+        .json(&json!({"on": true}))
+        .send()
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let entered: Value = http
+        .post(server.url("/api/waiting-room"))
+        .json(&json!({"topic_id": 1, "consent": true}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let asker = entered["token"].as_str().unwrap().to_owned();
+    let chat = entered["request_id"].as_str().unwrap().to_owned();
+    let accepted = http
+        .post(server.url(&format!("/api/requests/{chat}/accept")))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(accepted.status(), 200);
+
+    let mut acknowledged = Vec::new();
+    for i in 0..30 {
+        let (path, bearer) = if i % 2 == 0 {
+            ("/api/asker/messages".to_owned(), &asker)
+        } else {
+            (format!("/api/conversations/{chat}/messages"), &token)
+        };
+        let response = http
+            .post(server.url(&path))
+            .bearer_auth(bearer)
+            .json(&json!({"text": format!("Nachricht {i}")}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 201);
+        let message: Value = response.json().await.unwrap();
+        acknowledged.push(message["id"].as_str().unwrap().to_owned());
+    }
+    let mut server = server;
+    server.child.kill().unwrap(); // SIGKILL: no goodbye, no flush
+    server.child.wait().unwrap();
+    drop(server);
+
+    let server = Server::start(data.path());
+    let token = login(&http, &server).await;
+    let history: Value = http
+        .get(server.url(&format!("/api/conversations/{chat}/messages")))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let stored: Vec<String> = history["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(stored, acknowledged, "every acknowledged message, in order");
+    let state: Value = http
+        .get(server.url("/api/asker"))
+        .bearer_auth(&asker)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        state["status"]["state"], "chatting",
+        "the conversation goes on after the restart"
+    );
+}
+
+#[tokio::test]
+async fn sigterm_closes_every_websocket_with_going_away_and_exits_cleanly() {
+    let data = tempfile::tempdir().unwrap();
+    seed(data.path());
+    let mut server = Server::start(data.path());
+    let http = reqwest::Client::new();
+    let token = login(&http, &server).await;
+    let mut socket = counselor_socket(&server, &token).await;
+    let _ = socket.next().await; // ready
+
+    server.signal("TERM");
+
+    let close = tokio::time::timeout(Duration::from_secs(5), async {
+        while let Some(Ok(message)) = socket.next().await {
+            if let Message::Close(frame) = message {
+                return frame.map(|f| u16::from(f.code));
+            }
+        }
+        None
+    })
+    .await
+    .expect("the socket was closed");
+    assert_eq!(close, Some(1001));
+    let status = tokio::task::spawn_blocking(move || {
+        let status = server.child.wait().unwrap();
+        (status, server)
+    })
+    .await
+    .unwrap()
+    .0;
+    assert!(status.success(), "exit status {status:?}");
+}
+
+#[tokio::test]
+async fn the_demo_command_seeds_two_live_chat_topics_one_without_and_two_counselors() {
+    let data = tempfile::tempdir().unwrap();
+    let mut child = Command::new(BINARY)
+        .args([
+            "demo",
+            "--listen",
+            "127.0.0.1:0",
+            "--ui-dir",
+            "/nonexistent",
+        ])
+        .env("PFORTE_DATA_DIR", data.path())
+        .env("NO_COLOR", "1")
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut printed = String::new();
+    while !printed.contains("Pforte is listening") {
+        printed.push_str(&lines.next().unwrap().unwrap());
+        printed.push('\n');
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(printed.contains("counselor anna"));
+    assert!(printed.contains("counselor bernd"));
+    assert_eq!(printed.matches("(live chat)").count(), 2);
+    assert_eq!(printed.matches("(no live chat)").count(), 1);
+    assert!(printed.contains("/asker.html"));
+}
