@@ -6,9 +6,13 @@ use serde_json::{json, Value};
 
 use crate::helpers::*;
 
-fn today() -> String {
-    let now = time::OffsetDateTime::now_utc().date();
-    now.to_string()
+/// A period around now, so a test running across midnight still counts everything.
+fn around_now() -> (String, String) {
+    let today = time::OffsetDateTime::now_utc().date();
+    (
+        today.previous_day().unwrap().to_string(),
+        today.next_day().unwrap().to_string(),
+    )
 }
 
 #[tokio::test]
@@ -46,11 +50,11 @@ async fn meine_statistik_counts_accepted_chats_and_sent_messages_and_downloads_a
         json!({}),
     )
     .await;
-    let day = today();
+    let (from, to) = around_now();
 
     let figures: Value = app
         .get(
-            &format!("/api/me/statistics?from={day}&to={day}"),
+            &format!("/api/me/statistics?from={from}&to={to}"),
             &bernd.token,
         )
         .await
@@ -63,11 +67,11 @@ async fn meine_statistik_counts_accepted_chats_and_sent_messages_and_downloads_a
         "only the counselor's own messages count"
     );
     assert_eq!(figures["conversations_ended"], 1);
-    assert_eq!(figures["from"], day.as_str());
+    assert_eq!(figures["from"], from.as_str());
 
     let response = app
         .get(
-            &format!("/api/me/statistics.xlsx?from={day}&to={day}"),
+            &format!("/api/me/statistics.xlsx?from={from}&to={to}"),
             &bernd.token,
         )
         .await;
@@ -97,7 +101,7 @@ async fn meine_statistik_counts_accepted_chats_and_sent_messages_and_downloads_a
     };
     assert_eq!(value_of("Angenommene Live-Chats"), Some(Data::Float(1.0)));
     assert_eq!(value_of("Gesendete Nachrichten"), Some(Data::Float(2.0)));
-    assert_eq!(value_of("Zeitraum von"), Some(Data::String(day.clone())));
+    assert_eq!(value_of("Zeitraum von"), Some(Data::String(from.clone())));
 }
 
 #[tokio::test]
@@ -115,4 +119,27 @@ async fn statistics_of_another_period_are_empty() {
         .unwrap();
     assert_eq!(figures["accepted_chats"], 0);
     assert_eq!(figures["available_seconds"], 0);
+}
+
+#[tokio::test]
+async fn time_available_counts_only_while_the_counselor_was_available() {
+    let app = spawn_app().await;
+    let (bernd, _events) = app.available("bernd").await;
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    app.switch(&bernd, false).await;
+    tokio::time::sleep(std::time::Duration::from_millis(1000)).await;
+    let (from, to) = around_now();
+
+    let figures: Value = app
+        .get(
+            &format!("/api/me/statistics?from={from}&to={to}"),
+            &bernd.token,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+
+    let seconds = figures["available_seconds"].as_u64().unwrap();
+    assert!((1..=2).contains(&seconds), "available for {seconds} s");
 }
