@@ -122,46 +122,66 @@ async fn serve(
     store: Arc<dyn Store>,
     on_ready: impl FnOnce(std::net::SocketAddr),
 ) -> anyhow::Result<()> {
+    // Install the handlers before announcing the address: a signal must never find the
+    // default action (which for SIGHUP is to terminate).
+    let signals = Signals::install()?;
     let app = Application::build(settings, store).await?;
     on_ready(app.local_addr());
     let shutdown = app.shutdown_token();
     let reception = app.reception();
     tracing::info!(address = %app.local_addr(), "Pforte is listening");
     tokio::spawn(async move {
-        wait_for_signal(reception).await;
+        signals.wait(reception).await;
         shutdown.cancel();
     });
     app.run().await
 }
 
 #[cfg(unix)]
-async fn wait_for_signal(reception: Arc<pforte_server::reception::Reception>) {
-    use tokio::signal::unix::{signal, SignalKind};
-    let (Ok(mut term), Ok(mut int), Ok(mut hup)) = (
-        signal(SignalKind::terminate()),
-        signal(SignalKind::interrupt()),
-        signal(SignalKind::hangup()),
-    ) else {
-        let _ = tokio::signal::ctrl_c().await;
-        return;
-    };
-    loop {
-        tokio::select! {
-            _ = term.recv() => return,
-            _ = int.recv() => return,
-            _ = hup.recv() => {
-                match reception.reload_directory().await {
+struct Signals {
+    term: tokio::signal::unix::Signal,
+    int: tokio::signal::unix::Signal,
+    hup: tokio::signal::unix::Signal,
+}
+
+#[cfg(unix)]
+impl Signals {
+    fn install() -> std::io::Result<Self> {
+        use tokio::signal::unix::{signal, SignalKind};
+        Ok(Self {
+            term: signal(SignalKind::terminate())?,
+            int: signal(SignalKind::interrupt())?,
+            hup: signal(SignalKind::hangup())?,
+        })
+    }
+
+    /// Wait for SIGTERM or SIGINT; reload topics and counselors on every SIGHUP meanwhile.
+    async fn wait(mut self, reception: Arc<pforte_server::reception::Reception>) {
+        loop {
+            tokio::select! {
+                _ = self.term.recv() => return,
+                _ = self.int.recv() => return,
+                _ = self.hup.recv() => match reception.reload_directory().await {
                     Ok(()) => tracing::info!("reloaded topics and counselors"),
                     Err(error) => tracing::error!(%error, "reloading topics and counselors failed"),
-                }
+                },
             }
         }
     }
 }
 
 #[cfg(not(unix))]
-async fn wait_for_signal(_: Arc<pforte_server::reception::Reception>) {
-    let _ = tokio::signal::ctrl_c().await;
+struct Signals;
+
+#[cfg(not(unix))]
+impl Signals {
+    fn install() -> std::io::Result<Self> {
+        Ok(Self)
+    }
+
+    async fn wait(self, _: Arc<pforte_server::reception::Reception>) {
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }
 
 #[tokio::main]

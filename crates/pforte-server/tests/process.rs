@@ -301,3 +301,43 @@ async fn the_demo_command_seeds_two_live_chat_topics_one_without_and_two_counsel
     assert_eq!(printed.matches("(no live chat)").count(), 1);
     assert!(printed.contains("/asker.html"));
 }
+
+#[tokio::test]
+async fn an_operator_switching_live_chat_off_takes_effect_on_sighup() {
+    let data = tempfile::tempdir().unwrap();
+    seed(data.path());
+    let server = Server::start(data.path());
+    let http = reqwest::Client::new();
+    let offered = |body: Value| body["topics"].as_array().unwrap().len();
+    let topics: Value = http
+        .get(server.url("/api/topics"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(offered(topics), 1);
+
+    let said = operator(data.path(), &["topic", "live-chat", "suchtberatung", "off"]);
+    assert!(said.contains("live chat of suchtberatung is off"));
+    server.signal("HUP");
+
+    let mut listed = 1;
+    for _ in 0..50 {
+        let topics: Value = http
+            .get(server.url("/api/topics"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        listed = offered(topics);
+        if listed == 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(listed, 0, "the topic no longer offers live chat");
+}
