@@ -65,6 +65,16 @@ pub struct ServeSettings {
     /// How many login attempts one source address may make per minute.
     #[arg(long, env = "PFORTE_LOGIN_PER_MINUTE", default_value_t = 10)]
     pub login_per_minute: u32,
+    /// Web origins besides the server's own that may call the API: the desktop app's
+    /// bundled dashboard (`tauri://localhost` on Linux and macOS, `http://tauri.localhost`
+    /// on Windows). Comma-separated.
+    #[arg(
+        long,
+        env = "PFORTE_ALLOWED_ORIGINS",
+        value_delimiter = ',',
+        default_value = "tauri://localhost,http://tauri.localhost"
+    )]
+    pub allowed_origins: Vec<String>,
     /// Folder with the built UI (`ui/dist`), served at `/`. Not served if missing.
     #[arg(long, env = "PFORTE_UI_DIR", default_value = "ui/dist")]
     pub ui_dir: PathBuf,
@@ -84,6 +94,7 @@ impl Default for ServeSettings {
             session_ttl: Duration::from_secs(12 * 3600),
             enter_per_minute: 10,
             login_per_minute: 10,
+            allowed_origins: vec!["tauri://localhost".into(), "http://tauri.localhost".into()],
             ui_dir: PathBuf::from("ui/dist"),
         }
     }

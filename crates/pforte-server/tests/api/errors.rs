@@ -218,3 +218,24 @@ async fn health_answers_and_the_openapi_document_lists_every_endpoint() {
     }
     assert!(doc["components"]["schemas"]["ServerEvent"].is_object());
 }
+
+#[tokio::test]
+async fn only_the_desktop_apps_origin_may_call_the_api_from_another_origin() {
+    let app = spawn_app().await;
+    for (origin, allowed) in [("tauri://localhost", true), ("https://evil.example", false)] {
+        let response = app
+            .http
+            .request(reqwest::Method::OPTIONS, app.url("/api/me"))
+            .header("origin", origin)
+            .header("access-control-request-method", "GET")
+            .header("access-control-request-headers", "authorization")
+            .send()
+            .await
+            .unwrap();
+        let granted = response
+            .headers()
+            .get("access-control-allow-origin")
+            .map(|v| v.to_str().unwrap().to_owned());
+        assert_eq!(granted.as_deref() == Some(origin), allowed, "{origin}");
+    }
+}
