@@ -396,12 +396,7 @@ impl Desk {
 
     /// How many counselors of the topic are available now.
     pub fn coverage(&self, topic: TopicId) -> u32 {
-        let count = self
-            .counselors
-            .values()
-            .filter(|c| c.available() && c.topics.contains(&topic))
-            .count();
-        u32::try_from(count).unwrap_or(u32::MAX)
+        u32::try_from(self.available_counselors_of(topic).count()).unwrap_or(u32::MAX)
     }
 
     /// Rule 2.
@@ -432,17 +427,6 @@ impl Desk {
             .get(&counselor)
             .into_iter()
             .flat_map(|c| c.topics.iter().copied())
-    }
-
-    /// The connections of a counselor.
-    pub fn connections_of(
-        &self,
-        counselor: CounselorId,
-    ) -> impl Iterator<Item = ConnectionId> + '_ {
-        self.counselors
-            .get(&counselor)
-            .into_iter()
-            .flat_map(|c| c.connections.iter().copied())
     }
 
     /// Counselors of the topic who are available now: the only ones told of its requests.
@@ -571,10 +555,7 @@ impl Desk {
                 on,
                 reason,
             } => {
-                let state = self
-                    .counselors
-                    .get_mut(&counselor)
-                    .ok_or(DeskError::UnknownCounselor)?;
+                let state = self.counselor_mut(counselor)?;
                 if on && state.absent {
                     return Err(DeskError::Absent);
                 }
@@ -589,10 +570,7 @@ impl Desk {
                 }
             }
             Command::SetAbsence { counselor, absent } => {
-                let state = self
-                    .counselors
-                    .get_mut(&counselor)
-                    .ok_or(DeskError::UnknownCounselor)?;
+                let state = self.counselor_mut(counselor)?;
                 if state.absent != absent {
                     state.absent = absent;
                     events.push(Event::AbsenceChanged { counselor, absent });
@@ -611,10 +589,7 @@ impl Desk {
                 counselor,
                 connection,
             } => {
-                let state = self
-                    .counselors
-                    .get_mut(&counselor)
-                    .ok_or(DeskError::UnknownCounselor)?;
+                let state = self.counselor_mut(counselor)?;
                 state.connections.insert(connection);
                 state.lost_at = None;
             }
@@ -622,10 +597,7 @@ impl Desk {
                 counselor,
                 connection,
             } => {
-                let state = self
-                    .counselors
-                    .get_mut(&counselor)
-                    .ok_or(DeskError::UnknownCounselor)?;
+                let state = self.counselor_mut(counselor)?;
                 if state.connections.remove(&connection)
                     && state.connections.is_empty()
                     && state.switched_on
@@ -736,6 +708,12 @@ impl Desk {
             Command::Tick => self.expire(now, events),
         }
         Ok(())
+    }
+
+    fn counselor_mut(&mut self, counselor: CounselorId) -> Result<&mut CounselorState, DeskError> {
+        self.counselors
+            .get_mut(&counselor)
+            .ok_or(DeskError::UnknownCounselor)
     }
 
     fn set_asker_online(

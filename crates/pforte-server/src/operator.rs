@@ -15,31 +15,27 @@ pub async fn create_counselor(
     password: &str,
     topics: &[String],
 ) -> anyhow::Result<CounselorRecord> {
-    check_password(password)?;
-    let password = password.to_owned();
-    let hash = tokio::task::spawn_blocking(move || hash_password(&password))
-        .await?
-        .map_err(|e| anyhow::anyhow!("hashing the password failed: {e}"))?;
+    let hash = hash(password).await?;
     Ok(store
         .create_counselor(name, display_name, &hash, topics)
         .await?)
 }
 
 pub async fn set_password(store: &dyn Store, name: &str, password: &str) -> anyhow::Result<()> {
-    check_password(password)?;
-    let password = password.to_owned();
-    let hash = tokio::task::spawn_blocking(move || hash_password(&password))
-        .await?
-        .map_err(|e| anyhow::anyhow!("hashing the password failed: {e}"))?;
+    let hash = hash(password).await?;
     Ok(store.set_password(name, &hash).await?)
 }
 
-fn check_password(password: &str) -> anyhow::Result<()> {
+/// Check the operator's password and hash it off the async threads.
+async fn hash(password: &str) -> anyhow::Result<String> {
     anyhow::ensure!(
         password.chars().count() >= 8,
         "a password needs at least 8 characters"
     );
-    Ok(())
+    let password = password.to_owned();
+    tokio::task::spawn_blocking(move || hash_password(&password))
+        .await?
+        .map_err(|e| anyhow::anyhow!("hashing the password failed: {e}"))
 }
 
 /// A password to hand out when the operator gave none.

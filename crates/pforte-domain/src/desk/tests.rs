@@ -65,6 +65,30 @@ fn connect(desk: &mut Desk, counselor: CounselorId, connection: u64) -> Vec<Even
     .unwrap()
 }
 
+fn enter(desk: &mut Desk, request: u128, topic: TopicId, at: Timestamp) -> Vec<Event> {
+    desk.apply(
+        Command::Enter {
+            request: rid(request),
+            topic,
+        },
+        at,
+    )
+    .unwrap()
+}
+
+fn asker_online(desk: &mut Desk, request: u128, online: bool, at: Timestamp) {
+    let command = if online {
+        Command::AskerConnected {
+            request: rid(request),
+        }
+    } else {
+        Command::AskerDisconnected {
+            request: rid(request),
+        }
+    };
+    desk.apply(command, at).unwrap();
+}
+
 fn available(desk: &mut Desk, counselor: CounselorId, connection: u64) {
     connect(desk, counselor, connection);
     switch(desk, counselor, true, t(0));
@@ -164,14 +188,7 @@ fn asker_positions_follow_the_order_of_entry() {
     let mut desk = desk();
     available(&mut desk, BERND, 1);
     for n in 1..=3 {
-        desk.apply(
-            Command::Enter {
-                request: rid(n),
-                topic: SUCHT,
-            },
-            t(n as i64),
-        )
-        .unwrap();
+        enter(&mut desk, n, SUCHT, t(n as i64));
     }
     assert_eq!(desk.position(rid(3)), Some(3));
     desk.apply(Command::Leave { request: rid(1) }, t(5))
@@ -184,14 +201,7 @@ fn asker_positions_follow_the_order_of_entry() {
 fn only_available_counselors_of_the_topic_see_its_requests() {
     let mut desk = desk();
     available(&mut desk, ANNA, 1);
-    desk.apply(
-        Command::Enter {
-            request: rid(1),
-            topic: SCHWANGER,
-        },
-        t(1),
-    )
-    .unwrap();
+    enter(&mut desk, 1, SCHWANGER, t(1));
     assert_eq!(desk.live_chat_requests(ANNA).unwrap().len(), 1);
     assert_eq!(desk.live_chat_requests(BERND), Err(DeskError::NotAvailable));
     available(&mut desk, BERND, 2);
@@ -213,14 +223,7 @@ fn the_second_accept_of_a_request_is_told_it_was_taken() {
     let mut desk = desk();
     available(&mut desk, ANNA, 1);
     available(&mut desk, BERND, 2);
-    desk.apply(
-        Command::Enter {
-            request: rid(1),
-            topic: SUCHT,
-        },
-        t(1),
-    )
-    .unwrap();
+    enter(&mut desk, 1, SUCHT, t(1));
     let events = desk
         .apply(
             Command::Accept {
@@ -251,16 +254,8 @@ fn the_second_accept_of_a_request_is_told_it_was_taken() {
 fn closing_the_gate_on_waiting_askers_grants_a_grace_period_then_ends_their_requests() {
     let mut desk = desk();
     available(&mut desk, BERND, 1);
-    desk.apply(
-        Command::Enter {
-            request: rid(1),
-            topic: SUCHT,
-        },
-        t(1),
-    )
-    .unwrap();
-    desk.apply(Command::AskerConnected { request: rid(1) }, t(1))
-        .unwrap();
+    enter(&mut desk, 1, SUCHT, t(1));
+    asker_online(&mut desk, 1, true, t(1));
     let events = switch(&mut desk, BERND, false, t(10));
     assert!(events.contains(&Event::GateClosed {
         topic: SUCHT,
@@ -280,16 +275,8 @@ fn closing_the_gate_on_waiting_askers_grants_a_grace_period_then_ends_their_requ
 fn a_counselor_coming_back_within_the_grace_period_keeps_the_askers() {
     let mut desk = desk();
     available(&mut desk, BERND, 1);
-    desk.apply(
-        Command::Enter {
-            request: rid(1),
-            topic: SUCHT,
-        },
-        t(1),
-    )
-    .unwrap();
-    desk.apply(Command::AskerConnected { request: rid(1) }, t(1))
-        .unwrap();
+    enter(&mut desk, 1, SUCHT, t(1));
+    asker_online(&mut desk, 1, true, t(1));
     desk.apply(
         Command::Disconnect {
             counselor: BERND,
@@ -350,23 +337,12 @@ fn a_lost_connection_that_does_not_come_back_switches_availability_off() {
 fn a_waiting_asker_whose_page_is_gone_leaves_after_the_reconnect_window() {
     let mut desk = desk();
     available(&mut desk, BERND, 1);
-    desk.apply(
-        Command::Enter {
-            request: rid(1),
-            topic: SUCHT,
-        },
-        t(1),
-    )
-    .unwrap();
-    desk.apply(Command::AskerConnected { request: rid(1) }, t(2))
-        .unwrap();
-    desk.apply(Command::AskerDisconnected { request: rid(1) }, t(3))
-        .unwrap();
-    desk.apply(Command::AskerConnected { request: rid(1) }, t(4))
-        .unwrap();
+    enter(&mut desk, 1, SUCHT, t(1));
+    asker_online(&mut desk, 1, true, t(2));
+    asker_online(&mut desk, 1, false, t(3));
+    asker_online(&mut desk, 1, true, t(4));
     assert!(desk.apply(Command::Tick, t(60)).unwrap().is_empty());
-    desk.apply(Command::AskerDisconnected { request: rid(1) }, t(61))
-        .unwrap();
+    asker_online(&mut desk, 1, false, t(61));
     let events = desk.apply(Command::Tick, t(91)).unwrap();
     assert!(events.contains(&Event::RequestEnded {
         request: rid(1),
@@ -379,16 +355,8 @@ fn a_waiting_asker_whose_page_is_gone_leaves_after_the_reconnect_window() {
 fn a_request_ends_after_the_longest_wait() {
     let mut desk = desk();
     available(&mut desk, BERND, 1);
-    desk.apply(
-        Command::Enter {
-            request: rid(1),
-            topic: SUCHT,
-        },
-        t(0),
-    )
-    .unwrap();
-    desk.apply(Command::AskerConnected { request: rid(1) }, t(0))
-        .unwrap();
+    enter(&mut desk, 1, SUCHT, t(0));
+    asker_online(&mut desk, 1, true, t(0));
     let events = desk.apply(Command::Tick, t(30 * 60)).unwrap();
     assert!(events.contains(&Event::RequestEnded {
         request: rid(1),
@@ -401,14 +369,7 @@ fn a_request_ends_after_the_longest_wait() {
 fn a_running_conversation_survives_its_counselor_going_offline() {
     let mut desk = desk();
     available(&mut desk, BERND, 1);
-    desk.apply(
-        Command::Enter {
-            request: rid(1),
-            topic: SUCHT,
-        },
-        t(0),
-    )
-    .unwrap();
+    enter(&mut desk, 1, SUCHT, t(0));
     desk.apply(
         Command::Accept {
             request: rid(1),
