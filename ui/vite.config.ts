@@ -21,6 +21,14 @@ export default defineConfig({
         dashboard: here("index.html"),
         asker: here("asker.html"),
       },
+      output: {
+        // The one chunk both pages share (Svelte runtime, platform, chat components).
+        chunkFileNames: "assets/shared-[hash].js",
+        assetFileNames: (asset) =>
+          asset.names.some((n) => n.startsWith("asker") || n.startsWith("dashboard"))
+            ? "assets/[name]-[hash][extname]"
+            : "assets/shared-[hash][extname]",
+      },
     },
   },
   server: {

@@ -18,6 +18,22 @@ import type {
   SwitchAvailability,
 } from "../wire/types";
 
+/**
+ * A statistics period: first and last day (`YYYY-MM-DD`, both included) and the counselor's
+ * offset from UTC in minutes east (60 in CET), so the server starts days at their midnight.
+ */
+export interface StatisticsPeriod {
+  from: string;
+  to: string;
+  utcOffsetMinutes: number;
+}
+
+const periodQuery = (period: StatisticsPeriod): Record<string, string> => ({
+  from: period.from,
+  to: period.to,
+  utc_offset_minutes: String(period.utcOffsetMinutes),
+});
+
 export function login(http: HttpClient, body: Login): Promise<Result<LoggedIn>> {
   return http.request("POST", "/api/auth/login", { body });
 }
@@ -39,10 +55,14 @@ export function counselorApi(http: HttpClient, token: string) {
     setAbsence: (body: SetAbsence): Promise<Result<Availability>> =>
       http.request("PUT", "/api/me/absence", { ...auth, body }),
     coverage: (): Promise<Result<CoverageList>> => http.request("GET", "/api/me/coverage", auth),
-    statistics: (from: string, to: string): Promise<Result<Statistics>> =>
-      http.request("GET", "/api/me/statistics", { ...auth, query: { from, to } }),
-    downloadStatistics: (from: string, to: string, fallbackName: string): Promise<Result<void>> =>
-      http.download("/api/me/statistics.xlsx", { ...auth, query: { from, to }, fallbackName }),
+    statistics: (period: StatisticsPeriod): Promise<Result<Statistics>> =>
+      http.request("GET", "/api/me/statistics", { ...auth, query: periodQuery(period) }),
+    downloadStatistics: (period: StatisticsPeriod, fallbackName: string): Promise<Result<void>> =>
+      http.download("/api/me/statistics.xlsx", {
+        ...auth,
+        query: periodQuery(period),
+        fallbackName,
+      }),
     requests: (): Promise<Result<LiveChatRequestList>> =>
       http.request("GET", "/api/requests", auth),
     accept: (requestId: string): Promise<Result<Conversation>> =>

@@ -135,7 +135,12 @@ function applyServerEvent(view: AskerView, event: ServerEvent): AskerView {
       if (phase.name === "closed" && phase.topicId === event.topic_id && event.open) {
         return {
           ...next,
-          phase: { name: "consent", topicId: phase.topicId, openedWhileWatching: true, problem: null },
+          phase: {
+            name: "consent",
+            topicId: phase.topicId,
+            openedWhileWatching: true,
+            problem: null,
+          },
         };
       }
       if (phase.name === "consent" && phase.topicId === event.topic_id && !event.open) {
@@ -221,7 +226,8 @@ export function reduceAsker(view: AskerView, action: AskerAction): AskerView {
           return { ...next, phase: { name: "closed", topicId: topic.id } };
         }
       }
-      if (phase.name === "loading") return { ...next, phase: { name: "choose", unknownLink: false } };
+      if (phase.name === "loading")
+        return { ...next, phase: { name: "choose", unknownLink: false } };
       return next;
     }
 
@@ -298,7 +304,10 @@ export function reduceAsker(view: AskerView, action: AskerAction): AskerView {
       return { ...view, messages: mergeMessages(view.messages, [action.message]) };
 
     case "left":
-      return { ...view, phase: { name: "request_ended", reason: "withdrawn", nextChatHours: null } };
+      return {
+        ...view,
+        phase: { name: "request_ended", reason: "withdrawn", nextChatHours: null },
+      };
 
     case "ended_by_me":
       if (phase.name !== "chatting") return view;

@@ -5,6 +5,7 @@ import type { CounselorApi } from "../api/counselor";
 import { failureCode, type Failure, type Result } from "../platform/http";
 import type { ConnectionState, LiveConnection } from "../platform/live";
 import { createStore, type Store } from "../lib/store";
+import { utcOffsetMinutes } from "../lib/time";
 import type {
   Conversation,
   LiveChatRequest,
@@ -26,6 +27,8 @@ export interface CounselorSessionDeps {
   /** Opens the counselor's live connection; `shouldRetry` decides after a refused socket. */
   connect(shouldRetry: () => Promise<boolean>): LiveConnection;
   now(): number;
+  /** Minutes east of UTC where the counselor is (60 in CET); default: this device's zone. */
+  utcOffsetMinutes?(): number;
   /** A request appeared while available (for the in-app alert and the sound). */
   onNewRequest?(request: LiveChatRequest): void;
   /** The session is over: logged out here or elsewhere, or expired. */
@@ -44,6 +47,8 @@ export class CounselorSession {
   private live: LiveConnection | null = null;
   private ended = false;
   private pendingRequestRead: PendingRequestRead | null = null;
+  /** Set when a connection broke while the switch was on; checked at the next `ready`. */
+  private switchedOnWhenLost = false;
 
   constructor(
     private readonly deps: CounselorSessionDeps,
@@ -64,7 +69,11 @@ export class CounselorSession {
     if (this.live || this.ended) return;
     const live = this.deps.connect(() => this.stillLoggedIn());
     this.live = live;
-    live.onState((s) => this.connection.set(s));
+    live.onState((s) => {
+      const was = this.connection.get();
+      this.connection.set(s);
+      if (was === "connected" && s === "reconnecting") this.connectionLost();
+    });
     live.onEvent((event) => this.handle(event));
     this.connection.set(live.state);
   }
@@ -88,7 +97,8 @@ export class CounselorSession {
       }
     }
     const knewRequest =
-      event.type === "request_created" && this.current.requests.some((r) => r.id === event.request.id);
+      event.type === "request_created" &&
+      this.current.requests.some((r) => r.id === event.request.id);
 
     this.dispatch({ type: "server", event, at: this.deps.now() });
 
@@ -112,6 +122,11 @@ export class CounselorSession {
     }
   }
 
+  private connectionLost(): void {
+    this.switchedOnWhenLost ||= this.current.availability?.switched_on ?? false;
+    this.dispatch({ type: "connection_lost" });
+  }
+
   /** After every (re)connect: read what may have changed while the socket was away. */
   async resync(): Promise<void> {
     const { api } = this.deps;
@@ -121,9 +136,23 @@ export class CounselorSession {
       api.coverage(),
     ]);
     if (this.checkUnauthorized(me) || this.ended) return;
-    if (me.ok) this.dispatch({ type: "me_loaded", me: me.value });
+    if (me.ok) {
+      this.dispatch({ type: "me_loaded", me: me.value });
+      if (this.switchedOnWhenLost && !me.value.availability.switched_on) {
+        // Away longer than the server's resume window: it switched off. Say why.
+        this.dispatch({
+          type: "availability_set",
+          availability: me.value.availability,
+          reason: "connection_lost",
+        });
+      }
+      this.switchedOnWhenLost = false;
+    }
     if (conversations.ok) {
-      this.dispatch({ type: "conversations_loaded", conversations: conversations.value.conversations });
+      this.dispatch({
+        type: "conversations_loaded",
+        conversations: conversations.value.conversations,
+      });
     }
     if (coverage.ok) this.dispatch({ type: "coverage_loaded", coverage: coverage.value.topics });
     const tasks: Promise<unknown>[] = [];
@@ -213,7 +242,8 @@ export class CounselorSession {
     const result = await this.deps.api.send(conversationId, text);
     if (this.checkUnauthorized(result)) return null;
     if (!result.ok) {
-      if (failureCode(result.failure) === "conversation_ended") void this.loadConversation(conversationId);
+      if (failureCode(result.failure) === "conversation_ended")
+        void this.loadConversation(conversationId);
       return result.failure;
     }
     this.dispatch({ type: "message_sent", message: result.value });
@@ -229,12 +259,20 @@ export class CounselorSession {
     return null;
   }
 
+  /** "Meine Statistik" of the days `from`..`to`, counted from the counselor's midnights. */
   statistics(from: string, to: string): Promise<Result<Statistics>> {
-    return this.deps.api.statistics(from, to);
+    return this.deps.api.statistics({ from, to, utcOffsetMinutes: this.utcOffsetMinutes() });
   }
 
   downloadStatistics(from: string, to: string, fileName: string): Promise<Result<void>> {
-    return this.deps.api.downloadStatistics(from, to, fileName);
+    return this.deps.api.downloadStatistics(
+      { from, to, utcOffsetMinutes: this.utcOffsetMinutes() },
+      fileName,
+    );
+  }
+
+  private utcOffsetMinutes(): number {
+    return this.deps.utcOffsetMinutes?.() ?? utcOffsetMinutes(new Date(this.deps.now()));
   }
 
   dismissAlert(requestId?: string): void {

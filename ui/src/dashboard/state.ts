@@ -74,6 +74,11 @@ export type DashboardAction =
   | { type: "ended_by_me"; conversationId: string; at: number }
   | { type: "coverage_loaded"; coverage: TopicCoverage[] }
   | { type: "alert_dismissed"; requestId?: string }
+  /**
+   * The live connection broke. The server now counts the counselor as not available (the
+   * switch stays on for its resume window), so the dashboard says the same until it is back.
+   */
+  | { type: "connection_lost" }
   | { type: "server"; event: ServerEvent; at: number };
 
 function sortRequests(requests: LiveChatRequest[]): LiveChatRequest[] {
@@ -167,8 +172,13 @@ function conversationsLoaded(state: DashboardState, loaded: Conversation[]): Das
 
 function applyServerEvent(state: DashboardState, event: ServerEvent, at: number): DashboardState {
   switch (event.type) {
-    case "availability_changed":
-      return setAvailability(state, event.availability, event.reason);
+    case "availability_changed": {
+      // Without a reason the server just tells a new socket how things are; if the switch
+      // did not move, the reason known for its position still holds.
+      const unchanged = state.availability?.switched_on === event.availability.switched_on;
+      const reason = event.reason ?? (unchanged ? state.availabilityReason : null);
+      return setAvailability(state, event.availability, reason);
+    }
 
     case "request_created": {
       if (!state.availability?.available) return state;
@@ -246,7 +256,11 @@ function applyServerEvent(state: DashboardState, event: ServerEvent, at: number)
 export function reduceDashboard(state: DashboardState, action: DashboardAction): DashboardState {
   switch (action.type) {
     case "me_loaded":
-      return setAvailability({ ...state, me: action.me }, action.me.availability, state.availabilityReason);
+      return setAvailability(
+        { ...state, me: action.me },
+        action.me.availability,
+        state.availabilityReason,
+      );
 
     case "availability_set":
       return setAvailability(state, action.availability, action.reason);
@@ -322,8 +336,18 @@ export function reduceDashboard(state: DashboardState, action: DashboardAction):
     case "alert_dismissed":
       return {
         ...state,
-        alerts: action.requestId ? state.alerts.filter((a) => a.requestId !== action.requestId) : [],
+        alerts: action.requestId
+          ? state.alerts.filter((a) => a.requestId !== action.requestId)
+          : [],
       };
+
+    case "connection_lost":
+      if (!state.availability) return state;
+      return setAvailability(
+        state,
+        { ...state.availability, available: false, online: false },
+        state.availabilityReason,
+      );
 
     case "server":
       return applyServerEvent(state, action.event, action.at);

@@ -1,12 +1,17 @@
 // The asker page's texts: common + asker only, so the page stays small.
 import { deAsker, deCommon } from "./de";
 import { enAsker, enCommon } from "./en";
-import type { Lang } from "./types";
+import type { AskerMessages, CommonMessages, Lang } from "./types";
 
-const catalogs = {
+export interface AskerTexts {
+  readonly common: CommonMessages;
+  readonly asker: AskerMessages;
+}
+
+const catalogs: Record<Lang, AskerTexts> = {
   de: { common: deCommon, asker: deAsker },
   en: { common: enCommon, asker: enAsker },
-} as const;
+};
 
 let lang = $state<Lang>("de");
 
@@ -18,7 +23,7 @@ export const i18n = {
     lang = value;
     document.documentElement.lang = value;
   },
-  get t() {
+  get t(): AskerTexts {
     return catalogs[lang];
   },
 };

@@ -1,12 +1,17 @@
 // The dashboard's texts.
 import { deCommon, deDashboard } from "./de";
 import { enCommon, enDashboard } from "./en";
-import type { Lang } from "./types";
+import type { CommonMessages, DashboardMessages, Lang } from "./types";
 
-const catalogs = {
+export interface DashboardTexts {
+  readonly common: CommonMessages;
+  readonly dash: DashboardMessages;
+}
+
+const catalogs: Record<Lang, DashboardTexts> = {
   de: { common: deCommon, dash: deDashboard },
   en: { common: enCommon, dash: enDashboard },
-} as const;
+};
 
 let lang = $state<Lang>("de");
 
@@ -18,7 +23,7 @@ export const i18n = {
     lang = value;
     document.documentElement.lang = value;
   },
-  get t() {
+  get t(): DashboardTexts {
     return catalogs[lang];
   },
 };

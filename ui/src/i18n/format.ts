@@ -20,9 +20,11 @@ export function formatDateTime(ms: number, locale: string): string {
 export function formatDay(day: string, locale: string): string {
   const [y, m, d] = day.split("-").map(Number);
   if (!y || !m || !d) return day;
-  return new Intl.DateTimeFormat(locale, { day: "2-digit", month: "2-digit", year: "numeric" }).format(
-    new Date(y, m - 1, d),
-  );
+  return new Intl.DateTimeFormat(locale, {
+    day: "2-digit",
+    month: "2-digit",
+    year: "numeric",
+  }).format(new Date(y, m - 1, d));
 }
 
 export function formatRetention(seconds: number, words: AskerMessages["duration"]): string {

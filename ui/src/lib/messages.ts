@@ -29,7 +29,10 @@ function byTime(a: Message, b: Message): number {
  * Merges messages into a list: each id once, oldest first. The same message can arrive twice
  * (as the answer to a send and as a pushed event, or again after a reconnect).
  */
-export function mergeMessages(existing: readonly Message[], incoming: readonly Message[]): Message[] {
+export function mergeMessages(
+  existing: readonly Message[],
+  incoming: readonly Message[],
+): Message[] {
   if (incoming.length === 0) return existing as Message[];
   const byId = new Map(existing.map((m) => [m.id, m]));
   let changed = false;

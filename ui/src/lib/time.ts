@@ -70,13 +70,28 @@ export function isValidDay(value: string): boolean {
   return date.getFullYear() === y && date.getMonth() === m - 1 && date.getDate() === d;
 }
 
-export type RangeProblem = "invalid_from" | "invalid_to" | "from_after_to" | null;
+export type RangeProblem = "invalid_from" | "invalid_to" | "from_after_to" | "too_long" | null;
+
+/** The longest period the server reports on: `to - from` must stay below five leap years. */
+export const MAX_PERIOD_DAYS = 5 * 366;
+
+function dayNumber(day: string): number {
+  const [y, m, d] = day.split("-").map(Number) as [number, number, number];
+  return Date.UTC(y, m - 1, d) / 86_400_000;
+}
 
 export function rangeProblem(range: DayRange): RangeProblem {
   if (!isValidDay(range.from)) return "invalid_from";
   if (!isValidDay(range.to)) return "invalid_to";
   if (range.from > range.to) return "from_after_to";
+  if (dayNumber(range.to) - dayNumber(range.from) >= MAX_PERIOD_DAYS) return "too_long";
   return null;
+}
+
+/** The offset of the device's time zone at `date`, in minutes east of UTC (60 in CET). */
+export function utcOffsetMinutes(date: Date): number {
+  // getTimezoneOffset counts the other way (minutes WEST of UTC: -60 in CET); avoid -0.
+  return 0 - date.getTimezoneOffset() || 0;
 }
 
 /** Hours and minutes of a number of seconds, e.g. for "time available". */

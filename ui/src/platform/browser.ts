@@ -22,7 +22,7 @@ export const browserSocketTransport: SocketTransport = {
       if (typeof message.data === "string") handlers.onMessage(message.data);
     };
     // `error` is always followed by `close`; handling both would retry twice.
-    socket.onclose = () => handlers.onClose();
+    socket.onclose = (event) => handlers.onClose(event.code);
     return {
       send(text) {
         if (socket.readyState === WebSocket.OPEN) socket.send(text);

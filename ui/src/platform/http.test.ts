@@ -1,5 +1,11 @@
 import { describe, expect, it, vi } from "vitest";
-import { apiUrl, createHttpClient, failureCode, fileNameFromDisposition, type FetchFn } from "./http";
+import {
+  apiUrl,
+  createHttpClient,
+  failureCode,
+  fileNameFromDisposition,
+  type FetchFn,
+} from "./http";
 
 const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
   new Response(JSON.stringify(body), {
@@ -24,7 +30,11 @@ describe("the HTTP client", () => {
   });
 
   it("gives undefined for a 204 answer", async () => {
-    const http = createHttpClient("http://srv", async () => new Response(null, { status: 204 }), () => {});
+    const http = createHttpClient(
+      "http://srv",
+      async () => new Response(null, { status: 204 }),
+      () => {},
+    );
     expect(await http.request("POST", "/api/asker/leave")).toEqual({ ok: true, value: undefined });
   });
 
@@ -43,13 +53,21 @@ describe("the HTTP client", () => {
   });
 
   it("reports a network failure when there is no answer", async () => {
-    const http = createHttpClient("http://srv", async () => Promise.reject(new TypeError("down")), () => {});
+    const http = createHttpClient(
+      "http://srv",
+      async () => Promise.reject(new TypeError("down")),
+      () => {},
+    );
     const result = await http.request("GET", "/api/health");
     expect(result).toEqual({ ok: false, failure: { kind: "network" } });
   });
 
   it("reports a protocol failure for an answer that is not the server's error format", async () => {
-    const http = createHttpClient("http://srv", async () => new Response("<html>Bad gateway</html>", { status: 502 }), () => {});
+    const http = createHttpClient(
+      "http://srv",
+      async () => new Response("<html>Bad gateway</html>", { status: 502 }),
+      () => {},
+    );
     const result = await http.request("GET", "/api/health");
     expect(result).toEqual({ ok: false, failure: { kind: "protocol", status: 502 } });
     if (!result.ok) expect(failureCode(result.failure)).toBeNull();
@@ -77,7 +95,11 @@ describe("the HTTP client", () => {
 
   it("saves a download under the fallback name when the server names none", async () => {
     const saved: string[] = [];
-    const http = createHttpClient("http://srv", async () => new Response(new Blob(["x"])), (_b, n) => saved.push(n));
+    const http = createHttpClient(
+      "http://srv",
+      async () => new Response(new Blob(["x"])),
+      (_b, n) => saved.push(n),
+    );
     await http.download("/f", { fallbackName: "mine.xlsx" });
     expect(saved).toEqual(["mine.xlsx"]);
   });
@@ -85,9 +107,9 @@ describe("the HTTP client", () => {
 
 describe("apiUrl", () => {
   it("adds the query and drops a trailing slash of the address", () => {
-    expect(apiUrl("https://a.b/", "/api/me/statistics", { from: "2026-01-01", to: "2026-01-31" })).toBe(
-      "https://a.b/api/me/statistics?from=2026-01-01&to=2026-01-31",
-    );
+    expect(
+      apiUrl("https://a.b/", "/api/me/statistics", { from: "2026-01-01", to: "2026-01-31" }),
+    ).toBe("https://a.b/api/me/statistics?from=2026-01-01&to=2026-01-31");
   });
 });
 

@@ -103,7 +103,12 @@ describe("a live connection", () => {
 
   it("starts the backoff over after a connection reached ready", () => {
     const t = fakeTransport();
-    createLiveConnection({ url: "ws://x", token: "tok", transport: t.transport, backoff: noJitter });
+    createLiveConnection({
+      url: "ws://x",
+      token: "tok",
+      transport: t.transport,
+      backoff: noJitter,
+    });
     t.last().handlers.onClose();
     vi.advanceTimersByTime(1000);
     t.last().handlers.onClose();
@@ -168,12 +173,59 @@ describe("a live connection", () => {
   it("gives up when a refused socket's credentials are no longer valid", async () => {
     const t = fakeTransport();
     const shouldRetry = vi.fn(async () => false);
-    const live = createLiveConnection({ url: "ws://x", token: "old", transport: t.transport, shouldRetry });
+    const live = createLiveConnection({
+      url: "ws://x",
+      token: "old",
+      transport: t.transport,
+      shouldRetry,
+    });
     t.last().handlers.onClose();
     await vi.runAllTimersAsync();
     expect(shouldRetry).toHaveBeenCalledOnce();
     expect(live.state).toBe("closed");
     expect(t.sockets).toHaveLength(1);
+  });
+
+  it("asks about credentials when the server closes a ready socket as unauthorized", async () => {
+    const t = fakeTransport();
+    const shouldRetry = vi.fn(async () => false);
+    const live = createLiveConnection({
+      url: "ws://x",
+      token: "tok",
+      transport: t.transport,
+      shouldRetry,
+    });
+    t.say({ type: "ready" });
+    t.last().handlers.onClose(4401);
+    await vi.runAllTimersAsync();
+    expect(shouldRetry).toHaveBeenCalledOnce();
+    expect(live.state).toBe("closed");
+    expect(t.sockets).toHaveLength(1);
+  });
+
+  it("stops for good on an unauthorized close when nobody can renew the token", async () => {
+    const t = fakeTransport();
+    const live = createLiveConnection({ url: "ws://x", token: "tok", transport: t.transport });
+    t.last().handlers.onClose(4401);
+    await vi.runAllTimersAsync();
+    expect(live.state).toBe("closed");
+    expect(t.sockets).toHaveLength(1);
+  });
+
+  it("reconnects after the server went away for a restart (1001)", () => {
+    const t = fakeTransport();
+    const live = createLiveConnection({
+      url: "ws://x",
+      token: "tok",
+      transport: t.transport,
+      backoff: noJitter,
+      shouldRetry: vi.fn(async () => true),
+    });
+    t.say({ type: "ready" });
+    t.last().handlers.onClose(1001);
+    expect(live.state).toBe("reconnecting");
+    vi.advanceTimersByTime(1000);
+    expect(t.sockets).toHaveLength(2);
   });
 
   it("does not ask about credentials after losing a socket that had been ready", () => {
@@ -187,7 +239,12 @@ describe("a live connection", () => {
 
   it("reconnects at once when the network comes back", () => {
     const t = fakeTransport();
-    const live = createLiveConnection({ url: "ws://x", token: "tok", transport: t.transport, backoff: noJitter });
+    const live = createLiveConnection({
+      url: "ws://x",
+      token: "tok",
+      transport: t.transport,
+      backoff: noJitter,
+    });
     t.last().handlers.onClose();
     live.reconnectNow();
     expect(t.sockets).toHaveLength(2);
@@ -204,7 +261,11 @@ describe("a live connection", () => {
 
 describe("socketUrl", () => {
   it("turns an http address into a ws one and an https address into wss", () => {
-    expect(socketUrl("http://localhost:8080/", "/api/gates/ws")).toBe("ws://localhost:8080/api/gates/ws");
-    expect(socketUrl("https://beratung.example", "/api/asker/ws")).toBe("wss://beratung.example/api/asker/ws");
+    expect(socketUrl("http://localhost:8080/", "/api/gates/ws")).toBe(
+      "ws://localhost:8080/api/gates/ws",
+    );
+    expect(socketUrl("https://beratung.example", "/api/asker/ws")).toBe(
+      "wss://beratung.example/api/asker/ws",
+    );
   });
 });

@@ -15,8 +15,12 @@ export type ConnectionState = "connecting" | "connected" | "reconnecting" | "clo
 export interface SocketHandlers {
   onOpen(): void;
   onMessage(text: string): void;
-  onClose(): void;
+  /** `code`: the WebSocket close code, where the transport knows it. */
+  onClose(code?: number): void;
 }
+
+/** The server's close code for a socket whose token it does not (or no longer) accept. */
+export const CLOSE_UNAUTHORIZED = 4401;
 
 export interface SocketHandle {
   send(text: string): void;
@@ -76,7 +80,11 @@ export interface LiveConnection {
 function parseEvent(text: string): ServerEvent | null {
   try {
     const value: unknown = JSON.parse(text);
-    if (typeof value === "object" && value !== null && typeof (value as { type?: unknown }).type === "string") {
+    if (
+      typeof value === "object" &&
+      value !== null &&
+      typeof (value as { type?: unknown }).type === "string"
+    ) {
       return value as ServerEvent;
     }
   } catch {
@@ -141,7 +149,9 @@ export function createLiveConnection(options: LiveConnectionOptions): LiveConnec
       onOpen() {
         if (gen !== generation) return;
         if (options.token !== null && !options.transport.authInHeader) {
-          socket?.send(JSON.stringify({ type: "auth", token: options.token } satisfies ClientMessage));
+          socket?.send(
+            JSON.stringify({ type: "auth", token: options.token } satisfies ClientMessage),
+          );
         }
       },
       onMessage(text) {
@@ -158,9 +168,9 @@ export function createLiveConnection(options: LiveConnectionOptions): LiveConnec
         }
         for (const listener of [...eventListeners]) listener(event);
       },
-      onClose() {
+      onClose(code) {
         if (gen !== generation) return;
-        socketLost();
+        socketLost(code === CLOSE_UNAUTHORIZED);
       },
     });
   }
@@ -174,12 +184,18 @@ export function createLiveConnection(options: LiveConnectionOptions): LiveConnec
     socketLost();
   }
 
-  function socketLost() {
+  /** `refused`: the server said the token is not (or no longer) good. */
+  function socketLost(refused = false) {
     stopKeepAlive();
     socket = null;
     if (stopped) return;
+    if (refused && !options.shouldRetry) {
+      // Retrying with the same token cannot work.
+      close();
+      return;
+    }
     setState("reconnecting");
-    const neverReady = !reachedReady;
+    const neverReady = !reachedReady || refused;
     const delay = backoffDelay(attempt, policy, random);
     attempt++;
     const schedule = () => {

@@ -11,7 +11,10 @@ export const apiFailure = <T = never>(code: ErrorCode, status = 409): Result<T> 
   failure: { kind: "api", status, code, message: code } satisfies Failure,
 });
 
-export const networkFailure = <T = never>(): Result<T> => ({ ok: false, failure: { kind: "network" } });
+export const networkFailure = <T = never>(): Result<T> => ({
+  ok: false,
+  failure: { kind: "network" },
+});
 
 export interface FakeLive extends LiveConnection {
   emit(event: ServerEvent): void;

@@ -34,7 +34,11 @@ export const me = (over: Partial<Me> = {}): Me => ({
   ...over,
 });
 
-export const request = (id: string, enteredAt: number, over: Partial<LiveChatRequest> = {}): LiveChatRequest => ({
+export const request = (
+  id: string,
+  enteredAt: number,
+  over: Partial<LiveChatRequest> = {},
+): LiveChatRequest => ({
   id,
   topic_id: 1,
   topic_name: "Suchtberatung",
@@ -74,12 +78,17 @@ export const message = (
 
 export const coverage = (topicId: number, available: number, waiting: number): TopicCoverage => ({
   topic_id: topicId,
-  topic_name: topicId === 1 ? "Suchtberatung" : topicId === 2 ? "Schwangerschaftsberatung" : `T${topicId}`,
+  topic_name:
+    topicId === 1 ? "Suchtberatung" : topicId === 2 ? "Schwangerschaftsberatung" : `T${topicId}`,
   available_counselors: available,
   waiting,
 });
 
-export const topic = (id: number, gateOpen: boolean, over: Partial<PublicTopic> = {}): PublicTopic => ({
+export const topic = (
+  id: number,
+  gateOpen: boolean,
+  over: Partial<PublicTopic> = {},
+): PublicTopic => ({
   id,
   slug: `topic-${id}`,
   name: `Thema ${id}`,
@@ -88,7 +97,10 @@ export const topic = (id: number, gateOpen: boolean, over: Partial<PublicTopic> 
   ...over,
 });
 
-export const askerState = (status: AskerState["status"], over: Partial<AskerState> = {}): AskerState => ({
+export const askerState = (
+  status: AskerState["status"],
+  over: Partial<AskerState> = {},
+): AskerState => ({
   request_id: "req-1",
   topic_id: 1,
   topic_name: "Thema 1",

@@ -1,0 +1,272 @@
+import { describe, expect, it, vi } from "vitest";
+import type { AskerApi, PublicApi } from "../api/public";
+import { memoryStore } from "../platform/storage";
+import {
+  apiFailure,
+  fakeLive,
+  networkFailure,
+  okResult,
+  settle,
+  type FakeLive,
+} from "../test/fakes";
+import { askerState, message, topic } from "../test/fixtures";
+import type { EnteredWaitingRoom, PublicTopic } from "../wire/types";
+import { AskerSession, TOKEN_KEY } from "./session";
+
+const entered: EnteredWaitingRoom = {
+  token: "tok-1",
+  request_id: "req-1",
+  pseudonym: "Gast 17",
+  topic_id: 1,
+  position: 2,
+};
+
+function setup(
+  options: {
+    topics?: PublicTopic[];
+    publicApi?: Partial<PublicApi>;
+    askerApi?: Partial<AskerApi>;
+    storedToken?: string;
+  } = {},
+) {
+  const publicApi: PublicApi = {
+    topics: vi.fn(async () =>
+      okResult({ topics: options.topics ?? [topic(1, true), topic(2, false)] }),
+    ),
+    topic: vi.fn(),
+    enterWaitingRoom: vi.fn(async () => okResult(entered)),
+    ...options.publicApi,
+  } as PublicApi;
+  const askerApi: AskerApi = {
+    state: vi.fn(async () =>
+      okResult(askerState({ state: "waiting", position: 2, gate_open: true, grace_until: null })),
+    ),
+    leave: vi.fn(async () => okResult(undefined)),
+    messages: vi.fn(async () => okResult({ messages: [message("m1", "c", 1)] })),
+    send: vi.fn(async (text: string) => okResult(message("s1", "c", 2, { from: "asker", text }))),
+    end: vi.fn(async () => okResult(undefined)),
+    ...options.askerApi,
+  } as AskerApi;
+  const tokens = memoryStore();
+  if (options.storedToken) tokens.set(TOKEN_KEY, options.storedToken);
+  const gates: FakeLive[] = [];
+  const visits: FakeLive[] = [];
+  const session = new AskerSession({
+    publicApi,
+    askerApi: vi.fn(() => askerApi),
+    watchGates: () => {
+      const live = fakeLive();
+      gates.push(live);
+      return live;
+    },
+    followVisit: (_token, shouldRetry) => {
+      const live = fakeLive(shouldRetry);
+      visits.push(live);
+      return live;
+    },
+    tokens,
+  });
+  return { session, publicApi, askerApi, tokens, gates, visits };
+}
+
+describe("the asker's visit", () => {
+  it("starts with the topics and watches the gates", async () => {
+    const { session, gates } = setup();
+    await session.start(null);
+    expect(session.current.phase).toEqual({ name: "choose", unknownLink: false });
+    expect(gates).toHaveLength(1);
+  });
+
+  it("goes straight to a topic named in the link", async () => {
+    const { session } = setup();
+    await session.start("topic-2");
+    expect(session.current.phase).toEqual({ name: "closed", topicId: 2 });
+  });
+
+  it("skips the choice when only one topic offers live chat", async () => {
+    const { session } = setup({ topics: [topic(5, true)] });
+    await session.start(null);
+    expect(session.current.phase).toMatchObject({ name: "consent", topicId: 5 });
+  });
+
+  it("says the link is unknown and shows the topics", async () => {
+    const { session } = setup();
+    await session.start("nope");
+    expect(session.current.phase).toEqual({ name: "choose", unknownLink: true });
+  });
+
+  it("remembers that the topics could not be loaded", async () => {
+    const { session } = setup({ publicApi: { topics: vi.fn(async () => networkFailure()) } });
+    await session.start(null);
+    expect(session.topicsFailed.get()).toBe(true);
+  });
+
+  it("re-reads the topics whenever the gate socket is ready again", async () => {
+    const { session, publicApi, gates } = setup();
+    await session.start(null);
+    gates[0]!.emit({ type: "ready" });
+    await settle();
+    expect(publicApi.topics).toHaveBeenCalledTimes(2);
+  });
+
+  it("opens the closed topic by itself when its gate opens", async () => {
+    const { session, gates } = setup();
+    await session.start("topic-2");
+    gates[0]!.emit({ type: "gate_changed", topic_id: 2, open: true });
+    expect(session.current.phase).toMatchObject({
+      name: "consent",
+      topicId: 2,
+      openedWhileWatching: true,
+    });
+  });
+
+  it("enters the waiting room, keeps the token for a reload and follows the visit", async () => {
+    const { session, tokens, gates, visits, publicApi } = setup();
+    await session.start("topic-1");
+    await session.enter(true);
+    expect(publicApi.enterWaitingRoom).toHaveBeenCalledWith({ topic_id: 1, consent: true });
+    expect(tokens.get(TOKEN_KEY)).toBe("tok-1");
+    expect(session.current.phase).toMatchObject({ name: "waiting", position: 2 });
+    expect(gates[0]!.closed).toBe(true);
+    expect(visits).toHaveLength(1);
+  });
+
+  it("shows the closed explanation when the gate closed just before entering", async () => {
+    const { session, tokens } = setup({
+      publicApi: { enterWaitingRoom: vi.fn(async () => apiFailure("gate_closed")) },
+    });
+    await session.start("topic-1");
+    await session.enter(true);
+    expect(session.current.phase).toEqual({ name: "closed", topicId: 1 });
+    expect(tokens.get(TOKEN_KEY)).toBeNull();
+  });
+
+  it("explains a rate limit on the consent step", async () => {
+    const { session } = setup({
+      publicApi: { enterWaitingRoom: vi.fn(async () => apiFailure("rate_limited", 429)) },
+    });
+    await session.start("topic-1");
+    await session.enter(true);
+    expect(session.current.phase).toMatchObject({ name: "consent", problem: "rate_limited" });
+  });
+
+  it("re-reads its state when the asker socket is ready again", async () => {
+    const { session, visits, askerApi } = setup();
+    await session.start("topic-1");
+    await session.enter(true);
+    visits[0]!.emit({ type: "ready" });
+    await settle();
+    expect(askerApi.state).toHaveBeenCalled();
+    expect(session.current.visit?.retentionSeconds).toBe(86_400);
+  });
+
+  it("resumes a stored visit after a reload", async () => {
+    const { session, visits, gates } = setup({ storedToken: "tok-old" });
+    await session.start(null);
+    expect(session.current.phase).toMatchObject({ name: "waiting", position: 2 });
+    expect(visits).toHaveLength(1);
+    expect(gates).toHaveLength(0);
+  });
+
+  it("resumes an ended chat read-only with its messages and without a socket", async () => {
+    const { session, visits } = setup({
+      storedToken: "tok-old",
+      askerApi: {
+        state: vi.fn(async () =>
+          okResult(
+            askerState({ state: "chat_ended", counselor_name: "Anna", ended_by: "counselor" }),
+          ),
+        ),
+      },
+    });
+    await session.start(null);
+    expect(session.current.phase).toMatchObject({ name: "chat_ended" });
+    expect(session.current.messages).toHaveLength(1);
+    expect(visits).toHaveLength(0);
+  });
+
+  it("starts fresh when the stored token is no longer known", async () => {
+    const { session, tokens } = setup({
+      storedToken: "tok-old",
+      askerApi: { state: vi.fn(async () => apiFailure("unauthorized", 401)) },
+    });
+    await session.start(null);
+    expect(tokens.get(TOKEN_KEY)).toBeNull();
+    expect(session.current.phase).toEqual({ name: "choose", unknownLink: false });
+  });
+
+  it("loads the history when a counselor accepts", async () => {
+    const { session, visits, askerApi } = setup();
+    await session.start("topic-1");
+    await session.enter(true);
+    visits[0]!.emit({ type: "chat_accepted", counselor_name: "Anna" });
+    await settle();
+    expect(askerApi.messages).toHaveBeenCalled();
+    expect(session.current.phase).toMatchObject({ name: "chatting", counselorName: "Anna" });
+  });
+
+  it("forgets the token when the request ends", async () => {
+    const { session, visits, tokens } = setup();
+    await session.start("topic-1");
+    await session.enter(true);
+    visits[0]!.emit({ type: "request_ended", reason: "nobody_available", next_chat_hours: null });
+    expect(tokens.get(TOKEN_KEY)).toBeNull();
+    expect(visits[0]!.closed).toBe(true);
+  });
+
+  it("leaves the waiting room", async () => {
+    const { session, askerApi, tokens } = setup();
+    await session.start("topic-1");
+    await session.enter(true);
+    expect(await session.leave()).toBeNull();
+    expect(askerApi.leave).toHaveBeenCalled();
+    expect(session.current.phase).toMatchObject({ name: "request_ended", reason: "withdrawn" });
+    expect(tokens.get(TOKEN_KEY)).toBeNull();
+  });
+
+  it("stays in the waiting room when leaving could not reach the server", async () => {
+    const { session } = setup({ askerApi: { leave: vi.fn(async () => networkFailure()) } });
+    await session.start("topic-1");
+    await session.enter(true);
+    expect(await session.leave()).toEqual({ kind: "network" });
+    expect(session.current.phase.name).toBe("waiting");
+  });
+
+  it("sends a message and shows it", async () => {
+    const { session, visits } = setup();
+    await session.start("topic-1");
+    await session.enter(true);
+    visits[0]!.emit({ type: "chat_accepted", counselor_name: "Anna" });
+    expect(await session.send("Hallo")).toBeNull();
+    expect(session.current.messages.map((m) => m.text)).toContain("Hallo");
+  });
+
+  it("ends the chat and keeps it readable", async () => {
+    const { session, visits, tokens } = setup();
+    await session.start("topic-1");
+    await session.enter(true);
+    visits[0]!.emit({ type: "chat_accepted", counselor_name: "Anna" });
+    expect(await session.endChat()).toBeNull();
+    expect(session.current.phase).toMatchObject({ name: "chat_ended", endedBy: "asker" });
+    expect(tokens.get(TOKEN_KEY)).toBe("tok-1");
+  });
+
+  it("shows that the visit is lost when the server forgot the token", async () => {
+    const { session, visits, askerApi } = setup();
+    await session.start("topic-1");
+    await session.enter(true);
+    askerApi.state = vi.fn(async () => apiFailure("unauthorized", 401));
+    expect(await visits[0]!.shouldRetry!()).toBe(false);
+    expect(session.current.phase).toEqual({ name: "lost" });
+  });
+
+  it("starts over with the topics after the end", async () => {
+    const { session, visits, gates } = setup();
+    await session.start("topic-1");
+    await session.enter(true);
+    visits[0]!.emit({ type: "request_ended", reason: "nobody_available", next_chat_hours: null });
+    await session.restart();
+    expect(session.current.phase).toEqual({ name: "choose", unknownLink: false });
+    expect(gates).toHaveLength(2);
+  });
+});

@@ -1,0 +1,334 @@
+import { describe, expect, it, vi } from "vitest";
+import type { CounselorApi } from "../api/counselor";
+import {
+  apiFailure,
+  fakeLive,
+  networkFailure,
+  okResult,
+  settle,
+  type FakeLive,
+} from "../test/fakes";
+import {
+  availability,
+  availableNow,
+  conversation,
+  coverage,
+  me,
+  message,
+  request,
+} from "../test/fixtures";
+import type { LiveChatRequest, Me } from "../wire/types";
+import { CounselorSession } from "./session";
+
+function fakeApi(over: Partial<CounselorApi> = {}): CounselorApi {
+  return {
+    logout: vi.fn(async () => okResult(undefined)),
+    me: vi.fn(async () => okResult(me())),
+    switchAvailability: vi.fn(async (on: boolean) =>
+      okResult(on ? availableNow() : availability({ switched_on: false })),
+    ),
+    goOffline: vi.fn(async () => okResult(availability())),
+    setAbsence: vi.fn(async () => okResult(availability({ absent: true }))),
+    coverage: vi.fn(async () => okResult({ topics: [coverage(1, 1, 0)] })),
+    statistics: vi.fn(),
+    downloadStatistics: vi.fn(),
+    requests: vi.fn(async () => okResult({ requests: [] as LiveChatRequest[] })),
+    accept: vi.fn(async (id: string) => okResult(conversation(`conv-${id}`))),
+    conversations: vi.fn(async () => okResult({ conversations: [] })),
+    conversation: vi.fn(async (id: string) => okResult(conversation(id))),
+    messages: vi.fn(async () => okResult({ messages: [] })),
+    send: vi.fn(async (id: string, text: string) =>
+      okResult(message("sent", id, 5, { from: "counselor", text })),
+    ),
+    end: vi.fn(async () => okResult(undefined)),
+    ...over,
+  } as CounselorApi;
+}
+
+function startSession(api: CounselorApi, profile: Me = me()) {
+  let live!: FakeLive;
+  const onNewRequest = vi.fn();
+  const onEnded = vi.fn();
+  const session = new CounselorSession(
+    {
+      api,
+      connect: (shouldRetry) => (live = fakeLive(shouldRetry)),
+      now: () => 42,
+      onNewRequest,
+      onEnded,
+    },
+    profile,
+  );
+  session.start();
+  return { session, live: () => live, onNewRequest, onEnded };
+}
+
+describe("a counselor session", () => {
+  it("re-reads profile, conversations and coverage when the connection is ready", async () => {
+    const api = fakeApi();
+    const { session, live } = startSession(api);
+    live().emit({ type: "ready" });
+    await settle();
+    expect(api.me).toHaveBeenCalled();
+    expect(api.conversations).toHaveBeenCalled();
+    expect(api.coverage).toHaveBeenCalled();
+    expect(session.current.coverage).toHaveLength(1);
+    expect(session.connection.get()).toBe("connected");
+  });
+
+  it("reads the requests only while available", async () => {
+    const api = fakeApi();
+    const { live } = startSession(api);
+    live().emit({ type: "ready" });
+    await settle();
+    expect(api.requests).not.toHaveBeenCalled();
+
+    const api2 = fakeApi({ me: vi.fn(async () => okResult(me({ availability: availableNow() }))) });
+    const second = startSession(api2, me({ availability: availableNow() }));
+    second.live().emit({ type: "ready" });
+    await settle();
+    expect(api2.requests).toHaveBeenCalled();
+  });
+
+  it("re-reads everything again after every reconnect", async () => {
+    const api = fakeApi();
+    const { live } = startSession(api);
+    live().emit({ type: "ready" });
+    await settle();
+    live().setState("reconnecting");
+    live().emit({ type: "ready" });
+    await settle();
+    expect(api.conversations).toHaveBeenCalledTimes(2);
+  });
+
+  it("reads the requests when availability is switched on elsewhere", async () => {
+    const api = fakeApi({
+      requests: vi.fn(async () => okResult({ requests: [request("r1", 1)] })),
+    });
+    const { session, live } = startSession(api);
+    live().emit({ type: "availability_changed", availability: availableNow(), reason: "toggle" });
+    await settle();
+    expect(session.current.requests.map((r) => r.id)).toEqual(["r1"]);
+  });
+
+  it("keeps a request that was withdrawn while the list was being read out of the list", async () => {
+    type Answer = Awaited<ReturnType<CounselorApi["requests"]>>;
+    let answer!: (value: Answer) => void;
+    const api = fakeApi({
+      requests: vi.fn(() => new Promise<Answer>((resolve) => (answer = resolve))),
+    });
+    const { session, live } = startSession(api, me({ availability: availableNow() }));
+    const loading = session.loadRequests();
+    live().emit({
+      type: "request_withdrawn",
+      request_id: "gone",
+      topic_id: 1,
+      reason: "withdrawn",
+    });
+    live().emit({ type: "request_created", request: request("new", 30) });
+    answer(okResult({ requests: [request("gone", 10), request("old", 20)] }));
+    await loading;
+    expect(session.current.requests.map((r) => r.id)).toEqual(["old", "new"]);
+  });
+
+  it("tells the page about a new request so it can alert and play the sound", async () => {
+    const { live, onNewRequest } = startSession(fakeApi(), me({ availability: availableNow() }));
+    live().emit({ type: "request_created", request: request("r1", 1) });
+    live().emit({ type: "request_created", request: request("r1", 1) });
+    expect(onNewRequest).toHaveBeenCalledTimes(1);
+  });
+
+  it("does not alert for requests while unavailable", () => {
+    const { live, onNewRequest } = startSession(fakeApi());
+    live().emit({ type: "request_created", request: request("r1", 1) });
+    expect(onNewRequest).not.toHaveBeenCalled();
+  });
+
+  it("switches availability on and lists the waiting requests", async () => {
+    const api = fakeApi({
+      requests: vi.fn(async () => okResult({ requests: [request("r1", 1)] })),
+    });
+    const { session } = startSession(api);
+    expect(await session.switchAvailability(true)).toBeNull();
+    expect(api.switchAvailability).toHaveBeenCalledWith(true);
+    expect(session.current.availability?.available).toBe(true);
+    expect(session.current.requests).toHaveLength(1);
+  });
+
+  it("reports the absent error when switching on during an absence", async () => {
+    const api = fakeApi({ switchAvailability: vi.fn(async () => apiFailure("absent")) });
+    const { session } = startSession(api);
+    const failure = await session.switchAvailability(true);
+    expect(failure).toMatchObject({ kind: "api", code: "absent" });
+  });
+
+  it("opens the new chat after accepting and removes the request", async () => {
+    const api = fakeApi({
+      requests: vi.fn(async () => okResult({ requests: [request("r1", 1)] })),
+    });
+    const { session } = startSession(api, me({ availability: availableNow() }));
+    await session.loadRequests();
+    const result = await session.accept("r1");
+    expect(result.ok).toBe(true);
+    expect(session.current.requests).toEqual([]);
+    expect(session.current.conversations.map((c) => c.id)).toEqual(["conv-r1"]);
+  });
+
+  it("removes the request and reports it when a colleague was faster", async () => {
+    const api = fakeApi({
+      requests: vi.fn(async () => okResult({ requests: [request("r1", 1)] })),
+      accept: vi.fn(async () => apiFailure("already_taken")),
+    });
+    const { session } = startSession(api, me({ availability: availableNow() }));
+    await session.loadRequests();
+    const result = await session.accept("r1");
+    expect(!result.ok && result.failure).toMatchObject({ code: "already_taken" });
+    expect(session.current.requests).toEqual([]);
+  });
+
+  it("keeps the request when accepting failed for lack of network", async () => {
+    const api = fakeApi({
+      requests: vi.fn(async () => okResult({ requests: [request("r1", 1)] })),
+      accept: vi.fn(async () => networkFailure()),
+    });
+    const { session } = startSession(api, me({ availability: availableNow() }));
+    await session.loadRequests();
+    await session.accept("r1");
+    expect(session.current.requests).toHaveLength(1);
+  });
+
+  it("loads the history of a chat when it is opened", async () => {
+    const api = fakeApi({
+      conversations: vi.fn(async () => okResult({ conversations: [conversation("c1")] })),
+      messages: vi.fn(async () => okResult({ messages: [message("m1", "c1", 1)] })),
+    });
+    const { session, live } = startSession(api);
+    live().emit({ type: "ready" });
+    await settle();
+    await session.openConversation("c1");
+    expect(session.current.openConversationId).toBe("c1");
+    expect(session.current.messages["c1"]).toHaveLength(1);
+  });
+
+  it("re-reads the open chat's messages after a reconnect", async () => {
+    const api = fakeApi({
+      conversations: vi.fn(async () => okResult({ conversations: [conversation("c1")] })),
+    });
+    const { session, live } = startSession(api);
+    await session.openConversation("c1");
+    live().emit({ type: "ready" });
+    await settle();
+    expect(api.messages).toHaveBeenCalledTimes(2);
+  });
+
+  it("adds the sent message to the chat", async () => {
+    const { session } = startSession(fakeApi());
+    await session.openConversation("c1");
+    expect(await session.send("c1", "Hallo")).toBeNull();
+    expect(session.current.messages["c1"]?.map((m) => m.text)).toEqual(["Hallo"]);
+  });
+
+  it("marks a chat ended after ending it", async () => {
+    const api = fakeApi({
+      conversations: vi.fn(async () => okResult({ conversations: [conversation("c1")] })),
+      conversation: vi.fn(async () =>
+        okResult(conversation("c1", { ended_at: 50, ended_by: "counselor" })),
+      ),
+    });
+    const { session, live } = startSession(api);
+    live().emit({ type: "ready" });
+    await settle();
+    expect(await session.end("c1")).toBeNull();
+    expect(session.current.conversations[0]).toMatchObject({ ended_by: "counselor" });
+  });
+
+  it("counts as not available while the connection is lost, the switch still on", async () => {
+    const api = fakeApi({
+      me: vi.fn(async () => okResult(me({ availability: availableNow() }))),
+      requests: vi.fn(async () => okResult({ requests: [request("r1", 1)] })),
+    });
+    const { session, live } = startSession(api, me({ availability: availableNow() }));
+    live().emit({ type: "ready" });
+    await settle();
+    expect(session.current.requests).toHaveLength(1);
+
+    live().setState("reconnecting");
+    expect(session.current.availability).toMatchObject({ switched_on: true, available: false });
+    expect(session.current.requests).toEqual([]);
+
+    live().emit({ type: "ready" });
+    await settle();
+    expect(session.current.availability?.available).toBe(true);
+    expect(session.current.availabilityReason).not.toBe("connection_lost");
+    expect(session.current.requests).toHaveLength(1);
+  });
+
+  it("says the connection was the reason when the switch went off while it was lost", async () => {
+    const off = availability({ switched_on: false });
+    const api = fakeApi({ me: vi.fn(async () => okResult(me({ availability: availableNow() }))) });
+    const { session, live } = startSession(api, me({ availability: availableNow() }));
+    live().emit({ type: "ready" });
+    await settle();
+    live().setState("reconnecting");
+    vi.mocked(api.me).mockImplementation(async () => okResult(me({ availability: off })));
+    live().emit({ type: "ready" });
+    // The server tells the new socket the current availability, without a reason.
+    live().emit({ type: "availability_changed", availability: off, reason: null });
+    await settle();
+    expect(session.current.availability?.switched_on).toBe(false);
+    expect(session.current.availabilityReason).toBe("connection_lost");
+  });
+
+  it("asks for the statistics from the counselor's midnight", async () => {
+    const api = fakeApi({ statistics: vi.fn(async () => networkFailure()) });
+    const session = new CounselorSession(
+      { api, connect: () => fakeLive(), now: () => 0, utcOffsetMinutes: () => 60 },
+      me(),
+    );
+    await session.statistics("2026-11-01", "2026-11-30");
+    expect(api.statistics).toHaveBeenCalledWith({
+      from: "2026-11-01",
+      to: "2026-11-30",
+      utcOffsetMinutes: 60,
+    });
+  });
+
+  it("ends when the server ends the session", () => {
+    const { session, live, onEnded } = startSession(fakeApi());
+    live().emit({ type: "session_ended", reason: "logged_out" });
+    expect(onEnded).toHaveBeenCalledWith("logged_out");
+    expect(live().closed).toBe(true);
+    expect(session.connection.get()).toBe("closed");
+  });
+
+  it("ends as expired when the server no longer knows the token", async () => {
+    const api = fakeApi({ me: vi.fn(async () => apiFailure("unauthorized", 401)) });
+    const { live, onEnded } = startSession(api);
+    expect(await live().shouldRetry!()).toBe(false);
+    expect(onEnded).toHaveBeenCalledWith("expired");
+  });
+
+  it("keeps retrying while the server is merely unreachable", async () => {
+    const api = fakeApi({ me: vi.fn(async () => networkFailure()) });
+    const { live, onEnded } = startSession(api);
+    expect(await live().shouldRetry!()).toBe(true);
+    expect(onEnded).not.toHaveBeenCalled();
+  });
+
+  it("logs out on the server and closes the connection", async () => {
+    const api = fakeApi();
+    const { session, live, onEnded } = startSession(api);
+    expect(await session.logout()).toBeNull();
+    expect(api.logout).toHaveBeenCalled();
+    expect(live().closed).toBe(true);
+    expect(onEnded).toHaveBeenCalledWith("logged_out");
+  });
+
+  it("logs out locally even when the server cannot be reached, and says so", async () => {
+    const { session, onEnded } = startSession(
+      fakeApi({ logout: vi.fn(async () => networkFailure()) }),
+    );
+    expect(await session.logout()).toEqual({ kind: "network" });
+    expect(onEnded).toHaveBeenCalledWith("logged_out");
+  });
+});

@@ -1,0 +1,34 @@
+import { describe, expect, it } from "vitest";
+import { message } from "../test/fixtures";
+import { charCount, draftProblem, MAX_MESSAGE_CHARS, mergeMessages } from "./messages";
+
+describe("merging messages", () => {
+  it("keeps each message once, oldest first", () => {
+    const a = message("a", "c", 10);
+    const b = message("b", "c", 20);
+    const c = message("c", "c", 15);
+    expect(mergeMessages([a, b], [c, a]).map((m) => m.id)).toEqual(["a", "c", "b"]);
+  });
+
+  it("returns the same list when nothing is new", () => {
+    const list = [message("a", "c", 10)];
+    expect(mergeMessages(list, [message("a", "c", 10)])).toBe(list);
+  });
+});
+
+describe("a draft", () => {
+  it("is refused when it is empty or only blanks", () => {
+    expect(draftProblem("")).toBe("empty");
+    expect(draftProblem(" \n\t ")).toBe("empty");
+  });
+
+  it("may have exactly the maximum length", () => {
+    expect(draftProblem("x".repeat(MAX_MESSAGE_CHARS))).toBeNull();
+    expect(draftProblem("x".repeat(MAX_MESSAGE_CHARS + 1))).toBe("too_long");
+  });
+
+  it("counts characters as the server does, an emoji as one", () => {
+    expect(charCount("🙂")).toBe(1);
+    expect(draftProblem("🙂".repeat(MAX_MESSAGE_CHARS))).toBeNull();
+  });
+});
