@@ -98,10 +98,13 @@ pub enum Command {
         counselor: CounselorId,
         absent: bool,
     },
-    /// A live connection of a counselor was established.
+    /// A live connection of a counselor was established. `fresh` marks the first connection
+    /// of a client that just started (app start, page load): it ends a pending resume, so
+    /// a start never restores availability; a reconnect after a drop is not fresh.
     Connect {
         counselor: CounselorId,
         connection: ConnectionId,
+        fresh: bool,
     },
     /// A live connection of a counselor ended (closed or found dead).
     Disconnect {
@@ -588,8 +591,18 @@ impl Desk {
             Command::Connect {
                 counselor,
                 connection,
+                fresh,
             } => {
                 let state = self.counselor_mut(counselor)?;
+                let resuming = state.connections.is_empty() && state.lost_at.is_some();
+                if fresh && resuming && state.switched_on {
+                    state.switched_on = false;
+                    events.push(Event::AvailabilitySwitched {
+                        counselor,
+                        on: false,
+                        reason: SwitchReason::ConnectionLost,
+                    });
+                }
                 state.connections.insert(connection);
                 state.lost_at = None;
             }

@@ -19,7 +19,7 @@ use pforte_wire::{ClientMessage, ServerEvent};
 use tokio::time::{timeout, Instant};
 
 use crate::app::Lifecycle;
-use crate::http::extract::{bearer, AskerAuth, CounselorAuth};
+use crate::http::extract::{bearer, AppQuery, AskerAuth, CounselorAuth};
 use crate::hub::{Outbound, Owner};
 use crate::reception::Reception;
 
@@ -49,27 +49,43 @@ fn tune(upgrade: WebSocketUpgrade) -> WebSocketUpgrade {
         .max_frame_size(MAX_INCOMING)
 }
 
+/// Query of a socket: `?fresh=true` on the first connection after a client started.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct SocketQuery {
+    #[serde(default)]
+    fresh: bool,
+}
+
 fn upgrade(
     reception: Arc<Reception>,
     lifecycle: Lifecycle,
     headers: &HeaderMap,
     ws: WebSocketUpgrade,
     kind: Kind,
+    query: SocketQuery,
 ) -> Response {
     let token = bearer(headers).map(str::to_owned);
     let tasks = lifecycle.tasks.clone();
     tune(ws).on_upgrade(move |socket| {
-        tasks.track_future(serve(reception, lifecycle, socket, kind, token))
+        tasks.track_future(serve(
+            reception,
+            lifecycle,
+            socket,
+            kind,
+            token,
+            query.fresh,
+        ))
     })
 }
 
 pub async fn counselor(
     State(reception): State<Arc<Reception>>,
     Extension(lifecycle): Extension<Lifecycle>,
+    AppQuery(query): AppQuery<SocketQuery>,
     headers: HeaderMap,
     ws: WebSocketUpgrade,
 ) -> Response {
-    upgrade(reception, lifecycle, &headers, ws, Kind::Counselor)
+    upgrade(reception, lifecycle, &headers, ws, Kind::Counselor, query)
 }
 
 pub async fn asker(
@@ -78,7 +94,14 @@ pub async fn asker(
     headers: HeaderMap,
     ws: WebSocketUpgrade,
 ) -> Response {
-    upgrade(reception, lifecycle, &headers, ws, Kind::Asker)
+    upgrade(
+        reception,
+        lifecycle,
+        &headers,
+        ws,
+        Kind::Asker,
+        SocketQuery::default(),
+    )
 }
 
 pub async fn gates(
@@ -87,7 +110,14 @@ pub async fn gates(
     headers: HeaderMap,
     ws: WebSocketUpgrade,
 ) -> Response {
-    upgrade(reception, lifecycle, &headers, ws, Kind::GateWatcher)
+    upgrade(
+        reception,
+        lifecycle,
+        &headers,
+        ws,
+        Kind::GateWatcher,
+        SocketQuery::default(),
+    )
 }
 
 type Sink = SplitSink<WebSocket, Message>;
@@ -155,6 +185,7 @@ async fn serve(
     socket: WebSocket,
     kind: Kind,
     header_token: Option<String>,
+    fresh: bool,
 ) {
     let (mut sink, mut stream) = socket.split();
     let Some(owner) = authenticate(&reception, kind, header_token, &mut stream).await else {
@@ -166,6 +197,7 @@ async fn serve(
         Owner::Counselor { id, .. } => Some(Command::Connect {
             counselor: id,
             connection,
+            fresh,
         }),
         Owner::Asker { chat } if first => Some(Command::AskerConnected { request: chat }),
         _ => None,

@@ -59,6 +59,7 @@ fn connect(desk: &mut Desk, counselor: CounselorId, connection: u64) -> Vec<Even
         Command::Connect {
             counselor,
             connection: ConnectionId(connection),
+            fresh: false,
         },
         t(0),
     )
@@ -291,6 +292,7 @@ fn a_counselor_coming_back_within_the_grace_period_keeps_the_askers() {
             Command::Connect {
                 counselor: BERND,
                 connection: ConnectionId(2),
+                fresh: false,
             },
             t(20),
         )
@@ -331,6 +333,52 @@ fn a_lost_connection_that_does_not_come_back_switches_availability_off() {
     }));
     connect(&mut desk, ANNA, 2);
     assert!(!desk.is_available(ANNA), "a later start never restores it");
+}
+
+#[test]
+fn a_fresh_start_within_the_resume_window_does_not_restore_availability() {
+    let mut desk = desk();
+    available(&mut desk, ANNA, 1);
+    desk.apply(
+        Command::Disconnect {
+            counselor: ANNA,
+            connection: ConnectionId(1),
+        },
+        t(10),
+    )
+    .unwrap();
+    let events = desk
+        .apply(
+            Command::Connect {
+                counselor: ANNA,
+                connection: ConnectionId(2),
+                fresh: true,
+            },
+            t(15),
+        )
+        .unwrap();
+    assert!(events.contains(&Event::AvailabilitySwitched {
+        counselor: ANNA,
+        on: false,
+        reason: SwitchReason::ConnectionLost
+    }));
+    assert!(!desk.is_available(ANNA) && !desk.is_switched_on(ANNA));
+}
+
+#[test]
+fn a_fresh_device_leaves_the_availability_of_another_connected_device_alone() {
+    let mut desk = desk();
+    available(&mut desk, ANNA, 1);
+    desk.apply(
+        Command::Connect {
+            counselor: ANNA,
+            connection: ConnectionId(2),
+            fresh: true,
+        },
+        t(5),
+    )
+    .unwrap();
+    assert!(desk.is_available(ANNA));
 }
 
 #[test]
@@ -431,7 +479,7 @@ fn a_restored_switched_on_counselor_is_available_again_only_if_they_reconnect_in
 enum Step {
     Switch(usize, bool),
     Absence(usize, bool),
-    Connect(usize, u64),
+    Connect(usize, u64, bool),
     Disconnect(usize, u64),
     Enter(u128, usize),
     AskerOnline(u128, bool),
@@ -454,7 +502,7 @@ fn step() -> impl Strategy<Value = Step> {
     prop_oneof![
         (0..4usize, any::<bool>()).prop_map(|(c, on)| Step::Switch(c, on)),
         (0..4usize, any::<bool>()).prop_map(|(c, a)| Step::Absence(c, a)),
-        (0..4usize, 0..3u64).prop_map(|(c, n)| Step::Connect(c, n)),
+        (0..4usize, 0..3u64, any::<bool>()).prop_map(|(c, n, f)| Step::Connect(c, n, f)),
         (0..4usize, 0..3u64).prop_map(|(c, n)| Step::Disconnect(c, n)),
         (0..12u128, 0..3usize).prop_map(|(r, t)| Step::Enter(r, t)),
         (0..12u128, any::<bool>()).prop_map(|(r, o)| Step::AskerOnline(r, o)),
@@ -513,8 +561,8 @@ proptest! {
                 Step::Switch(c, on) => Command::SwitchAvailability {
                     counselor: COUNSELORS[c], on, reason: SwitchReason::Toggle },
                 Step::Absence(c, absent) => Command::SetAbsence { counselor: COUNSELORS[c], absent },
-                Step::Connect(c, n) => Command::Connect {
-                    counselor: COUNSELORS[c], connection: ConnectionId(c as u64 * 10 + n) },
+                Step::Connect(c, n, fresh) => Command::Connect {
+                    counselor: COUNSELORS[c], connection: ConnectionId(c as u64 * 10 + n), fresh },
                 Step::Disconnect(c, n) => Command::Disconnect {
                     counselor: COUNSELORS[c], connection: ConnectionId(c as u64 * 10 + n) },
                 Step::Enter(r, t) => Command::Enter { request: rid(r), topic: TOPICS[t] },

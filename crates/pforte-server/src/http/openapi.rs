@@ -48,8 +48,11 @@ fn asker_ws() {}
 
 /// WebSocket of a counselor device. Authenticate with an `Authorization: Bearer` header or a
 /// first `ClientMessage::auth`. A counselor counts as available only while one of these is
-/// alive; the server pings every few seconds and drops a socket that stays silent.
+/// alive; the server pings every few seconds and drops a socket that stays silent. Mark the
+/// first connection after the client started with `?fresh=true`: a start never restores an
+/// availability that was waiting for a lost connection to come back.
 #[utoipa::path(get, path = "/api/counselor/ws", tag = "websocket", request_body = wire::ClientMessage,
+    params(("fresh" = Option<bool>, Query, description = "first connection after the client started")),
     responses((status = 101, description = "WebSocket; pushes `ServerEvent`s", body = wire::ServerEvent)))]
 #[allow(dead_code)]
 fn counselor_ws() {}

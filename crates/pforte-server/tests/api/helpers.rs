@@ -283,7 +283,18 @@ impl TestApp {
 
     /// A counselor device: socket open (header auth, as the desktop app does).
     pub async fn connect_counselor(&self, counselor: &Counselor) -> Events {
-        let mut request = format!("{}/api/counselor/ws", self.ws_base)
+        self.connect_counselor_at(counselor, "/api/counselor/ws")
+            .await
+    }
+
+    /// A counselor device that just started: its first socket says `fresh=true`.
+    pub async fn start_counselor_device(&self, counselor: &Counselor) -> Events {
+        self.connect_counselor_at(counselor, "/api/counselor/ws?fresh=true")
+            .await
+    }
+
+    async fn connect_counselor_at(&self, counselor: &Counselor, path: &str) -> Events {
+        let mut request = format!("{}{path}", self.ws_base)
             .into_client_request()
             .unwrap();
         request.headers_mut().insert(

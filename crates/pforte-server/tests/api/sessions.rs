@@ -193,6 +193,21 @@ async fn a_lost_connection_that_comes_back_soon_resumes_but_one_that_stays_away_
 }
 
 #[tokio::test]
+async fn an_app_restarted_after_a_crash_does_not_get_availability_back_by_itself() {
+    let app = spawn_app().await;
+    let (bernd, events) = app.available("bernd").await;
+
+    drop(events); // the app crashed: no goodbye
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let _restarted = app.start_counselor_device(&bernd).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    assert!(!app.gate_open(SUCHT).await);
+    let me: Value = app.get("/api/me", &bernd.token).await.json().await.unwrap();
+    assert_eq!(me["availability"]["switched_on"], false);
+}
+
+#[tokio::test]
 async fn coverage_tells_a_counselor_how_many_colleagues_are_available_and_how_many_wait() {
     let app = spawn_app().await;
     let (anna, mut anna_events) = app.available("anna").await;
