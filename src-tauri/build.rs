@@ -1,0 +1,24 @@
+//! The app's own commands are declared here, so each must be granted by name in a
+//! capability (`capabilities/main-window.json`); nothing is allowed by default.
+
+const COMMANDS: &[&str] = &[
+    "session_get",
+    "session_store",
+    "session_clear",
+    "logout",
+    "secret_store_available",
+    "autostart_get",
+    "autostart_set",
+    "reminder_get",
+    "reminder_set",
+    "shell_status",
+    "api_request",
+];
+
+fn main() {
+    tauri_build::try_build(
+        tauri_build::Attributes::new()
+            .app_manifest(tauri_build::AppManifest::new().commands(COMMANDS)),
+    )
+    .expect("tauri-build failed");
+}

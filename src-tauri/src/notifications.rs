@@ -1,0 +1,266 @@
+//! Native notifications that never block the app.
+//!
+//! Every notification is sent from a spawned task holding one of a few slots, and each call
+//! is bounded in time: a missing or hung notification daemon costs a dropped notification
+//! and a log line, never a frozen tray or window (D-Bus would otherwise wait 25 s).
+//!
+//! - **Linux** (and the BSDs): `org.freedesktop.Notifications.Notify` over the session bus
+//!   with zbus, with a `default` action; the daemon's `ActionInvoked` signal for that
+//!   notification id is the click, and brings the window up on the request. The action is
+//!   heard on the same connection that sent the notification: daemons address it to the sender.
+//!   The sound is asked for with the `sound-name` hint (`message-new-instant`).
+//! - **Windows and macOS**: the official notification plugin (toast / Notification Center).
+//!   It reports no click on desktop, so a click only brings the app forward as the OS does;
+//!   the request list in the dashboard shows what waits.
+
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
+
+use tauri::{AppHandle, Runtime};
+use tokio::sync::Semaphore;
+use uuid::Uuid;
+
+use crate::decisions::Notice;
+
+/// How many notifications may be on their way at once; more are dropped.
+const SLOTS: usize = 4;
+/// The longest a notification call may take.
+const NOTIFY_TIMEOUT: Duration = Duration::from_secs(3);
+/// How many clickable notifications are remembered.
+const REMEMBERED: usize = 64;
+
+type OnClick = Arc<dyn Fn(Uuid) + Send + Sync>;
+
+/// Sends notifications; cheap to clone.
+#[derive(Clone)]
+pub struct Notifier {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    enabled: bool,
+    slots: Arc<Semaphore>,
+    on_click: OnceLock<OnClick>,
+    /// Notification id → the request it opens.
+    opens: Mutex<Vec<(u32, Uuid)>>,
+    #[cfg(all(unix, not(target_os = "macos")))]
+    bus: tokio::sync::Mutex<Option<zbus::Connection>>,
+}
+
+impl Default for Notifier {
+    fn default() -> Self {
+        Self::new(true)
+    }
+}
+
+impl Notifier {
+    pub fn new(enabled: bool) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                enabled,
+                slots: Arc::new(Semaphore::new(SLOTS)),
+                on_click: OnceLock::new(),
+                opens: Mutex::new(Vec::new()),
+                #[cfg(all(unix, not(target_os = "macos")))]
+                bus: tokio::sync::Mutex::new(None),
+            }),
+        }
+    }
+
+    /// What a click on a request notification does.
+    pub fn on_click(&self, action: impl Fn(Uuid) + Send + Sync + 'static) {
+        let _ = self.inner.on_click.set(Arc::new(action));
+    }
+
+    /// Show a notice. Returns at once; the notification is sent in the background.
+    pub fn show<R: Runtime>(&self, app: &AppHandle<R>, notice: Notice) {
+        if !self.inner.enabled {
+            return;
+        }
+        let Ok(slot) = Arc::clone(&self.inner.slots).try_acquire_owned() else {
+            tracing::warn!(title = %notice.title, "notifications are stuck; this one is dropped");
+            return;
+        };
+        let inner = Arc::clone(&self.inner);
+        let app = app.clone();
+        tauri::async_runtime::spawn(async move {
+            let _slot = slot;
+            match tokio::time::timeout(NOTIFY_TIMEOUT, inner.deliver(&app, &notice)).await {
+                Ok(Ok(())) => tracing::info!(title = %notice.title, "notification shown"),
+                Ok(Err(e)) => tracing::warn!(%e, "notification failed"),
+                Err(_) => tracing::warn!("the notification daemon did not answer in time"),
+            }
+        });
+    }
+}
+
+impl Inner {
+    fn remember(&self, id: u32, request: Uuid) {
+        if let Ok(mut opens) = self.opens.lock() {
+            opens.push((id, request));
+            let excess = opens.len().saturating_sub(REMEMBERED);
+            opens.drain(..excess);
+        }
+    }
+
+    fn clicked(&self, id: u32) {
+        let request = self.opens.lock().ok().and_then(|opens| {
+            opens
+                .iter()
+                .find(|(known, _)| *known == id)
+                .map(|(_, r)| *r)
+        });
+        if let (Some(request), Some(on_click)) = (request, self.on_click.get()) {
+            tracing::info!(%request, "request notification clicked");
+            on_click(request);
+        }
+    }
+
+    fn closed(&self, id: u32) {
+        if let Ok(mut opens) = self.opens.lock() {
+            opens.retain(|(known, _)| *known != id);
+        }
+    }
+}
+
+#[cfg(all(unix, not(target_os = "macos")))]
+mod linux {
+    use std::collections::HashMap;
+    use std::sync::Arc;
+
+    use futures_util::StreamExt;
+    use zbus::zvariant::Value;
+
+    use super::{Inner, Notice};
+    use crate::decisions::REQUEST_SOUND;
+
+    const NAME: &str = "org.freedesktop.Notifications";
+    const PATH: &str = "/org/freedesktop/Notifications";
+
+    impl Inner {
+        async fn bus(self: &Arc<Self>) -> Result<zbus::Connection, String> {
+            let mut bus = self.bus.lock().await;
+            if let Some(connection) = bus.as_ref() {
+                return Ok(connection.clone());
+            }
+            let connection = zbus::Connection::session()
+                .await
+                .map_err(|e| format!("no session bus: {e}"))?;
+            let listener = Arc::clone(self);
+            let listening = connection.clone();
+            tokio::spawn(async move { listener.listen(listening).await });
+            *bus = Some(connection.clone());
+            Ok(connection)
+        }
+
+        /// Hear the daemon's answers on the connection that sent the notifications.
+        async fn listen(self: Arc<Self>, connection: zbus::Connection) {
+            let rule = match zbus::MatchRule::builder()
+                .msg_type(zbus::message::Type::Signal)
+                .interface(NAME)
+                .map(|rule| rule.build())
+            {
+                Ok(rule) => rule,
+                Err(e) => return tracing::warn!(%e, "bad match rule"),
+            };
+            let mut stream =
+                match zbus::MessageStream::for_match_rule(rule, &connection, Some(64)).await {
+                    Ok(stream) => stream,
+                    Err(e) => return tracing::warn!(%e, "cannot hear notification clicks"),
+                };
+            while let Some(Ok(message)) = stream.next().await {
+                let header = message.header();
+                match header.member().map(|m| m.as_str()) {
+                    Some("ActionInvoked") => {
+                        if let Ok((id, _action)) = message.body().deserialize::<(u32, String)>() {
+                            self.clicked(id);
+                        }
+                    }
+                    Some("NotificationClosed") => {
+                        if let Ok((id, _reason)) = message.body().deserialize::<(u32, u32)>() {
+                            self.closed(id);
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+
+        pub(super) async fn notify(self: &Arc<Self>, notice: &Notice) -> Result<(), String> {
+            let bus = self.bus().await?;
+            let mut hints: HashMap<&str, Value<'_>> = HashMap::new();
+            hints.insert("urgency", Value::U8(if notice.urgent { 2 } else { 1 }));
+            hints.insert("category", Value::from("im.received"));
+            hints.insert("desktop-entry", Value::from("Pforte"));
+            if notice.sound {
+                hints.insert("sound-name", Value::from(REQUEST_SOUND));
+            } else {
+                hints.insert("suppress-sound", Value::Bool(true));
+            }
+            let actions: Vec<&str> = if notice.opens.is_some() {
+                vec!["default", "Öffnen"]
+            } else {
+                Vec::new()
+            };
+            let reply = bus
+                .call_method(
+                    Some(NAME),
+                    PATH,
+                    Some(NAME),
+                    "Notify",
+                    &(
+                        "Pforte",
+                        0u32,
+                        "pforte-desktop",
+                        notice.title.as_str(),
+                        notice.body.as_str(),
+                        actions,
+                        hints,
+                        -1i32,
+                    ),
+                )
+                .await
+                .map_err(|e| e.to_string())?;
+            let id: u32 = reply.body().deserialize().map_err(|e| e.to_string())?;
+            if let Some(request) = notice.opens {
+                self.remember(id, request);
+            }
+            Ok(())
+        }
+    }
+}
+
+impl Inner {
+    #[cfg(all(unix, not(target_os = "macos")))]
+    async fn deliver<R: Runtime>(
+        self: &Arc<Self>,
+        _app: &AppHandle<R>,
+        notice: &Notice,
+    ) -> Result<(), String> {
+        self.notify(notice).await
+    }
+
+    #[cfg(not(all(unix, not(target_os = "macos"))))]
+    async fn deliver<R: Runtime>(
+        self: &Arc<Self>,
+        app: &AppHandle<R>,
+        notice: &Notice,
+    ) -> Result<(), String> {
+        use tauri_plugin_notification::NotificationExt;
+        let app = app.clone();
+        let notice = notice.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut builder = app
+                .notification()
+                .builder()
+                .title(&notice.title)
+                .body(&notice.body);
+            if notice.sound {
+                builder = builder.sound("default");
+            }
+            builder.show().map_err(|e| e.to_string())
+        })
+        .await
+        .map_err(|e| e.to_string())?
+    }
+}

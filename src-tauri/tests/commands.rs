@@ -1,0 +1,327 @@
+//! The shell's commands through Tauri's IPC on the mock runtime, with the app's real
+//! configuration and capabilities, against the real server started in-process.
+
+use std::sync::{Arc, Once};
+use std::time::{Duration, Instant};
+
+use pforte_desktop::notifications::Notifier;
+use pforte_desktop::session::{MemoryStore, NoSecretStore, SecretStore, Vault};
+use pforte_desktop::shell::Shell;
+use pforte_server::store::sqlite::SqliteStore;
+use pforte_server::store::Store;
+use pforte_server::{operator, Application, ServeSettings};
+use serde_json::{json, Value};
+use tauri::ipc::{CallbackFn, InvokeBody};
+use tauri::test::{get_ipc_response, mock_builder, MockRuntime, INVOKE_KEY};
+use tauri::webview::InvokeRequest;
+use tauri::{App, Manager, WebviewWindow, WebviewWindowBuilder};
+
+/// The autostart entry goes to `$HOME/.config/autostart`: keep it out of the real home.
+fn private_home() {
+    static HOME: Once = Once::new();
+    HOME.call_once(|| {
+        let home = tempfile::tempdir().expect("temp home").keep();
+        std::env::set_var("HOME", &home);
+        std::env::set_var("XDG_CONFIG_HOME", home.join(".config"));
+        std::env::set_var("XDG_DATA_HOME", home.join(".local/share"));
+    });
+}
+
+struct Desktop {
+    _app: App<MockRuntime>,
+    window: WebviewWindow<MockRuntime>,
+}
+
+fn desktop(store: Arc<dyn SecretStore>) -> Desktop {
+    private_home();
+    let shell = Arc::new(Shell::new(Vault::new(store), Notifier::new(false)));
+    let app = pforte_desktop::with_commands(mock_builder(), shell)
+        .build(pforte_desktop::context())
+        .expect("the app builds on the mock runtime");
+    let window = WebviewWindowBuilder::new(&app, "main", Default::default())
+        .build()
+        .expect("main window");
+    Desktop { _app: app, window }
+}
+
+fn invoke(window: &WebviewWindow<MockRuntime>, cmd: &str, args: Value) -> Result<Value, Value> {
+    get_ipc_response(
+        window,
+        InvokeRequest {
+            cmd: cmd.into(),
+            callback: CallbackFn(0),
+            error: CallbackFn(1),
+            url: "tauri://localhost".parse().unwrap(),
+            body: InvokeBody::Json(args),
+            headers: Default::default(),
+            invoke_key: INVOKE_KEY.to_string(),
+        },
+    )
+    .map(|body| body.deserialize::<Value>().unwrap())
+}
+
+impl Desktop {
+    fn call(&self, cmd: &str, args: Value) -> Value {
+        invoke(&self.window, cmd, args).unwrap_or_else(|e| panic!("{cmd} failed: {e}"))
+    }
+
+    fn wait_for(&self, what: &str, check: impl Fn(&Value) -> bool) -> Value {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        loop {
+            let status = self.call("shell_status", json!({}));
+            if check(&status) {
+                return status;
+            }
+            assert!(Instant::now() < deadline, "{what}: shell status {status}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+/// The real server on port 0 with a fresh database: Suchtberatung (1), counselor bernd.
+struct Server {
+    base: String,
+    runtime: tokio::runtime::Runtime,
+    http: reqwest::Client,
+    _dir: tempfile::TempDir,
+}
+
+fn server() -> Server {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("pforte.db").display());
+    let base = runtime.block_on(async {
+        let store = SqliteStore::open(&db).await.unwrap();
+        store
+            .create_topic("suchtberatung", "Suchtberatung", true, None)
+            .await
+            .unwrap();
+        operator::create_counselor(
+            &store,
+            "bernd",
+            "bernd",
+            "bernd-password",
+            &["suchtberatung".to_owned()],
+        )
+        .await
+        .unwrap();
+        let settings = ServeSettings {
+            listen: "127.0.0.1:0".parse().unwrap(),
+            ui_dir: "/nonexistent".into(),
+            ..ServeSettings::default()
+        };
+        let app = Application::build(settings, Arc::new(store)).await.unwrap();
+        let base = format!("http://{}", app.local_addr());
+        tokio::spawn(async move { app.run().await.unwrap() });
+        base
+    });
+    Server {
+        base,
+        runtime,
+        http: reqwest::Client::new(),
+        _dir: dir,
+    }
+}
+
+impl Server {
+    fn login(&self) -> String {
+        self.runtime.block_on(async {
+            let body: Value = self
+                .http
+                .post(format!("{}/api/auth/login", self.base))
+                .json(&json!({"name": "bernd", "password": "bernd-password"}))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            body["token"].as_str().unwrap().to_owned()
+        })
+    }
+
+    fn me(&self, token: &str) -> (u16, Value) {
+        self.runtime.block_on(async {
+            let response = self
+                .http
+                .get(format!("{}/api/me", self.base))
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap();
+            let status = response.status().as_u16();
+            (status, response.json().await.unwrap_or(Value::Null))
+        })
+    }
+}
+
+#[test]
+fn the_commands_answer_the_main_window_only() {
+    let desktop = desktop(Arc::new(MemoryStore::default()));
+    assert_eq!(desktop.call("session_get", json!({})), Value::Null);
+    let intruder =
+        WebviewWindowBuilder::new(desktop.window.app_handle(), "intruder", Default::default())
+            .build()
+            .unwrap();
+    let refused = invoke(&intruder, "session_get", json!({})).unwrap_err();
+    assert!(refused.to_string().contains("not allowed"), "{refused}");
+}
+
+#[test]
+fn without_a_secret_store_the_app_says_so_and_keeps_the_session_in_memory() {
+    let desktop = desktop(Arc::new(NoSecretStore("no Secret Service".to_owned())));
+    let status = desktop.call("secret_store_available", json!({}));
+    assert_eq!(status["available"], false);
+    assert!(status["reason"].as_str().unwrap().contains("Schlüsselbund"));
+    let stored = desktop.call(
+        "session_store",
+        json!({"server": "http://127.0.0.1:9", "token": "abc"}),
+    );
+    assert_eq!(stored["stored_in"], "memory");
+    assert_eq!(stored["secret_store"]["available"], false);
+    let session = desktop.call("session_get", json!({}));
+    assert_eq!(session["server"], "http://127.0.0.1:9/");
+    assert_eq!(session["stored_in"], "memory");
+}
+
+#[test]
+fn a_stored_session_connects_the_shell_but_never_switches_availability_on() {
+    let server = server();
+    let token = server.login();
+    let desktop = desktop(Arc::new(MemoryStore::default()));
+    let stored = desktop.call(
+        "session_store",
+        json!({"server": server.base, "token": token}),
+    );
+    assert_eq!(stored["stored_in"], "secret_store");
+    let status = desktop.wait_for("connected and synced", |s| {
+        s["connected"] == true && s["availability"].is_object()
+    });
+    assert_eq!(status["availability"]["switched_on"], false);
+    assert_eq!(status["tray"]["checked"], false);
+    assert_eq!(status["tray"]["look"], "unavailable");
+    let (_, me) = server.me(&token);
+    assert_eq!(
+        me["availability"]["online"], true,
+        "the shell's socket counts"
+    );
+    assert_eq!(me["availability"]["switched_on"], false);
+}
+
+#[test]
+fn the_api_proxy_reaches_the_configured_server_and_nothing_else() {
+    let server = server();
+    let token = server.login();
+    let desktop = desktop(Arc::new(MemoryStore::default()));
+    desktop.call(
+        "session_store",
+        json!({"server": server.base, "token": token}),
+    );
+    desktop.wait_for("connected", |s| s["connected"] == true);
+
+    let answer = desktop.call(
+        "api_request",
+        json!({"method": "PUT", "path": "/api/me/availability", "body": {"on": true}}),
+    );
+    assert_eq!(answer["status"], 200);
+    assert_eq!(answer["body"]["available"], true);
+    let status = desktop.wait_for("the tray follows", |s| s["tray"]["checked"] == true);
+    assert_eq!(status["tray"]["look"], "available");
+
+    for (method, path) in [
+        ("GET", "/index.html"),
+        ("GET", "/api/../index.html"),
+        ("GET", "/api/counselor/ws"),
+        ("PATCH", "/api/me"),
+    ] {
+        let refused = invoke(
+            &desktop.window,
+            "api_request",
+            json!({"method": method, "path": path}),
+        );
+        assert!(refused.is_err(), "{method} {path} must be refused");
+    }
+    let elsewhere = invoke(
+        &desktop.window,
+        "session_store",
+        json!({"server": "http://pforte.example.org", "token": "x"}),
+    );
+    assert!(
+        elsewhere.is_err(),
+        "plain http to another machine is refused"
+    );
+}
+
+#[test]
+fn logout_ends_the_session_on_the_server_and_here() {
+    let server = server();
+    let token = server.login();
+    let store: Arc<dyn SecretStore> = Arc::new(MemoryStore::default());
+    let desktop = desktop(Arc::clone(&store));
+    desktop.call(
+        "session_store",
+        json!({"server": server.base, "token": token}),
+    );
+    desktop.wait_for("connected", |s| s["connected"] == true);
+    desktop.call("logout", json!({}));
+    assert_eq!(server.me(&token).0, 401);
+    assert_eq!(desktop.call("session_get", json!({})), Value::Null);
+    assert_eq!(
+        store.load().unwrap(),
+        None,
+        "the secret store no longer holds it"
+    );
+    let status = desktop.call("shell_status", json!({}));
+    assert_eq!(status["logged_in"], false);
+    assert_eq!(status["tray"]["toggle_enabled"], false);
+}
+
+#[test]
+fn session_clear_forgets_the_session_without_logging_out() {
+    let server = server();
+    let token = server.login();
+    let desktop = desktop(Arc::new(MemoryStore::default()));
+    desktop.call(
+        "session_store",
+        json!({"server": server.base, "token": token}),
+    );
+    desktop.call("session_clear", json!({}));
+    assert_eq!(desktop.call("session_get", json!({})), Value::Null);
+    assert_eq!(server.me(&token).0, 200);
+}
+
+#[test]
+fn the_reminder_interval_is_kept_within_bounds() {
+    let desktop = desktop(Arc::new(MemoryStore::default()));
+    assert_eq!(desktop.call("reminder_get", json!({})), 120);
+    assert_eq!(desktop.call("reminder_set", json!({"seconds": 1})), 10);
+    assert_eq!(desktop.call("reminder_set", json!({"seconds": 300})), 300);
+    assert_eq!(desktop.call("reminder_get", json!({})), 300);
+}
+
+#[test]
+fn start_at_login_is_off_by_default_and_can_be_switched() {
+    let desktop = desktop(Arc::new(MemoryStore::default()));
+    assert_eq!(desktop.call("autostart_get", json!({})), false);
+    assert_eq!(
+        desktop.call("autostart_set", json!({"enabled": true})),
+        true
+    );
+    let home = std::path::PathBuf::from(std::env::var("HOME").unwrap());
+    let entry = std::fs::read_dir(home.join(".config/autostart"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let text = std::fs::read_to_string(entry).unwrap();
+    assert!(
+        text.contains("--hidden"),
+        "started at login, the app starts in the tray: {text}"
+    );
+    assert_eq!(
+        desktop.call("autostart_set", json!({"enabled": false})),
+        false
+    );
+    assert_eq!(desktop.call("autostart_get", json!({})), false);
+}

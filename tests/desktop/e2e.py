@@ -1,0 +1,790 @@
+#!/usr/bin/python3
+"""End-to-end tests of the Pforte desktop app: the real app binary against the real server.
+
+Runs inside `xvfb-run` + `dbus-run-session` (see run.sh). It starts, on private buses and in a
+temporary HOME:
+  - a second D-Bus daemon standing in for the system bus (logind's signals are faked there),
+  - gnome-keyring (Secret Service) unlocked with a throwaway password,
+  - dunst (the notification daemon) and dbus-monitor capturing every Notify call,
+  - trayer (an XEmbed tray) so the tray icon and its menu can be photographed,
+  - pforte-server with a fresh data folder, seeded with its operator commands,
+  - tauri-driver (WebDriver) which starts the app.
+and drives the app as a person and a desktop would: WebDriver clicks in the window, the tray
+menu's `com.canonical.dbusmenu.Event`, WM_DELETE_WINDOW, signals on D-Bus, HTTP from "other
+devices" and askers. Prints one line per test and `desktop: N passed, N failed` at the end.
+
+Environment: PFORTE_SERVER_BIN, PFORTE_DESKTOP_BIN (built binaries), SCREENSHOTS (folder).
+"""
+
+import base64
+import json
+import os
+import re
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import traceback
+import urllib.error
+import urllib.request
+
+import dbus
+from Xlib import X, display, protocol
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+SERVER_BIN = os.environ.get("PFORTE_SERVER_BIN", f"{ROOT}/target/debug/pforte-server")
+APP_BIN = os.path.realpath(os.environ.get("PFORTE_DESKTOP_BIN", f"{ROOT}/target/debug/pforte-desktop"))
+SHOTS = os.environ.get("SCREENSHOTS", f"{ROOT}/tests/desktop/screenshots")
+WORK = tempfile.mkdtemp(prefix="pforte-desktop-e2e-")
+LOGS = os.environ.get("E2E_LOGS", WORK)
+
+started = []  # processes we started, stopped at the end by their pid
+results = []
+figures = {}
+
+
+def log(*args):
+    print(*args, flush=True)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start(name, argv, env=None, stdin=None):
+    out = open(f"{LOGS}/{name}.log", "w")
+    proc = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, env=env or os.environ.copy(),
+                            stdin=stdin, start_new_session=False)
+    started.append(proc)
+    return proc
+
+
+def wait_for(what, check, within=5.0, every=0.05):
+    """Poll `check` until it returns something truthy; return (value, seconds taken)."""
+    began = time.monotonic()
+    last = None
+    while time.monotonic() - began < within:
+        try:
+            last = check()
+        except Exception as e:  # noqa: BLE001 - a poll may fail while things start
+            last = e
+        if last and not isinstance(last, Exception):
+            return last, time.monotonic() - began
+        time.sleep(every)
+    raise AssertionError(f"{what}: not within {within}s (last: {last!r})")
+
+
+# ------------------------------------------------------------------ HTTP
+
+class Server:
+    def __init__(self):
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        data = f"{WORK}/server-data"
+        env = dict(os.environ, PFORTE_DATA_DIR=data, PFORTE_LOG="info")
+        self.env = env
+        for argv in (
+            ["topic", "create", "--slug", "suchtberatung", "--name", "Suchtberatung", "--live-chat"],
+            ["counselor", "create", "--name", "bernd", "--topics", "suchtberatung", "--password", "bernd-password"],
+            ["counselor", "create", "--name", "anna", "--topics", "suchtberatung", "--password", "anna-password"],
+        ):
+            subprocess.run([SERVER_BIN, *argv], env=env, check=True, capture_output=True)
+        self.proc = start("server", [SERVER_BIN, "serve", "--listen", f"127.0.0.1:{self.port}",
+                                     "--ui-dir", f"{WORK}/no-ui", "--grace", "10m",
+                                     "--asker-reconnect-window", "10m", "--max-wait", "1h",
+                                     "--login-per-minute", "1000", "--enter-per-minute", "1000"], env=env)
+        wait_for("server up", lambda: self.call("GET", "/api/health")[0] == 200, within=15)
+
+    def call(self, method, path, token=None, body=None, timeout=5):
+        data = json.dumps(body).encode() if body is not None else None
+        request = urllib.request.Request(self.base + path, data=data, method=method)
+        if data is not None:
+            request.add_header("content-type", "application/json")
+        if token:
+            request.add_header("authorization", f"Bearer {token}")
+        try:
+            with urllib.request.urlopen(request, timeout=timeout) as response:
+                raw = response.read()
+                return response.status, json.loads(raw) if raw else None
+        except urllib.error.HTTPError as e:
+            raw = e.read()
+            return e.code, json.loads(raw) if raw else None
+
+    def login(self, name):
+        status, body = self.call("POST", "/api/auth/login", body={"name": name, "password": f"{name}-password"})
+        assert status == 200, (status, body)
+        return body["token"]
+
+    def availability(self, token):
+        status, body = self.call("GET", "/api/me", token)
+        assert status == 200, (status, body)
+        return body["availability"]
+
+    def switch(self, token, on):
+        status, body = self.call("PUT", "/api/me/availability", token, {"on": on})
+        assert status == 200, (status, body)
+        return body
+
+    def enter(self, topic_id=1):
+        return self.call("POST", "/api/waiting-room", body={"topic_id": topic_id, "consent": True})
+
+
+class CounselorSocket:
+    """A minimal WebSocket client (another device of a counselor): header auth, answers pings."""
+
+    def __init__(self, server, token):
+        self.sock = socket.create_connection(("127.0.0.1", server.port), timeout=5)
+        key = base64.b64encode(os.urandom(16)).decode()
+        self.sock.sendall((f"GET /api/counselor/ws HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\n"
+                           f"Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
+                           f"Sec-WebSocket-Version: 13\r\nAuthorization: Bearer {token}\r\n\r\n").encode())
+        head = b""
+        while b"\r\n\r\n" not in head:
+            head += self.sock.recv(1)
+        assert b" 101 " in head.split(b"\r\n")[0], head
+        self.sock.settimeout(None)
+        self.alive = True
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _recv(self, n):
+        data = b""
+        while len(data) < n:
+            chunk = self.sock.recv(n - len(data))
+            if not chunk:
+                raise EOFError
+            data += chunk
+        return data
+
+    def _send(self, opcode, payload=b""):
+        mask = os.urandom(4)
+        masked = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+        self.sock.sendall(bytes([0x80 | opcode, 0x80 | len(payload)]) + mask + masked)
+
+    def _read(self):
+        try:
+            while self.alive:
+                b1, b2 = self._recv(2)
+                length = b2 & 0x7F
+                if length == 126:
+                    length = struct.unpack(">H", self._recv(2))[0]
+                elif length == 127:
+                    length = struct.unpack(">Q", self._recv(8))[0]
+                payload = self._recv(length)
+                if b1 & 0x0F == 0x9:
+                    self._send(0xA, payload)
+        except (EOFError, OSError):
+            pass
+
+    def close(self):
+        self.alive = False
+        try:
+            self._send(0x8, struct.pack(">H", 1000))
+            self.sock.close()
+        except OSError:
+            pass
+
+
+# ------------------------------------------------------------------ WebDriver
+
+class WebDriver:
+    ELEMENT = "element-6066-11e4-a52e-4f735466cecf"
+
+    def __init__(self, port):
+        self.base = f"http://127.0.0.1:{port}"
+        self.session = None
+
+    def _call(self, method, path, body=None, timeout=30):
+        data = json.dumps(body).encode() if body is not None else None
+        request = urllib.request.Request(self.base + path, data=data, method=method,
+                                         headers={"content-type": "application/json"})
+        try:
+            with urllib.request.urlopen(request, timeout=timeout) as response:
+                return json.loads(response.read() or b"null")["value"]
+        except urllib.error.HTTPError as e:
+            raise AssertionError(f"WebDriver {method} {path}: {e.code} {e.read()[:300]!r}") from None
+
+    def open(self, application):
+        value = self._call("POST", "/session", {"capabilities": {"alwaysMatch": {
+            "browserName": "wry", "tauri:options": {"application": application}}}}, timeout=60)
+        self.session = value["sessionId"]
+
+    def find(self, css):
+        value = self._call("POST", f"/session/{self.session}/element", {"using": "css selector", "value": css})
+        if not isinstance(value, dict) or self.ELEMENT not in value:
+            raise AssertionError(f"no element {css}: {value!r}")
+        return value[self.ELEMENT]
+
+    def text(self, css):
+        return self._call("GET", f"/session/{self.session}/element/{self.find(css)}/text")
+
+    def click(self, css):
+        self._call("POST", f"/session/{self.session}/element/{self.find(css)}/click", {})
+
+    def script(self, source, *args):
+        return self._call("POST", f"/session/{self.session}/execute/sync", {"script": source, "args": list(args)})
+
+    def invoke(self, command, args=None):
+        """Call a Tauri command from the page, as the dashboard does."""
+        return self._call("POST", f"/session/{self.session}/execute/async", {
+            "script": "const done = arguments[arguments.length - 1];"
+                      "window.__TAURI_INTERNALS__.invoke(arguments[0], arguments[1])"
+                      ".then(v => done({ok: v}), e => done({err: String(e)}));",
+            "args": [command, args or {}]})
+
+    def close(self):
+        if self.session:
+            try:
+                self._call("DELETE", f"/session/{self.session}", timeout=10)
+            except Exception:  # noqa: BLE001 - the app may be gone already
+                pass
+            self.session = None
+
+
+# ------------------------------------------------------------------ the app on D-Bus and X
+
+def app_pids():
+    pids = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                if os.path.realpath(f"/proc/{entry}/exe") == APP_BIN:
+                    pids.append(int(entry))
+            except OSError:
+                pass
+    return pids
+
+
+def process_tree(pid):
+    """pid and all its descendants."""
+    children = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+                children.setdefault(ppid, []).append(int(entry))
+            except (OSError, IndexError, ValueError):
+                pass
+    tree, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        tree.append(p)
+        todo.extend(children.get(p, []))
+    return tree
+
+
+class Tray:
+    """The app's StatusNotifierItem menu (com.canonical.dbusmenu), as a desktop sees it."""
+
+    def __init__(self, pid):
+        self.bus = dbus.SessionBus()
+        names = self.bus.list_names()
+        bus_daemon = self.bus.get_object("org.freedesktop.DBus", "/org/freedesktop/DBus")
+        for name in names:
+            if not name.startswith(":"):
+                continue
+            try:
+                owner = bus_daemon.GetConnectionUnixProcessID(name, dbus_interface="org.freedesktop.DBus")
+            except dbus.DBusException:
+                continue
+            if owner != pid:
+                continue
+            try:
+                # Some of the app's connections (zbus ones) answer no calls at all.
+                xml = self.bus.get_object(name, "/org/ayatana/NotificationItem", introspect=False).Introspect(
+                    dbus_interface="org.freedesktop.DBus.Introspectable", timeout=0.5)
+            except dbus.DBusException:
+                continue
+            nodes = re.findall(r'<node name="([^"]+)"', xml)
+            if nodes:
+                self.name = str(name)
+                self.item_path = f"/org/ayatana/NotificationItem/{nodes[0]}"
+                self.path = f"{self.item_path}/Menu"
+                return
+        raise AssertionError("the app exports no tray item")
+
+    def items(self):
+        menu = self.bus.get_object(self.name, self.path)
+        _, layout = menu.GetLayout(0, -1, [], dbus_interface="com.canonical.dbusmenu", timeout=2)
+        found = {}
+        for child in layout[2]:
+            item_id, props = int(child[0]), child[1]
+            label = str(props.get("label", "")).replace("_", "")
+            found[label] = {"id": item_id, "toggle": int(props.get("toggle-state", -1)),
+                            "enabled": bool(props.get("enabled", True)), "label": label}
+        return found
+
+    def item(self, starts):
+        items = self.items()
+        if starts in items:
+            return items[starts]
+        for label, item in items.items():
+            if label.startswith(starts):
+                return item
+        raise AssertionError(f"no tray item {starts!r} in {list(self.items())}")
+
+    def ticked(self):
+        return self.item("Live-Chat verfügbar")["toggle"] == 1
+
+    def status_line(self):
+        return [label for label, item in self.items().items() if not item["enabled"] and "·" in label][0]
+
+    def click(self, starts):
+        item = self.item(starts)
+        subprocess.run(["dbus-send", "--session", "--type=method_call", f"--dest={self.name}", self.path,
+                        "com.canonical.dbusmenu.Event", f"int32:{item['id']}", "string:clicked",
+                        "variant:int32:0", "uint32:0"], check=True)
+
+
+def x_window(pid):
+    """The app's top-level X window (by _NET_WM_PID)."""
+    d = display.Display()
+    pid_atom = d.intern_atom("_NET_WM_PID")
+    for window in d.screen().root.query_tree().children:
+        try:
+            prop = window.get_full_property(pid_atom, X.AnyPropertyType)
+        except Exception:  # noqa: BLE001 - windows come and go
+            continue
+        if prop and prop.value[0] == pid and window.get_wm_name() == "Pforte":
+            return d, window
+    return None
+
+
+def window_mapped(pid):
+    found = x_window(pid)
+    if not found:
+        return False
+    d, window = found
+    return window.get_attributes().map_state == X.IsViewable
+
+
+def close_window_like_a_window_manager(pid):
+    d, window = x_window(pid)
+    protocols = d.intern_atom("WM_PROTOCOLS")
+    delete = d.intern_atom("WM_DELETE_WINDOW")
+    event = protocol.event.ClientMessage(window=window, client_type=protocols,
+                                         data=(32, [delete, X.CurrentTime, 0, 0, 0]))
+    window.send_event(event, event_mask=X.NoEventMask)
+    d.flush()
+
+
+def screenshot(name):
+    os.makedirs(SHOTS, exist_ok=True)
+    path = f"{SHOTS}/{name}.png"
+    subprocess.run(["import", "-window", "root", path], check=True, capture_output=True)
+    log(f"  screenshot {os.path.relpath(path, ROOT)}")
+    return path
+
+
+class Notifications:
+    """Every org.freedesktop.Notifications.Notify call on the session bus (dbus-monitor)."""
+
+    def __init__(self):
+        start("dbus-monitor", ["dbus-monitor", "--session",
+                               "type='method_call',interface='org.freedesktop.Notifications',member='Notify'"])
+        self.path = f"{LOGS}/dbus-monitor.log"
+
+    def calls(self):
+        with open(self.path) as f:
+            text = f.read()
+        return [block for block in text.split("method call")[1:] if "member=Notify" in block]
+
+    def count(self):
+        return len(self.calls())
+
+
+# ------------------------------------------------------------------ the tests
+
+def test(name):
+    """Run the decorated function at once as a test named `name`; record and report it."""
+    def run(fn):
+        began = time.monotonic()
+        try:
+            fn()
+            results.append((name, True))
+            log(f"ok   {name} ({time.monotonic() - began:.1f}s)")
+        except Exception as e:  # noqa: BLE001 - report and go on
+            results.append((name, False))
+            log(f"FAIL {name}: {e}")
+            traceback.print_exc(file=sys.stdout)
+        return fn
+    return run
+
+
+def main():
+    os.makedirs(SHOTS, exist_ok=True)
+    log(f"work folder {WORK}")
+
+    # A private "system" bus for logind's signals.
+    system_bus = subprocess.Popen(["dbus-daemon", "--session", "--nofork", "--print-address=1",
+                                   f"--address=unix:path={WORK}/system_bus_socket"],
+                                  stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    started.append(system_bus)
+    system_address = system_bus.stdout.readline().strip()
+    os.environ["DBUS_SYSTEM_BUS_ADDRESS"] = system_address
+
+    # Secret Service: gnome-keyring with a throwaway login keyring in the temporary HOME.
+    keyring = subprocess.run(["gnome-keyring-daemon", "--unlock", "--components=secrets", "--daemonize"],
+                             input="throwaway-e2e-password", capture_output=True, text=True)
+    for line in keyring.stdout.splitlines():
+        if "=" in line:
+            key, value = line.split("=", 1)
+            os.environ[key] = value
+
+    start("trayer", ["trayer", "--edge", "top", "--align", "right", "--widthtype", "request",
+                     "--heighttype", "pixel", "--height", "32", "--transparent", "false", "--tint", "0x333333"])
+    start("dunst", ["dunst"])
+    notifications = Notifications()
+
+    server = Server()
+    other_device = server.login("bernd")
+    app_token = server.login("bernd")
+    anna = server.login("anna")
+    os.environ.update(PFORTE_DESKTOP_SERVER=server.base, PFORTE_DESKTOP_TOKEN=app_token,
+                      PFORTE_DESKTOP_LOG="info,pforte_desktop=debug")
+
+    driver_port = free_port()
+    start("tauri-driver", ["tauri-driver", "--port", str(driver_port), "--native-port", str(free_port()),
+                           "--native-driver", "/usr/bin/WebKitWebDriver"])
+    wd = WebDriver(driver_port)
+    wait_for("tauri-driver up", lambda: urllib.request.urlopen(f"{wd.base}/status", timeout=1).status == 200,
+             within=10)
+
+    launched = time.monotonic()
+    wd.open(APP_BIN)
+    pid = wait_for("app process", lambda: app_pids() and app_pids()[0])[0]
+    tray = wait_for("tray exported", lambda: Tray(pid), within=10)[0]
+    wait_for("page ready", lambda: wd.script("return document.body.dataset.ready") == "true", within=10)
+    figures["start to page ready under WebDriver (s)"] = round(time.monotonic() - launched, 2)
+    waiting_askers = []
+
+    @test("starting with a stored session leaves availability off")
+    def _():
+        wait_for("app connected", lambda: server.availability(other_device)["online"], within=5)
+        assert not server.availability(other_device)["switched_on"]
+        assert not tray.ticked()
+
+    @test("the window shows the bundled UI and the shell's state")
+    def _():
+        assert wd.script("return document.title") == "Pforte – Test-Oberfläche"
+        wait_for("connected shown", lambda: wd.text("#connection") == "verbunden")
+        assert wd.text("#availability") == "nicht verfügbar"
+        assert "(injected)" in wd.text("#session")
+        time.sleep(1.0)  # let WebKit paint under Xvfb
+        screenshot("01-window")
+
+    @test("switching on in the window ticks the tray within a second")
+    def _():
+        wd.click("#switch-on")
+        _, took = wait_for("server reports available", lambda: server.availability(other_device)["available"], 2)
+        _, ticked = wait_for("tray ticked", tray.ticked, within=1)
+        figures["window switch → tray ticked (s)"] = round(took + ticked, 2)
+
+    @test("the tray menu switches off, the server and the window follow")
+    def _():
+        time.sleep(0.8)  # the tray's double-click guard
+        tray.click("Live-Chat verfügbar")
+        _, took = wait_for("server reports unavailable",
+                           lambda: not server.availability(other_device)["switched_on"], within=1)
+        wait_for("window shows it", lambda: wd.text("#availability") == "nicht verfügbar", within=1)
+        assert not tray.ticked()
+        figures["tray click → server off (s)"] = round(took, 2)
+
+    @test("a double click on the tray item switches once")
+    def _():
+        time.sleep(0.8)
+        tray.click("Live-Chat verfügbar")
+        tray.click("Live-Chat verfügbar")
+        wait_for("on", lambda: server.availability(other_device)["available"], within=2)
+        time.sleep(0.5)
+        assert server.availability(other_device)["available"], "the second click of a double click switched off"
+        wait_for("tray ticked", tray.ticked, within=1)
+
+    @test("a switch on another device shows in the tray within a second")
+    def _():
+        server.switch(other_device, False)
+        _, off = wait_for("tray unticked", lambda: not tray.ticked(), within=1)
+        server.switch(other_device, True)
+        _, on = wait_for("tray ticked", tray.ticked, within=1)
+        figures["other device switch → tray (s, worst of two)"] = round(max(off, on), 2)
+
+    @test("a new request is notified on D-Bus with its topic and time, not its asker")
+    def _():
+        before = notifications.count()
+        status, body = server.enter()
+        assert status == 201, (status, body)
+        waiting_askers.append(body)
+        wait_for("Notify call", lambda: notifications.count() > before, within=3)
+        call = notifications.calls()[-1]
+        assert "Neue Live-Chat-Anfrage" in call and "Suchtberatung" in call, call
+        assert re.search(r"Suchtberatung · \d\d:\d\d", call), call
+        assert body["pseudonym"] not in call, "the pseudonym must not show on a lock screen"
+        assert "message-new-instant" in call, "the notification asks for a sound"
+        time.sleep(0.7)
+        screenshot("02-notification")
+
+    @test("the tray counts the waiting request and shows the waiting icon")
+    def _():
+        line = wait_for("status line", lambda: "1 Anfrage wartet" in tray.status_line() and tray.status_line(),
+                        within=2)[0]
+        assert line.startswith("Live-Chat verfügbar"), line
+
+    @test("clicking the notification brings the window up on the request")
+    def _():
+        wd.script("document.getElementById('open-request').textContent = '–'")
+        subprocess.run(["dunstctl", "action", "0"], check=True, capture_output=True)
+        request_id = waiting_askers[-1]["request_id"]
+        wait_for("open-request event", lambda: wd.text("#open-request") == request_id, within=3)
+
+    @test("while unavailable no request is notified")
+    def _():
+        colleague = CounselorSocket(server, anna)
+        try:
+            server.switch(anna, True)
+            time.sleep(0.8)
+            tray.click("Live-Chat verfügbar")
+            wait_for("off", lambda: not server.availability(other_device)["switched_on"], within=2)
+            before = notifications.count()
+            status, body = server.enter()
+            assert status == 201, (status, body)  # the gate is open: anna is there
+            time.sleep(2.0)
+            assert notifications.count() == before, notifications.calls()[-1]
+        finally:
+            server.switch(anna, False)
+            colleague.close()
+
+    @test("closing the window signals offline within a second and the app stays in the tray")
+    def _():
+        server.switch(other_device, True)
+        wait_for("tray ticked", tray.ticked, within=1)
+        asker = waiting_askers[0]
+        wait_for("gate open for the asker",
+                 lambda: server.call("GET", "/api/asker", asker["token"])[1]["status"].get("gate_open"), within=2)
+        close_window_like_a_window_manager(pid)
+        _, took = wait_for("server reports unavailable",
+                           lambda: not server.availability(other_device)["available"], within=1)
+        figures["WM_DELETE_WINDOW → server unavailable (s)"] = round(took, 2)
+        wait_for("window hidden", lambda: not window_mapped(pid), within=2)
+        assert app_pids() == [pid], "the app must stay running in the tray"
+        status = server.call("GET", "/api/asker", asker["token"])[1]["status"]
+        assert status["state"] == "waiting" and status["gate_open"] is False and status["grace_until"], status
+        assert not tray.ticked()
+        screenshot("03-closed-to-tray")
+
+    @test("the tray menu works while the window is hidden")
+    def _():
+        time.sleep(0.8)
+        tray.click("Live-Chat verfügbar")
+        wait_for("on", lambda: server.availability(other_device)["available"], within=2)
+        assert not window_mapped(pid)
+
+    @test("a second start shows the first window and ends")
+    def _():
+        second = subprocess.run([APP_BIN], capture_output=True, timeout=20)
+        assert second.returncode == 0, second
+        wait_for("window shown again", lambda: window_mapped(pid), within=3)
+        assert app_pids() == [pid]
+
+    @test("a screen lock switches off and says why")
+    def _():
+        if not server.availability(other_device)["available"]:
+            server.switch(other_device, True)
+        wait_for("tray ticked", tray.ticked, within=1)
+        before = notifications.count()
+        subprocess.run(["dbus-send", "--session", "--type=signal", "/org/freedesktop/ScreenSaver",
+                        "org.freedesktop.ScreenSaver.ActiveChanged", "boolean:true"], check=True)
+        _, took = wait_for("server reports unavailable",
+                           lambda: not server.availability(other_device)["available"], within=2)
+        figures["screen lock → server unavailable (s)"] = round(took, 2)
+        wait_for("notice", lambda: notifications.count() > before and "gesperrt" in notifications.calls()[-1], 3)
+
+    @test("system sleep (logind PrepareForSleep) switches off and says why")
+    def _():
+        server.switch(other_device, True)
+        wait_for("tray ticked", tray.ticked, within=1)
+        before = notifications.count()
+        subprocess.run(["dbus-send", f"--bus={system_address}", "--type=signal", "/org/freedesktop/login1",
+                        "org.freedesktop.login1.Manager.PrepareForSleep", "boolean:true"], check=True)
+        _, took = wait_for("server reports unavailable",
+                           lambda: not server.availability(other_device)["available"], within=2)
+        figures["PrepareForSleep → server unavailable (s)"] = round(took, 2)
+        wait_for("notice", lambda: notifications.count() > before and "Ruhezustand" in notifications.calls()[-1],
+                 3)
+        subprocess.run(["dbus-send", f"--bus={system_address}", "--type=signal", "/org/freedesktop/login1",
+                        "org.freedesktop.login1.Manager.PrepareForSleep", "boolean:false"], check=True)
+        time.sleep(0.5)
+        assert not server.availability(other_device)["switched_on"], "waking up must not switch on"
+
+    @test("the secret store keeps a session the dashboard stores")
+    def _():
+        status = wd.invoke("secret_store_available")
+        assert status == {"ok": {"available": True, "reason": None}}, status
+        stored = wd.invoke("session_store", {"server": server.base, "token": app_token})
+        assert stored["ok"]["stored_in"] == "secret_store", stored
+
+    @test("quitting from the tray signals offline, then exits")
+    def _():
+        server.switch(other_device, True)
+        wait_for("tray ticked", tray.ticked, within=1)
+        tray.click("Beenden")
+        _, took = wait_for("server reports unavailable",
+                           lambda: not server.availability(other_device)["available"], within=1)
+        figures["tray Beenden → server unavailable (s)"] = round(took, 2)
+        wait_for("app exited", lambda: not app_pids(), within=5)
+        wd.close()
+
+    # Without the injected session: the stored one comes back, and availability stays off.
+    for key in ("PFORTE_DESKTOP_SERVER", "PFORTE_DESKTOP_TOKEN"):
+        os.environ.pop(key)
+
+    @test("a restart restores the stored session and never switches on by itself")
+    def _():
+        launched = time.monotonic()
+        app = start("app-restored", [APP_BIN])
+        pid2 = wait_for("app process", lambda: app.pid in app_pids() and app.pid, within=5)[0]
+        wait_for("window mapped", lambda: window_mapped(pid2), within=10)
+        figures["cold start to window mapped (s)"] = round(time.monotonic() - launched, 2)
+        wait_for("app connected with the stored session",
+                 lambda: server.availability(other_device)["online"], within=8)
+        time.sleep(1.0)
+        assert not server.availability(other_device)["switched_on"]
+        time.sleep(3.0)  # let WebKit settle before measuring
+        rss = pss = 0
+        for p in process_tree(pid2):
+            try:
+                with open(f"/proc/{p}/smaps_rollup") as f:
+                    text = f.read()
+                rss += int(re.search(r"^Rss:\s+(\d+)", text, re.M).group(1))
+                pss += int(re.search(r"^Pss:\s+(\d+)", text, re.M).group(1))
+            except (OSError, AttributeError):
+                pass
+        figures["memory, app + WebKit processes (RSS MiB)"] = round(rss / 1024, 1)
+        figures["memory, app + WebKit processes (PSS MiB)"] = round(pss / 1024, 1)
+        figures["processes"] = len(process_tree(pid2))
+        global restored_pid
+        restored_pid = pid2
+
+    @test("the tray menu and icon under an XEmbed tray")
+    def _():
+        # libayatana-appindicator falls back to an XEmbed status icon without a
+        # StatusNotifierWatcher; trayer shows it. Click it to open the menu and photograph it.
+        subprocess.run(["dunstctl", "close-all"], check=False)
+        server.switch(other_device, True)  # the restored app is connected: available, askers wait
+        tray_window = wait_for("tray icon docked in trayer", tray_icon_window, within=3)[0]
+        x, y = tray_window
+        subprocess.run(["xdotool", "mousemove", str(x), str(y), "click", "1"], check=True)
+        time.sleep(0.8)
+        screenshot("04-tray-menu")
+        subprocess.run(["xdotool", "key", "Escape"], check=False)
+        server.switch(other_device, False)
+
+    @test("logout from the tray ends the session on the server")
+    def _():
+        tray3 = wait_for("tray", lambda: Tray(restored_pid), within=5)[0]
+        server.switch(other_device, True)
+        wait_for("tray ticked", tray3.ticked, within=1)
+        tray3.click("Abmelden")
+        wait_for("the app's token is gone", lambda: server.call("GET", "/api/me", app_token)[0] == 401, 2)
+        assert not server.availability(other_device)["switched_on"]
+        wait_for("tray shows logged out", lambda: not tray3.item("Live-Chat verfügbar")["enabled"], within=2)
+        assert tray3.item("Nicht angemeldet")
+        os.kill(restored_pid, signal.SIGTERM)
+        wait_for("app exited", lambda: restored_pid not in app_pids(), within=5)
+
+    @test("a killed app is unavailable within the heartbeat bound (10 s)")
+    def _():
+        token = server.login("bernd")
+        env = dict(os.environ, PFORTE_DESKTOP_SERVER=server.base, PFORTE_DESKTOP_TOKEN=token)
+        app = start("app-killed", [APP_BIN], env=env)
+        pid3 = wait_for("app process", lambda: app.pid in app_pids() and app.pid, within=5)[0]
+        tray4 = wait_for("tray", lambda: Tray(pid3), within=10)[0]
+        wait_for("connected", lambda: server.availability(token)["online"], within=5)
+        time.sleep(0.8)
+        tray4.click("Live-Chat verfügbar")
+        wait_for("on", lambda: server.availability(token)["available"], within=2)
+        os.kill(pid3, signal.SIGKILL)
+        _, took = wait_for("server reports unavailable", lambda: not server.availability(token)["available"],
+                           within=10)
+        figures["kill -9 → server unavailable (s)"] = round(took, 2)
+        app.wait(5)
+
+
+def tray_icon_window():
+    """Centre of the status icon docked in trayer, if any."""
+    d = display.Display()
+    root = d.screen().root
+
+    def walk(window, depth=0):
+        try:
+            children = window.query_tree().children
+        except Exception:  # noqa: BLE001
+            return None
+        for child in children:
+            try:
+                name = child.get_wm_name()
+                cls = child.get_wm_class()
+            except Exception:  # noqa: BLE001
+                name, cls = None, None
+            if cls and "panel" in " ".join(cls).lower() and depth == 0:
+                found = find_icon(child)
+                if found:
+                    return found
+            found = walk(child, depth + 1) if depth < 1 else None
+            if found:
+                return found
+        return None
+
+    def find_icon(panel):
+        # the docked icon is the deepest small mapped window inside trayer
+        best = None
+        stack = [panel]
+        while stack:
+            w = stack.pop()
+            try:
+                geometry = w.get_geometry()
+                attrs = w.get_attributes()
+                stack.extend(w.query_tree().children)
+            except Exception:  # noqa: BLE001
+                continue
+            if w != panel and attrs.map_state == X.IsViewable and 8 <= geometry.width <= 64:
+                pos = w.translate_coords(root, 0, 0)
+                best = (-pos.x + geometry.width // 2, -pos.y + geometry.height // 2)
+        return best
+
+    return walk(root)
+
+
+def stop_all():
+    for proc in reversed(started):
+        if proc.poll() is None:
+            proc.terminate()
+    for proc in reversed(started):
+        try:
+            proc.wait(3)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+    for pid in app_pids():
+        os.kill(pid, signal.SIGKILL)
+
+
+if __name__ == "__main__":
+    restored_pid = None
+    try:
+        main()
+    except Exception:  # noqa: BLE001
+        traceback.print_exc(file=sys.stdout)
+        results.append(("setup", False))
+    finally:
+        stop_all()
+    for key, value in figures.items():
+        log(f"  figure: {key}: {value}")
+    passed = sum(1 for _, ok in results if ok)
+    failed = len(results) - passed
+    log(f"desktop: {passed} passed, {failed} failed")
+    sys.exit(1 if failed or not results else 0)
