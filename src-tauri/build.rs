@@ -13,6 +13,10 @@ const COMMANDS: &[&str] = &[
     "reminder_set",
     "shell_status",
     "api_request",
+    "api_download",
+    "sound_get",
+    "sound_set",
+    "server_hint",
 ];
 
 fn main() {

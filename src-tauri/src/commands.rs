@@ -29,6 +29,10 @@ pub fn handler<R: Runtime>() -> impl Fn(Invoke<R>) -> bool + Send + Sync + 'stat
         reminder_set,
         shell_status,
         api_request,
+        api_download,
+        sound_get,
+        sound_set,
+        server_hint,
     ]
 }
 
@@ -127,6 +131,77 @@ fn reminder_get(shell: State<'_, Arc<Shell>>) -> u64 {
 #[tauri::command]
 fn reminder_set(shell: State<'_, Arc<Shell>>, seconds: u64) -> u64 {
     shell.set_reminder(Duration::from_secs(seconds)).as_secs()
+}
+
+/// Whether request notifications ask for a sound (the dashboard's sound setting).
+#[tauri::command]
+fn sound_get(shell: State<'_, Arc<Shell>>) -> bool {
+    shell.sound()
+}
+
+#[tauri::command]
+fn sound_set(shell: State<'_, Arc<Shell>>, on: bool) -> bool {
+    shell.set_sound(on)
+}
+
+/// The server address to offer in the login form when the app was started with one
+/// (`PFORTE_DESKTOP_SERVER`, e.g. by `scripts/demo`), whether or not a token came with it.
+#[tauri::command]
+fn server_hint() -> Option<String> {
+    let typed = std::env::var(crate::ENV_SERVER).ok()?;
+    let server = decisions::server_address(&typed).ok()?;
+    Some(server.as_str().trim_end_matches('/').to_owned())
+}
+
+/// What a download did: the server's status, its error body if it refused, and where the
+/// file was saved if it did not.
+#[derive(Debug, Serialize)]
+pub struct DownloadAnswer {
+    pub status: u16,
+    pub body: serde_json::Value,
+    pub saved_to: Option<String>,
+}
+
+/// Download a file the server generates (`GET /api/…`, e.g. the statistics workbook) with
+/// the session's token into the user's download folder; a taken name gets a number. The
+/// webview cannot do it itself (no network, and `<a download>` is not a save in a webview).
+#[tauri::command]
+async fn api_download<R: Runtime>(
+    app: AppHandle<R>,
+    shell: State<'_, Arc<Shell>>,
+    path: String,
+    file_name: String,
+) -> Result<DownloadAnswer, String> {
+    use tauri::Manager;
+    let session = shell.vault.session().ok_or("nicht angemeldet")?;
+    let got = server::download(&shell.http, &session.server, &session.token, &path)
+        .await
+        .map_err(|e| e.to_string())?;
+    if !(200..300).contains(&got.status) {
+        let body = serde_json::from_slice(&got.bytes).unwrap_or(serde_json::Value::Null);
+        return Ok(DownloadAnswer {
+            status: got.status,
+            body,
+            saved_to: None,
+        });
+    }
+    // The XDG download folder where one is configured, else ~/Downloads.
+    let dir = app
+        .path()
+        .download_dir()
+        .or_else(|_| app.path().home_dir().map(|home| home.join("Downloads")))
+        .map_err(|e| e.to_string())?;
+    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    let name = decisions::download_file_name(got.file_name.as_deref(), &file_name);
+    let name = decisions::free_file_name(&name, |candidate| dir.join(candidate).exists());
+    let target = dir.join(name);
+    std::fs::write(&target, &got.bytes).map_err(|e| e.to_string())?;
+    tracing::info!(path = %target.display(), "download saved");
+    Ok(DownloadAnswer {
+        status: got.status,
+        body: serde_json::Value::Null,
+        saved_to: Some(target.display().to_string()),
+    })
 }
 
 /// What the shell knows and shows (connection, availability, waiting count, tray).

@@ -542,6 +542,58 @@ pub fn navigation_allowed(url: &Url, dev_url: Option<&Url>) -> bool {
     bundled || dev_url.is_some_and(|dev| dev.origin() == url.origin())
 }
 
+/// The name a downloaded file is saved under: the server's name (from `Content-Disposition`)
+/// or the dashboard's, reduced to letters, digits, `.`, `_`, `-` and spaces, never hidden and
+/// never a path. Empty or unusable names become `download`.
+pub fn download_file_name(from_server: Option<&str>, fallback: &str) -> String {
+    let clean = |name: &str| -> String {
+        let kept: String = name
+            .chars()
+            .filter(|c| c.is_alphanumeric() || matches!(c, '.' | '_' | '-' | ' '))
+            .take(120)
+            .collect();
+        kept.trim().trim_start_matches('.').trim().to_owned()
+    };
+    [from_server.map(clean), Some(clean(fallback))]
+        .into_iter()
+        .flatten()
+        .find(|name| !name.is_empty() && name.chars().any(char::is_alphanumeric))
+        .unwrap_or_else(|| "download".to_owned())
+}
+
+/// `name`, or `name (2)`, `name (3)`, … before the extension: the first that `taken` says is free.
+pub fn free_file_name(name: &str, taken: impl Fn(&str) -> bool) -> String {
+    if !taken(name) {
+        return name.to_owned();
+    }
+    let (stem, ext) = match name.rfind('.') {
+        Some(dot) if dot > 0 => (&name[..dot], &name[dot..]),
+        _ => (name, ""),
+    };
+    (2..1000)
+        .map(|n| format!("{stem} ({n}){ext}"))
+        .find(|candidate| !taken(candidate))
+        .unwrap_or_else(|| format!("{stem} ({}){ext}", uuid::Uuid::new_v4()))
+}
+
+/// The file name in a `Content-Disposition` header (`filename*=UTF-8''…` first).
+pub fn disposition_file_name(header: &str) -> Option<String> {
+    let mut plain = None;
+    for part in header.split(';').map(str::trim) {
+        if let Some(value) = part.strip_prefix("filename*=") {
+            let value = value.trim_matches('"');
+            let encoded = value.rsplit("''").next().unwrap_or(value);
+            let query = format!("n={encoded}");
+            if let Some((_, decoded)) = url::form_urlencoded::parse(query.as_bytes()).next() {
+                return Some(decoded.into_owned());
+            }
+        } else if let Some(value) = part.strip_prefix("filename=") {
+            plain = Some(value.trim_matches('"').to_owned());
+        }
+    }
+    plain
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -969,5 +1021,50 @@ mod tests {
             &Url::parse("http://localhost:5173/#/x").unwrap(),
             Some(&dev)
         ));
+    }
+
+    #[test]
+    fn downloads_are_saved_under_a_plain_file_name() {
+        assert_eq!(
+            download_file_name(Some("Meine-Statistik_2026-11-01_2026-11-30.xlsx"), "x.xlsx"),
+            "Meine-Statistik_2026-11-01_2026-11-30.xlsx"
+        );
+        assert_eq!(
+            download_file_name(Some("../../.bashrc"), "Statistik.xlsx"),
+            "bashrc"
+        );
+        assert_eq!(
+            download_file_name(Some("/"), "Statistik.xlsx"),
+            "Statistik.xlsx"
+        );
+        assert_eq!(download_file_name(None, "../.."), "download");
+        assert_eq!(download_file_name(None, "a/b\\c.xlsx"), "abc.xlsx");
+    }
+
+    #[test]
+    fn a_taken_file_name_gets_a_number() {
+        let taken = ["s.xlsx", "s (2).xlsx"];
+        assert_eq!(free_file_name("t.xlsx", |n| taken.contains(&n)), "t.xlsx");
+        assert_eq!(
+            free_file_name("s.xlsx", |n| taken.contains(&n)),
+            "s (3).xlsx"
+        );
+        assert_eq!(free_file_name("s", |n| n == "s"), "s (2)");
+    }
+
+    #[test]
+    fn the_file_name_comes_from_content_disposition() {
+        assert_eq!(
+            disposition_file_name(
+                "attachment; filename=\"a.xlsx\"; filename*=UTF-8''Meine%20Statistik.xlsx"
+            )
+            .as_deref(),
+            Some("Meine Statistik.xlsx")
+        );
+        assert_eq!(
+            disposition_file_name("attachment; filename=\"a.xlsx\"").as_deref(),
+            Some("a.xlsx")
+        );
+        assert_eq!(disposition_file_name("inline"), None);
     }
 }

@@ -30,7 +30,8 @@ use session::{Keyring, Session, Vault};
 use shell::Shell;
 
 /// Test and automation hook: start with this session (server address and token) instead
-/// of the stored one. Kept in memory only. Both variables must be set.
+/// of the stored one. Kept in memory only. Both variables must be set; the server address
+/// alone only fills in the login form (command `server_hint`, used by `scripts/demo`).
 pub const ENV_SERVER: &str = "PFORTE_DESKTOP_SERVER";
 pub const ENV_TOKEN: &str = "PFORTE_DESKTOP_TOKEN";
 /// Log filter (`info` unless set), e.g. `debug` or `pforte_desktop=debug`.

@@ -244,8 +244,62 @@ pub async fn raw_call(
     Ok(RawAnswer { status, body })
 }
 
-/// `http(s)://host/` → `ws(s)://host/api/counselor/ws`.
-pub fn socket_url(server: &Url) -> Option<Url> {
+/// A file the server generates (e.g. the statistics workbook), or its error answer.
+pub struct Downloaded {
+    pub status: u16,
+    /// The name the server gives the file (`Content-Disposition`).
+    pub file_name: Option<String>,
+    pub bytes: Vec<u8>,
+}
+
+/// `GET path` with the session's token, for a file (the proxy above answers JSON only).
+pub async fn download(
+    http: &reqwest::Client,
+    server: &Url,
+    token: &str,
+    path: &str,
+) -> Result<Downloaded, ApiFailure> {
+    if !decisions::api_call_allowed("GET", path) {
+        return Err(ApiFailure::Unreachable(format!(
+            "GET {path} is not an API call"
+        )));
+    }
+    let url = server
+        .join(path)
+        .map_err(|e| ApiFailure::Unreachable(e.to_string()))?;
+    if url.origin() != server.origin() {
+        return Err(ApiFailure::Unreachable("another server".to_owned()));
+    }
+    let response = http
+        .get(url)
+        .bearer_auth(token)
+        .send()
+        .await
+        .map_err(|e| ApiFailure::Unreachable(e.to_string()))?;
+    let status = response.status().as_u16();
+    let file_name = response
+        .headers()
+        .get(reqwest::header::CONTENT_DISPOSITION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(decisions::disposition_file_name);
+    let bytes = response
+        .bytes()
+        .await
+        .map_err(|e| ApiFailure::Unreachable(e.to_string()))?
+        .to_vec();
+    Ok(Downloaded {
+        status,
+        file_name,
+        bytes,
+    })
+}
+
+/// `http(s)://host/` → `ws(s)://host/api/counselor/ws`; `?fresh=true` when `fresh`.
+///
+/// A fresh connection is the first one after the app started (or the counselor logged in):
+/// it ends a "lost connection" resume on the server, so a start never restores availability.
+/// Reconnects after a drop are not fresh, so a short network hiccup keeps the switch on.
+pub fn socket_url(server: &Url, fresh: bool) -> Option<Url> {
     let mut url = server.join("/api/counselor/ws").ok()?;
     let scheme = match server.scheme() {
         "https" => "wss",
@@ -253,6 +307,9 @@ pub fn socket_url(server: &Url) -> Option<Url> {
         _ => return None,
     };
     url.set_scheme(scheme).ok()?;
+    if fresh {
+        url.set_query(Some("fresh=true"));
+    }
     Some(url)
 }
 
@@ -267,13 +324,15 @@ enum SocketEnd {
     Cancelled,
 }
 
-/// Keep the counselor's socket up until `cancel` fires or the session is over.
+/// Keep the counselor's socket up until `cancel` fires or the session is over. The first
+/// connection (app start or login) is fresh; reconnects after a drop are not.
 pub async fn run<R: Runtime>(app: AppHandle<R>, session: Session, cancel: CancellationToken) {
     let mut attempt = 0u32;
+    let mut fresh = true;
     loop {
         let end = tokio::select! {
             () = cancel.cancelled() => SocketEnd::Cancelled,
-            end = one_socket(&app, &session, &mut attempt) => end,
+            end = one_socket(&app, &session, &mut attempt, &mut fresh) => end,
         };
         shell::set_connected(&app, false);
         match end {
@@ -308,8 +367,9 @@ async fn one_socket<R: Runtime>(
     app: &AppHandle<R>,
     session: &Session,
     attempt: &mut u32,
+    fresh: &mut bool,
 ) -> SocketEnd {
-    let Some(url) = socket_url(&session.server) else {
+    let Some(url) = socket_url(&session.server, *fresh) else {
         return SocketEnd::Lost("no socket address".to_owned());
     };
     let mut request = match url.as_str().into_client_request() {
@@ -347,6 +407,8 @@ async fn one_socket<R: Runtime>(
             Message::Text(text) => match serde_json::from_str::<ServerEvent>(&text) {
                 Ok(event) => {
                     if matches!(event, ServerEvent::Ready) {
+                        // Connected and counted: from now on a new socket is a reconnect.
+                        *fresh = false;
                         *attempt = 0;
                         shell::set_connected(app, true);
                     }
@@ -377,13 +439,22 @@ mod tests {
     fn the_socket_address_follows_the_server_address() {
         let https = Url::parse("https://pforte.example.org/").unwrap();
         assert_eq!(
-            socket_url(&https).unwrap().as_str(),
+            socket_url(&https, false).unwrap().as_str(),
             "wss://pforte.example.org/api/counselor/ws"
         );
         let http = Url::parse("http://127.0.0.1:8080/").unwrap();
         assert_eq!(
-            socket_url(&http).unwrap().as_str(),
+            socket_url(&http, false).unwrap().as_str(),
             "ws://127.0.0.1:8080/api/counselor/ws"
+        );
+    }
+
+    #[test]
+    fn only_the_first_connection_after_a_start_is_fresh() {
+        let http = Url::parse("http://127.0.0.1:8080/").unwrap();
+        assert_eq!(
+            socket_url(&http, true).unwrap().as_str(),
+            "ws://127.0.0.1:8080/api/counselor/ws?fresh=true"
         );
     }
 }

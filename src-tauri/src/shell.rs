@@ -27,6 +27,7 @@ pub struct Shell {
     connection: Mutex<Option<CancellationToken>>,
     last_toggle: Mutex<Option<Instant>>,
     reminder: Mutex<Duration>,
+    sound: AtomicBool,
     settings_file: Mutex<Option<PathBuf>>,
     /// Set once the exit is decided, so the next exit request goes through.
     pub quitting: AtomicBool,
@@ -35,6 +36,8 @@ pub struct Shell {
 #[derive(Serialize, serde::Deserialize, Default)]
 struct Settings {
     reminder_seconds: Option<u64>,
+    /// Whether request notifications ask for a sound (default: yes).
+    sound: Option<bool>,
 }
 
 /// What the shell reports about itself (command `shell_status`).
@@ -57,6 +60,7 @@ impl Shell {
             connection: Mutex::new(None),
             last_toggle: Mutex::new(None),
             reminder: Mutex::new(decisions::DEFAULT_REMINDER),
+            sound: AtomicBool::new(true),
             settings_file: Mutex::new(None),
             quitting: AtomicBool::new(false),
         }
@@ -111,19 +115,36 @@ impl Shell {
         if let Ok(mut reminder) = self.reminder.lock() {
             *reminder = value;
         }
-        if let Some(path) = self.settings_file.lock().ok().and_then(|p| p.clone()) {
-            let settings = Settings {
-                reminder_seconds: Some(value.as_secs()),
-            };
-            if let Some(dir) = path.parent() {
-                let _ = std::fs::create_dir_all(dir);
-            }
-            if let Err(e) = std::fs::write(&path, serde_json::to_vec(&settings).unwrap_or_default())
-            {
-                tracing::warn!(%e, "could not save the settings");
-            }
-        }
+        self.save_settings();
         value
+    }
+
+    /// Whether request notifications ask for a sound.
+    pub fn sound(&self) -> bool {
+        self.sound.load(Ordering::SeqCst)
+    }
+
+    /// Switch the notification sound, and remember it in the settings file.
+    pub fn set_sound(&self, on: bool) -> bool {
+        self.sound.store(on, Ordering::SeqCst);
+        self.save_settings();
+        on
+    }
+
+    fn save_settings(&self) {
+        let Some(path) = self.settings_file.lock().ok().and_then(|p| p.clone()) else {
+            return;
+        };
+        let settings = Settings {
+            reminder_seconds: Some(self.reminder().as_secs()),
+            sound: Some(self.sound()),
+        };
+        if let Some(dir) = path.parent() {
+            let _ = std::fs::create_dir_all(dir);
+        }
+        if let Err(e) = std::fs::write(&path, serde_json::to_vec(&settings).unwrap_or_default()) {
+            tracing::warn!(%e, "could not save the settings");
+        }
     }
 
     /// Read the settings file (not secret: only preferences live there).
@@ -134,6 +155,9 @@ impl Shell {
                     if let Ok(mut reminder) = self.reminder.lock() {
                         *reminder = decisions::clamp_reminder(Duration::from_secs(seconds));
                     }
+                }
+                if let Some(sound) = settings.sound {
+                    self.sound.store(sound, Ordering::SeqCst);
                 }
             }
         }
@@ -281,8 +305,11 @@ fn carry_out<R: Runtime>(app: &AppHandle<R>, effect: Effect) {
 }
 
 pub fn notify<R: Runtime>(app: &AppHandle<R>, alert: &Alert) {
-    let notice = decisions::notice(alert, local_clock);
-    shell(app).notifier.show(app, notice);
+    let shell = shell(app);
+    let mut notice = decisions::notice(alert, local_clock);
+    // The counselor's "sound" setting (dashboard > settings) silences request notifications.
+    notice.sound &= shell.sound();
+    shell.notifier.show(app, notice);
 }
 
 /// Re-read what the server knows: everything (`full`), or only the waiting requests.

@@ -325,3 +325,70 @@ fn start_at_login_is_off_by_default_and_can_be_switched() {
     );
     assert_eq!(desktop.call("autostart_get", json!({})), false);
 }
+
+#[test]
+fn the_sound_setting_reaches_the_shell() {
+    let desktop = desktop(Arc::new(MemoryStore::default()));
+    assert_eq!(desktop.call("sound_get", json!({})), true, "on by default");
+    assert_eq!(desktop.call("sound_set", json!({"on": false})), false);
+    assert_eq!(desktop.call("sound_get", json!({})), false);
+}
+
+#[test]
+fn the_login_form_gets_the_server_the_app_was_started_with() {
+    let desktop = desktop(Arc::new(MemoryStore::default()));
+    std::env::remove_var(pforte_desktop::ENV_SERVER);
+    assert_eq!(desktop.call("server_hint", json!({})), Value::Null);
+    std::env::set_var(pforte_desktop::ENV_SERVER, "http://127.0.0.1:8080/");
+    assert_eq!(
+        desktop.call("server_hint", json!({})),
+        "http://127.0.0.1:8080"
+    );
+    std::env::set_var(pforte_desktop::ENV_SERVER, "http://pforte.example.org");
+    assert_eq!(
+        desktop.call("server_hint", json!({})),
+        Value::Null,
+        "an address the shell would refuse is not offered"
+    );
+    std::env::remove_var(pforte_desktop::ENV_SERVER);
+}
+
+#[test]
+fn the_statistics_workbook_is_saved_into_the_download_folder() {
+    let server = server();
+    let token = server.login();
+    let desktop = desktop(Arc::new(MemoryStore::default()));
+    desktop.call(
+        "session_store",
+        json!({"server": server.base, "token": token}),
+    );
+    let path = "/api/me/statistics.xlsx?from=2026-01-01&to=2026-01-31&utc_offset_minutes=60";
+    let first = desktop.call(
+        "api_download",
+        json!({"path": path, "fileName": "Meine-Statistik.xlsx"}),
+    );
+    assert_eq!(first["status"], 200, "{first}");
+    let saved = std::path::PathBuf::from(first["saved_to"].as_str().unwrap());
+    let bytes = std::fs::read(&saved).unwrap();
+    assert!(bytes.starts_with(b"PK"), "an .xlsx is a zip file");
+    assert!(saved.extension().is_some_and(|e| e == "xlsx"), "{saved:?}");
+    let second = desktop.call(
+        "api_download",
+        json!({"path": path, "fileName": "Meine-Statistik.xlsx"}),
+    );
+    assert_ne!(second["saved_to"], first["saved_to"], "never overwritten");
+
+    let refused = desktop.call(
+        "api_download",
+        json!({"path": "/api/me/statistics.xlsx?from=x&to=y&utc_offset_minutes=0", "fileName": "x.xlsx"}),
+    );
+    assert_eq!(refused["status"], 400);
+    assert_eq!(refused["saved_to"], Value::Null);
+    assert!(refused["body"]["code"].is_string(), "{refused}");
+    let outside = invoke(
+        &desktop.window,
+        "api_download",
+        json!({"path": "/index.html", "fileName": "x"}),
+    );
+    assert!(outside.is_err(), "only the API");
+}

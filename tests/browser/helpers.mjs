@@ -180,7 +180,8 @@ export async function relayCounselorSocket(page) {
       for (const [ws, message] of held) ws.send(message);
     },
   };
-  await page.routeWebSocket(/\/api\/counselor\/ws$/, (ws) => {
+  // `?fresh=true` on the first socket after a page load (the server ends a resume then).
+  await page.routeWebSocket(/\/api\/counselor\/ws(\?fresh=true)?$/, (ws) => {
     if (relay.blocked) {
       ws.close({ code: 4000, reason: "network down" });
       return;

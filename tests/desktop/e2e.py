@@ -9,7 +9,9 @@ temporary HOME:
   - trayer (an XEmbed tray) so the tray icon and its menu can be photographed,
   - pforte-server with a fresh data folder, seeded with its operator commands,
   - tauri-driver (WebDriver) which starts the app.
-and drives the app as a person and a desktop would: WebDriver clicks in the window, the tray
+and drives the app as a person and a desktop would: WebDriver in the real dashboard (ui/dist,
+bundled into the app: its login form, the availability switch, the request list, the settings),
+the tray
 menu's `com.canonical.dbusmenu.Event`, WM_DELETE_WINDOW, signals on D-Bus, HTTP from "other
 devices" and askers. Prints one line per test and `desktop: N passed, N failed` at the end.
 
@@ -17,6 +19,7 @@ Environment: PFORTE_SERVER_BIN, PFORTE_DESKTOP_BIN (built binaries), SCREENSHOTS
 """
 
 import base64
+import http.client
 import json
 import os
 import re
@@ -203,11 +206,18 @@ class WebDriver:
         data = json.dumps(body).encode() if body is not None else None
         request = urllib.request.Request(self.base + path, data=data, method=method,
                                          headers={"content-type": "application/json"})
-        try:
-            with urllib.request.urlopen(request, timeout=timeout) as response:
-                return json.loads(response.read() or b"null")["value"]
-        except urllib.error.HTTPError as e:
-            raise AssertionError(f"WebDriver {method} {path}: {e.code} {e.read()[:300]!r}") from None
+        for attempt in range(3):
+            try:
+                with urllib.request.urlopen(request, timeout=timeout) as response:
+                    return json.loads(response.read() or b"null")["value"]
+            except urllib.error.HTTPError as e:
+                raise AssertionError(f"WebDriver {method} {path}: {e.code} {e.read()[:300]!r}") from None
+            except (http.client.RemoteDisconnected, ConnectionResetError):
+                # tauri-driver now and then reuses a connection to WebKitWebDriver that the
+                # latter has closed, and answers nothing: the command never arrived. Again.
+                if attempt == 2:
+                    raise
+                time.sleep(0.2)
 
     def open(self, application):
         value = self._call("POST", "/session", {"capabilities": {"alwaysMatch": {
@@ -225,6 +235,40 @@ class WebDriver:
 
     def click(self, css):
         self._call("POST", f"/session/{self.session}/element/{self.find(css)}/click", {})
+
+    def type(self, css, text):
+        """Clear a field and type into it as a person would (key events)."""
+        element = self.find(css)
+        self._call("POST", f"/session/{self.session}/element/{element}/clear", {})
+        self._call("POST", f"/session/{self.session}/element/{element}/value", {"text": text})
+
+    def value(self, css):
+        return self._call("GET", f"/session/{self.session}/element/{self.find(css)}/property/value")
+
+    def attribute(self, css, name):
+        return self._call("GET", f"/session/{self.session}/element/{self.find(css)}/attribute/{name}")
+
+    def exists(self, css):
+        return bool(self.script("return document.querySelector(arguments[0]) !== null", css))
+
+    def button(self, label):
+        """The visible button whose text is `label` (as a person finds it)."""
+        value = self.script("return [...document.querySelectorAll('button')].find(b => "
+                            "b.textContent.trim() === arguments[0] && b.getClientRects().length > 0) ?? null",
+                            label)
+        if not isinstance(value, dict) or self.ELEMENT not in value:
+            raise AssertionError(f"no button {label!r}")
+        return value[self.ELEMENT]
+
+    def click_button(self, label):
+        self._call("POST", f"/session/{self.session}/element/{self.button(label)}/click", {})
+
+    def has_button(self, label):
+        try:
+            self.button(label)
+            return True
+        except AssertionError:
+            return False
 
     def script(self, source, *args):
         return self._call("POST", f"/session/{self.session}/execute/sync", {"script": source, "args": list(args)})
@@ -444,10 +488,11 @@ def main():
 
     server = Server()
     other_device = server.login("bernd")
-    app_token = server.login("bernd")
     anna = server.login("anna")
-    os.environ.update(PFORTE_DESKTOP_SERVER=server.base, PFORTE_DESKTOP_TOKEN=app_token,
-                      PFORTE_DESKTOP_LOG="info,pforte_desktop=debug")
+    # No session and no server address given: the app starts at its login form.
+    for key in ("PFORTE_DESKTOP_SERVER", "PFORTE_DESKTOP_TOKEN"):
+        os.environ.pop(key, None)
+    os.environ["PFORTE_DESKTOP_LOG"] = "info,pforte_desktop=debug"
 
     driver_port = free_port()
     start("tauri-driver", ["tauri-driver", "--port", str(driver_port), "--native-port", str(free_port()),
@@ -460,41 +505,95 @@ def main():
     wd.open(APP_BIN)
     pid = wait_for("app process", lambda: app_pids() and app_pids()[0])[0]
     tray = wait_for("tray exported", lambda: Tray(pid), within=10)[0]
-    wait_for("page ready", lambda: wd.script("return document.body.dataset.ready") == "true", within=10)
-    figures["start to page ready under WebDriver (s)"] = round(time.monotonic() - launched, 2)
+    wait_for("login form", lambda: wd.exists("#login-server"), within=10)
+    figures["start to login form under WebDriver (s)"] = round(time.monotonic() - launched, 2)
     waiting_askers = []
+    session = {}
 
-    @test("starting with a stored session leaves availability off")
+    def app_token():
+        """The token the dashboard logged in with, as the shell keeps it."""
+        return wd.invoke("session_get")["ok"]["token"]
+
+    def pill():
+        return wd.text("header .pill")
+
+    def log_in(name, password):
+        wd.type("#login-server", server.base)
+        wd.type("#login-name", name)
+        wd.type("#login-password", password)
+        wd.click("form button[type=submit]")
+        wait_for("dashboard", lambda: wd.exists("h1[data-view-heading]") and
+                 wd.text("h1[data-view-heading]") == "Live-Chat Anfragen", within=10)
+        wait_for("dashboard connected", lambda: wd.text("header p.status").endswith("verbunden"), within=10)
+
+    @test("the app starts at the login form, which asks for the server address")
     def _():
-        wait_for("app connected", lambda: server.availability(other_device)["online"], within=5)
+        assert wd.script("return document.title") == "Pforte – Live-Chat"
+        assert wd.value("#login-server") == "", "no default address (the page is tauri://localhost)"
+        assert wd.script("return location.protocol") == "tauri:"
+        assert not tray.item("Live-Chat verfügbar")["enabled"]
+        assert tray.item("Nicht angemeldet")
+        time.sleep(1.5)  # WebKit paints late under Xvfb
+        screenshot("00-login")
+
+    @test("a plain http address of another machine is refused before anything is sent")
+    def _():
+        wd.type("#login-server", "http://beratung.example.org")
+        wd.type("#login-name", "bernd")
+        wd.type("#login-password", "bernd-password")
+        wd.click("form button[type=submit]")
+        wait_for("field error", lambda: "https://" in wd.text("#login-server-error"), within=2)
+
+    @test("logging in through the dashboard's form: availability stays off, the login is in the secret store")
+    def _():
+        log_in("bernd", "bernd-password")
+        stored = wd.invoke("session_get")["ok"]
+        assert stored["stored_in"] == "secret_store", stored
+        assert stored["server"].rstrip("/") == server.base
+        session["token"] = stored["token"]
+        wait_for("the shell connected too", lambda: wd.invoke("shell_status")["ok"]["connected"], within=5)
+        wait_for("tray logged in", lambda: tray.item("Live-Chat verfügbar")["enabled"], within=2)
         assert not server.availability(other_device)["switched_on"]
         assert not tray.ticked()
+        assert pill() == "Nicht verfügbar"
+        assert wd.has_button("Verfügbarkeit aktivieren")
 
-    @test("the window shows the bundled UI and the shell's state")
+    @test("the dashboard keeps its own live connection (plugin-websocket, token in a header)")
     def _():
-        assert wd.script("return document.title") == "Pforte – Test-Oberfläche"
-        wait_for("connected shown", lambda: wd.text("#connection") == "verbunden")
-        assert wd.text("#availability") == "nicht verfügbar"
-        assert "(injected)" in wd.text("#session")
+        # Stop the shell's socket (the shell forgets the session, the server is not told): the
+        # server still counts the counselor online through the dashboard's own socket.
+        token = session["token"]
+        assert wd.invoke("session_clear") == {"ok": None}
+        wait_for("the shell disconnected", lambda: not wd.invoke("shell_status")["ok"]["connected"], within=3)
+        time.sleep(1.0)
+        assert server.availability(other_device)["online"], "the dashboard's socket is gone too"
+        assert wd.text("header p.status").endswith("verbunden")
+        stored = wd.invoke("session_store", {"server": server.base, "token": token})
+        assert stored["ok"]["stored_in"] == "secret_store", stored
+        wait_for("the shell connected again", lambda: wd.invoke("shell_status")["ok"]["connected"], within=5)
+
+    @test("switching on in the dashboard ticks the tray within a second")
+    def _():
+        began = time.monotonic()
+        wd.click_button("Verfügbarkeit aktivieren")
+        wait_for("server reports available", lambda: server.availability(other_device)["available"], 2)
+        wait_for("tray ticked", tray.ticked, within=1)
+        figures["dashboard switch → tray ticked (s)"] = round(time.monotonic() - began, 2)
+        wait_for("dashboard shows it", lambda: pill() == "Verfügbar", within=1)
         time.sleep(1.0)  # let WebKit paint under Xvfb
         screenshot("01-window")
 
-    @test("switching on in the window ticks the tray within a second")
-    def _():
-        wd.click("#switch-on")
-        _, took = wait_for("server reports available", lambda: server.availability(other_device)["available"], 2)
-        _, ticked = wait_for("tray ticked", tray.ticked, within=1)
-        figures["window switch → tray ticked (s)"] = round(took + ticked, 2)
-
-    @test("the tray menu switches off, the server and the window follow")
+    @test("the tray menu switches off, the server and the dashboard follow")
     def _():
         time.sleep(0.8)  # the tray's double-click guard
         tray.click("Live-Chat verfügbar")
         _, took = wait_for("server reports unavailable",
                            lambda: not server.availability(other_device)["switched_on"], within=1)
-        wait_for("window shows it", lambda: wd.text("#availability") == "nicht verfügbar", within=1)
+        _, shown = wait_for("dashboard shows it", lambda: pill() == "Nicht verfügbar", within=1)
+        assert wd.has_button("Verfügbarkeit aktivieren")
         assert not tray.ticked()
         figures["tray click → server off (s)"] = round(took, 2)
+        figures["tray click → dashboard shows off (s)"] = round(took + shown, 2)
 
     @test("a double click on the tray item switches once")
     def _():
@@ -505,16 +604,19 @@ def main():
         time.sleep(0.5)
         assert server.availability(other_device)["available"], "the second click of a double click switched off"
         wait_for("tray ticked", tray.ticked, within=1)
+        wait_for("dashboard shows it", lambda: pill() == "Verfügbar", within=1)
 
-    @test("a switch on another device shows in the tray within a second")
+    @test("a switch on another device shows in the tray and the dashboard within a second")
     def _():
         server.switch(other_device, False)
         _, off = wait_for("tray unticked", lambda: not tray.ticked(), within=1)
+        wait_for("dashboard off", lambda: pill() == "Nicht verfügbar", within=1)
         server.switch(other_device, True)
         _, on = wait_for("tray ticked", tray.ticked, within=1)
+        wait_for("dashboard on", lambda: pill() == "Verfügbar", within=1)
         figures["other device switch → tray (s, worst of two)"] = round(max(off, on), 2)
 
-    @test("a new request is notified on D-Bus with its topic and time, not its asker")
+    @test("a new request is notified on D-Bus with its topic and time, and appears in the dashboard")
     def _():
         before = notifications.count()
         status, body = server.enter()
@@ -526,6 +628,8 @@ def main():
         assert re.search(r"Suchtberatung · \d\d:\d\d", call), call
         assert body["pseudonym"] not in call, "the pseudonym must not show on a lock screen"
         assert "message-new-instant" in call, "the notification asks for a sound"
+        wait_for("request listed", lambda: wd.exists(f'[data-request="{body["request_id"]}"]'), within=2)
+        assert body["pseudonym"] in wd.text(f'[data-request="{body["request_id"]}"]')
         time.sleep(0.7)
         screenshot("02-notification")
 
@@ -535,12 +639,21 @@ def main():
                         within=2)[0]
         assert line.startswith("Live-Chat verfügbar"), line
 
-    @test("clicking the notification brings the window up on the request")
+    @test("clicking the notification brings the window up on that request in Live-Chat Anfragen")
     def _():
-        wd.script("document.getElementById('open-request').textContent = '–'")
+        # Somewhere else in the dashboard first, so the click has to bring the request up.
+        wd.script("location.hash = '#/profil/aktivitaeten'")
+        wait_for("profile", lambda: wd.text("h1[data-view-heading]") == "Meine Aktivitäten", within=2)
         subprocess.run(["dunstctl", "action", "0"], check=True, capture_output=True)
         request_id = waiting_askers[-1]["request_id"]
-        wait_for("open-request event", lambda: wd.text("#open-request") == request_id, within=3)
+        marked = f'[data-request="{request_id}"][data-highlighted="true"]'
+        wait_for("request highlighted", lambda: wd.exists(marked), within=3)
+        assert wd.text("h1[data-view-heading]") == "Live-Chat Anfragen"
+        assert "aus ihrer benachrichtigung" in wd.text(marked).lower()
+        assert wd.script("return document.activeElement.dataset.request") == request_id
+        assert window_mapped(pid)
+        time.sleep(0.5)
+        screenshot("03-request-from-notification")
 
     @test("while unavailable no request is notified")
     def _():
@@ -559,6 +672,42 @@ def main():
             server.switch(anna, False)
             colleague.close()
 
+    @test("the desktop settings: start at login, reminder interval and sound reach the shell")
+    def _():
+        wd.script("location.hash = '#/profil/aktivitaeten'")
+        wait_for("desktop settings", lambda: wd.exists("#autostart") and
+                 wd.attribute("#autostart", "disabled") is None, within=3)
+        assert wd.text("#desktop-title") == "Desktop-App"
+        autostart_file = os.path.join(os.environ["XDG_CONFIG_HOME"], "autostart", "Pforte.desktop")
+        assert not wd.script("return document.getElementById('autostart').checked"), "off by default"
+        assert not os.path.exists(autostart_file)
+        wd.click("#autostart")
+        wait_for("autostart entry", lambda: os.path.exists(autostart_file), within=3)
+        assert "--hidden" in open(autostart_file).read()
+        assert wd.invoke("autostart_get") == {"ok": True}
+        wd.script("const s = document.getElementById('reminder'); s.value = '5';"
+                  "s.dispatchEvent(new Event('change', {bubbles: true}))")
+        wait_for("reminder set", lambda: wd.invoke("reminder_get") == {"ok": 300}, within=3)
+        wd.click("#sound-on")
+        wait_for("sound off in the shell", lambda: wd.invoke("sound_get") == {"ok": False}, within=3)
+        wd.script("document.getElementById('settings-title').scrollIntoView()")
+        time.sleep(0.7)
+        screenshot("05-settings")
+        wd.click("#sound-on")
+        wait_for("sound on again", lambda: wd.invoke("sound_get") == {"ok": True}, within=3)
+        wd.click("#autostart")
+        wait_for("autostart entry removed", lambda: not os.path.exists(autostart_file), within=3)
+
+    @test("Download Excel Datei saves the server's workbook into the download folder")
+    def _():
+        wd.click_button("Download Excel Datei")
+        line = wait_for("saved", lambda: wd.exists("#statistics-saved") and wd.text("#statistics-saved"), within=5)[0]
+        path = line.split("Gespeichert unter ", 1)[1].strip()
+        assert path.startswith(os.path.join(os.environ["HOME"], "Downloads")), path
+        with open(path, "rb") as f:
+            assert f.read(2) == b"PK", "an .xlsx (zip) file"
+        wd.script("location.hash = '#/erstanfragen/live-chat'")
+
     @test("closing the window signals offline within a second and the app stays in the tray")
     def _():
         server.switch(other_device, True)
@@ -575,7 +724,7 @@ def main():
         status = server.call("GET", "/api/asker", asker["token"])[1]["status"]
         assert status["state"] == "waiting" and status["gate_open"] is False and status["grace_until"], status
         assert not tray.ticked()
-        screenshot("03-closed-to-tray")
+        screenshot("06-closed-to-tray")
 
     @test("the tray menu works while the window is hidden")
     def _():
@@ -584,12 +733,13 @@ def main():
         wait_for("on", lambda: server.availability(other_device)["available"], within=2)
         assert not window_mapped(pid)
 
-    @test("a second start shows the first window and ends")
+    @test("a second start shows the first window, in step with the tray")
     def _():
         second = subprocess.run([APP_BIN], capture_output=True, timeout=20)
         assert second.returncode == 0, second
         wait_for("window shown again", lambda: window_mapped(pid), within=3)
         assert app_pids() == [pid]
+        wait_for("dashboard on", lambda: pill() == "Verfügbar", within=1)
 
     @test("a screen lock switches off and says why")
     def _():
@@ -603,6 +753,7 @@ def main():
                            lambda: not server.availability(other_device)["available"], within=2)
         figures["screen lock → server unavailable (s)"] = round(took, 2)
         wait_for("notice", lambda: notifications.count() > before and "gesperrt" in notifications.calls()[-1], 3)
+        wait_for("the dashboard says why", lambda: "beim Sperren des Bildschirms" in wd.text("main"), within=2)
 
     @test("system sleep (logind PrepareForSleep) switches off and says why")
     def _():
@@ -621,12 +772,26 @@ def main():
         time.sleep(0.5)
         assert not server.availability(other_device)["switched_on"], "waking up must not switch on"
 
-    @test("the secret store keeps a session the dashboard stores")
+    @test("logging out in the dashboard ends the session through the shell; the login remembers the server")
     def _():
-        status = wd.invoke("secret_store_available")
-        assert status == {"ok": {"available": True, "reason": None}}, status
-        stored = wd.invoke("session_store", {"server": server.base, "token": app_token})
-        assert stored["ok"]["stored_in"] == "secret_store", stored
+        token = session["token"]
+        wd.click_button("Abmelden")
+        wait_for("login form", lambda: wd.exists("#login-server"), within=3)
+        wait_for("the app's token is gone", lambda: server.call("GET", "/api/me", token)[0] == 401, 2)
+        assert wd.invoke("session_get") == {"ok": None}
+        wait_for("tray shows logged out", lambda: not tray.item("Live-Chat verfügbar")["enabled"], within=2)
+        assert wd.value("#login-server") == server.base, "the last server address is offered"
+        assert "Sie wurden abgemeldet." in wd.text("main")
+
+    @test("logging in again; the secret store is there")
+    def _():
+        wd.type("#login-name", "bernd")
+        wd.type("#login-password", "bernd-password")
+        wd.click("form button[type=submit]")
+        wait_for("dashboard", lambda: wd.exists("h1[data-view-heading]"), within=10)
+        assert wd.invoke("secret_store_available") == {"ok": {"available": True, "reason": None}}
+        session["token"] = app_token()
+        wait_for("tray logged in", lambda: tray.item("Live-Chat verfügbar")["enabled"], within=3)
 
     @test("quitting from the tray signals offline, then exits")
     def _():
@@ -638,10 +803,6 @@ def main():
         figures["tray Beenden → server unavailable (s)"] = round(took, 2)
         wait_for("app exited", lambda: not app_pids(), within=5)
         wd.close()
-
-    # Without the injected session: the stored one comes back, and availability stays off.
-    for key in ("PFORTE_DESKTOP_SERVER", "PFORTE_DESKTOP_TOKEN"):
-        os.environ.pop(key)
 
     @test("a restart restores the stored session and never switches on by itself")
     def _():
@@ -680,7 +841,7 @@ def main():
         x, y = tray_window
         subprocess.run(["xdotool", "mousemove", str(x), str(y), "click", "1"], check=True)
         time.sleep(0.8)
-        screenshot("04-tray-menu")
+        screenshot("07-tray-menu")
         subprocess.run(["xdotool", "key", "Escape"], check=False)
         server.switch(other_device, False)
 
@@ -690,7 +851,8 @@ def main():
         server.switch(other_device, True)
         wait_for("tray ticked", tray3.ticked, within=1)
         tray3.click("Abmelden")
-        wait_for("the app's token is gone", lambda: server.call("GET", "/api/me", app_token)[0] == 401, 2)
+        wait_for("the app's token is gone",
+                 lambda: server.call("GET", "/api/me", session["token"])[0] == 401, 2)
         assert not server.availability(other_device)["switched_on"]
         wait_for("tray shows logged out", lambda: not tray3.item("Live-Chat verfügbar")["enabled"], within=2)
         assert tray3.item("Nicht angemeldet")

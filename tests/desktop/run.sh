@@ -38,13 +38,15 @@ fi
 # ---------------------------------------------------------------- build
 export CARGO_PROFILE_DEV_DEBUG="${CARGO_PROFILE_DEV_DEBUG:-0}"
 if [[ "${SKIP_BUILD:-}" != 1 ]]; then
+  # The real dashboard, bundled into the app (tauri.conf.json: frontendDist ../ui/dist).
+  echo "==> ui: npm ci, build (ui/dist)"
+  command -v npm >/dev/null || apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
+  (cd ui && npm ci --no-audit --no-fund --loglevel=error && npm run build --silent)
   echo "==> cargo build -p pforte-server"
   cargo build -p pforte-server --locked
-  # The app with its UI bundled (custom-protocol), the stand-in page of src-tauri/test-ui
-  # instead of ui/dist (the dashboard is not wired to the shell yet).
-  echo "==> cargo build -p pforte-desktop (bundled test UI)"
-  TAURI_CONFIG='{"build":{"frontendDist":"test-ui"}}' \
-    cargo build -p pforte-desktop --locked --features tauri/custom-protocol
+  # custom-protocol: the UI from ui/dist inside the binary, as the installer has it.
+  echo "==> cargo build -p pforte-desktop (ui/dist bundled)"
+  cargo build -p pforte-desktop --locked --features tauri/custom-protocol
 fi
 
 # ---------------------------------------------------------------- run

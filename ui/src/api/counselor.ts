@@ -57,7 +57,10 @@ export function counselorApi(http: HttpClient, token: string) {
     coverage: (): Promise<Result<CoverageList>> => http.request("GET", "/api/me/coverage", auth),
     statistics: (period: StatisticsPeriod): Promise<Result<Statistics>> =>
       http.request("GET", "/api/me/statistics", { ...auth, query: periodQuery(period) }),
-    downloadStatistics: (period: StatisticsPeriod, fallbackName: string): Promise<Result<void>> =>
+    downloadStatistics: (
+      period: StatisticsPeriod,
+      fallbackName: string,
+    ): Promise<Result<string | null>> =>
       http.download("/api/me/statistics.xlsx", {
         ...auth,
         query: periodQuery(period),

@@ -41,3 +41,22 @@ describe("the login form", () => {
     );
   });
 });
+
+describe("the login form of the desktop app", () => {
+  const desktop = { secureServerOnly: true };
+  const filled = (server: string) => ({ server, name: "anna", password: "x" });
+
+  it("takes https anywhere and plain http on this machine only", () => {
+    expect(loginProblems(filled("https://beratung.example.org"), desktop)).toEqual({});
+    expect(loginProblems(filled("http://127.0.0.1:8080"), desktop)).toEqual({});
+    expect(loginProblems(filled("http://localhost:8080"), desktop)).toEqual({});
+    expect(loginProblems(filled("http://[::1]:8080"), desktop)).toEqual({});
+  });
+
+  it("refuses plain http to another machine, which the browser allows", () => {
+    expect(loginProblems(filled("http://beratung.example.org"), desktop)).toEqual({
+      server: "insecure_server",
+    });
+    expect(loginProblems(filled("http://beratung.example.org"))).toEqual({});
+  });
+});

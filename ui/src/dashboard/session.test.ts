@@ -45,7 +45,11 @@ function fakeApi(over: Partial<CounselorApi> = {}): CounselorApi {
   } as CounselorApi;
 }
 
-function startSession(api: CounselorApi, profile: Me = me()) {
+function startSession(
+  api: CounselorApi,
+  profile: Me = me(),
+  extra: { logout?: () => Promise<ReturnType<typeof okResult<undefined>>> } = {},
+) {
   let live!: FakeLive;
   const onNewRequest = vi.fn();
   const onEnded = vi.fn();
@@ -56,6 +60,7 @@ function startSession(api: CounselorApi, profile: Me = me()) {
       now: () => 42,
       onNewRequest,
       onEnded,
+      ...extra,
     },
     profile,
   );
@@ -329,6 +334,38 @@ describe("a counselor session", () => {
       fakeApi({ logout: vi.fn(async () => networkFailure()) }),
     );
     expect(await session.logout()).toEqual({ kind: "network" });
+    expect(onEnded).toHaveBeenCalledWith("logged_out");
+  });
+
+  it("takes an availability the desktop shell learned, and lists the requests when it came on", async () => {
+    const api = fakeApi({
+      requests: vi.fn(async () => okResult({ requests: [request("r1", 1)] })),
+    });
+    const { session } = startSession(api);
+    session.receive({ type: "availability_changed", availability: availableNow(), reason: null });
+    await settle();
+    expect(session.current.availability?.available).toBe(true);
+    expect(session.current.requests.map((r) => r.id)).toEqual(["r1"]);
+  });
+
+  it("ends when the desktop shell says the session ended, once", () => {
+    const { session, live, onEnded } = startSession(fakeApi());
+    session.endedElsewhere("logged_out");
+    session.endedElsewhere("logged_out");
+    session.receive({ type: "availability_changed", availability: availableNow(), reason: null });
+    expect(onEnded).toHaveBeenCalledTimes(1);
+    expect(onEnded).toHaveBeenCalledWith("logged_out");
+    expect(live().closed).toBe(true);
+    expect(session.current.availability?.available).toBe(false);
+  });
+
+  it("logs out the host's way when the host has one (the desktop shell)", async () => {
+    const api = fakeApi();
+    const logout = vi.fn(async () => okResult(undefined));
+    const { session, onEnded } = startSession(api, me(), { logout });
+    expect(await session.logout()).toBeNull();
+    expect(logout).toHaveBeenCalledTimes(1);
+    expect(api.logout).not.toHaveBeenCalled();
     expect(onEnded).toHaveBeenCalledWith("logged_out");
   });
 });

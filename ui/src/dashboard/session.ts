@@ -33,6 +33,8 @@ export interface CounselorSessionDeps {
   onNewRequest?(request: LiveChatRequest): void;
   /** The session is over: logged out here or elsewhere, or expired. */
   onEnded?(reason: SessionEndReason): void;
+  /** How to log out; default: the REST call (the desktop app goes through its shell). */
+  logout?(): Promise<Result<void>>;
 }
 
 /** Collects what the socket says while a list is being read, to correct the read's answer. */
@@ -81,6 +83,20 @@ export class CounselorSession {
   /** Reconnect at once, e.g. when the device's network came back. */
   reconnectNow(): void {
     this.live?.reconnectNow();
+  }
+
+  /**
+   * An event learned another way than over this session's socket (the desktop shell's own
+   * connection, e.g. an availability switched in the tray while this socket reconnects).
+   */
+  receive(event: ServerEvent): void {
+    if (this.ended || event.type === "ready") return;
+    this.handle(event);
+  }
+
+  /** The session ended and the host learned it first (the desktop shell's "Abmelden"). */
+  endedElsewhere(reason: SessionEndReason): void {
+    this.finish(reason);
   }
 
   private handle(event: ServerEvent): void {
@@ -264,7 +280,8 @@ export class CounselorSession {
     return this.deps.api.statistics({ from, to, utcOffsetMinutes: this.utcOffsetMinutes() });
   }
 
-  downloadStatistics(from: string, to: string, fileName: string): Promise<Result<void>> {
+  /** Gives where the file was saved, where the host knows it (the desktop app). */
+  downloadStatistics(from: string, to: string, fileName: string): Promise<Result<string | null>> {
     return this.deps.api.downloadStatistics(
       { from, to, utcOffsetMinutes: this.utcOffsetMinutes() },
       fileName,
@@ -281,7 +298,7 @@ export class CounselorSession {
 
   /** Logs out on the server (which switches availability off), then here. */
   async logout(): Promise<Failure | null> {
-    const result = await this.deps.api.logout();
+    const result = await (this.deps.logout ?? this.deps.api.logout)();
     this.finish("logged_out");
     return result.ok || failureCode(result.failure) === "unauthorized" ? null : result.failure;
   }

@@ -1,9 +1,9 @@
 // The browser implementation of the host: `fetch`, the browser's `WebSocket`, Web Storage.
-import type { Host } from "./host";
+import type { Host, SessionKeeper } from "./host";
 import { createHttpClient } from "./http";
 import { createLiveConnection, socketUrl, type SocketTransport } from "./live";
 import { createWebAudioChime } from "./sound";
-import { webStorage } from "./storage";
+import { webStorage, type KeyValueStore } from "./storage";
 
 /** Browsers cannot put a header on a WebSocket: the token goes in the first message. */
 export const browserSocketTransport: SocketTransport = {
@@ -52,10 +52,50 @@ function saveBlob(blob: Blob, name: string) {
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
+/** `online` and a page that becomes visible again (its socket may have died meanwhile). */
+export function onNetworkBack(listener: () => void): () => void {
+  const onOnline = () => listener();
+  // A tab woken from the background may hold a socket that died while it slept.
+  const onVisible = () => {
+    if (document.visibilityState === "visible") listener();
+  };
+  window.addEventListener("online", onOnline);
+  document.addEventListener("visibilitychange", onVisible);
+  return () => {
+    window.removeEventListener("online", onOnline);
+    document.removeEventListener("visibilitychange", onVisible);
+  };
+}
+
+const SESSION_KEYS = { token: "pforte.session.token", server: "pforte.session.server" };
+
+/** The tab keeps the login in `sessionStorage`: a reload goes on, a closed tab forgets it. */
+export function tabSessions(store: KeyValueStore): SessionKeeper {
+  return {
+    async restore() {
+      const token = store.get(SESSION_KEYS.token);
+      const server = store.get(SESSION_KEYS.server);
+      return token && server ? { server, token } : null;
+    },
+    async keep({ server, token }) {
+      store.set(SESSION_KEYS.token, token);
+      store.set(SESSION_KEYS.server, server);
+      return { persistent: false, reason: null };
+    },
+    async forget() {
+      store.remove(SESSION_KEYS.token);
+    },
+    logout: (viaApi) => viaApi(),
+  };
+}
+
 export function createBrowserHost(): Host {
+  const sessionStore = webStorage(() => window.sessionStorage);
   return {
     kind: "browser",
     defaultServer: window.location.origin,
+    loginServer: async (lastUsed) => lastUsed ?? window.location.origin,
+    secureServerOnly: false,
     http: (baseUrl) => createHttpClient(baseUrl, (input, init) => fetch(input, init), saveBlob),
     live: (baseUrl, path, token, options) =>
       createLiveConnection({
@@ -64,21 +104,11 @@ export function createBrowserHost(): Host {
         transport: browserSocketTransport,
         ...options,
       }),
-    sessionStore: webStorage(() => window.sessionStorage),
+    sessionStore,
     settingsStore: webStorage(() => window.localStorage),
+    sessions: tabSessions(sessionStore),
     chime: createWebAudioChime(),
-    onNetworkBack(listener) {
-      const onOnline = () => listener();
-      // A tab woken from the background may hold a socket that died while it slept.
-      const onVisible = () => {
-        if (document.visibilityState === "visible") listener();
-      };
-      window.addEventListener("online", onOnline);
-      document.addEventListener("visibilitychange", onVisible);
-      return () => {
-        window.removeEventListener("online", onOnline);
-        document.removeEventListener("visibilitychange", onVisible);
-      };
-    },
+    onNetworkBack,
+    desktop: null,
   };
 }

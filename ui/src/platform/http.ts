@@ -37,9 +37,13 @@ export interface HttpClient {
   request<T>(method: Method, path: string, options?: RequestOptions): Promise<Result<T>>;
   /**
    * Downloads a file the server generates (e.g. the statistics `.xlsx`) and hands it to the
-   * user as a download named `fallbackName` unless the server names it.
+   * user as a download named `fallbackName` unless the server names it. Gives where the file
+   * was saved when the host knows it (the desktop app), else null (the browser's downloads).
    */
-  download(path: string, options: RequestOptions & { fallbackName: string }): Promise<Result<void>>;
+  download(
+    path: string,
+    options: RequestOptions & { fallbackName: string },
+  ): Promise<Result<string | null>>;
 }
 
 export type FetchFn = (input: string, init?: RequestInit) => Promise<Response>;
@@ -60,16 +64,20 @@ function isApiError(value: unknown): value is ApiError {
   );
 }
 
+/** The failure an error answer stands for: the server's error body, or a protocol failure. */
+export function failureOfBody(status: number, body: unknown): Failure {
+  if (isApiError(body)) return { kind: "api", status, code: body.code, message: body.message };
+  return { kind: "protocol", status };
+}
+
 async function failureOf(response: Response): Promise<Failure> {
+  let body: unknown = null;
   try {
-    const body: unknown = await response.json();
-    if (isApiError(body)) {
-      return { kind: "api", status: response.status, code: body.code, message: body.message };
-    }
+    body = await response.json();
   } catch {
-    // not JSON: fall through
+    // not JSON: a protocol failure
   }
-  return { kind: "protocol", status: response.status };
+  return failureOfBody(response.status, body);
 }
 
 function headersFor(options: RequestOptions | undefined, json: boolean): Record<string, string> {
@@ -159,7 +167,7 @@ export function createHttpClient(
         fileNameFromDisposition(response.headers.get("Content-Disposition")) ??
         options.fallbackName;
       saveBlob(blob, name);
-      return ok(undefined);
+      return ok(null);
     },
   };
 }

@@ -1,22 +1,16 @@
 // The host boundary. Only files in this folder touch `fetch`, `WebSocket`, Web Storage,
-// WebAudio and (later) `@tauri-apps/*`; the rest of the UI sees the `Host` interface.
+// WebAudio and `@tauri-apps/*` (that one in ./tauri.ts only); the rest of the UI sees the
+// `Host` interface. The asker page takes the browser host from here and never loads the
+// desktop code; the dashboard picks its host at run time with ./select.ts.
 import { createBrowserHost } from "./browser";
 import type { Host } from "./host";
 
-export type { Host } from "./host";
+export type { DesktopShell, Host, KeptSession, OfflineSignal, StoredSession } from "./host";
 export type { Failure, HttpClient, Result } from "./http";
 export { failureCode } from "./http";
 export type { ConnectionState, LiveConnection } from "./live";
 
-/** Whether the page runs inside the desktop app's webview. */
-export function isDesktop(): boolean {
-  return typeof window !== "undefined" && "__TAURI_INTERNALS__" in window;
-}
-
-/**
- * The host this page runs in. TAURI: when ./tauri.ts implements `Host`, return
- * `createTauriHost()` here when `isDesktop()`; the dashboard needs no other change.
- */
-export function currentHost(): Host {
+/** The browser host: the asker page always runs in a browser (or an agency's iframe). */
+export function browserHost(): Host {
   return createBrowserHost();
 }

@@ -56,6 +56,35 @@ describe("a live connection", () => {
     expect(t.last().sent).toEqual([]);
   });
 
+  it("marks only the first connection fresh, until one reached ready", () => {
+    const t = fakeTransport(true);
+    createLiveConnection({
+      url: "ws://x/api/counselor/ws",
+      token: "tok",
+      transport: t.transport,
+      backoff: noJitter,
+      fresh: true,
+    });
+    expect(t.last().url).toBe("ws://x/api/counselor/ws?fresh=true");
+    // Refused before ready (the server was down at start): the next try is still the first.
+    t.last().handlers.onClose();
+    vi.advanceTimersByTime(1000);
+    expect(t.sockets).toHaveLength(2);
+    expect(t.last().url).toBe("ws://x/api/counselor/ws?fresh=true");
+    t.say({ type: "ready" });
+    // A drop after ready: the reconnect resumes, no flag.
+    t.last().handlers.onClose();
+    vi.advanceTimersByTime(1000);
+    expect(t.sockets).toHaveLength(3);
+    expect(t.last().url).toBe("ws://x/api/counselor/ws");
+  });
+
+  it("never marks a connection fresh unless asked", () => {
+    const t = fakeTransport(true);
+    createLiveConnection({ url: "ws://x/api/counselor/ws", token: "tok", transport: t.transport });
+    expect(t.last().url).toBe("ws://x/api/counselor/ws");
+  });
+
   it("counts as connected only once the server said ready", () => {
     const t = fakeTransport();
     const live = createLiveConnection({ url: "ws://x", token: "tok", transport: t.transport });

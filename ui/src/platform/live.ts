@@ -64,6 +64,12 @@ export interface LiveConnectionOptions {
    * stale token). Resolving to false stops the connection for good.
    */
   shouldRetry?: () => Promise<boolean>;
+  /**
+   * Marks the first connection `?fresh=true` (until one reaches `ready`): the client just
+   * started (page load, app start, login), so the server ends a "lost connection" resume
+   * instead of restoring availability. Reconnects after a drop carry no flag and resume.
+   */
+  fresh?: boolean;
 }
 
 export interface LiveConnection {
@@ -112,6 +118,8 @@ export function createLiveConnection(options: LiveConnectionOptions): LiveConnec
   let retryTimer: unknown = null;
   let keepAliveTimer: unknown = null;
   let heardSinceLastPing = true;
+  /** The next socket is the client's first: `?fresh=true`. */
+  let freshPending = options.fresh ?? false;
 
   function setState(next: ConnectionState) {
     if (state === next) return;
@@ -145,7 +153,8 @@ export function createLiveConnection(options: LiveConnectionOptions): LiveConnec
     const gen = ++generation;
     reachedReady = false;
     heardSinceLastPing = true;
-    socket = options.transport.open(options.url, options.token, {
+    const url = freshPending ? withQuery(options.url, "fresh=true") : options.url;
+    socket = options.transport.open(url, options.token, {
       onOpen() {
         if (gen !== generation) return;
         if (options.token !== null && !options.transport.authInHeader) {
@@ -162,6 +171,7 @@ export function createLiveConnection(options: LiveConnectionOptions): LiveConnec
         if (event.type === "pong") return;
         if (event.type === "ready") {
           reachedReady = true;
+          freshPending = false;
           attempt = 0;
           setState("connected");
           scheduleKeepAlive(gen);
@@ -251,6 +261,11 @@ export function createLiveConnection(options: LiveConnectionOptions): LiveConnec
     },
     close,
   };
+}
+
+/** `url` with `pair` added to its query. */
+export function withQuery(url: string, pair: string): string {
+  return url + (url.includes("?") ? "&" : "?") + pair;
 }
 
 /** `http(s)://host` → `ws(s)://host` + path. */

@@ -17,6 +17,8 @@ export const deDashboard = {
     invalidServer: "Bitte geben Sie eine Adresse an, die mit http:// oder https:// beginnt.",
     missingName: "Bitte geben Sie Ihren Benutzernamen an.",
     missingPassword: "Bitte geben Sie Ihr Passwort an.",
+    insecureServer:
+      "Die App verbindet sich nur über https:// (http:// nur mit einem Server auf diesem Rechner).",
     note: "Nach der Anmeldung ist Ihre Live-Chat Verfügbarkeit ausgeschaltet. Sie schalten sie selbst ein.",
     sessionEnded: {
       logged_out: "Sie wurden abgemeldet.",
@@ -63,6 +65,9 @@ export const deDashboard = {
     since: (time: string) => `seit ${time} Uhr`,
     accept: "Chat starten",
     accepting: "Wird gestartet…",
+    fromNotification: "Aus Ihrer Benachrichtigung",
+    notificationGone:
+      "Die Anfrage aus Ihrer Benachrichtigung wartet nicht mehr: Sie wurde schon angenommen oder zurückgezogen.",
     problems: {
       already_taken: "Ein_e Kolleg_in war schneller und hat diese Anfrage schon angenommen.",
       request_gone: "Diese Anfrage besteht nicht mehr: Die Person hat den Warteraum verlassen.",
@@ -193,6 +198,7 @@ export const deDashboard = {
     download: "Download Excel Datei",
     downloading: "Wird heruntergeladen…",
     fileName: (from: string, to: string) => `Meine-Statistik_${from}_${to}.xlsx`,
+    savedTo: (path: string) => `Gespeichert unter ${path}`,
     problems: {
       invalid_from: "Bitte geben Sie ein gültiges Startdatum an.",
       invalid_to: "Bitte geben Sie ein gültiges Enddatum an.",
@@ -206,6 +212,23 @@ export const deDashboard = {
     soundHint:
       "Ein kurzer, leiser Ton. Er wiederholt sich jede Minute, solange eine neue Anfrage unbeachtet wartet.",
     test: "Ton testen",
+    soundHintDesktop:
+      "Die Benachrichtigungen des Systems spielen dann einen Ton; die Erinnerung wiederholt ihn, solange eine Anfrage wartet.",
+  },
+  desktop: {
+    title: "Desktop-App",
+    autostart: "Beim Anmelden am Computer starten",
+    autostartHint:
+      "Pforte startet dann im Infobereich, ohne Fenster. Ihre Live-Chat Verfügbarkeit bleibt dabei ausgeschaltet.",
+    reminder: "Erinnerung, solange eine Anfrage wartet",
+    reminderHint:
+      "Wartet eine Anfrage so lange unbeantwortet, kommt eine weitere Benachrichtigung.",
+    reminderAfter: (minutes: number) => plural(minutes, "nach 1 Minute", `nach ${minutes} Minuten`),
+    failed: "Die Einstellung konnte nicht gespeichert werden.",
+    sessionMemory: (reason: string) =>
+      `Ihre Anmeldung gilt nur, bis Sie die App beenden: Der Schlüsselbund des Systems ist nicht verfügbar (${reason}).`,
+    offlineUndelivered:
+      "Der Server hat nicht rechtzeitig bestätigt, dass Ihre Verfügbarkeit aus ist. Bitte prüfen Sie Ihre Verbindung und Ihre Verfügbarkeit.",
   },
   logoutFailed:
     "Die Abmeldung hat den Server nicht erreicht. Sie wurden trotzdem auf diesem Gerät abgemeldet.",

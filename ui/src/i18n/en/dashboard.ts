@@ -18,6 +18,8 @@ export const enDashboard: DashboardMessages = {
     invalidServer: "Please enter an address that starts with http:// or https://.",
     missingName: "Please enter your user name.",
     missingPassword: "Please enter your password.",
+    insecureServer:
+      "The app connects over https:// only (http:// only to a server on this computer).",
     note: "After logging in, your live-chat availability is off. You switch it on yourself.",
     sessionEnded: {
       logged_out: "You have been logged out.",
@@ -63,6 +65,9 @@ export const enDashboard: DashboardMessages = {
     since: (time: string) => `since ${time}`,
     accept: "Start chat",
     accepting: "Starting…",
+    fromNotification: "From your notification",
+    notificationGone:
+      "The request from your notification is no longer waiting: it was accepted or withdrawn.",
     problems: {
       already_taken: "A colleague was faster and has already accepted this request.",
       request_gone: "This request no longer exists: the person left the waiting room.",
@@ -191,6 +196,7 @@ export const enDashboard: DashboardMessages = {
     download: "Download Excel file",
     downloading: "Downloading…",
     fileName: (from: string, to: string) => `My-statistics_${from}_${to}.xlsx`,
+    savedTo: (path: string) => `Saved to ${path}`,
     problems: {
       invalid_from: "Please enter a valid start date.",
       invalid_to: "Please enter a valid end date.",
@@ -203,6 +209,23 @@ export const enDashboard: DashboardMessages = {
     sound: "Sound for new live-chat requests",
     soundHint: "A short, quiet sound. It repeats every minute while a new request waits unnoticed.",
     test: "Test sound",
+    soundHintDesktop:
+      "The system's notifications then play a sound; the reminder repeats it while a request waits.",
+  },
+  desktop: {
+    title: "Desktop app",
+    autostart: "Start when I log in to this computer",
+    autostartHint:
+      "Pforte then starts in the notification area, without a window. Your live-chat availability stays off.",
+    reminder: "Reminder while a request waits",
+    reminderHint: "If a request waits unanswered this long, another notification comes.",
+    reminderAfter: (minutes: number) =>
+      plural(minutes, "after 1 minute", `after ${minutes} minutes`),
+    failed: "The setting could not be saved.",
+    sessionMemory: (reason: string) =>
+      `Your login lasts only until you quit the app: the system's keyring is not available (${reason}).`,
+    offlineUndelivered:
+      "The server did not confirm in time that your availability is off. Please check your connection and your availability.",
   },
   logoutFailed: "The logout did not reach the server. You were logged out on this device anyway.",
 };
