@@ -30,6 +30,24 @@ pub enum Outbound {
     Close(u16, &'static str),
 }
 
+/// Whom a delivery is for.
+#[derive(Clone, Copy, Debug)]
+enum Target {
+    Counselor(CounselorId),
+    Chat(RequestId),
+    Watchers,
+}
+
+impl From<Owner> for Target {
+    fn from(owner: Owner) -> Self {
+        match owner {
+            Owner::Counselor { id, .. } => Target::Counselor(id),
+            Owner::Asker { chat } => Target::Chat(chat),
+            Owner::GateWatcher => Target::Watchers,
+        }
+    }
+}
+
 struct Connection {
     owner: Owner,
     tx: mpsc::Sender<Outbound>,
@@ -45,20 +63,13 @@ struct Registry {
 }
 
 impl Registry {
-    fn targets(&self, owner: Owner) -> Vec<ConnectionId> {
-        match owner {
-            Owner::Counselor { id, .. } => self
-                .by_counselor
-                .get(&id)
-                .map(|s| s.iter().copied().collect())
-                .unwrap_or_default(),
-            Owner::Asker { chat } => self
-                .by_chat
-                .get(&chat)
-                .map(|s| s.iter().copied().collect())
-                .unwrap_or_default(),
-            Owner::GateWatcher => self.watchers.iter().copied().collect(),
-        }
+    fn targets(&self, target: Target) -> Vec<ConnectionId> {
+        let set = match target {
+            Target::Counselor(id) => self.by_counselor.get(&id),
+            Target::Chat(chat) => self.by_chat.get(&chat),
+            Target::Watchers => Some(&self.watchers),
+        };
+        set.map(|s| s.iter().copied().collect()).unwrap_or_default()
     }
 
     fn remove(&mut self, id: ConnectionId) -> Option<Connection> {
@@ -132,13 +143,13 @@ impl Hub {
     pub fn unregister(&self, id: ConnectionId, owner: Owner) -> bool {
         let mut registry = self.lock();
         registry.remove(id);
-        registry.targets(owner).is_empty()
+        registry.targets(owner.into()).is_empty()
     }
 
-    fn deliver(&self, owner: Owner, outbound: impl Fn() -> Outbound) {
+    fn deliver(&self, target: Target, outbound: impl Fn() -> Outbound) {
         let mut registry = self.lock();
         let mut stuck = Vec::new();
-        for id in registry.targets(owner) {
+        for id in registry.targets(target) {
             if let Some(connection) = registry.connections.get(&id) {
                 if connection.tx.try_send(outbound()).is_err() {
                     stuck.push(id);
@@ -157,23 +168,19 @@ impl Hub {
 
     pub fn to_counselor(&self, counselor: CounselorId, event: &ServerEvent) {
         let text = Self::encode(event);
-        self.deliver(
-            Owner::Counselor {
-                id: counselor,
-                session: 0,
-            },
-            || Outbound::Event(text.clone()),
-        );
+        self.deliver(Target::Counselor(counselor), || {
+            Outbound::Event(text.clone())
+        });
     }
 
     pub fn to_chat(&self, chat: RequestId, event: &ServerEvent) {
         let text = Self::encode(event);
-        self.deliver(Owner::Asker { chat }, || Outbound::Event(text.clone()));
+        self.deliver(Target::Chat(chat), || Outbound::Event(text.clone()));
     }
 
     pub fn to_watchers(&self, event: &ServerEvent) {
         let text = Self::encode(event);
-        self.deliver(Owner::GateWatcher, || Outbound::Event(text.clone()));
+        self.deliver(Target::Watchers, || Outbound::Event(text.clone()));
     }
 
     /// Tell the sockets of one login session that it ended, and close them.
