@@ -101,7 +101,7 @@ async function serve(env, listen, args) {
   return process_;
 }
 
-/** SIGTERM (graceful: sockets are closed with 1001), SIGKILL after 5 s. */
+/** SIGTERM (graceful: sockets are closed with 1012), SIGKILL after 5 s. */
 async function shutDown(running) {
   process.removeListener("exit", running.killOnExit);
   const { child } = running;

@@ -29,7 +29,8 @@ const MAX_INCOMING: usize = 8 * 1024;
 const AUTH_TIMEOUT: Duration = Duration::from_secs(10);
 
 const CLOSE_UNAUTHORIZED: u16 = 4401;
-const CLOSE_GOING_AWAY: u16 = 1001;
+/// "Service restart": the client should reconnect at once (another instance, or this one back).
+const CLOSE_RESTARTING: u16 = 1012;
 const CLOSE_POLICY: u16 = 1008;
 
 #[derive(Clone, Copy, Debug)]
@@ -218,7 +219,7 @@ async fn serve(
     while alive {
         tokio::select! {
             () = lifecycle.shutdown.cancelled() => {
-                close(&mut sink, CLOSE_GOING_AWAY, "server is shutting down").await;
+                close(&mut sink, CLOSE_RESTARTING, "server is restarting").await;
                 break;
             }
             outgoing = outbox.recv() => match outgoing {

@@ -239,7 +239,7 @@ async fn every_acknowledged_message_survives_the_server_being_killed_mid_convers
 }
 
 #[tokio::test]
-async fn sigterm_closes_every_websocket_with_going_away_and_exits_cleanly() {
+async fn sigterm_closes_every_websocket_with_service_restart_and_exits_cleanly() {
     let data = tempfile::tempdir().unwrap();
     seed(data.path());
     let mut server = Server::start(data.path());
@@ -260,7 +260,7 @@ async fn sigterm_closes_every_websocket_with_going_away_and_exits_cleanly() {
     })
     .await
     .expect("the socket was closed");
-    assert_eq!(close, Some(1001));
+    assert_eq!(close, Some(1012));
     let status = tokio::task::spawn_blocking(move || {
         let status = server.child.wait().unwrap();
         (status, server)
