@@ -29,6 +29,9 @@ impl SqliteStore {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
+            // Deleted content is overwritten with zeros, not left in free pages: "deleted"
+            // must mean gone from the file (PRODUCT.md rule 8).
+            .pragma("secure_delete", "on")
             .busy_timeout(Duration::from_secs(5));
         let pool = SqlitePoolOptions::new()
             .max_connections(4)
@@ -36,6 +39,25 @@ impl SqliteStore {
             .await?;
         MIGRATOR.run(&pool).await?;
         Ok(Self { pool })
+    }
+}
+
+impl SqliteStore {
+    /// Copy the WAL into the main file and truncate it to zero bytes, so that the page
+    /// images of deleted rows that the WAL still holds are gone too. A reader holding an
+    /// old snapshot makes the checkpoint report "busy"; then try again shortly.
+    async fn truncate_wal(&self) -> StoreResult<()> {
+        for attempt in 0..20 {
+            let (busy, _, _): (i64, i64, i64) = sqlx::query_as("PRAGMA wal_checkpoint(TRUNCATE)")
+                .fetch_one(&self.pool)
+                .await?;
+            if busy == 0 {
+                return Ok(());
+            }
+            tokio::time::sleep(Duration::from_millis(50 * (attempt + 1))).await;
+        }
+        tracing::warn!("the WAL could not be truncated after a purge; it will be at the next one");
+        Ok(())
     }
 }
 
@@ -569,6 +591,9 @@ impl Store for SqliteStore {
         .bind(cutoff.as_millis())
         .execute(&self.pool)
         .await?;
+        if done.rows_affected() > 0 {
+            self.truncate_wal().await?;
+        }
         Ok(done.rows_affected())
     }
 

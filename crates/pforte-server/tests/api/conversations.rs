@@ -333,3 +333,96 @@ async fn everything_of_an_ended_chat_is_deleted_after_the_retention_time() {
     // The counts of "Meine Statistik" outlive the content.
     assert_eq!(app.count_rows("counselor_activity").await, 2);
 }
+
+/// Every byte sequence of `needles` that occurs in the raw files of the database (main file,
+/// WAL and shared-memory index), as `grep -a` would find them.
+fn found_on_disk(app: &TestApp, needles: &[&str]) -> Vec<String> {
+    let mut found = Vec::new();
+    for suffix in ["", "-wal", "-shm"] {
+        let path = format!("{}{suffix}", app.db_path.display());
+        let Ok(bytes) = std::fs::read(&path) else {
+            continue;
+        };
+        for needle in needles {
+            if bytes
+                .windows(needle.len())
+                .any(|window| window == needle.as_bytes())
+            {
+                found.push(format!("{needle:?} in {path}"));
+            }
+        }
+    }
+    found
+}
+
+#[tokio::test]
+async fn a_deleted_chat_leaves_no_trace_of_its_texts_or_pseudonym_in_the_raw_database_files() {
+    let mut app = spawn_app_with(|s| s.retention = Duration::from_secs(1)).await;
+    let (bernd, _bernd_events, asker, _asker_events) = chatting(&app).await;
+    let state: Value = app
+        .get("/api/asker", &asker.token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let pseudonym = state["pseudonym"].as_str().unwrap().to_owned();
+    let short = "Mein Geheimnis: Ich trinke jeden Abend zu viel.";
+    // Longer than a database page: stored in overflow pages.
+    let long = format!("Lange Nachricht {} Ende", "Sorge ".repeat(600));
+    for (token, path, text) in [
+        (&asker.token, "/api/asker/messages".to_owned(), short),
+        (
+            &bernd.token,
+            format!("/api/conversations/{}/messages", asker.request_id),
+            "Antwort der Beraterin: Sie sind nicht allein.",
+        ),
+        (
+            &asker.token,
+            "/api/asker/messages".to_owned(),
+            long.as_str(),
+        ),
+    ] {
+        let sent = app.post(&path, token, json!({"text": text})).await;
+        assert_eq!(sent.status(), StatusCode::CREATED);
+    }
+    let needles = [
+        short,
+        "Antwort der Beraterin",
+        "Lange Nachricht",
+        "Sorge Sorge Sorge",
+        pseudonym.as_str(),
+    ];
+    assert!(
+        !found_on_disk(&app, &needles).is_empty(),
+        "the texts are on disk while the chat exists (else this test proves nothing)"
+    );
+    app.post(
+        &format!("/api/conversations/{}/end", asker.request_id),
+        &bernd.token,
+        json!({}),
+    )
+    .await;
+
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while app.count_rows("chats").await > 0 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the chat was never purged"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    // The purge checkpoints the WAL right after deleting; give it a moment to finish.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(
+        found_on_disk(&app, &needles),
+        Vec::<String>::new(),
+        "while running"
+    );
+
+    app.stop().await;
+    assert_eq!(
+        found_on_disk(&app, &needles),
+        Vec::<String>::new(),
+        "after shutdown"
+    );
+}
