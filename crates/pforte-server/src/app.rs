@@ -109,6 +109,9 @@ impl Application {
             limits,
             lifecycle.shutdown.clone(),
         ));
+        lifecycle
+            .tasks
+            .spawn(heartbeat(reception.clone(), lifecycle.shutdown.clone()));
         axum::serve(
             listener,
             router.into_make_service_with_connect_info::<SocketAddr>(),
@@ -173,6 +176,19 @@ async fn duties(reception: Arc<Reception>, limits: Arc<Limits>, shutdown: Cancel
                 Ok(count) => tracing::info!(count, "deleted chats past their retention"),
                 Err(error) => tracing::error!(%error, "purging old chats failed"),
             }
+        }
+    }
+}
+
+/// The heartbeat of every socket: one sweep a few times a second (see `hub`).
+async fn heartbeat(reception: Arc<Reception>, shutdown: CancellationToken) {
+    let heartbeats = reception.settings.heartbeats();
+    let mut sweep = tokio::time::interval(heartbeats.sweep_every());
+    sweep.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            () = shutdown.cancelled() => return,
+            _ = sweep.tick() => reception.hub.sweep(&heartbeats),
         }
     }
 }

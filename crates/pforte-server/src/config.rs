@@ -50,6 +50,10 @@ pub struct ServeSettings {
     /// A connection that sent nothing (not even a pong) for this long counts as dead.
     #[arg(long, env = "PFORTE_HEARTBEAT_TIMEOUT", default_value = "9s", value_parser = duration)]
     pub heartbeat_timeout: Duration,
+    /// Interval of the heartbeat of anonymous gate watchers (their timeout is three times
+    /// it): they hold no availability, so a rare ping is enough to free dead sockets.
+    #[arg(long, env = "PFORTE_WATCHER_HEARTBEAT", default_value = "25s", value_parser = duration)]
+    pub watcher_heartbeat: Duration,
     /// A counselor whose last connection died keeps the switch on if back within this window.
     #[arg(long, env = "PFORTE_RESUME_WINDOW", default_value = "30s", value_parser = duration)]
     pub resume_window: Duration,
@@ -80,6 +84,22 @@ pub struct ServeSettings {
     pub ui_dir: PathBuf,
 }
 
+impl ServeSettings {
+    pub fn heartbeats(&self) -> crate::hub::Heartbeats {
+        use crate::hub::Heartbeat;
+        crate::hub::Heartbeats {
+            people: Heartbeat {
+                interval: self.heartbeat,
+                timeout: self.heartbeat_timeout,
+            },
+            watchers: Heartbeat {
+                interval: self.watcher_heartbeat,
+                timeout: self.watcher_heartbeat * 3,
+            },
+        }
+    }
+}
+
 impl Default for ServeSettings {
     fn default() -> Self {
         Self {
@@ -89,6 +109,7 @@ impl Default for ServeSettings {
             retention: Duration::from_secs(48 * 3600),
             heartbeat: Duration::from_secs(3),
             heartbeat_timeout: Duration::from_secs(9),
+            watcher_heartbeat: Duration::from_secs(25),
             resume_window: Duration::from_secs(30),
             asker_reconnect_window: Duration::from_secs(30),
             session_ttl: Duration::from_secs(12 * 3600),

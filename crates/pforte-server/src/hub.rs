@@ -1,18 +1,33 @@
-//! The live connections: who holds which WebSocket, and delivery of events to them.
+//! The live connections: who holds which WebSocket, delivery of events to them, and the
+//! heartbeat.
 //!
 //! Delivery never waits: each socket has a small bounded queue, and a socket that cannot keep
-//! up is dropped (its client reconnects and re-reads its state).
+//! up is dropped (its client reconnects and re-reads its state). The hub can end a socket at
+//! once, whatever its queue holds: the socket task learns it through its [`Link`] before it
+//! sends anything else, so nothing queued reaches a logged-out device.
+//!
+//! The heartbeat is one sweep over all sockets ([`Hub::sweep`], a few times a second), not a
+//! timer per socket: an idle socket costs no wake-ups between its pings. Each socket records
+//! when it last heard its peer; the sweep pings sockets whose interval is due and ends those
+//! silent past their timeout.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use axum::extract::ws::Utf8Bytes;
 use pforte_domain::{ConnectionId, CounselorId, RequestId};
 use pforte_wire::ServerEvent;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
+use tokio::time::Instant;
 
 /// How many events may queue for one socket before it counts as stuck.
 const QUEUE: usize = 256;
+/// Events that can be replaced by one "re-read the list" marker ([`Delivery::Coalesce`]) stop
+/// being queued once fewer than this many places are free, so a flood of requests never
+/// crowds out a chat message.
+const COALESCE_BELOW: usize = QUEUE / 2;
 
 /// Who is at the other end of a socket.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -26,8 +41,46 @@ pub enum Owner {
 #[derive(Debug)]
 pub enum Outbound {
     Event(Utf8Bytes),
-    /// Send a close frame with this code and reason, then end.
-    Close(u16, &'static str),
+    /// A WebSocket ping (the heartbeat).
+    Ping,
+}
+
+/// Why the hub ended a socket. The socket task acts on it before anything else it holds.
+#[derive(Debug)]
+pub enum Ending {
+    /// The login session ended: send this last event, then close with 4401.
+    SessionEnded(Utf8Bytes),
+    /// Nothing heard from the peer for longer than the heartbeat timeout: it is gone, so do
+    /// not wait on it to say goodbye.
+    Silent,
+    /// The queue was full: the client could not keep up.
+    TooSlow,
+}
+
+/// What the hub and a socket task share.
+#[derive(Debug)]
+pub struct Link {
+    /// When the peer was last heard, in milliseconds since the hub's epoch.
+    heard: AtomicU64,
+    /// Request events were coalesced: send one `requests_changed` once the queue drains.
+    requests_stale: AtomicBool,
+}
+
+impl Link {
+    /// Whether request events were left out; clears the mark.
+    pub fn take_requests_stale(&self) -> bool {
+        self.requests_stale.swap(false, Ordering::AcqRel)
+    }
+}
+
+/// What a socket task holds of its registration.
+pub struct Registration {
+    pub id: ConnectionId,
+    pub outbox: mpsc::Receiver<Outbound>,
+    pub ending: oneshot::Receiver<Ending>,
+    pub link: Arc<Link>,
+    /// Whether it is the first socket of its owner (for askers: the page came (back)).
+    pub first: bool,
 }
 
 /// Whom a delivery is for.
@@ -48,9 +101,30 @@ impl From<Owner> for Target {
     }
 }
 
+/// How an event may be treated when a socket's queue fills up.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Delivery {
+    /// Must arrive (or the socket is dropped and its client re-reads everything).
+    Must,
+    /// A change of the request list: may be replaced by one `requests_changed`.
+    Coalesce,
+}
+
 struct Connection {
     owner: Owner,
     tx: mpsc::Sender<Outbound>,
+    ending: Option<oneshot::Sender<Ending>>,
+    link: Arc<Link>,
+    /// When the last ping was queued, in milliseconds since the hub's epoch.
+    pinged: u64,
+}
+
+impl Connection {
+    fn end(&mut self, why: Ending) {
+        if let Some(ending) = self.ending.take() {
+            let _ = ending.send(why);
+        }
+    }
 }
 
 #[derive(Default)]
@@ -70,6 +144,14 @@ impl Registry {
             Target::Watchers => Some(&self.watchers),
         };
         set.map(|s| s.iter().copied().collect()).unwrap_or_default()
+    }
+
+    fn has(&self, target: Target) -> bool {
+        match target {
+            Target::Counselor(id) => self.by_counselor.contains_key(&id),
+            Target::Chat(chat) => self.by_chat.contains_key(&chat),
+            Target::Watchers => !self.watchers.is_empty(),
+        }
     }
 
     fn remove(&mut self, id: ConnectionId) -> Option<Connection> {
@@ -99,9 +181,54 @@ impl Registry {
     }
 }
 
-#[derive(Default)]
+/// The heartbeat of one kind of socket.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Heartbeat {
+    /// How often the server pings.
+    pub interval: Duration,
+    /// Silence after which the socket counts as dead.
+    pub timeout: Duration,
+}
+
+/// The heartbeats of the server: counselors and askers must be found dead within seconds
+/// (rule 2); gate watchers only cost resources, so they are pinged rarely.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Heartbeats {
+    pub people: Heartbeat,
+    pub watchers: Heartbeat,
+}
+
+impl Heartbeats {
+    fn of(&self, owner: Owner) -> Heartbeat {
+        match owner {
+            Owner::GateWatcher => self.watchers,
+            _ => self.people,
+        }
+    }
+
+    /// How often [`Hub::sweep`] must run: a silent socket is then found at most this long
+    /// after its timeout.
+    pub fn sweep_every(&self) -> Duration {
+        (self.people.timeout / 18).clamp(Duration::from_millis(20), Duration::from_millis(500))
+    }
+}
+
 pub struct Hub {
     registry: Mutex<Registry>,
+    epoch: Instant,
+}
+
+impl Default for Hub {
+    fn default() -> Self {
+        Self {
+            registry: Mutex::default(),
+            epoch: Instant::now(),
+        }
+    }
+}
+
+fn millis(duration: Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
 }
 
 impl Hub {
@@ -111,10 +238,24 @@ impl Hub {
         self.registry.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Register a socket. Returns its id, its queue, and whether it is the first socket of
-    /// its owner (for askers: the page came (back)).
-    pub fn register(&self, owner: Owner) -> (ConnectionId, mpsc::Receiver<Outbound>, bool) {
-        let (tx, rx) = mpsc::channel(QUEUE);
+    fn now(&self) -> u64 {
+        millis(self.epoch.elapsed())
+    }
+
+    /// The peer of this link was heard just now (any frame counts).
+    pub fn heard(&self, link: &Link) {
+        link.heard.store(self.now(), Ordering::Release);
+    }
+
+    /// Register a socket.
+    pub fn register(&self, owner: Owner) -> Registration {
+        let (tx, outbox) = mpsc::channel(QUEUE);
+        let (ending_tx, ending) = oneshot::channel();
+        let now = self.now();
+        let link = Arc::new(Link {
+            heard: AtomicU64::new(now),
+            requests_stale: AtomicBool::new(false),
+        });
         let mut registry = self.lock();
         registry.next_id += 1;
         let id = ConnectionId(registry.next_id);
@@ -134,8 +275,23 @@ impl Hub {
                 registry.watchers.len() == 1
             }
         };
-        registry.connections.insert(id, Connection { owner, tx });
-        (id, rx, first)
+        registry.connections.insert(
+            id,
+            Connection {
+                owner,
+                tx,
+                ending: Some(ending_tx),
+                link: link.clone(),
+                pinged: now,
+            },
+        );
+        Registration {
+            id,
+            outbox,
+            ending,
+            link,
+            first,
+        }
     }
 
     /// Forget a socket (if the hub has not dropped it already). Returns whether its owner has
@@ -143,56 +299,103 @@ impl Hub {
     pub fn unregister(&self, id: ConnectionId, owner: Owner) -> bool {
         let mut registry = self.lock();
         registry.remove(id);
-        registry.targets(owner.into()).is_empty()
+        !registry.has(owner.into())
     }
 
-    fn deliver(&self, target: Target, outbound: impl Fn() -> Outbound) {
+    fn deliver(&self, target: Target, text: Utf8Bytes, delivery: Delivery) {
         let mut registry = self.lock();
         let mut stuck = Vec::new();
         for id in registry.targets(target) {
-            if let Some(connection) = registry.connections.get(&id) {
-                if connection.tx.try_send(outbound()).is_err() {
-                    stuck.push(id);
-                }
+            let Some(connection) = registry.connections.get(&id) else {
+                continue;
+            };
+            if delivery == Delivery::Coalesce && connection.tx.capacity() < COALESCE_BELOW {
+                connection
+                    .link
+                    .requests_stale
+                    .store(true, Ordering::Release);
+                continue;
+            }
+            if connection
+                .tx
+                .try_send(Outbound::Event(text.clone()))
+                .is_err()
+            {
+                stuck.push(id);
             }
         }
         for id in stuck {
-            // Dropping the sender ends the socket task, which reports the disconnect.
-            registry.remove(id);
+            if let Some(mut connection) = registry.remove(id) {
+                connection.end(Ending::TooSlow);
+            }
         }
     }
 
-    fn encode(event: &ServerEvent) -> Utf8Bytes {
+    pub fn encode(event: &ServerEvent) -> Utf8Bytes {
         Utf8Bytes::from(serde_json::to_string(event).unwrap_or_default())
     }
 
     pub fn to_counselor(&self, counselor: CounselorId, event: &ServerEvent) {
-        let text = Self::encode(event);
-        self.deliver(Target::Counselor(counselor), || {
-            Outbound::Event(text.clone())
-        });
+        let delivery = match event {
+            ServerEvent::RequestCreated { .. }
+            | ServerEvent::RequestWithdrawn { .. }
+            | ServerEvent::CoverageChanged { .. } => Delivery::Coalesce,
+            // A request taken by a colleague may be coalesced too; the one taken by this
+            // counselor starts their conversation and must arrive.
+            ServerEvent::RequestTaken { by_you: false, .. } => Delivery::Coalesce,
+            _ => Delivery::Must,
+        };
+        self.deliver(Target::Counselor(counselor), Self::encode(event), delivery);
     }
 
     pub fn to_chat(&self, chat: RequestId, event: &ServerEvent) {
-        let text = Self::encode(event);
-        self.deliver(Target::Chat(chat), || Outbound::Event(text.clone()));
+        self.deliver(Target::Chat(chat), Self::encode(event), Delivery::Must);
     }
 
     pub fn to_watchers(&self, event: &ServerEvent) {
-        let text = Self::encode(event);
-        self.deliver(Target::Watchers, || Outbound::Event(text.clone()));
+        self.deliver(Target::Watchers, Self::encode(event), Delivery::Must);
     }
 
-    /// Tell the sockets of one login session that it ended, and close them.
+    /// End the sockets of one login session at once: they leave the hub before this returns
+    /// (nothing more is delivered to them), and each sends `event` and closes with 4401
+    /// before anything still queued.
     pub fn end_session(&self, session: i64, event: &ServerEvent) {
         let text = Self::encode(event);
-        let registry = self.lock();
-        for connection in registry.connections.values() {
-            if matches!(connection.owner, Owner::Counselor { session: s, .. } if s == session) {
-                let _ = connection.tx.try_send(Outbound::Event(text.clone()));
-                let _ = connection
-                    .tx
-                    .try_send(Outbound::Close(4401, "session ended"));
+        let mut registry = self.lock();
+        let ids: Vec<ConnectionId> = registry
+            .connections
+            .iter()
+            .filter(|(_, c)| matches!(c.owner, Owner::Counselor { session: s, .. } if s == session))
+            .map(|(id, _)| *id)
+            .collect();
+        for id in ids {
+            if let Some(mut connection) = registry.remove(id) {
+                connection.end(Ending::SessionEnded(text.clone()));
+            }
+        }
+    }
+
+    /// The heartbeat: ping the sockets whose interval is due and end those silent past their
+    /// timeout. Call every [`Heartbeats::sweep_every`].
+    pub fn sweep(&self, heartbeats: &Heartbeats) {
+        let now = self.now();
+        let mut registry = self.lock();
+        let mut ended = Vec::new();
+        for (id, connection) in registry.connections.iter_mut() {
+            let beat = heartbeats.of(connection.owner);
+            let heard = connection.link.heard.load(Ordering::Acquire);
+            if now.saturating_sub(heard) >= millis(beat.timeout) {
+                ended.push((*id, Ending::Silent));
+            } else if now.saturating_sub(connection.pinged) >= millis(beat.interval) {
+                connection.pinged = now;
+                if connection.tx.try_send(Outbound::Ping).is_err() {
+                    ended.push((*id, Ending::TooSlow));
+                }
+            }
+        }
+        for (id, why) in ended {
+            if let Some(mut connection) = registry.remove(id) {
+                connection.end(why);
             }
         }
     }
@@ -204,5 +407,100 @@ impl Hub {
 
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn beats(interval_ms: u64, timeout_ms: u64) -> Heartbeats {
+        let beat = Heartbeat {
+            interval: Duration::from_millis(interval_ms),
+            timeout: Duration::from_millis(timeout_ms),
+        };
+        Heartbeats {
+            people: beat,
+            watchers: beat,
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_socket_silent_past_its_timeout_is_ended_by_the_next_sweep() {
+        let hub = Hub::default();
+        let heartbeats = beats(3_000, 9_000);
+        let mut socket = hub.register(Owner::GateWatcher);
+        tokio::time::advance(Duration::from_millis(8_999)).await;
+        hub.sweep(&heartbeats);
+        assert!(socket.ending.try_recv().is_err(), "not yet");
+        tokio::time::advance(Duration::from_millis(1)).await;
+        hub.sweep(&heartbeats);
+        assert!(matches!(socket.ending.try_recv(), Ok(Ending::Silent)));
+        assert!(hub.is_empty());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn hearing_the_peer_keeps_a_socket_alive_and_pings_come_at_the_interval() {
+        let hub = Hub::default();
+        let heartbeats = beats(3_000, 9_000);
+        let mut socket = hub.register(Owner::GateWatcher);
+        for _ in 0..10 {
+            tokio::time::advance(Duration::from_millis(3_000)).await;
+            hub.sweep(&heartbeats);
+            assert!(matches!(socket.outbox.try_recv(), Ok(Outbound::Ping)));
+            hub.heard(&socket.link);
+        }
+        assert!(socket.ending.try_recv().is_err());
+        assert_eq!(hub.len(), 1);
+    }
+
+    #[tokio::test]
+    async fn ending_a_session_removes_its_sockets_even_with_a_full_queue() {
+        let hub = Hub::default();
+        let owner = Owner::Counselor {
+            id: CounselorId(1),
+            session: 7,
+        };
+        let mut socket = hub.register(owner);
+        let message = ServerEvent::Pong;
+        for _ in 0..QUEUE {
+            hub.to_counselor(CounselorId(1), &message);
+        }
+        hub.end_session(7, &ServerEvent::Ready);
+        assert!(hub.is_empty());
+        assert!(matches!(
+            socket.ending.try_recv(),
+            Ok(Ending::SessionEnded(_))
+        ));
+        // Nothing delivered after the end.
+        hub.to_counselor(CounselorId(1), &message);
+        let mut queued = 0;
+        while socket.outbox.try_recv().is_ok() {
+            queued += 1;
+        }
+        assert_eq!(queued, QUEUE);
+    }
+
+    #[tokio::test]
+    async fn a_flood_of_request_events_is_coalesced_and_leaves_room_for_messages() {
+        let hub = Hub::default();
+        let mut socket = hub.register(Owner::Counselor {
+            id: CounselorId(1),
+            session: 1,
+        });
+        let withdrawn = ServerEvent::RequestWithdrawn {
+            request_id: uuid::Uuid::nil(),
+            topic_id: 1,
+            reason: pforte_wire::RequestEndReason::Withdrawn,
+        };
+        for _ in 0..10 * QUEUE {
+            hub.to_counselor(CounselorId(1), &withdrawn);
+        }
+        for _ in 0..QUEUE / 4 {
+            hub.to_counselor(CounselorId(1), &ServerEvent::Pong);
+        }
+        assert_eq!(hub.len(), 1, "the counselor is not dropped");
+        assert!(socket.link.take_requests_stale());
+        assert!(socket.ending.try_recv().is_err());
     }
 }

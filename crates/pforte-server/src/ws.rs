@@ -1,36 +1,49 @@
 //! WebSockets: one per client, for events only (commands go over REST).
 //!
-//! A counselor counts as connected while one of their sockets lives. The server pings every
-//! `heartbeat` and drops a socket that sent nothing (not even a pong) for `heartbeat_timeout`,
-//! so a vanished laptop is noticed within seconds, not minutes.
+//! A counselor counts as connected while one of their sockets lives. The hub's heartbeat
+//! sweep ([`crate::hub::Hub::sweep`]) pings every socket and ends one that sent nothing (not
+//! even a pong) for the heartbeat timeout, so a vanished laptop is noticed within seconds,
+//! measured from the last thing it said, not from a tick. The socket task itself holds no
+//! timer while idle: it waits on its queue, its peer, its ending and the shutdown only.
 
 use std::sync::Arc;
 use std::time::Duration;
 
+use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::extract::State;
-use axum::http::HeaderMap;
-use axum::response::Response;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
 use axum::Extension;
 use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
 use pforte_domain::Command;
-use pforte_wire::{ClientMessage, ServerEvent};
-use tokio::time::{timeout, Instant};
+use pforte_wire::{ClientMessage, ErrorCode, ServerEvent};
+use tokio::sync::oneshot;
+use tokio::time::timeout;
 
 use crate::app::Lifecycle;
+use crate::error::AppError;
 use crate::http::extract::{bearer, AppQuery, AskerAuth, CounselorAuth};
-use crate::hub::{Outbound, Owner};
-use crate::reception::Reception;
+use crate::hub::{Ending, Hub, Outbound, Owner, Registration};
+use crate::reception::{now, Reception};
+use crate::secrets::token_hash;
 
 /// Largest message a client may send (they only send `auth` and `ping`).
 const MAX_INCOMING: usize = 8 * 1024;
 /// How long a client has to authenticate after connecting.
 const AUTH_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a goodbye (last event, close frame) may take before the socket is just dropped.
+const GOODBYE_TIMEOUT: Duration = Duration::from_secs(2);
 
-const CLOSE_UNAUTHORIZED: u16 = 4401;
+/// Not (or no longer) logged in: the client should show its login.
+pub const CLOSE_UNAUTHORIZED: u16 = 4401;
 /// "Service restart": the client should reconnect at once (another instance, or this one back).
-const CLOSE_RESTARTING: u16 = 1012;
+pub const CLOSE_RESTARTING: u16 = 1012;
+/// The server failed (e.g. its database): the client should retry, and keep its login.
+pub const CLOSE_INTERNAL: u16 = 1011;
+/// The client sent a message larger than the server accepts.
+pub const CLOSE_TOO_BIG: u16 = 1009;
 const CLOSE_POLICY: u16 = 1008;
 
 #[derive(Clone, Copy, Debug)]
@@ -57,14 +70,37 @@ pub struct SocketQuery {
     fresh: bool,
 }
 
+/// A WebSocket route called without a WebSocket handshake: the API's JSON error.
+fn not_a_websocket(rejection: WebSocketUpgradeRejection) -> Response {
+    let status = rejection.status();
+    if status == StatusCode::METHOD_NOT_ALLOWED {
+        return AppError::new(
+            status,
+            ErrorCode::MethodNotAllowed,
+            "a WebSocket is opened with GET",
+        )
+        .into_response();
+    }
+    AppError::new(
+        StatusCode::UPGRADE_REQUIRED,
+        ErrorCode::WebsocketRequired,
+        "this endpoint is a WebSocket: open it with a WebSocket handshake",
+    )
+    .into_response()
+}
+
 fn upgrade(
     reception: Arc<Reception>,
     lifecycle: Lifecycle,
     headers: &HeaderMap,
-    ws: WebSocketUpgrade,
+    ws: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
     kind: Kind,
     query: SocketQuery,
 ) -> Response {
+    let ws = match ws {
+        Ok(ws) => ws,
+        Err(rejection) => return not_a_websocket(rejection),
+    };
     let token = bearer(headers).map(str::to_owned);
     let tasks = lifecycle.tasks.clone();
     tune(ws).on_upgrade(move |socket| {
@@ -84,7 +120,7 @@ pub async fn counselor(
     Extension(lifecycle): Extension<Lifecycle>,
     AppQuery(query): AppQuery<SocketQuery>,
     headers: HeaderMap,
-    ws: WebSocketUpgrade,
+    ws: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Response {
     upgrade(reception, lifecycle, &headers, ws, Kind::Counselor, query)
 }
@@ -93,7 +129,7 @@ pub async fn asker(
     State(reception): State<Arc<Reception>>,
     Extension(lifecycle): Extension<Lifecycle>,
     headers: HeaderMap,
-    ws: WebSocketUpgrade,
+    ws: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Response {
     upgrade(
         reception,
@@ -109,7 +145,7 @@ pub async fn gates(
     State(reception): State<Arc<Reception>>,
     Extension(lifecycle): Extension<Lifecycle>,
     headers: HeaderMap,
-    ws: WebSocketUpgrade,
+    ws: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Response {
     upgrade(
         reception,
@@ -128,56 +164,129 @@ async fn close(sink: &mut Sink, code: u16, reason: &'static str) {
         code,
         reason: Utf8Bytes::from_static(reason),
     };
-    let _ = timeout(
-        Duration::from_secs(2),
-        sink.send(Message::Close(Some(frame))),
-    )
-    .await;
+    let _ = timeout(GOODBYE_TIMEOUT, sink.send(Message::Close(Some(frame)))).await;
 }
 
-fn encode(event: &ServerEvent) -> Message {
-    Message::Text(Utf8Bytes::from(
-        serde_json::to_string(event).unwrap_or_default(),
-    ))
+/// Why a socket is not let in.
+enum Refusal {
+    /// No token, or one the store does not know (any more).
+    Unauthorized,
+    /// The store failed: say so, so the client retries instead of forgetting its login.
+    Internal,
 }
 
-/// Who is there: from the header token, or the first message.
+impl Refusal {
+    fn close_code(&self) -> (u16, &'static str) {
+        match self {
+            Refusal::Unauthorized => (CLOSE_UNAUTHORIZED, "unauthorized"),
+            Refusal::Internal => (CLOSE_INTERNAL, "internal error; try again"),
+        }
+    }
+}
+
+impl From<AppError> for Refusal {
+    fn from(error: AppError) -> Self {
+        if error.status.is_server_error() {
+            Refusal::Internal
+        } else {
+            Refusal::Unauthorized
+        }
+    }
+}
+
+/// Who is there: from the header token, or the first message. Returns the token too.
 async fn authenticate(
     reception: &Reception,
     kind: Kind,
     header_token: Option<String>,
     stream: &mut SplitStream<WebSocket>,
-) -> Option<Owner> {
+) -> Result<(Owner, Option<String>), Refusal> {
     if let Kind::GateWatcher = kind {
-        return Some(Owner::GateWatcher);
+        return Ok((Owner::GateWatcher, None));
     }
     let token = match header_token {
         Some(token) => token,
         None => {
-            let first = timeout(AUTH_TIMEOUT, stream.next()).await.ok()??.ok()?;
+            let first = timeout(AUTH_TIMEOUT, stream.next())
+                .await
+                .ok()
+                .flatten()
+                .and_then(Result::ok)
+                .ok_or(Refusal::Unauthorized)?;
             let Message::Text(text) = first else {
-                return None;
+                return Err(Refusal::Unauthorized);
             };
-            match serde_json::from_str::<ClientMessage>(&text).ok()? {
-                ClientMessage::Auth { token } => token,
-                ClientMessage::Ping => return None,
+            match serde_json::from_str::<ClientMessage>(&text) {
+                Ok(ClientMessage::Auth { token }) => token,
+                _ => return Err(Refusal::Unauthorized),
             }
         }
     };
-    match kind {
-        Kind::Counselor => CounselorAuth::from_token(reception, &token)
-            .await
-            .ok()
-            .map(|auth| Owner::Counselor {
+    let owner = match kind {
+        Kind::Counselor => {
+            let auth = CounselorAuth::from_token(reception, &token).await?;
+            Owner::Counselor {
                 id: auth.counselor,
                 session: auth.session,
-            }),
-        Kind::Asker => AskerAuth::from_token(reception, &token)
-            .await
-            .ok()
-            .map(|auth| Owner::Asker { chat: auth.chat.id }),
-        Kind::GateWatcher => Some(Owner::GateWatcher),
+            }
+        }
+        Kind::Asker => Owner::Asker {
+            chat: AskerAuth::from_token(reception, &token).await?.chat.id,
+        },
+        Kind::GateWatcher => Owner::GateWatcher,
+    };
+    Ok((owner, Some(token)))
+}
+
+/// After registering: a session ended between the token check and the registration would
+/// have missed this socket when it closed the session's sockets. Look again.
+async fn still_logged_in(
+    reception: &Reception,
+    owner: Owner,
+    token: Option<&str>,
+) -> Result<(), Refusal> {
+    let (Owner::Counselor { session, .. }, Some(token)) = (owner, token) else {
+        return Ok(());
+    };
+    match reception.store.session(&token_hash(token), now()).await {
+        Ok(Some(found)) if found.id == session => Ok(()),
+        Ok(_) => Err(Refusal::Unauthorized),
+        Err(error) => {
+            tracing::error!(%error, "checking a session failed");
+            Err(Refusal::Internal)
+        }
     }
+}
+
+/// How a socket's life ended.
+enum Goodbye {
+    /// The peer closed, vanished, or the connection broke.
+    PeerLeft,
+    /// The client sent a message over the limit.
+    TooBig,
+    Shutdown,
+    Ended(Ending),
+}
+
+/// Send one frame unless the hub ends the socket meanwhile (a kick must not wait on a peer
+/// that does not read).
+async fn send(
+    sink: &mut Sink,
+    ending: &mut oneshot::Receiver<Ending>,
+    message: Message,
+) -> Result<(), Goodbye> {
+    tokio::select! {
+        biased;
+        why = ending => Err(why.map_or(Goodbye::PeerLeft, Goodbye::Ended)),
+        sent = sink.send(message) => sent.map_err(|_| Goodbye::PeerLeft),
+    }
+}
+
+fn is_too_big(error: axum::Error) -> bool {
+    error
+        .into_inner()
+        .downcast::<tungstenite::Error>()
+        .is_ok_and(|e| matches!(*e, tungstenite::Error::Capacity(_)))
 }
 
 async fn serve(
@@ -189,11 +298,28 @@ async fn serve(
     fresh: bool,
 ) {
     let (mut sink, mut stream) = socket.split();
-    let Some(owner) = authenticate(&reception, kind, header_token, &mut stream).await else {
-        close(&mut sink, CLOSE_UNAUTHORIZED, "unauthorized").await;
-        return;
+    let (owner, token) = match authenticate(&reception, kind, header_token, &mut stream).await {
+        Ok(found) => found,
+        Err(refusal) => {
+            let (code, reason) = refusal.close_code();
+            close(&mut sink, code, reason).await;
+            return;
+        }
     };
-    let (connection, mut outbox, first) = reception.hub.register(owner);
+    let hub = &reception.hub;
+    let Registration {
+        id: connection,
+        mut outbox,
+        mut ending,
+        link,
+        first,
+    } = hub.register(owner);
+    if let Err(refusal) = still_logged_in(&reception, owner, token.as_deref()).await {
+        hub.unregister(connection, owner);
+        let (code, reason) = refusal.close_code();
+        close(&mut sink, code, reason).await;
+        return;
+    }
     let arrived = match owner {
         Owner::Counselor { id, .. } => Some(Command::Connect {
             counselor: id,
@@ -208,66 +334,64 @@ async fn serve(
         let _ = reception.run(command).await;
     }
 
-    let heartbeat = reception.settings.heartbeat;
-    let dead_after = reception.settings.heartbeat_timeout;
-    let mut ticker = tokio::time::interval_at(Instant::now() + heartbeat, heartbeat);
-    let mut last_heard = Instant::now();
-    let mut alive = timeout(dead_after, sink.send(encode(&ServerEvent::Ready)))
-        .await
-        .is_ok_and(|sent| sent.is_ok());
-
-    while alive {
-        tokio::select! {
-            () = lifecycle.shutdown.cancelled() => {
-                close(&mut sink, CLOSE_RESTARTING, "server is restarting").await;
-                break;
-            }
-            outgoing = outbox.recv() => match outgoing {
-                Some(Outbound::Event(text)) => {
-                    alive = timeout(dead_after, sink.send(Message::Text(text)))
-                        .await
-                        .is_ok_and(|sent| sent.is_ok());
-                }
-                Some(Outbound::Close(code, reason)) => {
-                    close(&mut sink, code, reason).await;
-                    break;
-                }
-                // The hub dropped a socket that could not keep up.
-                None => {
-                    close(&mut sink, CLOSE_POLICY, "too slow").await;
-                    break;
-                }
-            },
+    let mut result = send(
+        &mut sink,
+        &mut ending,
+        Message::Text(Hub::encode(&ServerEvent::Ready)),
+    )
+    .await;
+    while result.is_ok() {
+        result = tokio::select! {
+            biased;
+            why = &mut ending => Err(why.map_or(Goodbye::PeerLeft, Goodbye::Ended)),
+            () = lifecycle.shutdown.cancelled() => Err(Goodbye::Shutdown),
             incoming = stream.next() => match incoming {
                 Some(Ok(message)) => {
-                    last_heard = Instant::now();
+                    hub.heard(&link);
                     match message {
-                        Message::Text(text) => {
-                            if let Ok(ClientMessage::Ping) = serde_json::from_str(&text) {
-                                alive = timeout(dead_after, sink.send(encode(&ServerEvent::Pong)))
-                                    .await
-                                    .is_ok_and(|sent| sent.is_ok());
+                        Message::Text(text) => match serde_json::from_str(&text) {
+                            Ok(ClientMessage::Ping) => {
+                                send(&mut sink, &mut ending, Message::Text(Hub::encode(&ServerEvent::Pong))).await
                             }
-                        }
-                        Message::Close(_) => break,
-                        _ => {}
+                            _ => Ok(()),
+                        },
+                        Message::Close(_) => Err(Goodbye::PeerLeft),
+                        _ => Ok(()),
                     }
                 }
-                Some(Err(_)) | None => break,
+                Some(Err(error)) => Err(if is_too_big(error) { Goodbye::TooBig } else { Goodbye::PeerLeft }),
+                None => Err(Goodbye::PeerLeft),
             },
-            _ = ticker.tick() => {
-                if last_heard.elapsed() >= dead_after {
-                    tracing::debug!(?kind, "socket silent past the heartbeat timeout; dropping it");
-                    break;
-                }
-                alive = timeout(dead_after, sink.send(Message::Ping(Default::default())))
-                    .await
-                    .is_ok_and(|sent| sent.is_ok());
-            }
+            outgoing = outbox.recv() => match outgoing {
+                Some(Outbound::Event(text)) => send(&mut sink, &mut ending, Message::Text(text)).await,
+                Some(Outbound::Ping) => send(&mut sink, &mut ending, Message::Ping(Default::default())).await,
+                // The hub always says why before it lets go of a socket.
+                None => Err(Goodbye::Ended(Ending::TooSlow)),
+            },
+        };
+        if result.is_ok() && outbox.is_empty() && link.take_requests_stale() {
+            result = send(
+                &mut sink,
+                &mut ending,
+                Message::Text(Hub::encode(&ServerEvent::RequestsChanged)),
+            )
+            .await;
         }
     }
 
-    let last = reception.hub.unregister(connection, owner);
+    match result {
+        Err(Goodbye::Shutdown) => close(&mut sink, CLOSE_RESTARTING, "server is restarting").await,
+        Err(Goodbye::TooBig) => close(&mut sink, CLOSE_TOO_BIG, "message too big").await,
+        Err(Goodbye::Ended(Ending::SessionEnded(last))) => {
+            let _ = timeout(GOODBYE_TIMEOUT, sink.send(Message::Text(last))).await;
+            close(&mut sink, CLOSE_UNAUTHORIZED, "session ended").await;
+        }
+        Err(Goodbye::Ended(Ending::TooSlow)) => close(&mut sink, CLOSE_POLICY, "too slow").await,
+        // Silent or gone: nobody listens for a goodbye.
+        _ => {}
+    }
+
+    let last = hub.unregister(connection, owner);
     let left = match owner {
         Owner::Counselor { id, .. } => Some(Command::Disconnect {
             counselor: id,

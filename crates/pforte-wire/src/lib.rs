@@ -72,8 +72,10 @@ pub enum ErrorCode {
     MessageTooLong,
     /// The server could not complete the request; nothing of it was acknowledged.
     Internal,
-    /// The server is starting or shutting down.
+    /// The server is starting or shutting down, or holds as many live connections as it can.
     Unavailable,
+    /// A WebSocket endpoint was called without a WebSocket handshake.
+    WebsocketRequired,
 }
 
 // ---------------------------------------------------------------- topics
@@ -457,6 +459,9 @@ pub enum ServerEvent {
         conversation_id: Uuid,
         online: bool,
     },
+    /// Request events were left out because this socket fell behind (a flood of entries):
+    /// re-read `GET /api/requests`. Sent once the socket has caught up.
+    RequestsChanged,
     /// The session was ended; the socket closes after this.
     SessionEnded {
         reason: SessionEndReason,

@@ -116,6 +116,18 @@ describe("a counselor session", () => {
     expect(session.current.requests.map((r) => r.id)).toEqual(["r1"]);
   });
 
+  it("re-reads the request list when the server says it left request events out", async () => {
+    const api = fakeApi({
+      me: vi.fn(async () => okResult(me({ availability: availableNow() }))),
+      requests: vi.fn(async () => okResult({ requests: [request("r1", 1), request("r2", 2)] })),
+    });
+    const { session, live } = startSession(api, me({ availability: availableNow() }));
+    live().emit({ type: "requests_changed" });
+    await settle();
+    expect(api.requests).toHaveBeenCalledTimes(1);
+    expect(session.current.requests.map((r) => r.id)).toEqual(["r1", "r2"]);
+  });
+
   it("keeps a request that was withdrawn while the list was being read out of the list", async () => {
     type Answer = Awaited<ReturnType<CounselorApi["requests"]>>;
     let answer!: (value: Answer) => void;

@@ -132,6 +132,10 @@ export class CounselorSession {
           void this.loadConversation(event.message.conversation_id);
         }
         break;
+      case "requests_changed":
+        // This socket fell behind a flood of requests: the server left their events out.
+        if (this.current.availability?.available) void this.loadRequests();
+        break;
       case "session_ended":
         this.finish(event.reason);
         break;

@@ -239,3 +239,31 @@ async fn only_the_desktop_apps_origin_may_call_the_api_from_another_origin() {
         assert_eq!(granted.as_deref() == Some(origin), allowed, "{origin}");
     }
 }
+
+#[tokio::test]
+async fn a_websocket_route_called_without_a_handshake_answers_426_with_a_code() {
+    let app = spawn_app().await;
+    for path in ["/api/gates/ws", "/api/asker/ws", "/api/counselor/ws"] {
+        let response = app.http.get(app.url(path)).send().await.unwrap();
+        assert_eq!(
+            error_of(response, StatusCode::UPGRADE_REQUIRED).await,
+            ErrorCode::WebsocketRequired,
+            "{path}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_socket_message_over_the_limit_is_answered_with_close_code_1009() {
+    use futures_util::SinkExt;
+    let app = spawn_app().await;
+    let mut watcher = app.watch_gates().await;
+    watcher
+        .socket
+        .send(tokio_tungstenite::tungstenite::Message::Text(
+            "x".repeat(20_000).into(),
+        ))
+        .await
+        .unwrap();
+    assert_eq!(watcher.closed_with().await, Some(1009));
+}

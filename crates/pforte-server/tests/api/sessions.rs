@@ -1,3 +1,4 @@
+use futures_util::StreamExt;
 use std::time::{Duration, Instant};
 
 use pforte_wire::{ErrorCode, ServerEvent, SessionEndReason, SwitchReason};
@@ -234,4 +235,120 @@ async fn coverage_tells_a_counselor_how_many_colleagues_are_available_and_how_ma
         .clone();
     assert_eq!(sucht["available_counselors"], 2);
     assert_eq!(sucht["waiting"], 1);
+}
+
+/// A counselor socket with a tiny receive buffer that reads nothing until told to.
+async fn slow_device(app: &TestApp, counselor: &Counselor) -> Socket {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let address: std::net::SocketAddr = app.base.trim_start_matches("http://").parse().unwrap();
+    let tcp = tokio::net::TcpSocket::new_v4().unwrap();
+    tcp.set_recv_buffer_size(2048).unwrap();
+    let stream = tcp.connect(address).await.unwrap();
+    let mut request = format!("{}/api/counselor/ws", app.ws_base)
+        .into_client_request()
+        .unwrap();
+    request.headers_mut().insert(
+        "authorization",
+        format!("Bearer {}", counselor.token).parse().unwrap(),
+    );
+    let (socket, _) =
+        tokio_tungstenite::client_async(request, tokio_tungstenite::MaybeTlsStream::Plain(stream))
+            .await
+            .unwrap();
+    socket
+}
+
+#[tokio::test]
+async fn after_logout_a_device_that_reads_slowly_receives_no_chat_text_sent_after_it() {
+    let app = spawn_app().await;
+    let (bernd, _bernd_events) = app.available("bernd").await;
+    let (asker, _asker_events) = app.waiting(SUCHT).await;
+    let accepted = app
+        .post(
+            &format!("/api/requests/{}/accept", asker.request_id),
+            &bernd.token,
+            json!({}),
+        )
+        .await;
+    assert_eq!(accepted.status(), StatusCode::OK);
+    let mut slow = slow_device(&app, &bernd).await;
+
+    // Fill what the network and the server hold for the slow device.
+    let filler = "vor der Abmeldung ".repeat(150);
+    for _ in 0..120 {
+        app.post("/api/asker/messages", &asker.token, json!({"text": filler}))
+            .await;
+    }
+    let logout = app.post("/api/auth/logout", &bernd.token, json!({})).await;
+    assert_eq!(logout.status(), StatusCode::NO_CONTENT);
+    for i in 0..20 {
+        let sent = app
+            .post(
+                "/api/asker/messages",
+                &asker.token,
+                json!({"text": format!("nach der Abmeldung {i}")}),
+            )
+            .await;
+        assert_eq!(
+            sent.status(),
+            StatusCode::CREATED,
+            "the chat itself goes on"
+        );
+    }
+
+    // Now the device reads everything it was sent, slowly.
+    let mut texts = Vec::new();
+    let ended = tokio::time::timeout(Duration::from_secs(30), async {
+        while let Some(Ok(frame)) = slow.next().await {
+            if let tokio_tungstenite::tungstenite::Message::Text(text) = frame {
+                texts.push(text.to_string());
+            }
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+    })
+    .await;
+    assert!(ended.is_ok(), "the server closed the device's socket");
+    let leaked: Vec<&String> = texts
+        .iter()
+        .filter(|t| t.contains("nach der Abmeldung"))
+        .collect();
+    assert!(
+        leaked.is_empty(),
+        "chat text after the logout reached the device: {leaked:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_database_failure_while_a_socket_logs_in_closes_it_with_1011_not_as_logged_out() {
+    let app = spawn_app().await;
+    let bernd = app.login("bernd").await;
+    // Break the store under the running server: its session look-ups now fail.
+    {
+        use sqlx::ConnectOptions;
+        let mut connection = sqlx::sqlite::SqliteConnectOptions::new()
+            .filename(&app.db_path)
+            .connect()
+            .await
+            .unwrap();
+        sqlx::query("ALTER TABLE sessions RENAME TO sessions_gone")
+            .execute(&mut connection)
+            .await
+            .unwrap();
+    }
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let mut request = format!("{}/api/counselor/ws", app.ws_base)
+        .into_client_request()
+        .unwrap();
+    request.headers_mut().insert(
+        "authorization",
+        format!("Bearer {}", bernd.token).parse().unwrap(),
+    );
+    let (socket, _) = tokio_tungstenite::connect_async(request).await.unwrap();
+    let mut events = Events { socket };
+    assert_eq!(events.closed_with().await, Some(1011));
+    let me = app.get("/api/me", &bernd.token).await;
+    assert_eq!(
+        error_of(me, StatusCode::INTERNAL_SERVER_ERROR).await,
+        ErrorCode::Internal
+    );
 }

@@ -238,3 +238,38 @@ async fn entering_without_consent_is_refused() {
     );
     assert_eq!(app.count_rows("chats").await, 0);
 }
+
+#[tokio::test]
+async fn a_counselor_frozen_right_after_answering_a_ping_is_noticed_within_ten_seconds() {
+    // The worst case of the heartbeat: the client answers a ping and freezes at once, so its
+    // silence starts as late as it can. Production settings (3 s ping, 9 s silence = dead).
+    let app = spawn_app().await;
+    let (_bernd, bernd_events) = app.available("bernd").await;
+    let (_asker, mut asker_events) = app.waiting(SUCHT).await;
+
+    let Events { mut socket } = bernd_events;
+    loop {
+        let message = tokio::time::timeout(Duration::from_secs(5), socket.next())
+            .await
+            .expect("the server pings within its interval")
+            .expect("the socket is open")
+            .unwrap();
+        if message.is_ping() {
+            break;
+        }
+    }
+    // tungstenite queued the pong while reading the ping; this sends it.
+    futures_util::SinkExt::flush(&mut socket).await.unwrap();
+    let frozen = Instant::now();
+
+    asker_events
+        .expect_within("the waiting room closing", Duration::from_secs(15), |e| {
+            matches!(e, ServerEvent::WaitingRoomClosing { .. })
+        })
+        .await;
+    let took = frozen.elapsed();
+    println!("frozen after its pong, noticed after {took:?}");
+    assert!(took <= Duration::from_secs(10), "told after {took:?}");
+    assert!(!app.gate_open(SUCHT).await);
+    drop(socket);
+}
