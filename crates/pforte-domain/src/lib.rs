@@ -11,6 +11,8 @@
 //!   through [`Desk::apply`], which either refuses a [`Command`] with a [`DeskError`] and
 //!   changes nothing, or changes the state and returns the [`Event`]s that happened, as facts
 //!   in the past tense. The server persists and routes those events; it never decides itself.
+//! - [`text`]: texts people write ([`text::MessageText`], [`text::AbsenceText`]) as parsed
+//!   types: within their limits and never empty in disguise (only invisible characters).
 //!
 //! The rules (PRODUCT.md) this crate enforces:
 //! 1. the gate of a topic is open iff a counselor of the topic is available;
@@ -24,6 +26,7 @@
 
 pub mod desk;
 pub mod ids;
+pub mod text;
 pub mod time;
 
 pub use desk::{

@@ -184,7 +184,17 @@ impl Reception {
     // ---- views ----
 
     pub fn availability(&self, desk: &Desk, counselor: CounselorId) -> wire::Availability {
+        let unavailable_because = if desk.is_available(counselor) {
+            None
+        } else if desk.is_absent(counselor) {
+            Some(wire::UnavailableReason::Absent)
+        } else if !desk.is_switched_on(counselor) {
+            Some(wire::UnavailableReason::SwitchedOff)
+        } else {
+            Some(wire::UnavailableReason::NoConnection)
+        };
         wire::Availability {
+            unavailable_because,
             switched_on: desk.is_switched_on(counselor),
             available: desk.is_available(counselor),
             online: desk.is_online(counselor),

@@ -200,6 +200,12 @@ pub enum Sender {
 #[serde(deny_unknown_fields)]
 pub struct SendMessage {
     pub text: String,
+    /// A random id the client makes once per message and sends again with every retry of
+    /// it: a retry after a lost answer is then stored once and answered with the stored
+    /// message (status 200 instead of 201).
+    #[serde(default)]
+    #[ts(optional)]
+    pub client_id: Option<Uuid>,
 }
 
 /// A chat message. Once the server answered with it, it is stored durably.
@@ -258,6 +264,21 @@ pub struct Availability {
     pub online: bool,
     pub absent: bool,
     pub absence_message: Option<String>,
+    /// Why the counselor does not count as available (`null` while available).
+    pub unavailable_because: Option<UnavailableReason>,
+}
+
+/// Why a counselor does not count as available.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, TS, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum UnavailableReason {
+    /// The switch is off.
+    SwitchedOff,
+    /// "Meine Abwesenheit" is on.
+    Absent,
+    /// Switched on, but no device of theirs holds a live connection: available as soon as
+    /// one connects.
+    NoConnection,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]

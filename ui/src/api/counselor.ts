@@ -76,10 +76,10 @@ export function counselorApi(http: HttpClient, token: string) {
       http.request("GET", `/api/conversations/${id(conversationId)}`, auth),
     messages: (conversationId: string): Promise<Result<MessageList>> =>
       http.request("GET", `/api/conversations/${id(conversationId)}/messages`, auth),
-    send: (conversationId: string, text: string): Promise<Result<Message>> =>
+    send: (conversationId: string, text: string, clientId?: string): Promise<Result<Message>> =>
       http.request("POST", `/api/conversations/${id(conversationId)}/messages`, {
         ...auth,
-        body: { text } satisfies SendMessage,
+        body: { text, client_id: clientId } satisfies SendMessage,
       }),
     end: (conversationId: string): Promise<Result<void>> =>
       http.request("POST", `/api/conversations/${id(conversationId)}/end`, auth),

@@ -27,8 +27,11 @@ export function askerApi(http: HttpClient, token: string) {
     leave: (): Promise<Result<void>> => http.request("POST", "/api/asker/leave", { token }),
     messages: (): Promise<Result<MessageList>> =>
       http.request("GET", "/api/asker/messages", { token }),
-    send: (text: string): Promise<Result<Message>> =>
-      http.request("POST", "/api/asker/messages", { token, body: { text } satisfies SendMessage }),
+    send: (text: string, clientId?: string): Promise<Result<Message>> =>
+      http.request("POST", "/api/asker/messages", {
+        token,
+        body: { text, client_id: clientId } satisfies SendMessage,
+      }),
     end: (): Promise<Result<void>> => http.request("POST", "/api/asker/end", { token }),
   };
 }

@@ -155,9 +155,9 @@ export class AskerSession {
     return null;
   }
 
-  async send(text: string): Promise<Failure | null> {
+  async send(text: string, clientId?: string): Promise<Failure | null> {
     if (!this.token) return null;
-    const result = await this.deps.askerApi(this.token).send(text);
+    const result = await this.deps.askerApi(this.token).send(text, clientId);
     if (!result.ok) {
       if (failureCode(result.failure) === "conversation_ended") void this.resync();
       return result.failure;

@@ -258,8 +258,8 @@ export class CounselorSession {
     return result;
   }
 
-  async send(conversationId: string, text: string): Promise<Failure | null> {
-    const result = await this.deps.api.send(conversationId, text);
+  async send(conversationId: string, text: string, clientId?: string): Promise<Failure | null> {
+    const result = await this.deps.api.send(conversationId, text, clientId);
     if (this.checkUnauthorized(result)) return null;
     if (!result.ok) {
       if (failureCode(result.failure) === "conversation_ended")

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { message } from "../test/fixtures";
-import { charCount, draftProblem, MAX_MESSAGE_CHARS, mergeMessages } from "./messages";
+import { charCount, draftProblem, MAX_MESSAGE_CHARS, mergeMessages, newClientId } from "./messages";
 
 describe("merging messages", () => {
   it("keeps each message once, oldest first", () => {
@@ -22,6 +22,13 @@ describe("a draft", () => {
     expect(draftProblem(" \n\t ")).toBe("empty");
   });
 
+  it("is refused as empty when only invisible characters would be sent", () => {
+    for (const text of ["\u200B", "\uFEFF", "\u202E\u202D", "\0", "\u3164", "\u0301"]) {
+      expect(draftProblem(text)).toBe("empty");
+    }
+    expect(draftProblem("\u200Bja")).toBeNull();
+  });
+
   it("may have exactly the maximum length", () => {
     expect(draftProblem("x".repeat(MAX_MESSAGE_CHARS))).toBeNull();
     expect(draftProblem("x".repeat(MAX_MESSAGE_CHARS + 1))).toBe("too_long");
@@ -30,5 +37,13 @@ describe("a draft", () => {
   it("counts characters as the server does, an emoji as one", () => {
     expect(charCount("🙂")).toBe(1);
     expect(draftProblem("🙂".repeat(MAX_MESSAGE_CHARS))).toBeNull();
+  });
+});
+
+describe("a message's client id", () => {
+  it("is a version 4 UUID and new every time", () => {
+    const a = newClientId();
+    expect(a).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(newClientId()).not.toBe(a);
   });
 });

@@ -15,8 +15,16 @@ export function charCount(text: string): number {
 export type DraftProblem = "empty" | "too_long" | null;
 
 /** What is wrong with a draft before it is sent; the server checks the same again. */
+/**
+ * Nothing of the text would be visible: blanks, control and format characters (zero-width
+ * space, BOM, bidi marks), lone combining marks, blank filler letters. The server refuses
+ * such a message as empty; this says so before sending.
+ */
+const INVISIBLE =
+  /^[\s\p{Cc}\p{Cf}\p{Z}\p{Mn}\p{Me}\p{Co}\p{Cn}\u115F\u1160\u3164\uFFA0\u2800\u180E]*$/u;
+
 export function draftProblem(text: string, max = MAX_MESSAGE_CHARS): DraftProblem {
-  if (text.trim().length === 0) return "empty";
+  if (INVISIBLE.test(text)) return "empty";
   if (charCount(text) > max) return "too_long";
   return null;
 }
@@ -44,4 +52,15 @@ export function mergeMessages(
   }
   if (!changed) return existing as Message[];
   return [...byId.values()].sort(byTime);
+}
+
+/** A random id for one message, sent again with every retry of it (RFC 4122 version 4). */
+export function newClientId(
+  random: (bytes: Uint8Array) => Uint8Array = (b) => crypto.getRandomValues(b),
+): string {
+  const b = random(new Uint8Array(16));
+  b[6] = ((b[6] ?? 0) & 0x0f) | 0x40;
+  b[8] = ((b[8] ?? 0) & 0x3f) | 0x80;
+  const hex = Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }

@@ -16,11 +16,18 @@ export const availability = (over: Partial<Availability> = {}): Availability => 
   online: true,
   absent: false,
   absence_message: null,
+  unavailable_because: over.available
+    ? null
+    : over.absent
+      ? "absent"
+      : over.switched_on
+        ? "no_connection"
+        : "switched_off",
   ...over,
 });
 
 export const availableNow = (): Availability =>
-  availability({ switched_on: true, available: true, online: true });
+  availability({ switched_on: true, available: true, online: true, unavailable_because: null });
 
 export const me = (over: Partial<Me> = {}): Me => ({
   id: 7,

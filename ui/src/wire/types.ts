@@ -43,7 +43,13 @@ export type RequestEndReason = "withdrawn" | "asker_gone" | "nobody_available" |
 
 export type Sender = "asker" | "counselor";
 
-export type SendMessage = { text: string, };
+export type SendMessage = { text: string, 
+/**
+ * A random id the client makes once per message and sends again with every retry of
+ * it: a retry after a lost answer is then stored once and answered with the stored
+ * message (status 200 instead of 201).
+ */
+client_id?: string, };
 
 export type Message = { id: string, conversation_id: string, from: Sender, text: string, sent_at: number, };
 
@@ -71,7 +77,13 @@ available: boolean,
 /**
  * Whether any of their devices holds a live connection.
  */
-online: boolean, absent: boolean, absence_message: string | null, };
+online: boolean, absent: boolean, absence_message: string | null, 
+/**
+ * Why the counselor does not count as available (`null` while available).
+ */
+unavailable_because: UnavailableReason | null, };
+
+export type UnavailableReason = "switched_off" | "absent" | "no_connection";
 
 export type SwitchAvailability = { on: boolean, };
 

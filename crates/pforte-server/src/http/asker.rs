@@ -183,7 +183,8 @@ pub async fn messages(
 #[utoipa::path(post, path = "/api/asker/messages", tag = "asker", security(("asker_token" = [])),
     request_body = SendMessage,
     responses(
-        (status = 201, body = Message),
+        (status = 201, body = Message, description = "stored"),
+        (status = 200, body = Message, description = "a retry (same `client_id`): stored before"),
         (status = 409, body = ApiError, description = "`not_accepted`, `conversation_ended`"),
         (status = 422, body = ApiError, description = "`message_empty`, `message_too_long`"),
     ))]
@@ -195,19 +196,27 @@ pub async fn send(
     if asker.chat.state == ChatState::Waiting {
         return Err(not_accepted());
     }
-    let message = post_message(&reception, &asker.chat, Sender::Asker, body.text).await?;
-    Ok((StatusCode::CREATED, AppJson(message)))
+    let posted = post_message(&reception, &asker.chat, Sender::Asker, body).await?;
+    Ok((posted.status(), AppJson(posted.message)))
 }
 
 /// End the conversation ("Chat beenden"). It is read-only afterwards.
 #[utoipa::path(post, path = "/api/asker/end", tag = "asker", security(("asker_token" = [])),
-    responses((status = 204), (status = 409, body = ApiError, description = "`not_accepted`, `conversation_ended`")))]
+    responses((status = 204), (status = 409, body = ApiError, description = "`not_accepted`, `request_gone`, `conversation_ended`")))]
 pub async fn end(
     State(reception): State<Arc<Reception>>,
     asker: AskerAuth,
 ) -> AppResult<StatusCode> {
-    if asker.chat.state == ChatState::Waiting {
-        return Err(not_accepted());
+    match asker.chat.state {
+        ChatState::Waiting => return Err(not_accepted()),
+        ChatState::RequestEnded => {
+            return Err(AppError::new(
+                StatusCode::CONFLICT,
+                ErrorCode::RequestGone,
+                "there is no conversation to end: the request ended before a counselor accepted it",
+            ))
+        }
+        ChatState::Chatting | ChatState::ChatEnded => {}
     }
     reception
         .run(Command::EndConversation {

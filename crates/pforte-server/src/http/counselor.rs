@@ -6,6 +6,7 @@ use std::sync::Arc;
 use axum::extract::{ConnectInfo, State};
 use axum::http::StatusCode;
 use axum::Extension;
+use pforte_domain::text::AbsenceText;
 use pforte_domain::{Command, CounselorId, Party, RequestId, SwitchReason};
 use pforte_wire::{
     ApiError, Availability, Conversation, ConversationList, CoverageList, ErrorCode, GoOffline,
@@ -199,18 +200,16 @@ pub async fn set_absence(
     auth: CounselorAuth,
     AppJson(body): AppJson<SetAbsence>,
 ) -> AppResult<AppJson<Availability>> {
-    let message = body
-        .message
-        .map(|m| m.trim().to_owned())
-        .filter(|m| !m.is_empty() && body.absent);
-    if message
-        .as_ref()
-        .is_some_and(|m| m.chars().count() > MAX_ABSENCE_MESSAGE_CHARS)
-    {
-        return Err(AppError::invalid_field(format!(
-            "the absence message may have at most {MAX_ABSENCE_MESSAGE_CHARS} characters"
-        )));
+    let message = match body.message.as_deref().map(AbsenceText::parse) {
+        None | Some(Ok(None)) => None,
+        Some(Ok(Some(text))) => Some(text.into_string()),
+        Some(Err(_)) => {
+            return Err(AppError::invalid_field(format!(
+                "the absence message may have at most {MAX_ABSENCE_MESSAGE_CHARS} characters"
+            )))
+        }
     }
+    .filter(|_| body.absent);
     reception
         .store
         .set_absence_message(auth.counselor, message.as_deref())
@@ -371,7 +370,8 @@ pub async fn messages(
     security(("session_token" = [])), request_body = SendMessage,
     params(("id" = Uuid, Path, description = "the conversation")),
     responses(
-        (status = 201, body = Message),
+        (status = 201, body = Message, description = "stored"),
+        (status = 200, body = Message, description = "a retry (same `client_id`): stored before"),
         (status = 404, body = ApiError),
         (status = 409, body = ApiError, description = "`conversation_ended`"),
         (status = 422, body = ApiError, description = "`message_empty`, `message_too_long`"),
@@ -383,8 +383,8 @@ pub async fn send(
     AppJson(body): AppJson<SendMessage>,
 ) -> AppResult<(StatusCode, AppJson<Message>)> {
     let chat = own_chat(&reception, auth, RequestId(id)).await?;
-    let message = post_message(&reception, &chat, Sender::Counselor, body.text).await?;
-    Ok((StatusCode::CREATED, AppJson(message)))
+    let posted = post_message(&reception, &chat, Sender::Counselor, body).await?;
+    Ok((posted.status(), AppJson(posted.message)))
 }
 
 /// "Chat beenden". The conversation is read-only afterwards.

@@ -10,13 +10,19 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::{Extension, Router};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use pforte_domain::text::{MessageText, TextError};
 use pforte_domain::RequestId;
-use pforte_wire::{ErrorCode, Message, MessageList, Sender, ServerEvent, MAX_MESSAGE_CHARS};
+use pforte_wire::{ErrorCode, Message, MessageList, SendMessage, Sender, ServerEvent};
 use uuid::Uuid;
 
 use crate::error::{AppError, AppResult};
 use crate::reception::{now, Reception};
-use crate::store::{ChatRecord, MessageRecord};
+use crate::store::{Added, ChatRecord, MessageRecord};
+
+// The wire's documented limits are the domain's.
+const _: () = assert!(pforte_wire::MAX_MESSAGE_CHARS == pforte_domain::text::MAX_MESSAGE_CHARS);
+const _: () =
+    assert!(pforte_wire::MAX_ABSENCE_MESSAGE_CHARS == pforte_domain::text::MAX_ABSENCE_CHARS);
 
 pub mod asker;
 pub mod counselor;
@@ -89,36 +95,56 @@ pub(crate) async fn message_list(
     }))
 }
 
+/// A message posted: new (201) or a retry of one stored before (200, not announced again).
+pub(crate) struct Posted {
+    pub message: Message,
+    pub new: bool,
+}
+
+impl Posted {
+    pub fn status(&self) -> StatusCode {
+        if self.new {
+            StatusCode::CREATED
+        } else {
+            StatusCode::OK
+        }
+    }
+}
+
 /// Store a message of a running conversation, then deliver it to both sides.
 pub(crate) async fn post_message(
     reception: &Reception,
     chat: &ChatRecord,
     from: Sender,
-    text: String,
-) -> AppResult<Message> {
-    if text.trim().is_empty() {
-        return Err(AppError::new(
+    body: SendMessage,
+) -> AppResult<Posted> {
+    let text = MessageText::parse(&body.text).map_err(|error| match error {
+        TextError::Empty => AppError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             ErrorCode::MessageEmpty,
-            "the message is empty",
-        ));
-    }
-    if text.chars().count() > MAX_MESSAGE_CHARS {
-        return Err(AppError::new(
+            "the message is empty (nothing of it would be visible)",
+        ),
+        TextError::TooLong { max } => AppError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             ErrorCode::MessageTooLong,
-            format!("a message may have at most {MAX_MESSAGE_CHARS} characters"),
-        ));
-    }
+            format!("a message may have at most {max} characters"),
+        ),
+    })?;
     let record = MessageRecord {
         id: Uuid::new_v4(),
+        client_id: body.client_id,
         chat: chat.id,
         from,
-        text,
+        text: text.into_string(),
         sent_at: now(),
     };
     let counselor = chat.counselor.filter(|_| from == Sender::Counselor);
-    reception.store.add_message(&record, counselor).await?;
+    if let Added::Before(stored) = reception.store.add_message(&record, counselor).await? {
+        return Ok(Posted {
+            message: wire_message(&stored),
+            new: false,
+        });
+    }
     let message = wire_message(&record);
     let posted = ServerEvent::MessagePosted {
         message: message.clone(),
@@ -127,7 +153,7 @@ pub(crate) async fn post_message(
     if let Some(counselor) = chat.counselor {
         reception.hub.to_counselor(counselor, &posted);
     }
-    Ok(message)
+    Ok(Posted { message, new: true })
 }
 
 async fn not_found() -> AppError {

@@ -33,6 +33,82 @@ impl Modify for BearerTokens {
     }
 }
 
+/// The error answers every operation can give, added to each so that the document lists
+/// every status the server really sends: 500 everywhere; 401 where a token is needed; 400,
+/// 413, 415 and 422 where a body is read; 400 where path or query parameters are parsed;
+/// 429 on the rate-limited entries.
+struct ErrorResponses;
+
+fn error_response(description: &str) -> utoipa::openapi::RefOr<utoipa::openapi::Response> {
+    use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+    ResponseBuilder::new()
+        .description(description)
+        .content(
+            "application/json",
+            ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name("ApiError")))
+                .build(),
+        )
+        .build()
+        .into()
+}
+
+impl Modify for ErrorResponses {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            let websocket = path.ends_with("/ws");
+            for operation in [
+                item.get.as_mut(),
+                item.put.as_mut(),
+                item.post.as_mut(),
+                item.delete.as_mut(),
+            ]
+            .into_iter()
+            .flatten()
+            {
+                let mut add = |status: &str, description: &str| {
+                    operation
+                        .responses
+                        .responses
+                        .entry(status.to_owned())
+                        .or_insert_with(|| error_response(description));
+                };
+                add(
+                    "500",
+                    "`internal`: the server failed; nothing of the request was stored",
+                );
+                if websocket {
+                    add(
+                        "426",
+                        "`websocket_required`: called without a WebSocket handshake",
+                    );
+                    add(
+                        "503",
+                        "`unavailable`: the server holds as many live connections as it can",
+                    );
+                    continue;
+                }
+                let secured = operation.security.as_ref().is_some_and(|s| !s.is_empty());
+                if secured {
+                    add("401", "`unauthorized`: missing, unknown or expired token");
+                }
+                if operation.request_body.is_some() {
+                    add("400", "`invalid_body`: not JSON");
+                    add("413", "`payload_too_large`");
+                    add("415", "`unsupported_media_type`: not `application/json`");
+                    add("422", "`invalid_body`: JSON of the wrong shape");
+                }
+                if operation.parameters.as_ref().is_some_and(|p| !p.is_empty()) {
+                    add(
+                        "400",
+                        "`invalid_parameter`: a malformed path segment or query parameter",
+                    );
+                }
+            }
+        }
+    }
+}
+
 /// WebSocket of anonymous gate watchers: sends `ready`, then `gate_changed` events.
 #[utoipa::path(get, path = "/api/gates/ws", tag = "websocket",
     responses((status = 101, description = "WebSocket; pushes `ServerEvent`s", body = wire::ServerEvent)))]
@@ -71,7 +147,7 @@ fn counselor_ws() {}
         gates_ws, asker_ws, counselor_ws,
     ),
     components(schemas(wire::ServerEvent, wire::ClientMessage, wire::ErrorCode)),
-    modifiers(&BearerTokens),
+    modifiers(&BearerTokens, &ErrorResponses),
     tags(
         (name = "public", description = "Anyone"),
         (name = "asker", description = "Anonymous askers, by their chat token"),

@@ -22,13 +22,16 @@ const MAX_DAYS: i64 = 5 * 366;
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct Period {
     /// First day, `YYYY-MM-DD`.
     from: String,
     /// Last day, `YYYY-MM-DD` (included).
     to: String,
-    /// The counselor's offset from UTC in minutes, so days start at their midnight.
+    /// The counselor's offset from UTC in minutes, so days start at their midnight
+    /// (default 0).
     #[serde(default)]
+    #[param(required = false, minimum = -840, maximum = 840)]
     utc_offset_minutes: i32,
 }
 

@@ -101,10 +101,20 @@ pub struct NewChat {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct MessageRecord {
     pub id: Uuid,
+    /// The client's own id of the message, for retries (see `Store::add_message`).
+    pub client_id: Option<Uuid>,
     pub chat: RequestId,
     pub from: Sender,
     pub text: String,
     pub sent_at: Timestamp,
+}
+
+/// What `add_message` did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Added {
+    Now,
+    /// A retry: the message was stored before, as this.
+    Before(MessageRecord),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -184,12 +194,14 @@ pub trait Store: Send + Sync + 'static {
     async fn chat(&self, id: RequestId) -> StoreResult<Option<ChatRecord>>;
     async fn chat_by_token(&self, token_hash: &str) -> StoreResult<Option<ChatRecord>>;
     async fn chats_of(&self, counselor: CounselorId) -> StoreResult<Vec<ChatRecord>>;
-    /// Store a message if its conversation is running; acknowledged once this returns.
+    /// Store a message if its conversation is running; acknowledged once this returns. A
+    /// message whose `client_id` the chat has already is not stored again: the stored one is
+    /// returned as [`Added::Before`].
     async fn add_message(
         &self,
         message: &MessageRecord,
         counselor: Option<CounselorId>,
-    ) -> StoreResult<()>;
+    ) -> StoreResult<Added>;
     async fn messages(&self, chat: RequestId) -> StoreResult<Vec<MessageRecord>>;
     /// Delete everything of chats that ended before `cutoff`; returns how many.
     async fn purge_ended(&self, cutoff: Timestamp) -> StoreResult<u64>;

@@ -118,8 +118,12 @@ fn message_from_row(row: &SqliteRow) -> StoreResult<MessageRecord> {
     let id: String = row.get("id");
     let chat: String = row.get("chat_id");
     let sender: String = row.get("sender");
+    let client_id: Option<String> = row.get("client_id");
     Ok(MessageRecord {
         id: Uuid::parse_str(&id).map_err(|_| corrupt())?,
+        client_id: client_id
+            .map(|c| Uuid::parse_str(&c).map_err(|_| corrupt()))
+            .transpose()?,
         chat: RequestId(Uuid::parse_str(&chat).map_err(|_| corrupt())?),
         from: parse_sender(&sender).ok_or_else(corrupt)?,
         text: row.get("body"),
@@ -545,13 +549,15 @@ impl Store for SqliteStore {
         &self,
         message: &MessageRecord,
         counselor: Option<CounselorId>,
-    ) -> StoreResult<()> {
+    ) -> StoreResult<Added> {
         let mut tx = self.pool.begin().await?;
         let inserted = sqlx::query(
-            "INSERT INTO messages (id, chat_id, sender, body, sent_at) \
-             SELECT ?, id, ?, ?, ? FROM chats WHERE id = ? AND state = 'chatting'",
+            "INSERT INTO messages (id, client_id, chat_id, sender, body, sent_at) \
+             SELECT ?, ?, id, ?, ?, ? FROM chats WHERE id = ? AND state = 'chatting' \
+             ON CONFLICT (chat_id, client_id) WHERE client_id IS NOT NULL DO NOTHING",
         )
         .bind(message.id.to_string())
+        .bind(message.client_id.map(|c| c.to_string()))
         .bind(sender_str(message.from))
         .bind(&message.text)
         .bind(message.sent_at.as_millis())
@@ -559,6 +565,19 @@ impl Store for SqliteStore {
         .execute(&mut *tx)
         .await?;
         if inserted.rows_affected() == 0 {
+            if let Some(client_id) = message.client_id {
+                let before = sqlx::query(
+                    "SELECT id, client_id, chat_id, sender, body, sent_at FROM messages \
+                     WHERE chat_id = ? AND client_id = ?",
+                )
+                .bind(message.chat.0.to_string())
+                .bind(client_id.to_string())
+                .fetch_optional(&mut *tx)
+                .await?;
+                if let Some(row) = before {
+                    return Ok(Added::Before(message_from_row(&row)?));
+                }
+            }
             return Err(StoreError::ConversationEnded);
         }
         if let Some(counselor) = counselor {
@@ -571,12 +590,12 @@ impl Store for SqliteStore {
             .await?;
         }
         tx.commit().await?;
-        Ok(())
+        Ok(Added::Now)
     }
 
     async fn messages(&self, chat: RequestId) -> StoreResult<Vec<MessageRecord>> {
         let rows = sqlx::query(
-            "SELECT id, chat_id, sender, body, sent_at FROM messages WHERE chat_id = ? ORDER BY seq",
+            "SELECT id, client_id, chat_id, sender, body, sent_at FROM messages WHERE chat_id = ? ORDER BY seq",
         )
         .bind(chat.0.to_string())
         .fetch_all(&self.pool)

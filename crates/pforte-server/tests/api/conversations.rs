@@ -426,3 +426,116 @@ async fn a_deleted_chat_leaves_no_trace_of_its_texts_or_pseudonym_in_the_raw_dat
         "after shutdown"
     );
 }
+
+#[tokio::test]
+async fn a_message_of_only_invisible_characters_is_refused_as_empty_on_both_sides() {
+    let app = spawn_app().await;
+    let (bernd, _bernd_events, asker, _asker_events) = chatting(&app).await;
+    let counselor_path = format!("/api/conversations/{}/messages", asker.request_id);
+    for text in [
+        "\u{200B}",
+        "\u{FEFF}\u{FEFF}",
+        "\u{202E}",
+        "\0",
+        " \u{2066}\n\u{2069} ",
+    ] {
+        for (token, path) in [
+            (&asker.token, "/api/asker/messages"),
+            (&bernd.token, counselor_path.as_str()),
+        ] {
+            let sent = app.post(path, token, json!({"text": text})).await;
+            assert_eq!(
+                error_of(sent, StatusCode::UNPROCESSABLE_ENTITY).await,
+                ErrorCode::MessageEmpty,
+                "{text:?} to {path}"
+            );
+        }
+    }
+    let messages: Value = app
+        .get("/api/asker/messages", &asker.token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        messages["messages"].as_array().unwrap().len(),
+        0,
+        "nothing was stored"
+    );
+    let kept = app
+        .post(
+            "/api/asker/messages",
+            &asker.token,
+            json!({"text": "ja\0 wirklich"}),
+        )
+        .await;
+    assert_eq!(kept.status(), StatusCode::CREATED);
+    let kept: Value = kept.json().await.unwrap();
+    assert_eq!(
+        kept["text"], "ja wirklich",
+        "control characters are removed"
+    );
+}
+
+#[tokio::test]
+async fn a_send_retried_after_a_lost_answer_is_stored_and_delivered_once() {
+    let app = spawn_app().await;
+    let (_bernd, mut bernd_events, asker, _asker_events) = chatting(&app).await;
+    let client_id = "6f1c2c1e-8a53-4c35-9a4c-5b0e1f3d2a77";
+    let body = json!({"text": "Bist du noch da?", "client_id": client_id});
+    let first = app
+        .post("/api/asker/messages", &asker.token, body.clone())
+        .await;
+    assert_eq!(first.status(), StatusCode::CREATED);
+    let first: Value = first.json().await.unwrap();
+    // The answer was lost; the page sends the same message again.
+    let retry = app.post("/api/asker/messages", &asker.token, body).await;
+    assert_eq!(
+        retry.status(),
+        StatusCode::OK,
+        "a retry is answered, not stored again"
+    );
+    let retry: Value = retry.json().await.unwrap();
+    assert_eq!(retry["id"], first["id"]);
+
+    let messages: Value = app
+        .get("/api/asker/messages", &asker.token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(messages["messages"].as_array().unwrap().len(), 1);
+    bernd_events
+        .expect("the message", |e| {
+            matches!(e, ServerEvent::MessagePosted { .. })
+        })
+        .await;
+    bernd_events
+        .expect_none("the message twice", Duration::from_millis(500), |e| {
+            matches!(e, ServerEvent::MessagePosted { .. })
+        })
+        .await;
+    // Another message with another id is a new message, even with the same text.
+    let other = app
+        .post(
+            "/api/asker/messages",
+            &asker.token,
+            json!({"text": "Bist du noch da?", "client_id": "0d3a7c8e-1b2f-4e5d-8c9a-7b6e5d4c3b2a"}),
+        )
+        .await;
+    assert_eq!(other.status(), StatusCode::CREATED);
+}
+
+#[tokio::test]
+async fn an_asker_who_left_the_waiting_room_is_told_there_is_no_conversation_to_end() {
+    let app = spawn_app().await;
+    let (_bernd, _events) = app.available("bernd").await;
+    let (asker, _asker_events) = app.waiting(SUCHT).await;
+    let left = app.post("/api/asker/leave", &asker.token, json!({})).await;
+    assert_eq!(left.status(), StatusCode::NO_CONTENT);
+    let ended = app.post("/api/asker/end", &asker.token, json!({})).await;
+    assert_eq!(
+        error_of(ended, StatusCode::CONFLICT).await,
+        ErrorCode::RequestGone
+    );
+}

@@ -267,3 +267,35 @@ async fn a_socket_message_over_the_limit_is_answered_with_close_code_1009() {
         .unwrap();
     assert_eq!(watcher.closed_with().await, Some(1009));
 }
+
+#[tokio::test]
+async fn the_openapi_document_lists_the_statistics_period_as_query_parameters_and_every_error_answer(
+) {
+    let app = spawn_app().await;
+    let document: Value = app
+        .http
+        .get(app.url("/api/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    for parameter in document["paths"]["/api/me/statistics"]["get"]["parameters"]
+        .as_array()
+        .unwrap()
+    {
+        assert_eq!(parameter["in"], "query", "{parameter}");
+    }
+    let send = &document["paths"]["/api/asker/messages"]["post"]["responses"];
+    for status in [
+        "200", "201", "400", "401", "409", "413", "415", "422", "500",
+    ] {
+        assert!(
+            send.get(status).is_some(),
+            "POST /api/asker/messages documents {status}"
+        );
+    }
+    let gates = &document["paths"]["/api/gates/ws"]["get"]["responses"];
+    assert!(gates.get("426").is_some());
+}

@@ -2,7 +2,7 @@ use std::time::Duration;
 
 use pforte_wire::{ErrorCode, ServerEvent};
 use reqwest::StatusCode;
-use serde_json::json;
+use serde_json::{json, Value};
 
 use crate::helpers::*;
 
@@ -140,4 +140,22 @@ async fn a_topic_can_be_opened_by_a_direct_link() {
         error_of(missing, StatusCode::NOT_FOUND).await,
         ErrorCode::UnknownTopic
     );
+}
+
+#[tokio::test]
+async fn switching_on_without_a_live_connection_says_why_the_counselor_is_not_available_yet() {
+    let app = spawn_app().await;
+    let bernd = app.login("bernd").await;
+    let answer = app.switch(&bernd, true).await;
+    assert_eq!(answer["switched_on"], true);
+    assert_eq!(answer["available"], false);
+    assert_eq!(answer["unavailable_because"], "no_connection");
+    assert!(!app.gate_open(SUCHT).await);
+
+    let _device = app.connect_counselor(&bernd).await;
+    let me: Value = app.get("/api/me", &bernd.token).await.json().await.unwrap();
+    assert_eq!(me["availability"]["available"], true);
+    assert_eq!(me["availability"]["unavailable_because"], Value::Null);
+    let off = app.switch(&bernd, false).await;
+    assert_eq!(off["unavailable_because"], "switched_off");
 }
