@@ -32,8 +32,6 @@ fn invisible(c: char) -> bool {
                 | GeneralCategory::LineSeparator
                 | GeneralCategory::ParagraphSeparator
                 | GeneralCategory::SpaceSeparator
-                | GeneralCategory::Unassigned
-                | GeneralCategory::PrivateUse
                 | GeneralCategory::Surrogate
         )
         // Letters and symbols that render blank.
@@ -133,7 +131,6 @@ mod tests {
             "\u{3164}\u{115F}",
             "\u{2800}",
             "\u{0301}\u{FE0F}",
-            "\u{E000}",
             "\r\n\r",
         ] {
             assert_eq!(MessageText::parse(raw), Err(TextError::Empty), "{raw:?}");
@@ -155,6 +152,9 @@ mod tests {
             "\u{200B}x"
         );
         assert_eq!(MessageText::parse("é").unwrap().as_str(), "é");
+        // Private-use and unassigned characters show as a symbol or a box: visible.
+        assert!(MessageText::parse("\u{E000}").is_ok());
+        assert!(MessageText::parse("\u{DC901}").is_ok());
     }
 
     #[test]

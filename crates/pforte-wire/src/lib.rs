@@ -110,13 +110,38 @@ pub struct TopicRef {
 
 // ---------------------------------------------------------------- asker
 
+/// An integer as JSON Schema means it: `7` and `7.0` alike, never `7.5`.
+fn integer<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<i64, D::Error> {
+    let number = serde_json::Number::deserialize(deserializer)?;
+    if let Some(integer) = number.as_i64() {
+        return Ok(integer);
+    }
+    match number.as_f64() {
+        Some(float) if float.fract() == 0.0 && float.abs() < 9.007_199_254_740_992e15 => {
+            // Exact: an integral float below 2^53.
+            Ok(float as i64)
+        }
+        _ => Err(serde::de::Error::custom("expected an integer")),
+    }
+}
+
+/// A boolean that only `true` satisfies (agreements).
+fn must_be_true() -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::Boolean)
+        .enum_values(Some([true]))
+        .build()
+}
+
 /// Enter the waiting room of a topic.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EnterWaitingRoom {
     #[ts(type = "number")]
+    #[serde(deserialize_with = "integer")]
     pub topic_id: i64,
-    /// The asker agreed to the short consent text.
+    /// The asker agreed to the short consent text (must be `true`).
+    #[schema(schema_with = must_be_true)]
     pub consent: bool,
 }
 
@@ -199,6 +224,8 @@ pub enum Sender {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SendMessage {
+    /// The message; nothing but invisible characters counts as empty.
+    #[schema(min_length = 1, max_length = 4000)]
     pub text: String,
     /// A random id the client makes once per message and sends again with every retry of
     /// it: a retry after a lost answer is then stored once and answered with the stored

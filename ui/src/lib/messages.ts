@@ -20,8 +20,7 @@ export type DraftProblem = "empty" | "too_long" | null;
  * space, BOM, bidi marks), lone combining marks, blank filler letters. The server refuses
  * such a message as empty; this says so before sending.
  */
-const INVISIBLE =
-  /^[\s\p{Cc}\p{Cf}\p{Z}\p{Mn}\p{Me}\p{Co}\p{Cn}\u115F\u1160\u3164\uFFA0\u2800\u180E]*$/u;
+const INVISIBLE = /^[\s\p{Cc}\p{Cf}\p{Z}\p{Mn}\p{Me}\u115F\u1160\u3164\uFFA0\u2800\u180E]*$/u;
 
 export function draftProblem(text: string, max = MAX_MESSAGE_CHARS): DraftProblem {
   if (INVISIBLE.test(text)) return "empty";

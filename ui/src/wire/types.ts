@@ -21,7 +21,7 @@ export type TopicRef = { id: number, slug: string, name: string, live_chat: bool
 
 export type EnterWaitingRoom = { topic_id: number, 
 /**
- * The asker agreed to the short consent text.
+ * The asker agreed to the short consent text (must be `true`).
  */
 consent: boolean, };
 
@@ -43,7 +43,11 @@ export type RequestEndReason = "withdrawn" | "asker_gone" | "nobody_available" |
 
 export type Sender = "asker" | "counselor";
 
-export type SendMessage = { text: string, 
+export type SendMessage = { 
+/**
+ * The message; nothing but invisible characters counts as empty.
+ */
+text: string, 
 /**
  * A random id the client makes once per message and sends again with every retry of
  * it: a retry after a lost answer is then stored once and answered with the stored

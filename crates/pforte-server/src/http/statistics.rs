@@ -25,8 +25,10 @@ const MAX_DAYS: i64 = 5 * 366;
 #[into_params(parameter_in = Query)]
 pub struct Period {
     /// First day, `YYYY-MM-DD`.
+    #[param(format = Date, example = "2026-11-01")]
     from: String,
-    /// Last day, `YYYY-MM-DD` (included).
+    /// Last day, `YYYY-MM-DD` (included); not before `from`, at most five years after it.
+    #[param(format = Date, example = "2026-11-30")]
     to: String,
     /// The counselor's offset from UTC in minutes, so days start at their midnight
     /// (default 0).
