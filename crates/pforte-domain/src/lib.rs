@@ -11,6 +11,15 @@
 //!   through [`Desk::apply`], which either refuses a [`Command`] with a [`DeskError`] and
 //!   changes nothing, or changes the state and returns the [`Event`]s that happened, as facts
 //!   in the past tense. The server persists and routes those events; it never decides itself.
+//! - [`schedule`]: chat hours of a topic as a [`Schedule`]: weekly slots (a slot may cross
+//!   midnight), dated exceptions (closed all day, closed for a time range, extra hours) and a
+//!   note, in the organisation's time zone (default Europe/Berlin, from the IANA database
+//!   bundled into the binary). Built from a draft, the CLI text syntax or storage JSON, and
+//!   refused with a [`ScheduleError`] (stable codes) when slots overlap, are empty or inverted,
+//!   the zone is unknown or a newly set exception is past. Queries at a passed-in time: the
+//!   current slot, the next opening, and the asker page's sentence ("Der Chat ist wieder
+//!   geöffnet: heute 14:00–16:00 Uhr"). Local times skipped or repeated by daylight saving
+//!   follow one documented rule ([`schedule::OrgZone::instant`]). Hours never open a gate.
 //!
 //! The rules (PRODUCT.md) this crate enforces:
 //! 1. the gate of a topic is open iff a counselor of the topic is available;
@@ -24,6 +33,7 @@
 
 pub mod desk;
 pub mod ids;
+pub mod schedule;
 pub mod time;
 
 pub use desk::{
@@ -31,4 +41,5 @@ pub use desk::{
     WaitingRequest,
 };
 pub use ids::{ConnectionId, CounselorId, RequestId, TopicId};
+pub use schedule::{Schedule, ScheduleDraft, ScheduleError};
 pub use time::Timestamp;
