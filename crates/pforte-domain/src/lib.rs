@@ -20,6 +20,12 @@
 //!   current slot, the next opening, and the asker page's sentence ("Der Chat ist wieder
 //!   geöffnet: heute 14:00–16:00 Uhr"). Local times skipped or repeated by daylight saving
 //!   follow one documented rule ([`schedule::OrgZone::instant`]). Hours never open a gate.
+//! - [`shifts`]: covered shifts. A counselor's [`shifts::CoveredSlots`] of a topic; at a
+//!   passed-in time, [`shifts::due`] decides between the last run and now what is due, each
+//!   boundary exactly once however often it runs: a reminder when a covered shift begins and
+//!   they are not available, and at its end a reminder to switch off or an automatic
+//!   switch-off (reason `shift_ended`). [`shifts::week_plan`] lists a topic's week with who
+//!   covers which occurrence and the gaps nobody covers.
 //!
 //! The rules (PRODUCT.md) this crate enforces:
 //! 1. the gate of a topic is open iff a counselor of the topic is available;
@@ -34,6 +40,7 @@
 pub mod desk;
 pub mod ids;
 pub mod schedule;
+pub mod shifts;
 pub mod time;
 
 pub use desk::{

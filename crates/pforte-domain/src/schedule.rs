@@ -32,14 +32,33 @@
 //! 10:00–14:00), and [`Schedule::reopening_notice`], the parts and the German and English
 //! sentences of the asker page.
 //!
-//! Storage: `serde` as documented in [`storage`]. Text (CLI): [`parse_schedule_text`],
-//! [`parse_slots`], [`parse_exceptions`] and [`Schedule::to_text`].
+//! Storage: `serde` as documented in [`storage`]. Text (CLI): [`text`] describes the syntax of
+//! [`parse_schedule_text`], [`parse_slots`], [`parse_exceptions`] and [`Schedule::to_text`].
+//!
+//! ```
+//! use pforte_domain::schedule::{OrgZone, ScheduleDraft};
+//! use pforte_domain::Timestamp;
+//!
+//! // Monday, 15 June 2026, 12:30 in Berlin (10:30 UTC).
+//! let now = Timestamp::from_millis(1_781_519_400_000);
+//! let hours = ScheduleDraft::parse(
+//!     OrgZone::default(),
+//!     "Mo-Fr 10:00-12:00, 14:00-16:00; Sa 10:00-13:00; 2026-12-24 closed",
+//! )?
+//! .build(now)?;
+//! assert_eq!(hours.current_slot(now), None);
+//! let notice = hours.reopening_notice(now).expect("there are more hours");
+//! assert_eq!(notice.german(), "Der Chat ist wieder geöffnet: heute 14:00–16:00 Uhr");
+//! assert_eq!(notice.english(), "Chat opens again: today 14:00–16:00");
+//! assert_eq!(notice.opening.start, Timestamp::from_millis(1_781_524_800_000)); // 12:00 UTC
+//! # Ok::<(), pforte_domain::ScheduleError>(())
+//! ```
 
 mod clock;
 mod error;
 mod notice;
 pub mod storage;
-mod text;
+pub mod text;
 mod zone;
 
 #[cfg(test)]

@@ -19,14 +19,14 @@
 //! ```
 //!
 //! - `day`: `monday` … `sunday`; `start`/`end`: `HH:MM`, the end may be `24:00` and is read as
-//!   [`TimeRange`](super::TimeRange) reads it (an end before the start crosses midnight).
+//!   [`TimeRange`] reads it (an end before the start crosses midnight).
 //! - `kind`: `closed` without times is closed all day, `closed` with `start` and `end` is closed
 //!   for that range, `open` (with both, required) is extra hours.
 //! - `note` may be omitted (empty).
 //!
 //! Reading checks everything [`ScheduleDraft::build`](super::ScheduleDraft::build) checks except
 //! whether exceptions are past (a stored schedule keeps its old exceptions), and fails with the
-//! [`ScheduleError`](super::ScheduleError) message. Writing produces the same shape, sorted.
+//! [`ScheduleError`] message. Writing produces the same shape, sorted.
 //! A counselor's covered slots are stored as `[{ "day": "monday", "start": "10:00" }]`.
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
