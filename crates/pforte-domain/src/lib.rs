@@ -26,6 +26,9 @@
 //!   they are not available, and at its end a reminder to switch off or an automatic
 //!   switch-off (reason `shift_ended`). [`shifts::week_plan`] lists a topic's week with who
 //!   covers which occurrence and the gaps nobody covers.
+//! - [`estimate`]: the waiting-time estimate, a pure function from the topic's recent accepts,
+//!   the free seats and the asker's position to a range in whole minutes ("etwa 5–10
+//!   Minuten"), or nothing while the data is too thin to be honest.
 //!
 //! The rules (PRODUCT.md) this crate enforces:
 //! 1. the gate of a topic is open iff a counselor of the topic is available;
@@ -38,6 +41,7 @@
 //! 7. a running conversation is not touched by availability.
 
 pub mod desk;
+pub mod estimate;
 pub mod ids;
 pub mod schedule;
 pub mod shifts;
