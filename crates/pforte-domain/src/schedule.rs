@@ -325,8 +325,10 @@ impl Schedule {
         if to <= from {
             return Vec::new();
         }
-        let first = add_days(self.zone.date_at(from), -2);
-        let last = add_days(self.zone.date_at(to), 1);
+        // A slot ends at most 12 hours into the day after the one it is set on (a whole-day
+        // slot at its midnight), so one day back reaches every occurrence running at `from`.
+        let first = add_days(self.zone.date_at(from), -1);
+        let last = Some(self.zone.date_at(to));
         let (Some(first), Some(last)) = (first, last) else {
             return Vec::new();
         };

@@ -563,6 +563,9 @@ fn any_calls() -> impl Strategy<Value = Vec<Timestamp>> {
 }
 
 proptest! {
+    // Each case replays up to 400 runs over a week; 64 cases keep the suite quick.
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
     #[test]
     fn however_often_it_runs_each_shift_is_reminded_once_if_a_run_sees_it_running(
         calls in any_calls()
