@@ -140,7 +140,8 @@ impl ScheduleDraft {
             let end = schedule
                 .zone
                 .instant(exception.date(), u32::from(range.end_minutes()));
-            if end.is_none_or(|end| end <= now) {
+            // No end only past the last year jiff knows: far in the future, not past.
+            if end.is_some_and(|end| end <= now) {
                 return Err(ScheduleError::ExceptionInPast {
                     exception: exception.to_string(),
                 });
@@ -384,7 +385,8 @@ impl Schedule {
         // a week of it; before it, closures may hide any number of weeks.
         let today = self.zone.date_at(now);
         let last_exception = self.exceptions.last().map(|e| e.date());
-        let horizon = add_days(last_exception.map_or(today, |d| d.max(today)), 9)?;
+        let after = last_exception.map_or(today, |d| d.max(today));
+        let horizon = add_days(after, 9).unwrap_or(Date::MAX);
         let from = now.plus_millis(-8 * DAY_MS);
         let mut days: i64 = 16;
         loop {

@@ -316,6 +316,19 @@ fn newly_set_exceptions_in_the_past_are_refused() {
 }
 
 #[test]
+fn an_exception_at_the_end_of_the_calendar_is_not_taken_for_a_past_one() {
+    let hours = schedule("Mo 10:00-12:00; 9999-12-31 closed");
+    assert_eq!(hours.exceptions().len(), 1);
+    assert_eq!(
+        hours.next_opening(monday_morning()).unwrap().start,
+        at("2026-06-15T10:00:00+02:00")
+    );
+    assert!(hours
+        .current_slot(at("2026-06-15T10:30:00+02:00"))
+        .is_some());
+}
+
+#[test]
 fn replacing_a_schedule_keeps_its_past_exceptions_but_refuses_new_past_ones() {
     let set_at = at("2026-12-20T10:00:00+01:00");
     let previous = schedule_at("Mo 10:00-12:00; 2026-12-24 closed", set_at);
