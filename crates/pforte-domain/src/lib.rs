@@ -13,6 +13,24 @@
 //!   in the past tense. The server persists and routes those events; it never decides itself.
 //! - [`text`]: texts people write ([`text::MessageText`], [`text::AbsenceText`]) as parsed
 //!   types: within their limits and never empty in disguise (only invisible characters).
+//! - [`schedule`]: chat hours of a topic as a [`Schedule`]: weekly slots (a slot may cross
+//!   midnight), dated exceptions (closed all day, closed for a time range, extra hours) and a
+//!   note, in the organisation's time zone (default Europe/Berlin, from the IANA database
+//!   bundled into the binary). Built from a draft, the CLI text syntax or storage JSON, and
+//!   refused with a [`ScheduleError`] (stable codes) when slots overlap, are empty or inverted,
+//!   the zone is unknown or a newly set exception is past. Queries at a passed-in time: the
+//!   current slot, the next opening, and the asker page's sentence ("Der Chat ist wieder
+//!   geöffnet: heute 14:00–16:00 Uhr"). Local times skipped or repeated by daylight saving
+//!   follow one documented rule ([`schedule::OrgZone::instant`]). Hours never open a gate.
+//! - [`shifts`]: covered shifts. A counselor's [`shifts::CoveredSlots`] of a topic; at a
+//!   passed-in time, [`shifts::due`] decides between the last run and now what is due, each
+//!   boundary exactly once however often it runs: a reminder when a covered shift begins and
+//!   they are not available, and at its end a reminder to switch off or an automatic
+//!   switch-off (reason `shift_ended`). [`shifts::week_plan`] lists a topic's week with who
+//!   covers which occurrence and the gaps nobody covers.
+//! - [`estimate`]: the waiting-time estimate, a pure function from the topic's recent accepts,
+//!   the free seats and the asker's position to a range in whole minutes ("etwa 5–10
+//!   Minuten"), or nothing while the data is too thin to be honest.
 //!
 //! The rules (PRODUCT.md) this crate enforces:
 //! 1. the gate of a topic is open iff a counselor of the topic is available;
@@ -25,7 +43,10 @@
 //! 7. a running conversation is not touched by availability.
 
 pub mod desk;
+pub mod estimate;
 pub mod ids;
+pub mod schedule;
+pub mod shifts;
 pub mod text;
 pub mod time;
 
@@ -34,4 +55,5 @@ pub use desk::{
     WaitingRequest,
 };
 pub use ids::{ConnectionId, CounselorId, RequestId, TopicId};
+pub use schedule::{Schedule, ScheduleDraft, ScheduleError};
 pub use time::Timestamp;

@@ -21,6 +21,11 @@ impl Timestamp {
         Self(self.0.saturating_add(millis))
     }
 
+    /// This point moved by `millis` (negative: earlier), saturating instead of overflowing.
+    pub const fn plus_millis(self, millis: i64) -> Self {
+        Self(self.0.saturating_add(millis))
+    }
+
     /// How long from `earlier` to `self`; zero if `earlier` is later.
     pub fn since(self, earlier: Timestamp) -> Duration {
         Duration::from_millis(u64::try_from(self.0.saturating_sub(earlier.0)).unwrap_or(0))
