@@ -217,8 +217,9 @@ export function launchBrowser() {
 
 /**
  * A fresh browser context (its own storage, like another person's device) with one page.
- * Fails the test later (see `assertClean`) for uncaught page errors and for any request that
- * leaves the server's origin (no CDN, no third party).
+ * Fails the test later (see `assertClean`) for uncaught page errors, for violations of the
+ * server's Content-Security-Policy and for any request that leaves the server's origin (no
+ * CDN, no third party).
  */
 export async function openPage(browser, server, { size = "desktop", locale = "de-DE" } = {}) {
   const context = await browser.newContext({
@@ -232,6 +233,12 @@ export async function openPage(browser, server, { size = "desktop", locale = "de
   const page = await context.newPage();
   const problems = [];
   page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
+  // The server's Content-Security-Policy must never get in the way of the pages.
+  page.on("console", (message) => {
+    if (message.type() === "error" && /Content Security Policy/i.test(message.text())) {
+      problems.push(`CSP violation: ${message.text()}`);
+    }
+  });
   page.on("request", (request) => {
     const url = request.url();
     if (!url.startsWith(server.url) && !/^(data|blob|about):/.test(url)) {

@@ -87,6 +87,7 @@ impl Application {
                 .fallback(|| async { (StatusCode::NOT_FOUND, "The UI is not built (ui/dist).") });
         }
         router
+            .layer(axum::middleware::from_fn(http::headers::security_headers))
             .layer(cors(&self.reception.settings.allowed_origins))
             .layer(Extension(self.lifecycle.clone()))
             .layer(TraceLayer::new_for_http())

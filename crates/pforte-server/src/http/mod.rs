@@ -27,6 +27,7 @@ const _: () =
 pub mod asker;
 pub mod counselor;
 pub mod extract;
+pub mod headers;
 pub mod openapi;
 pub mod statistics;
 

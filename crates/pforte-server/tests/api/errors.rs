@@ -299,3 +299,44 @@ async fn the_openapi_document_lists_the_statistics_period_as_query_parameters_an
     let gates = &document["paths"]["/api/gates/ws"]["get"]["responses"];
     assert!(gates.get("426").is_some());
 }
+
+#[tokio::test]
+async fn the_pages_forbid_framing_foreign_code_and_sniffing_and_the_api_is_never_cached() {
+    let ui = tempfile::tempdir().unwrap();
+    for page in ["index.html", "asker.html"] {
+        std::fs::write(ui.path().join(page), "<!doctype html><title>Pforte</title>").unwrap();
+    }
+    let ui_dir = ui.path().to_owned();
+    let app = spawn_app_with(move |s| s.ui_dir = ui_dir).await;
+    let header = |response: &reqwest::Response, name: &str| {
+        response
+            .headers()
+            .get(name)
+            .map(|v| v.to_str().unwrap().to_owned())
+            .unwrap_or_default()
+    };
+    for (path, ancestors) in [
+        ("/", "frame-ancestors 'none'"),
+        ("/index.html", "frame-ancestors 'none'"),
+        ("/asker.html", "frame-ancestors 'self'"),
+    ] {
+        let page = app.http.get(app.url(path)).send().await.unwrap();
+        assert_eq!(page.status(), StatusCode::OK, "{path}");
+        let policy = header(&page, "content-security-policy");
+        for part in [
+            "default-src 'self'",
+            "script-src 'self'",
+            "object-src 'none'",
+            "base-uri 'none'",
+            ancestors,
+        ] {
+            assert!(policy.contains(part), "{path}: {part} in {policy}");
+        }
+        assert!(!policy.contains("unsafe-inline"), "{path}: {policy}");
+        assert_eq!(header(&page, "x-content-type-options"), "nosniff");
+        assert_eq!(header(&page, "referrer-policy"), "no-referrer");
+    }
+    let api = app.http.get(app.url("/api/topics")).send().await.unwrap();
+    assert_eq!(header(&api, "cache-control"), "no-store");
+    assert_eq!(header(&api, "x-content-type-options"), "nosniff");
+}
