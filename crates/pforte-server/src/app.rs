@@ -20,8 +20,10 @@ use tower_http::trace::TraceLayer;
 
 use crate::config::ServeSettings;
 use crate::error::AppError;
+use crate::http::limits::LimitSettings;
 use crate::http::{self, Limits};
 use crate::reception::{now, Reception};
+use crate::serve::ConnectionLimits;
 use crate::store::Store;
 
 /// How long shutdown waits for sockets to close and say goodbye.
@@ -48,11 +50,14 @@ fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
 impl Application {
     /// Restore the state from the store and bind the listener (port 0 picks a free port).
     pub async fn build(settings: ServeSettings, store: Arc<dyn Store>) -> anyhow::Result<Self> {
+        let descriptors = raise_descriptor_limit();
         let listener = TcpListener::bind(settings.listen).await?;
-        let limits = Arc::new(Limits::new(
-            settings.enter_per_minute,
-            settings.login_per_minute,
-        ));
+        let limits = Arc::new(Limits::new(LimitSettings {
+            enter_per_minute: settings.enter_per_minute,
+            login_per_minute: settings.login_per_minute,
+            sockets_per_client: settings.sockets_per_address,
+            max_sockets: max_sockets(descriptors),
+        }));
         let reception = Arc::new(Reception::start(store, settings).await?);
         Ok(Self {
             listener,
@@ -113,12 +118,19 @@ impl Application {
         lifecycle
             .tasks
             .spawn(heartbeat(reception.clone(), lifecycle.shutdown.clone()));
-        axum::serve(
+        let connection_limits = ConnectionLimits {
+            header_timeout: reception.settings.header_timeout,
+            per_peer: reception.settings.connections_per_address,
+            trusted_proxies: reception.settings.trusted_proxies.clone(),
+        };
+        crate::serve::serve(
             listener,
-            router.into_make_service_with_connect_info::<SocketAddr>(),
+            router,
+            connection_limits,
+            lifecycle.shutdown.clone(),
+            SHUTDOWN_GRACE,
         )
-        .with_graceful_shutdown(lifecycle.shutdown.clone().cancelled_owned())
-        .await?;
+        .await;
         lifecycle.tasks.close();
         if tokio::time::timeout(SHUTDOWN_GRACE, lifecycle.tasks.wait())
             .await
@@ -128,6 +140,53 @@ impl Application {
         }
         reception.store.close().await;
         Ok(())
+    }
+}
+
+/// Descriptors kept free of WebSockets: the database, the log, and REST requests (an
+/// operator or an asker must still get an answer when sockets pile up).
+fn reserved_descriptors(limit: u64) -> u64 {
+    (limit / 10).max(128)
+}
+
+/// Raise the soft limit of open files to the hard limit; returns the limit in force.
+fn raise_descriptor_limit() -> u64 {
+    match rlimit::increase_nofile_limit(u64::MAX) {
+        Ok(limit) => limit,
+        Err(error) => {
+            tracing::warn!(%error, "could not read or raise the open-files limit");
+            rlimit::getrlimit(rlimit::Resource::NOFILE).map_or(1024, |(soft, _)| soft)
+        }
+    }
+}
+
+/// How many WebSockets this process may hold with `limit` descriptors.
+fn max_sockets(limit: u64) -> usize {
+    let sockets = limit.saturating_sub(reserved_descriptors(limit)).max(1);
+    tracing::info!(
+        open_files = limit,
+        sockets,
+        "WebSockets are refused beyond this many; the rest of the descriptors stay for REST"
+    );
+    usize::try_from(sockets).unwrap_or(usize::MAX)
+}
+
+/// Log a warning at most once every ten seconds per `key` (a flood must not flood the log).
+pub fn warn_throttled(key: &'static str, message: &str) {
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock};
+    static LAST: OnceLock<Mutex<HashMap<&'static str, std::time::Instant>>> = OnceLock::new();
+    let now = std::time::Instant::now();
+    let mut last = LAST
+        .get_or_init(Mutex::default)
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
+    let due = last
+        .get(key)
+        .is_none_or(|at| now.duration_since(*at) >= Duration::from_secs(10));
+    if due {
+        last.insert(key, now);
+        tracing::warn!("{message}");
     }
 }
 

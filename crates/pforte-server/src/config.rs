@@ -69,6 +69,21 @@ pub struct ServeSettings {
     /// How many login attempts one source address may make per minute.
     #[arg(long, env = "PFORTE_LOGIN_PER_MINUTE", default_value_t = 10)]
     pub login_per_minute: u32,
+    /// Live WebSockets one client address may hold without logging in (gate watchers,
+    /// askers); counselor sockets count only until they authenticated.
+    #[arg(long, env = "PFORTE_SOCKETS_PER_ADDRESS", default_value_t = 100)]
+    pub sockets_per_address: u32,
+    /// Open HTTP connections one peer address may hold (a trusted proxy has no limit).
+    #[arg(long, env = "PFORTE_CONNECTIONS_PER_ADDRESS", default_value_t = 256)]
+    pub connections_per_address: u32,
+    /// How long a client may take to send a request's headers.
+    #[arg(long, env = "PFORTE_HEADER_TIMEOUT", default_value = "10s", value_parser = duration)]
+    pub header_timeout: Duration,
+    /// Reverse proxies whose `X-Forwarded-For` is believed for limits (addresses or
+    /// networks, comma-separated). Off by default: behind a proxy, list it, or every client
+    /// shares the proxy's limits. The address is never stored or logged either way.
+    #[arg(long, env = "PFORTE_TRUSTED_PROXIES", value_delimiter = ',', value_parser = crate::http::client::parse_proxy)]
+    pub trusted_proxies: Vec<ipnet::IpNet>,
     /// Web origins besides the server's own that may call the API: the desktop app's
     /// bundled dashboard (`tauri://localhost` on Linux and macOS, `http://tauri.localhost`
     /// on Windows). Comma-separated.
@@ -115,6 +130,10 @@ impl Default for ServeSettings {
             session_ttl: Duration::from_secs(12 * 3600),
             enter_per_minute: 10,
             login_per_minute: 10,
+            sockets_per_address: 100,
+            connections_per_address: 256,
+            header_timeout: Duration::from_secs(10),
+            trusted_proxies: Vec::new(),
             allowed_origins: vec!["tauri://localhost".into(), "http://tauri.localhost".into()],
             ui_dir: PathBuf::from("ui/dist"),
         }

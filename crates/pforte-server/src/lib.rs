@@ -7,7 +7,9 @@
 //! - [`reception`]: the one place where the domain's [`pforte_domain::Desk`] decides; effects
 //!   are stored before they count, then announced to the sockets concerned.
 //! - [`hub`]: the live WebSocket connections and event delivery.
-//! - [`ws`]: the WebSocket endpoints with heartbeat.
+//! - [`serve`]: the HTTP server loop (header deadline, connections per peer, surviving a
+//!   full descriptor table).
+//! - [`ws`]: the WebSocket endpoints.
 //! - [`http`]: REST routes (asker, counselor, statistics), extractors, OpenAPI.
 //! - [`error`]: the API error type with stable codes.
 //! - [`store`]: the storage boundary ([`store::Store`]) and its SQLite implementation.
@@ -23,6 +25,7 @@ pub mod hub;
 pub mod operator;
 pub mod reception;
 pub mod secrets;
+pub mod serve;
 pub mod store;
 pub mod ws;
 

@@ -11,7 +11,8 @@ use std::time::Duration;
 
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
-use axum::extract::State;
+use axum::extract::{FromRef, FromRequestParts};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Extension;
@@ -24,7 +25,9 @@ use tokio::time::timeout;
 
 use crate::app::Lifecycle;
 use crate::error::AppError;
+use crate::http::client::Client;
 use crate::http::extract::{bearer, AppQuery, AskerAuth, CounselorAuth};
+use crate::http::limits::{Limits, SocketPermit};
 use crate::hub::{Ending, Hub, Outbound, Owner, Registration};
 use crate::reception::{now, Reception};
 use crate::secrets::token_hash;
@@ -89,19 +92,63 @@ fn not_a_websocket(rejection: WebSocketUpgradeRejection) -> Response {
     .into_response()
 }
 
-fn upgrade(
+/// What every socket route takes.
+pub struct Upgrade {
     reception: Arc<Reception>,
     lifecycle: Lifecycle,
-    headers: &HeaderMap,
+    limits: Arc<Limits>,
+    client: Client,
+    headers: HeaderMap,
     ws: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
-    kind: Kind,
-    query: SocketQuery,
-) -> Response {
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Upgrade
+where
+    Arc<Reception>: FromRef<S>,
+{
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let reception = Arc::<Reception>::from_ref(state);
+        let Extension(lifecycle) = Extension::<Lifecycle>::from_request_parts(parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let Extension(limits) = Extension::<Arc<Limits>>::from_request_parts(parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let client = Client::from_request_parts(parts, &reception)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let ws = WebSocketUpgrade::from_request_parts(parts, state).await;
+        Ok(Self {
+            reception,
+            lifecycle,
+            limits,
+            client,
+            headers: parts.headers.clone(),
+            ws,
+        })
+    }
+}
+
+fn upgrade(upgrade: Upgrade, kind: Kind, query: SocketQuery) -> Response {
+    let Upgrade {
+        reception,
+        lifecycle,
+        limits,
+        client: Client(client),
+        headers,
+        ws,
+    } = upgrade;
     let ws = match ws {
         Ok(ws) => ws,
         Err(rejection) => return not_a_websocket(rejection),
     };
-    let token = bearer(headers).map(str::to_owned);
+    let permit = match limits.socket(client) {
+        Ok(permit) => permit,
+        Err(refused) => return refused.into_response(),
+    };
+    let token = bearer(&headers).map(str::to_owned);
     let tasks = lifecycle.tasks.clone();
     tune(ws).on_upgrade(move |socket| {
         tasks.track_future(serve(
@@ -111,50 +158,21 @@ fn upgrade(
             kind,
             token,
             query.fresh,
+            permit,
         ))
     })
 }
 
-pub async fn counselor(
-    State(reception): State<Arc<Reception>>,
-    Extension(lifecycle): Extension<Lifecycle>,
-    AppQuery(query): AppQuery<SocketQuery>,
-    headers: HeaderMap,
-    ws: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
-) -> Response {
-    upgrade(reception, lifecycle, &headers, ws, Kind::Counselor, query)
+pub async fn counselor(AppQuery(query): AppQuery<SocketQuery>, ws: Upgrade) -> Response {
+    upgrade(ws, Kind::Counselor, query)
 }
 
-pub async fn asker(
-    State(reception): State<Arc<Reception>>,
-    Extension(lifecycle): Extension<Lifecycle>,
-    headers: HeaderMap,
-    ws: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
-) -> Response {
-    upgrade(
-        reception,
-        lifecycle,
-        &headers,
-        ws,
-        Kind::Asker,
-        SocketQuery::default(),
-    )
+pub async fn asker(ws: Upgrade) -> Response {
+    upgrade(ws, Kind::Asker, SocketQuery::default())
 }
 
-pub async fn gates(
-    State(reception): State<Arc<Reception>>,
-    Extension(lifecycle): Extension<Lifecycle>,
-    headers: HeaderMap,
-    ws: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
-) -> Response {
-    upgrade(
-        reception,
-        lifecycle,
-        &headers,
-        ws,
-        Kind::GateWatcher,
-        SocketQuery::default(),
-    )
+pub async fn gates(ws: Upgrade) -> Response {
+    upgrade(ws, Kind::GateWatcher, SocketQuery::default())
 }
 
 type Sink = SplitSink<WebSocket, Message>;
@@ -296,6 +314,7 @@ async fn serve(
     kind: Kind,
     header_token: Option<String>,
     fresh: bool,
+    mut permit: SocketPermit,
 ) {
     let (mut sink, mut stream) = socket.split();
     let (owner, token) = match authenticate(&reception, kind, header_token, &mut stream).await {
@@ -306,6 +325,9 @@ async fn serve(
             return;
         }
     };
+    if let Owner::Counselor { .. } = owner {
+        permit.authenticated();
+    }
     let hub = &reception.hub;
     let Registration {
         id: connection,

@@ -30,42 +30,63 @@ fn operator(data: &Path, args: &[&str]) -> String {
 struct Server {
     child: Child,
     base: String,
+    /// Every line the server logged so far.
+    log: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
 }
 
 impl Server {
     /// Start `pforte-server serve` on a free port and wait until it listens.
     fn start(data: &Path) -> Self {
-        let mut child = Command::new(BINARY)
-            .args([
-                "serve",
-                "--listen",
-                "127.0.0.1:0",
-                "--ui-dir",
-                "/nonexistent",
-            ])
+        Self::start_with(data, "", &[])
+    }
+
+    /// Start it through `bash -c "<prelude> exec pforte-server serve …"` (e.g. `ulimit`s) with
+    /// extra environment variables.
+    fn start_with(data: &Path, prelude: &str, env: &[(&str, &str)]) -> Self {
+        let mut command = Command::new("bash");
+        command
+            .arg("-c")
+            .arg(format!(
+                "{prelude} exec \"$0\" serve --listen 127.0.0.1:0 --ui-dir /nonexistent"
+            ))
+            .arg(BINARY)
             .env("PFORTE_DATA_DIR", data)
             .env("NO_COLOR", "1")
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
+            .stderr(Stdio::null());
+        for (name, value) in env {
+            command.env(name, value);
+        }
+        let mut child = command.spawn().unwrap();
         let stdout = child.stdout.take().unwrap();
         let mut lines = BufReader::new(stdout).lines();
+        let log = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
         let address = loop {
             let line = lines
                 .next()
                 .expect("the server printed its address")
                 .unwrap();
+            log.lock().unwrap().push(line.clone());
             if let Some(rest) = line.split("address=").nth(1) {
                 break rest.split_whitespace().next().unwrap().to_owned();
             }
         };
         // Keep draining the log so the server never blocks on a full pipe.
-        std::thread::spawn(move || for _ in lines {});
+        let kept = log.clone();
+        std::thread::spawn(move || {
+            for line in lines.map_while(Result::ok) {
+                kept.lock().unwrap().push(line);
+            }
+        });
         Self {
             child,
             base: format!("http://{address}"),
+            log,
         }
+    }
+
+    fn logged(&self) -> String {
+        self.log.lock().unwrap().join("\n")
     }
 
     fn url(&self, path: &str) -> String {
@@ -340,4 +361,80 @@ async fn an_operator_switching_live_chat_off_takes_effect_on_sighup() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert_eq!(listed, 0, "the topic no longer offers live chat");
+}
+
+/// A gate-watcher socket from `127.0.0.<n>`, or the HTTP status that refused it.
+async fn watcher_from(
+    base: &str,
+    n: u8,
+) -> Result<
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>,
+    u16,
+> {
+    let address: std::net::SocketAddr = base.trim_start_matches("http://").parse().unwrap();
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket
+        .bind(std::net::SocketAddr::from(([127, 0, 0, n], 0)))
+        .unwrap();
+    let stream = socket.connect(address).await.unwrap();
+    let url = format!("{}/api/gates/ws", base.replace("http://", "ws://"));
+    match tokio_tungstenite::client_async(url, tokio_tungstenite::MaybeTlsStream::Plain(stream))
+        .await
+    {
+        Ok((socket, _)) => Ok(socket),
+        Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
+            Err(response.status().as_u16())
+        }
+        Err(other) => panic!("{other}"),
+    }
+}
+
+#[tokio::test]
+async fn at_its_descriptor_limit_the_server_refuses_sockets_cleanly_and_keeps_answering() {
+    let data = tempfile::tempdir().unwrap();
+    seed(data.path());
+    // A small table: 300 descriptors at most, and a soft limit of 150 the server raises.
+    let server = Server::start_with(data.path(), "ulimit -Sn 150 && ulimit -Hn 300 &&", &[]);
+    assert!(
+        server.logged().contains("open_files=300"),
+        "{}",
+        server.logged()
+    );
+
+    let mut held = Vec::new();
+    let mut refused = Vec::new();
+    for i in 0..240u32 {
+        let n = 10 + u8::try_from(i / 60).unwrap();
+        match watcher_from(&server.base, n).await {
+            Ok(socket) => held.push(socket),
+            Err(status) => refused.push(status),
+        }
+    }
+    assert!(
+        held.len() > 150,
+        "the soft limit was raised: {} held",
+        held.len()
+    );
+    assert!(!refused.is_empty(), "the limit was reached");
+    assert!(refused.iter().all(|s| *s == 503), "{refused:?}");
+
+    let http = reqwest::Client::new();
+    let health = http.get(server.url("/api/health")).send().await.unwrap();
+    assert_eq!(health.status(), reqwest::StatusCode::OK);
+    let login = http
+        .post(server.url("/api/auth/login"))
+        .json(&json!({"name": "bernd", "password": "bernd-password"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        login.status(),
+        reqwest::StatusCode::OK,
+        "the REST API still answers"
+    );
+    assert!(
+        server.logged().contains("refusing new WebSockets"),
+        "a clear log line"
+    );
+    drop(held);
 }

@@ -1,9 +1,8 @@
 //! The anonymous side: topics, the waiting room, the asker's own chat.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 
-use axum::extract::{ConnectInfo, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Extension;
 use pforte_domain::{Command, Party, RequestId, TopicId};
@@ -13,6 +12,7 @@ use pforte_wire::{
 };
 use uuid::Uuid;
 
+use super::client::Client;
 use super::extract::{AppJson, AppPath, AskerAuth};
 use super::{post_message, Limits};
 use crate::error::{AppError, AppResult};
@@ -95,10 +95,10 @@ pub async fn topic(
 pub async fn enter(
     State(reception): State<Arc<Reception>>,
     Extension(limits): Extension<Arc<Limits>>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Client(client): Client,
     AppJson(body): AppJson<EnterWaitingRoom>,
 ) -> AppResult<(StatusCode, AppJson<EnteredWaitingRoom>)> {
-    limits.check_enter(peer.ip())?;
+    limits.check_enter(client)?;
     if !body.consent {
         return Err(AppError::new(
             StatusCode::UNPROCESSABLE_ENTITY,

@@ -1,10 +1,11 @@
 //! The counselor side: login, availability, absence, live-chat requests, conversations.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 
-use axum::extract::{ConnectInfo, State};
-use axum::http::StatusCode;
+use axum::extract::State;
+use axum::http::header::RETRY_AFTER;
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
 use axum::Extension;
 use pforte_domain::text::AbsenceText;
 use pforte_domain::{Command, CounselorId, Party, RequestId, SwitchReason};
@@ -16,6 +17,7 @@ use pforte_wire::{
 };
 use uuid::Uuid;
 
+use super::client::Client;
 use super::extract::{AppJson, AppPath, CounselorAuth};
 use super::{post_message, Limits};
 use crate::error::{AppError, AppResult};
@@ -58,16 +60,30 @@ async fn me(reception: &Reception, counselor: CounselorId) -> AppResult<Me> {
     responses(
         (status = 200, body = LoggedIn),
         (status = 401, body = ApiError, description = "`invalid_credentials`"),
-        (status = 429, body = ApiError, description = "`rate_limited`"),
+        (status = 429, body = ApiError, description = "`rate_limited`: too many attempts from this client, or too many failed logins for this name (then with `Retry-After`)"),
     ))]
 pub async fn login(
     State(reception): State<Arc<Reception>>,
     Extension(limits): Extension<Arc<Limits>>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Client(client): Client,
     AppJson(body): AppJson<Login>,
-) -> AppResult<AppJson<LoggedIn>> {
-    limits.check_login(peer.ip())?;
-    let found = reception.store.counselor_login(body.name.trim()).await?;
+) -> AppResult<Response> {
+    limits.check_login(client)?;
+    let name = body.name.trim();
+    if let Err(wait) = limits.check_account(name, client) {
+        let seconds = wait.as_secs().max(1);
+        let mut refused = AppError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            ErrorCode::RateLimited,
+            format!("too many failed logins for this name; try again in {seconds} s"),
+        )
+        .into_response();
+        if let Ok(value) = HeaderValue::from_str(&seconds.to_string()) {
+            refused.headers_mut().insert(RETRY_AFTER, value);
+        }
+        return Ok(refused);
+    }
+    let found = reception.store.counselor_login(name).await?;
     let hash = found
         .as_ref()
         .map_or_else(|| DUMMY_HASH.to_owned(), |(_, hash)| hash.clone());
@@ -75,6 +91,7 @@ pub async fn login(
     let valid = tokio::task::spawn_blocking(move || verify_password(&password, &hash))
         .await
         .map_err(|e| AppError::internal("password check failed", &e))?;
+    limits.login_result(name, client, valid && found.is_some());
     let Some((counselor, _)) = found.filter(|_| valid) else {
         return Err(AppError::new(
             StatusCode::UNAUTHORIZED,
@@ -93,7 +110,8 @@ pub async fn login(
         token,
         expires_at: expires_at.as_millis(),
         me: me(&reception, counselor).await?,
-    }))
+    })
+    .into_response())
 }
 
 /// Log out this device. Switches availability off on every device.

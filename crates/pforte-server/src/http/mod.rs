@@ -1,7 +1,5 @@
 //! HTTP: the routes, their OpenAPI document, limits and the helpers the two sides share.
 
-use std::net::IpAddr;
-use std::num::NonZeroU32;
 use std::sync::Arc;
 
 use axum::extract::DefaultBodyLimit;
@@ -9,7 +7,6 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::{Extension, Router};
-use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use pforte_domain::text::{MessageText, TextError};
 use pforte_domain::RequestId;
 use pforte_wire::{ErrorCode, Message, MessageList, SendMessage, Sender, ServerEvent};
@@ -25,56 +22,19 @@ const _: () =
     assert!(pforte_wire::MAX_ABSENCE_MESSAGE_CHARS == pforte_domain::text::MAX_ABSENCE_CHARS);
 
 pub mod asker;
+pub mod client;
 pub mod counselor;
 pub mod extract;
 pub mod headers;
+pub mod limits;
 pub mod openapi;
 pub mod statistics;
 
 use extract::AppJson;
+pub use limits::Limits;
 
 /// Largest JSON body accepted (a message of 4 000 characters of 4 bytes, and then some).
 pub const MAX_BODY_BYTES: usize = 32 * 1024;
-
-/// In-memory rate limits per source address. Addresses live only here, never on disk or in
-/// logs.
-pub struct Limits {
-    enter: DefaultKeyedRateLimiter<IpAddr>,
-    login: DefaultKeyedRateLimiter<IpAddr>,
-}
-
-impl Limits {
-    pub fn new(enter_per_minute: u32, login_per_minute: u32) -> Self {
-        let quota =
-            |n: u32| Quota::per_minute(NonZeroU32::new(n.max(1)).unwrap_or(NonZeroU32::MIN));
-        Self {
-            enter: RateLimiter::keyed(quota(enter_per_minute)),
-            login: RateLimiter::keyed(quota(login_per_minute)),
-        }
-    }
-
-    fn refuse() -> AppError {
-        AppError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            ErrorCode::RateLimited,
-            "too many attempts; please wait a minute",
-        )
-    }
-
-    pub fn check_enter(&self, peer: IpAddr) -> AppResult<()> {
-        self.enter.check_key(&peer).map_err(|_| Self::refuse())
-    }
-
-    pub fn check_login(&self, peer: IpAddr) -> AppResult<()> {
-        self.login.check_key(&peer).map_err(|_| Self::refuse())
-    }
-
-    /// Forget addresses whose limits have fully recovered.
-    pub fn forget_idle(&self) {
-        self.enter.retain_recent();
-        self.login.retain_recent();
-    }
-}
 
 fn wire_message(record: &MessageRecord) -> Message {
     Message {

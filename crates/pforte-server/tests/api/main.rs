@@ -6,6 +6,7 @@ mod authorization;
 mod conversations;
 mod errors;
 mod gate;
+mod limits;
 mod requests;
 mod sessions;
 mod statistics;
