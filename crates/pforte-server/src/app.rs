@@ -95,7 +95,17 @@ impl Application {
             .layer(axum::middleware::from_fn(http::headers::security_headers))
             .layer(cors(&self.reception.settings.allowed_origins))
             .layer(Extension(self.lifecycle.clone()))
-            .layer(TraceLayer::new_for_http())
+            .layer(
+                // By route template only: a URI carries ids and query strings, which stay out
+                // of the log (see `telemetry`).
+                TraceLayer::new_for_http().make_span_with(|request: &axum::extract::Request| {
+                    let route = request
+                        .extensions()
+                        .get::<axum::extract::MatchedPath>()
+                        .map_or("(no route)", |path| path.as_str());
+                    tracing::debug_span!("request", method = %request.method(), route)
+                }),
+            )
             .layer(CatchPanicLayer::custom(panic_response))
             .with_state(self.reception.clone())
     }

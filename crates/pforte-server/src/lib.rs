@@ -13,6 +13,7 @@
 //! - [`http`]: REST routes (asker, counselor, statistics), extractors, OpenAPI.
 //! - [`error`]: the API error type with stable codes.
 //! - [`store`]: the storage boundary ([`store::Store`]) and its SQLite implementation.
+//! - [`telemetry`]: the log, which never carries content, secrets or addresses.
 //! - [`secrets`]: tokens, password hashing, pseudonyms.
 //! - [`operator`]: the operator's commands (topics, counselors, demo data).
 
@@ -27,6 +28,7 @@ pub mod reception;
 pub mod secrets;
 pub mod serve;
 pub mod store;
+pub mod telemetry;
 pub mod ws;
 
 pub use app::Application;

@@ -9,7 +9,6 @@ use pforte_server::operator;
 use pforte_server::store::sqlite::SqliteStore;
 use pforte_server::store::Store;
 use pforte_server::Application;
-use tracing_subscriber::EnvFilter;
 
 #[derive(Parser)]
 #[command(
@@ -186,12 +185,7 @@ impl Signals {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
-        .with_env_filter(
-            EnvFilter::try_from_env("PFORTE_LOG").unwrap_or_else(|_| EnvFilter::new("info")),
-        )
-        .init();
+    pforte_server::telemetry::init();
     let cli = Cli::parse();
     let store = open_store(&cli.storage).await?;
     let note = "A running server picks this up on SIGHUP or restart.";

@@ -438,3 +438,132 @@ async fn at_its_descriptor_limit_the_server_refuses_sockets_cleanly_and_keeps_an
     );
     drop(held);
 }
+
+#[tokio::test]
+async fn at_every_log_level_the_log_holds_no_text_token_password_address_or_query() {
+    use futures_util::SinkExt;
+    let data = tempfile::tempdir().unwrap();
+    seed(data.path());
+    let everything =
+        "trace,tungstenite=trace,tokio_tungstenite=trace,hyper=trace,hyper_util=trace,\
+                      axum=trace,tower_http=trace,sqlx=trace,pforte_server=trace";
+    let server = Server::start_with(data.path(), "", &[("PFORTE_LOG", everything)]);
+    let from = |n: u8| {
+        reqwest::Client::builder()
+            .local_address(std::net::IpAddr::from([127, 0, 0, n]))
+            .build()
+            .unwrap()
+    };
+    let (counselor_http, asker_http) = (from(3), from(4));
+
+    let login: Value = counselor_http
+        .post(server.url("/api/auth/login"))
+        .json(&json!({"name": "bernd", "password": "bernd-password"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let counselor = login["token"].as_str().unwrap().to_owned();
+    let mut request = format!("{}/api/counselor/ws", server.base.replace("http", "ws"))
+        .into_client_request()
+        .unwrap();
+    request.headers_mut().insert(
+        "authorization",
+        format!("Bearer {counselor}").parse().unwrap(),
+    );
+    let (mut counselor_socket, _) = tokio_tungstenite::connect_async(request).await.unwrap();
+    counselor_socket.next().await.unwrap().unwrap();
+    counselor_http
+        .put(server.url("/api/me/availability"))
+        .bearer_auth(&counselor)
+        .json(&json!({"on": true}))
+        .send()
+        .await
+        .unwrap();
+
+    let entered: Value = asker_http
+        .post(server.url("/api/waiting-room"))
+        .json(&json!({"topic_id": 1, "consent": true}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let asker = entered["token"].as_str().unwrap().to_owned();
+    let request_id = entered["request_id"].as_str().unwrap().to_owned();
+    let (mut asker_socket, _) = tokio_tungstenite::connect_async(format!(
+        "{}/api/asker/ws",
+        server.base.replace("http", "ws")
+    ))
+    .await
+    .unwrap();
+    asker_socket
+        .send(Message::Text(
+            json!({"type": "auth", "token": asker}).to_string().into(),
+        ))
+        .await
+        .unwrap();
+    asker_socket.next().await.unwrap().unwrap();
+    counselor_http
+        .post(server.url(&format!("/api/requests/{request_id}/accept")))
+        .bearer_auth(&counselor)
+        .send()
+        .await
+        .unwrap();
+    asker_http
+        .post(server.url("/api/asker/messages"))
+        .bearer_auth(&asker)
+        .json(&json!({"text": "Geheime Nachricht 4711"}))
+        .send()
+        .await
+        .unwrap();
+    counselor_http
+        .post(server.url(&format!("/api/conversations/{request_id}/messages")))
+        .bearer_auth(&counselor)
+        .json(&json!({"text": "Vertrauliche Antwort 0815"}))
+        .send()
+        .await
+        .unwrap();
+    counselor_http
+        .put(server.url("/api/me/absence"))
+        .bearer_auth(&counselor)
+        .json(&json!({"absent": true, "message": "Abwesend wegen Kur 42"}))
+        .send()
+        .await
+        .unwrap();
+    counselor_http
+        .get(server.url("/api/me/statistics?from=2026-01-01&to=2026-01-31&utc_offset_minutes=60"))
+        .bearer_auth(&counselor)
+        .send()
+        .await
+        .unwrap();
+    // Let the sockets carry the events, then read the log.
+    for socket in [&mut counselor_socket, &mut asker_socket] {
+        let _ = tokio::time::timeout(Duration::from_millis(500), async {
+            while socket.next().await.is_some() {}
+        })
+        .await;
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let log = server.logged();
+    assert!(
+        log.contains("pforte_server"),
+        "the log is on at trace:\n{log}"
+    );
+    for secret in [
+        "Geheime Nachricht",
+        "Vertrauliche Antwort",
+        "Abwesend wegen Kur",
+        counselor.as_str(),
+        asker.as_str(),
+        "bernd-password",
+        "utc_offset_minutes",
+        "127.0.0.3",
+        "127.0.0.4",
+    ] {
+        assert!(!log.contains(secret), "the log holds {secret:?}:\n{log}");
+    }
+}
