@@ -19,6 +19,9 @@ pub struct DeskConfig {
     pub resume_window: Duration,
     /// How long a waiting asker whose page is gone keeps the place (a reload comes back).
     pub asker_reconnect_window: Duration,
+    /// The most requests that may wait in one topic's waiting room: a flood of entries
+    /// stops there (the asker hears "queue full") instead of burying the counselors.
+    pub max_waiting_per_topic: usize,
 }
 
 impl Default for DeskConfig {
@@ -28,6 +31,7 @@ impl Default for DeskConfig {
             max_wait: Duration::from_secs(30 * 60),
             resume_window: Duration::from_secs(30),
             asker_reconnect_window: Duration::from_secs(30),
+            max_waiting_per_topic: 1000,
         }
     }
 }
@@ -227,6 +231,8 @@ pub enum DeskError {
     RequestGone,
     #[error("a request with this id exists already")]
     DuplicateRequest,
+    #[error("the waiting room of this topic is full right now")]
+    QueueFull,
     #[error("no running conversation with this id")]
     ConversationGone,
     #[error("this conversation belongs to someone else")]
@@ -629,6 +635,10 @@ impl Desk {
                 if self.waiting.contains_key(&request) || self.conversations.contains_key(&request)
                 {
                     return Err(DeskError::DuplicateRequest);
+                }
+                let waiting = self.waiting.values().filter(|r| r.topic == topic).count();
+                if waiting >= self.config.max_waiting_per_topic {
+                    return Err(DeskError::QueueFull);
                 }
                 let seq = self.take_seq();
                 self.waiting.insert(

@@ -60,6 +60,9 @@ pub struct ServeSettings {
     /// A waiting asker whose page is gone keeps the place for this long (a reload comes back).
     #[arg(long, env = "PFORTE_ASKER_RECONNECT_WINDOW", default_value = "30s", value_parser = duration)]
     pub asker_reconnect_window: Duration,
+    /// The most requests that may wait in one topic; the next asker hears `queue_full`.
+    #[arg(long, env = "PFORTE_MAX_WAITING", default_value_t = 500)]
+    pub max_waiting: usize,
     /// How long a counselor's login lasts.
     #[arg(long, env = "PFORTE_SESSION_TTL", default_value = "12h", value_parser = duration)]
     pub session_ttl: Duration,
@@ -128,6 +131,7 @@ impl Default for ServeSettings {
             resume_window: Duration::from_secs(30),
             asker_reconnect_window: Duration::from_secs(30),
             session_ttl: Duration::from_secs(12 * 3600),
+            max_waiting: 500,
             enter_per_minute: 10,
             login_per_minute: 10,
             sockets_per_address: 100,

@@ -96,6 +96,7 @@ impl From<DeskError> for AppError {
             DeskError::UnknownTopic => (StatusCode::NOT_FOUND, ErrorCode::UnknownTopic),
             DeskError::LiveChatDisabled => (StatusCode::CONFLICT, ErrorCode::LiveChatDisabled),
             DeskError::GateClosed => (StatusCode::CONFLICT, ErrorCode::GateClosed),
+            DeskError::QueueFull => (StatusCode::SERVICE_UNAVAILABLE, ErrorCode::QueueFull),
             DeskError::UnknownCounselor => (StatusCode::UNAUTHORIZED, ErrorCode::Unauthorized),
             DeskError::Absent => (StatusCode::CONFLICT, ErrorCode::Absent),
             DeskError::NotAvailable => (StatusCode::CONFLICT, ErrorCode::NotAvailable),

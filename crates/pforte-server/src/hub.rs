@@ -41,7 +41,7 @@ pub enum Owner {
 #[derive(Debug)]
 pub enum Outbound {
     Event(Utf8Bytes),
-    /// A WebSocket ping (the heartbeat).
+    /// Wakes the socket task for a due ping ([`Link::take_ping_due`]).
     Ping,
 }
 
@@ -64,9 +64,17 @@ pub struct Link {
     heard: AtomicU64,
     /// Request events were coalesced: send one `requests_changed` once the queue drains.
     requests_stale: AtomicBool,
+    /// A ping is due: sent before the next queued event, so a slow reader with a full queue
+    /// still answers the heartbeat in time.
+    ping_due: AtomicBool,
 }
 
 impl Link {
+    /// Whether a ping is due; clears the mark.
+    pub fn take_ping_due(&self) -> bool {
+        self.ping_due.swap(false, Ordering::AcqRel)
+    }
+
     /// Whether request events were left out; clears the mark.
     pub fn take_requests_stale(&self) -> bool {
         self.requests_stale.swap(false, Ordering::AcqRel)
@@ -255,6 +263,7 @@ impl Hub {
         let link = Arc::new(Link {
             heard: AtomicU64::new(now),
             requests_stale: AtomicBool::new(false),
+            ping_due: AtomicBool::new(false),
         });
         let mut registry = self.lock();
         registry.next_id += 1;
@@ -388,8 +397,10 @@ impl Hub {
                 ended.push((*id, Ending::Silent));
             } else if now.saturating_sub(connection.pinged) >= millis(beat.interval) {
                 connection.pinged = now;
-                if connection.tx.try_send(Outbound::Ping).is_err() {
-                    ended.push((*id, Ending::TooSlow));
+                connection.link.ping_due.store(true, Ordering::Release);
+                // Wake an idle socket task; a busy one sees the mark before its next event.
+                if connection.tx.capacity() == connection.tx.max_capacity() {
+                    let _ = connection.tx.try_send(Outbound::Ping);
                 }
             }
         }
@@ -448,6 +459,7 @@ mod tests {
             tokio::time::advance(Duration::from_millis(3_000)).await;
             hub.sweep(&heartbeats);
             assert!(matches!(socket.outbox.try_recv(), Ok(Outbound::Ping)));
+            assert!(socket.link.take_ping_due());
             hub.heard(&socket.link);
         }
         assert!(socket.ending.try_recv().is_err());

@@ -56,6 +56,7 @@ impl Reception {
             max_wait: settings.max_wait,
             resume_window: settings.resume_window,
             asker_reconnect_window: settings.asker_reconnect_window,
+            max_waiting_per_topic: settings.max_waiting,
         });
         let mut directory = Directory::default();
         for topic in store.topics().await? {

@@ -33,6 +33,10 @@ pub struct ConnectionLimits {
     pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
+/// Kernel send buffer per connection (Linux doubles it): enough for a burst of events and
+/// for the statistics download, small enough that a ping never waits long behind them.
+const SEND_BUFFER: usize = 32 * 1024;
+
 #[derive(Default)]
 struct PerPeer(Mutex<HashMap<IpAddr, u32>>);
 
@@ -120,6 +124,10 @@ pub async fn serve(
             }
         };
         let _ = tcp.set_nodelay(true);
+        // A small kernel send buffer: what is queued for a slow reader waits in the socket's
+        // own queue, where request events are coalesced and pings go first, instead of
+        // megabytes of kernel buffer that would hold the heartbeat back for seconds.
+        let _ = socket2::SockRef::from(&tcp).set_send_buffer_size(SEND_BUFFER);
         let service = hyper::service::service_fn(with_peer(router.clone(), peer));
         let connection = hyper::server::conn::http1::Builder::new()
             .timer(TokioTimer::new())

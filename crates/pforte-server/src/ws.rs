@@ -385,8 +385,18 @@ async fn serve(
                 None => Err(Goodbye::PeerLeft),
             },
             outgoing = outbox.recv() => match outgoing {
-                Some(Outbound::Event(text)) => send(&mut sink, &mut ending, Message::Text(text)).await,
-                Some(Outbound::Ping) => send(&mut sink, &mut ending, Message::Ping(Default::default())).await,
+                Some(outbound) => {
+                    let mut sent = Ok(());
+                    if link.take_ping_due() {
+                        sent = send(&mut sink, &mut ending, Message::Ping(Default::default())).await;
+                    }
+                    match (sent, outbound) {
+                        (Ok(()), Outbound::Event(text)) => {
+                            send(&mut sink, &mut ending, Message::Text(text)).await
+                        }
+                        (sent, _) => sent,
+                    }
+                }
                 // The hub always says why before it lets go of a socket.
                 None => Err(Goodbye::Ended(Ending::TooSlow)),
             },
@@ -401,6 +411,12 @@ async fn serve(
         }
     }
 
+    if let Err(Goodbye::Ended(e)) = &result {
+        eprintln!("DEBUG ending {e:?}");
+    }
+    if let Err(Goodbye::PeerLeft) = &result {
+        eprintln!("DEBUG peer left");
+    }
     match result {
         Err(Goodbye::Shutdown) => close(&mut sink, CLOSE_RESTARTING, "server is restarting").await,
         Err(Goodbye::TooBig) => close(&mut sink, CLOSE_TOO_BIG, "message too big").await,

@@ -55,6 +55,8 @@ pub enum ErrorCode {
     LiveChatDisabled,
     /// Nobody is available for the topic right now: the waiting room is closed.
     GateClosed,
+    /// The waiting room of the topic is full right now; try again in a while.
+    QueueFull,
     /// Absent counselors cannot switch availability on.
     Absent,
     /// Only available counselors see and accept live-chat requests.
@@ -365,9 +367,12 @@ pub struct LiveChatRequest {
     pub asker_online: bool,
 }
 
+/// One page of the waiting requests, oldest first.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
 pub struct LiveChatRequestList {
     pub requests: Vec<LiveChatRequest>,
+    /// How many requests wait in all (this page may hold fewer).
+    pub total: u32,
 }
 
 /// A conversation of a counselor ("Meine Beratungen").

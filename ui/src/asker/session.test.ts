@@ -141,6 +141,16 @@ describe("the asker's visit", () => {
     expect(tokens.get(TOKEN_KEY)).toBeNull();
   });
 
+  it("says the waiting room is full when too many people wait", async () => {
+    const { session, tokens } = setup({
+      publicApi: { enterWaitingRoom: vi.fn(async () => apiFailure("queue_full", 503)) },
+    });
+    await session.start("topic-1");
+    await session.enter(true);
+    expect(session.current.phase).toMatchObject({ name: "consent", problem: "queue_full" });
+    expect(tokens.get(TOKEN_KEY)).toBeNull();
+  });
+
   it("explains a rate limit on the consent step", async () => {
     const { session } = setup({
       publicApi: { enterWaitingRoom: vi.fn(async () => apiFailure("rate_limited", 429)) },

@@ -301,6 +301,8 @@ export function enterProblem(failure: Failure): EnterProblem {
       return "rate_limited";
     case "consent_required":
       return "consent_required";
+    case "queue_full":
+      return "queue_full";
     default:
       return "unavailable";
   }

@@ -11,7 +11,8 @@ import type {
 } from "../wire/types";
 
 /** Why entering the waiting room did not work, as the page explains it. */
-export type EnterProblem = "rate_limited" | "consent_required" | "unavailable" | "network";
+export type EnterProblem =
+  "rate_limited" | "consent_required" | "queue_full" | "unavailable" | "network";
 
 export type AskerPhase =
   /** Reading the topics or resuming a stored visit. */

@@ -20,6 +20,9 @@ import {
 import type { LiveChatRequest, Me } from "../wire/types";
 import { CounselorSession } from "./session";
 
+/** The server's answer with every request on one page. */
+const requestList = (requests: LiveChatRequest[]) => ({ requests, total: requests.length });
+
 function fakeApi(over: Partial<CounselorApi> = {}): CounselorApi {
   return {
     logout: vi.fn(async () => okResult(undefined)),
@@ -32,7 +35,7 @@ function fakeApi(over: Partial<CounselorApi> = {}): CounselorApi {
     coverage: vi.fn(async () => okResult({ topics: [coverage(1, 1, 0)] })),
     statistics: vi.fn(),
     downloadStatistics: vi.fn(),
-    requests: vi.fn(async () => okResult({ requests: [] as LiveChatRequest[] })),
+    requests: vi.fn(async () => okResult(requestList([]))),
     accept: vi.fn(async (id: string) => okResult(conversation(`conv-${id}`))),
     conversations: vi.fn(async () => okResult({ conversations: [] })),
     conversation: vi.fn(async (id: string) => okResult(conversation(id))),
@@ -108,7 +111,7 @@ describe("a counselor session", () => {
 
   it("reads the requests when availability is switched on elsewhere", async () => {
     const api = fakeApi({
-      requests: vi.fn(async () => okResult({ requests: [request("r1", 1)] })),
+      requests: vi.fn(async () => okResult(requestList([request("r1", 1)]))),
     });
     const { session, live } = startSession(api);
     live().emit({ type: "availability_changed", availability: availableNow(), reason: "toggle" });
@@ -119,7 +122,7 @@ describe("a counselor session", () => {
   it("re-reads the request list when the server says it left request events out", async () => {
     const api = fakeApi({
       me: vi.fn(async () => okResult(me({ availability: availableNow() }))),
-      requests: vi.fn(async () => okResult({ requests: [request("r1", 1), request("r2", 2)] })),
+      requests: vi.fn(async () => okResult(requestList([request("r1", 1), request("r2", 2)]))),
     });
     const { session, live } = startSession(api, me({ availability: availableNow() }));
     live().emit({ type: "requests_changed" });
@@ -143,7 +146,7 @@ describe("a counselor session", () => {
       reason: "withdrawn",
     });
     live().emit({ type: "request_created", request: request("new", 30) });
-    answer(okResult({ requests: [request("gone", 10), request("old", 20)] }));
+    answer(okResult(requestList([request("gone", 10), request("old", 20)])));
     await loading;
     expect(session.current.requests.map((r) => r.id)).toEqual(["old", "new"]);
   });
@@ -163,7 +166,7 @@ describe("a counselor session", () => {
 
   it("switches availability on and lists the waiting requests", async () => {
     const api = fakeApi({
-      requests: vi.fn(async () => okResult({ requests: [request("r1", 1)] })),
+      requests: vi.fn(async () => okResult(requestList([request("r1", 1)]))),
     });
     const { session } = startSession(api);
     expect(await session.switchAvailability(true)).toBeNull();
@@ -181,7 +184,7 @@ describe("a counselor session", () => {
 
   it("opens the new chat after accepting and removes the request", async () => {
     const api = fakeApi({
-      requests: vi.fn(async () => okResult({ requests: [request("r1", 1)] })),
+      requests: vi.fn(async () => okResult(requestList([request("r1", 1)]))),
     });
     const { session } = startSession(api, me({ availability: availableNow() }));
     await session.loadRequests();
@@ -193,7 +196,7 @@ describe("a counselor session", () => {
 
   it("removes the request and reports it when a colleague was faster", async () => {
     const api = fakeApi({
-      requests: vi.fn(async () => okResult({ requests: [request("r1", 1)] })),
+      requests: vi.fn(async () => okResult(requestList([request("r1", 1)]))),
       accept: vi.fn(async () => apiFailure("already_taken")),
     });
     const { session } = startSession(api, me({ availability: availableNow() }));
@@ -205,7 +208,7 @@ describe("a counselor session", () => {
 
   it("keeps the request when accepting failed for lack of network", async () => {
     const api = fakeApi({
-      requests: vi.fn(async () => okResult({ requests: [request("r1", 1)] })),
+      requests: vi.fn(async () => okResult(requestList([request("r1", 1)]))),
       accept: vi.fn(async () => networkFailure()),
     });
     const { session } = startSession(api, me({ availability: availableNow() }));
@@ -262,7 +265,7 @@ describe("a counselor session", () => {
   it("counts as not available while the connection is lost, the switch still on", async () => {
     const api = fakeApi({
       me: vi.fn(async () => okResult(me({ availability: availableNow() }))),
-      requests: vi.fn(async () => okResult({ requests: [request("r1", 1)] })),
+      requests: vi.fn(async () => okResult(requestList([request("r1", 1)]))),
     });
     const { session, live } = startSession(api, me({ availability: availableNow() }));
     live().emit({ type: "ready" });
@@ -351,7 +354,7 @@ describe("a counselor session", () => {
 
   it("takes an availability the desktop shell learned, and lists the requests when it came on", async () => {
     const api = fakeApi({
-      requests: vi.fn(async () => okResult({ requests: [request("r1", 1)] })),
+      requests: vi.fn(async () => okResult(requestList([request("r1", 1)]))),
     });
     const { session } = startSession(api);
     session.receive({ type: "availability_changed", availability: availableNow(), reason: null });

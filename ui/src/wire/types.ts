@@ -3,7 +3,7 @@
 
 export type ApiError = { code: ErrorCode, message: string, };
 
-export type ErrorCode = "invalid_body" | "invalid_field" | "payload_too_large" | "unsupported_media_type" | "invalid_parameter" | "not_found" | "method_not_allowed" | "unauthorized" | "invalid_credentials" | "rate_limited" | "consent_required" | "unknown_topic" | "live_chat_disabled" | "gate_closed" | "absent" | "not_available" | "not_your_topic" | "already_taken" | "request_gone" | "conversation_ended" | "not_accepted" | "message_empty" | "message_too_long" | "internal" | "unavailable" | "websocket_required";
+export type ErrorCode = "invalid_body" | "invalid_field" | "payload_too_large" | "unsupported_media_type" | "invalid_parameter" | "not_found" | "method_not_allowed" | "unauthorized" | "invalid_credentials" | "rate_limited" | "consent_required" | "unknown_topic" | "live_chat_disabled" | "gate_closed" | "queue_full" | "absent" | "not_available" | "not_your_topic" | "already_taken" | "request_gone" | "conversation_ended" | "not_accepted" | "message_empty" | "message_too_long" | "internal" | "unavailable" | "websocket_required";
 
 export type PublicTopic = { id: number, slug: string, name: string, 
 /**
@@ -101,7 +101,11 @@ export type SetAbsence = { absent: boolean, message: string | null, };
 
 export type LiveChatRequest = { id: string, topic_id: number, topic_name: string, pseudonym: string, entered_at: number, asker_online: boolean, };
 
-export type LiveChatRequestList = { requests: Array<LiveChatRequest>, };
+export type LiveChatRequestList = { requests: Array<LiveChatRequest>, 
+/**
+ * How many requests wait in all (this page may hold fewer).
+ */
+total: number, };
 
 export type Conversation = { id: string, topic_id: number, topic_name: string, pseudonym: string, started_at: number, ended_at: number | null, ended_by: Sender | null, asker_online: boolean, message_count: number, last_message_at: number | null, };
 

@@ -18,7 +18,11 @@ fn rid(n: u128) -> RequestId {
 }
 
 fn desk() -> Desk {
-    let mut desk = Desk::new(DeskConfig::default());
+    desk_with(DeskConfig::default())
+}
+
+fn desk_with(config: DeskConfig) -> Desk {
+    let mut desk = Desk::new(config);
     for (topic, live_chat) in [(SUCHT, true), (SCHWANGER, true), (NO_CHAT, false)] {
         desk.apply(Command::UpsertTopic { topic, live_chat }, t(0))
             .unwrap();
@@ -652,4 +656,28 @@ proptest! {
             }
         }
     }
+}
+
+#[test]
+fn a_full_waiting_room_refuses_the_next_asker_and_changes_nothing() {
+    let mut desk = desk_with(DeskConfig {
+        max_waiting_per_topic: 2,
+        ..DeskConfig::default()
+    });
+    available(&mut desk, BERND, 1);
+    enter(&mut desk, 1, SUCHT, t(1));
+    enter(&mut desk, 2, SUCHT, t(2));
+    let refused = desk.apply(
+        Command::Enter {
+            request: rid(3),
+            topic: SUCHT,
+        },
+        t(3),
+    );
+    assert_eq!(refused, Err(DeskError::QueueFull));
+    assert_eq!(desk.queue(SUCHT).len(), 2);
+    assert!(desk.waiting_request(rid(3)).is_none());
+    // Another topic's waiting room is not affected.
+    available(&mut desk, ANNA, 2);
+    enter(&mut desk, 4, SCHWANGER, t(4));
 }

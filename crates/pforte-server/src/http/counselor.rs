@@ -18,7 +18,7 @@ use pforte_wire::{
 use uuid::Uuid;
 
 use super::client::Client;
-use super::extract::{AppJson, AppPath, CounselorAuth};
+use super::extract::{AppJson, AppPath, AppQuery, CounselorAuth};
 use super::{post_message, Limits};
 use crate::error::{AppError, AppResult};
 use crate::reception::{now, Reception};
@@ -270,25 +270,58 @@ pub async fn coverage(
     AppJson(CoverageList { topics })
 }
 
+/// Which page of the waiting requests.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct Page {
+    /// How many to skip (oldest first).
+    #[serde(default)]
+    #[param(required = false, minimum = 0)]
+    offset: usize,
+    /// How many at most (default 500, at most 1000).
+    #[serde(default = "default_limit")]
+    #[param(required = false, minimum = 1, maximum = 1000)]
+    limit: usize,
+}
+
+fn default_limit() -> usize {
+    500
+}
+
 /// "Erstanfragen > Live-Chat Anfragen": waiting requests of the counselor's topics, oldest
-/// first. Only while available.
+/// first, a page at a time. Only while available.
 #[utoipa::path(get, path = "/api/requests", tag = "counselor",
-    security(("session_token" = [])),
+    security(("session_token" = [])), params(Page),
     responses((status = 200, body = LiveChatRequestList), (status = 409, body = ApiError, description = "`not_available`")))]
 pub async fn requests(
     State(reception): State<Arc<Reception>>,
     auth: CounselorAuth,
+    AppQuery(page): AppQuery<Page>,
 ) -> AppResult<AppJson<LiveChatRequestList>> {
-    let requests = reception
+    if !(1..=1000).contains(&page.limit) {
+        return Err(AppError::invalid_parameter(
+            "`limit` must be between 1 and 1000",
+        ));
+    }
+    let (requests, total) = reception
         .read(|desk| {
             desk.live_chat_requests(auth.counselor).map(|list| {
-                list.into_iter()
+                let total = list.len();
+                let requests = list
+                    .into_iter()
+                    .skip(page.offset)
+                    .take(page.limit)
                     .map(|r| reception.live_chat_request(r))
-                    .collect()
+                    .collect();
+                (requests, total)
             })
         })
         .await?;
-    Ok(AppJson(LiveChatRequestList { requests }))
+    Ok(AppJson(LiveChatRequestList {
+        requests,
+        total: u32::try_from(total).unwrap_or(u32::MAX),
+    }))
 }
 
 /// "Chat starten": accept a request. Of simultaneous accepts exactly one wins.

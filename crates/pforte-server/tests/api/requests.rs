@@ -172,3 +172,118 @@ async fn of_fifty_simultaneous_accepts_exactly_one_wins_and_the_others_see_the_r
         .await;
     assert_eq!(app.count_rows("chats WHERE state = 'chatting'").await, 1);
 }
+
+#[tokio::test]
+async fn a_full_waiting_room_tells_the_next_asker_queue_full_and_stores_nothing() {
+    let app = spawn_app_with(|s| s.max_waiting = 2).await;
+    let (_bernd, _events) = app.available("bernd").await;
+    app.enter(SUCHT).await;
+    app.enter(SUCHT).await;
+    let chats = app.count_rows("chats").await;
+    let refused = app.try_enter(SUCHT).await;
+    assert_eq!(
+        error_of(refused, StatusCode::SERVICE_UNAVAILABLE).await,
+        ErrorCode::QueueFull
+    );
+    assert_eq!(app.count_rows("chats").await, chats);
+}
+
+#[tokio::test]
+async fn the_request_list_comes_a_page_at_a_time_with_the_total() {
+    let app = spawn_app().await;
+    let (bernd, _events) = app.available("bernd").await;
+    let mut ids = Vec::new();
+    for _ in 0..5 {
+        ids.push(app.enter(SUCHT).await.request_id);
+    }
+    let page: Value = app
+        .get("/api/requests?offset=1&limit=2", &bernd.token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(page["total"], 5);
+    let shown: Vec<&str> = page["requests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        shown,
+        vec![ids[1].as_str(), ids[2].as_str()],
+        "oldest first"
+    );
+    let all: Value = app
+        .get("/api/requests", &bernd.token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(all["requests"].as_array().unwrap().len(), 5);
+    let bad = app.get("/api/requests?limit=0", &bernd.token).await;
+    assert_eq!(
+        error_of(bad, StatusCode::BAD_REQUEST).await,
+        ErrorCode::InvalidParameter
+    );
+}
+
+#[tokio::test]
+async fn a_flood_of_entries_leaves_a_slow_counselor_available_and_tells_them_to_re_read() {
+    use futures_util::StreamExt;
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let app = spawn_app_with(|s| {
+        s.max_waiting = 5000;
+        s.enter_per_minute = 100_000;
+    })
+    .await;
+    let bernd = app.login("bernd").await;
+    // Bernd's device on a slow line: a tiny receive buffer, and it reads a frame only every
+    // 10 ms, slower than the flood (it answers pings: it is slow, not dead).
+    let address: std::net::SocketAddr = app.base.trim_start_matches("http://").parse().unwrap();
+    let tcp = tokio::net::TcpSocket::new_v4().unwrap();
+    tcp.set_recv_buffer_size(2048).unwrap();
+    let stream = tcp.connect(address).await.unwrap();
+    let mut request = format!("{}/api/counselor/ws", app.ws_base)
+        .into_client_request()
+        .unwrap();
+    request.headers_mut().insert(
+        "authorization",
+        format!("Bearer {}", bernd.token).parse().unwrap(),
+    );
+    let (mut slow, _) =
+        tokio_tungstenite::client_async(request, tokio_tungstenite::MaybeTlsStream::Plain(stream))
+            .await
+            .unwrap();
+    let reader = tokio::spawn(async move {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(120);
+        while let Ok(Some(Ok(frame))) = tokio::time::timeout_at(deadline, slow.next()).await {
+            if let tokio_tungstenite::tungstenite::Message::Text(text) = frame {
+                if text.contains("\"requests_changed\"") {
+                    return true;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        false
+    });
+    app.switch(&bernd, true).await;
+
+    for _ in 0..1200 {
+        assert_eq!(app.try_enter(SUCHT).await.status(), StatusCode::CREATED);
+    }
+    let me: Value = app.get("/api/me", &bernd.token).await.json().await.unwrap();
+    assert_eq!(
+        me["availability"]["available"], true,
+        "not dropped as too slow"
+    );
+    let list: Value = app
+        .get("/api/requests", &bernd.token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list["total"], 1200, "what a re-read shows");
+    // Once the device caught up, it was told to re-read the list.
+    assert!(reader.await.unwrap(), "requests_changed arrived");
+}

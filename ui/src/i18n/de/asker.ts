@@ -43,6 +43,8 @@ export const deAsker = {
     problems: {
       rate_limited:
         "Gerade kommen zu viele Anfragen von hier. Bitte warten Sie eine Minute und versuchen Sie es dann noch einmal.",
+      queue_full:
+        "Im Warteraum warten gerade sehr viele Menschen. Bitte versuchen Sie es in einigen Minuten noch einmal.",
       consent_required: "Bitte bestätigen Sie zuerst die Hinweise.",
       unavailable:
         "Der Chat ist gerade nicht erreichbar. Bitte versuchen Sie es gleich noch einmal.",

@@ -43,6 +43,7 @@ export const enAsker: AskerMessages = {
     problems: {
       rate_limited:
         "Too many requests are coming from here right now. Please wait a minute and try again.",
+      queue_full: "Very many people are waiting right now. Please try again in a few minutes.",
       consent_required: "Please confirm the notes first.",
       unavailable: "The chat cannot be reached right now. Please try again in a moment.",
       network:
