@@ -196,6 +196,43 @@ export async function relayCounselorSocket(page) {
   return relay;
 }
 
+/**
+ * Holds back the answer of the first `method` request to `path` the page makes: the server
+ * answers at once (`fetched`), the page gets the answer only on `release()`, as a slow network
+ * would deliver it. `release()` resolves once the browser has the whole answer.
+ */
+export async function holdFirstAnswer(page, method, path) {
+  let release, fetched, delivered;
+  const released = new Promise((resolve) => (release = resolve));
+  const wasFetched = new Promise((resolve) => (fetched = resolve));
+  const wasDelivered = new Promise((resolve) => (delivered = resolve));
+  let taken = false;
+  await page.route(
+    (url) => url.pathname === path,
+    async (route) => {
+      const request = route.request();
+      if (taken || request.method() !== method) return route.fallback();
+      taken = true;
+      const response = await route.fetch();
+      fetched();
+      await released;
+      const finished = page.waitForEvent("requestfinished", (r) => r === request);
+      await route.fulfill({ response });
+      await finished;
+      delivered();
+    },
+  );
+  return {
+    fetched: wasFetched,
+    async release() {
+      release();
+      await wasDelivered;
+      // Let the page's code take the answer in (fetch, JSON, the store, the view).
+      await page.evaluate(() => new Promise((resolve) => setTimeout(resolve, 100)));
+    },
+  };
+}
+
 /** Debian's Chromium, headless; never a downloaded browser. */
 export function launchBrowser() {
   return chromium.launch({

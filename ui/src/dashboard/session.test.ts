@@ -45,6 +45,35 @@ function fakeApi(over: Partial<CounselorApi> = {}): CounselorApi {
   } as CounselorApi;
 }
 
+/**
+ * Answers of one API call that the test hands out itself, in whatever order it likes: as the
+ * network may deliver the answers of two calls in flight.
+ */
+function heldAnswers<T>() {
+  const pending: ((value: T) => void)[] = [];
+  return {
+    call: vi.fn(() => new Promise<T>((resolve) => pending.push(resolve))),
+    /** How many calls wait for their answer. */
+    get waiting() {
+      return pending.length;
+    },
+    /** Answers the call number `index` (0 = the first one made) of those still waiting. */
+    answer(index: number, value: T) {
+      const [resolve] = pending.splice(index, 1);
+      resolve!(value);
+    },
+    /** Answers every waiting call, the last one made first. */
+    answerAllNewestFirst(value: T) {
+      while (pending.length > 0) pending.pop()!(value);
+    },
+  };
+}
+
+type RequestsAnswer = Awaited<ReturnType<CounselorApi["requests"]>>;
+type MeAnswer = Awaited<ReturnType<CounselorApi["me"]>>;
+type SwitchAnswer = Awaited<ReturnType<CounselorApi["switchAvailability"]>>;
+const requestList = (...requests: LiveChatRequest[]): RequestsAnswer => okResult({ requests });
+
 function startSession(
   api: CounselorApi,
   profile: Me = me(),
@@ -367,5 +396,145 @@ describe("a counselor session", () => {
     expect(logout).toHaveBeenCalledTimes(1);
     expect(api.logout).not.toHaveBeenCalled();
     expect(onEnded).toHaveBeenCalledWith("logged_out");
+  });
+});
+
+describe("a counselor session whose answers and events cross on the way", () => {
+  it("keeps a request announced while two list reads overlap, when the older read answers last", async () => {
+    const reads = heldAnswers<RequestsAnswer>();
+    const api = fakeApi({ requests: reads.call });
+    const { session } = startSession(api, me({ availability: availableNow() }));
+    const first = session.loadRequests();
+    const second = session.loadRequests();
+    // Created after the first read was answered on the server, before the second one.
+    session.receive({ type: "request_created", request: request("new", 30) });
+    reads.answer(1, requestList(request("new", 30)));
+    await second;
+    reads.answer(0, requestList());
+    await first;
+    expect(session.current.requests.map((r) => r.id)).toEqual(["new"]);
+  });
+
+  it("keeps a request announced right after switching on, whichever list answer comes last", async () => {
+    const reads = heldAnswers<RequestsAnswer>();
+    const switches = heldAnswers<SwitchAnswer>();
+    const api = fakeApi({ requests: reads.call, switchAvailability: switches.call });
+    const { session, live } = startSession(api);
+    live().emit({ type: "ready" });
+    await settle();
+    const switching = session.switchAvailability(true);
+    // The server switched on: its event comes over the socket before the HTTP answer.
+    live().emit({ type: "availability_changed", availability: availableNow(), reason: "toggle" });
+    switches.answer(0, okResult(availableNow()));
+    await settle();
+    // An asker enters while the list is being read. However many reads the dashboard made,
+    // the server answered them before the request existed, and the newest answer comes first.
+    live().emit({ type: "request_created", request: request("new", 30) });
+    reads.answerAllNewestFirst(requestList());
+    await switching;
+    await settle();
+    expect(session.current.availability?.available).toBe(true);
+    expect(session.current.requests.map((r) => r.id)).toEqual(["new"]);
+  });
+
+  it("reads the list once when switching on, although both the answer and the event say so", async () => {
+    const api = fakeApi();
+    const { session, live } = startSession(api);
+    live().emit({ type: "ready" });
+    await settle();
+    const switching = session.switchAvailability(true);
+    live().emit({ type: "availability_changed", availability: availableNow(), reason: "toggle" });
+    await switching;
+    await settle();
+    expect(api.requests).toHaveBeenCalledTimes(1);
+    expect(session.current.requestsLoaded).toBe(true);
+  });
+
+  it("stays available when the profile read at connecting answers only after the switch went on", async () => {
+    const profiles = heldAnswers<MeAnswer>();
+    const api = fakeApi({ me: profiles.call });
+    const { session, live, onNewRequest } = startSession(api);
+    live().emit({ type: "ready" });
+    await settle();
+    // The server read the profile before the switch; its answer is slow.
+    expect(profiles.waiting).toBe(1);
+    await session.switchAvailability(true);
+    live().emit({ type: "availability_changed", availability: availableNow(), reason: "toggle" });
+    profiles.answer(0, okResult(me()));
+    await settle();
+    expect(session.current.availability).toMatchObject({ switched_on: true, available: true });
+    live().emit({ type: "request_created", request: request("new", 30) });
+    expect(session.current.requests.map((r) => r.id)).toEqual(["new"]);
+    expect(onNewRequest).toHaveBeenCalledTimes(1);
+  });
+
+  it("takes the profile's availability when nothing newer was heard while it was read", async () => {
+    const api = fakeApi({ me: vi.fn(async () => okResult(me({ availability: availableNow() }))) });
+    const { session, live } = startSession(api);
+    live().emit({ type: "ready" });
+    await settle();
+    expect(session.current.availability?.available).toBe(true);
+    expect(api.requests).toHaveBeenCalledTimes(1);
+  });
+
+  it("does not switch back on when another device switched off after this one switched on", async () => {
+    const switches = heldAnswers<SwitchAnswer>();
+    const api = fakeApi({ switchAvailability: switches.call });
+    const { session, live } = startSession(api);
+    live().emit({ type: "ready" });
+    await settle();
+    const switching = session.switchAvailability(true);
+    live().emit({ type: "availability_changed", availability: availableNow(), reason: "toggle" });
+    // The tray of the desktop app switched off right after; the web answer comes last.
+    const off = availability({ switched_on: false });
+    live().emit({ type: "availability_changed", availability: off, reason: "toggle" });
+    switches.answer(0, okResult(availableNow()));
+    await switching;
+    expect(session.current.availability).toMatchObject({ switched_on: false, available: false });
+    expect(session.current.requests).toEqual([]);
+  });
+
+  it("takes the switch's answer while the socket is away and tells nothing newer", async () => {
+    const api = fakeApi({
+      switchAvailability: vi.fn(async () =>
+        okResult(availability({ switched_on: true, available: false, online: false })),
+      ),
+    });
+    const { session } = startSession(api);
+    expect(await session.switchAvailability(true)).toBeNull();
+    expect(session.current.availability).toMatchObject({ switched_on: true, available: false });
+  });
+
+  it("shows no request from a list read before the connection broke, when its answer comes late", async () => {
+    const reads = heldAnswers<RequestsAnswer>();
+    const api = fakeApi({
+      me: vi.fn(async () => okResult(me({ availability: availableNow() }))),
+      requests: reads.call,
+    });
+    const { session, live } = startSession(api, me({ availability: availableNow() }));
+    live().emit({ type: "ready" });
+    await settle();
+    expect(reads.waiting).toBe(1);
+    // Lost before the answer came; meanwhile the asker "gone" left, and nobody says so.
+    live().setState("reconnecting");
+    live().emit({ type: "ready" });
+    await settle();
+    expect(reads.waiting).toBe(2);
+    reads.answer(1, requestList(request("old", 20)));
+    await settle();
+    reads.answer(0, requestList(request("gone", 10), request("old", 20)));
+    await settle();
+    expect(session.current.requests.map((r) => r.id)).toEqual(["old"]);
+  });
+
+  it("keeps a request accepted here out of a list whose answer was on its way", async () => {
+    const reads = heldAnswers<RequestsAnswer>();
+    const api = fakeApi({ requests: reads.call });
+    const { session } = startSession(api, me({ availability: availableNow() }));
+    const loading = session.loadRequests();
+    await session.accept("r1");
+    reads.answer(0, requestList(request("r1", 10), request("r2", 20)));
+    await loading;
+    expect(session.current.requests.map((r) => r.id)).toEqual(["r2"]);
   });
 });
