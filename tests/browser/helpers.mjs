@@ -141,10 +141,17 @@ export async function startServer({ args = [] } = {}) {
     get log() {
       return running.log;
     },
-    /** Stops the server gracefully and starts it again on the same address and database. */
-    async restart() {
+    /**
+     * Stops the server with SIGTERM (sockets closed with 1012) and starts it again on the same
+     * address and database, after `whileDown` (if given) has run. Resolves once it listens.
+     */
+    async restart({ whileDown } = {}) {
       await shutDown(running);
-      running = await serve(env, address, args);
+      try {
+        await whileDown?.();
+      } finally {
+        running = await serve(env, address, args);
+      }
     },
     async stop() {
       await shutDown(running);
