@@ -204,18 +204,20 @@ export async function relayCounselorSocket(page) {
 }
 
 /**
- * Holds back the answer of the first `method` request to `path` the page makes: the server
+ * Holds back the answer of the first `method` request to `path` (a string, or a RegExp of the
+ * path) the page makes: the server
  * answers at once (`fetched`), the page gets the answer only on `release()`, as a slow network
  * would deliver it. `release()` resolves once the browser has the whole answer.
  */
 export async function holdFirstAnswer(page, method, path) {
+  const matches = typeof path === "string" ? (p) => p === path : (p) => path.test(p);
   let release, fetched, delivered;
   const released = new Promise((resolve) => (release = resolve));
   const wasFetched = new Promise((resolve) => (fetched = resolve));
   const wasDelivered = new Promise((resolve) => (delivered = resolve));
   let taken = false;
   await page.route(
-    (url) => url.pathname === path,
+    (url) => matches(url.pathname),
     async (route) => {
       const request = route.request();
       if (taken || request.method() !== method) return route.fallback();

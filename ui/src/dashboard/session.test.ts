@@ -19,6 +19,7 @@ import {
 } from "../test/fixtures";
 import type { LiveChatRequest, Me } from "../wire/types";
 import { CounselorSession } from "./session";
+import { uncoveredBySwitchingOff } from "./state";
 
 function fakeApi(over: Partial<CounselorApi> = {}): CounselorApi {
   return {
@@ -72,6 +73,8 @@ function heldAnswers<T>() {
 type RequestsAnswer = Awaited<ReturnType<CounselorApi["requests"]>>;
 type MeAnswer = Awaited<ReturnType<CounselorApi["me"]>>;
 type SwitchAnswer = Awaited<ReturnType<CounselorApi["switchAvailability"]>>;
+type CoverageAnswer = Awaited<ReturnType<CounselorApi["coverage"]>>;
+type ConversationsAnswer = Awaited<ReturnType<CounselorApi["conversations"]>>;
 const requestList = (...requests: LiveChatRequest[]): RequestsAnswer => okResult({ requests });
 
 function startSession(
@@ -536,5 +539,71 @@ describe("a counselor session whose answers and events cross on the way", () => 
     reads.answer(0, requestList(request("r1", 10), request("r2", 20)));
     await loading;
     expect(session.current.requests.map((r) => r.id)).toEqual(["r2"]);
+  });
+
+  it("keeps the coverage an event told while the re-read was on its way, so switching off still asks", async () => {
+    const coverages = heldAnswers<CoverageAnswer>();
+    const api = fakeApi({ coverage: coverages.call });
+    const { session, live } = startSession(api);
+    live().emit({ type: "ready" });
+    await session.switchAvailability(true);
+    // Read by the server when the socket became ready: nobody there, nobody waiting.
+    live().emit({ type: "coverage_changed", coverage: coverage(1, 1, 0) });
+    live().emit({ type: "coverage_changed", coverage: coverage(1, 1, 1) });
+    coverages.answer(0, okResult({ topics: [coverage(1, 0, 0), coverage(2, 0, 0)] }));
+    await settle();
+    expect(session.current.coverage).toEqual([coverage(2, 0, 0), coverage(1, 1, 1)]);
+    expect(uncoveredBySwitchingOff(session.current)).toEqual([
+      { topicId: 1, topicName: "Suchtberatung", waiting: 1 },
+    ]);
+  });
+
+  it("keeps a chat started while the conversations were re-read, though the answer lacks it", async () => {
+    const lists = heldAnswers<ConversationsAnswer>();
+    const api = fakeApi({
+      conversations: lists.call,
+      requests: vi.fn(async () => requestList(request("r1", 1))),
+    });
+    const { session, live } = startSession(api, me({ availability: availableNow() }));
+    live().emit({ type: "ready" });
+    await settle();
+    expect((await session.accept("r1")).ok).toBe(true);
+    lists.answer(0, okResult({ conversations: [] }));
+    await settle();
+    expect(session.current.conversations.map((c) => c.id)).toEqual(["conv-r1"]);
+  });
+
+  it("keeps a chat ended while the conversations were re-read ended, and the asker's presence told meanwhile", async () => {
+    const lists = heldAnswers<ConversationsAnswer>();
+    const api = fakeApi({ conversations: lists.call });
+    const { session, live } = startSession(api);
+    live().emit({ type: "ready" });
+    lists.answer(0, okResult({ conversations: [conversation("c1"), conversation("c2")] }));
+    await settle();
+    live().setState("reconnecting");
+    live().emit({ type: "ready" });
+    live().emit({ type: "conversation_ended", conversation_id: "c1", by: "asker" });
+    live().emit({ type: "asker_presence_changed", conversation_id: "c2", online: false });
+    // Read before those events.
+    lists.answer(0, okResult({ conversations: [conversation("c1"), conversation("c2")] }));
+    await settle();
+    const byId = new Map(session.current.conversations.map((c) => [c.id, c]));
+    expect(byId.get("c1")).toMatchObject({ ended_at: 42, ended_by: "asker" });
+    expect(byId.get("c2")).toMatchObject({ ended_at: null, asker_online: false });
+  });
+
+  it("takes nothing from a re-read that a newer connection's re-read replaced", async () => {
+    const lists = heldAnswers<ConversationsAnswer>();
+    const api = fakeApi({ conversations: lists.call });
+    const { session, live } = startSession(api);
+    live().emit({ type: "ready" });
+    live().setState("reconnecting");
+    live().emit({ type: "ready" });
+    // The newer re-read says the chat ended; the older one, answered later, that it runs.
+    lists.answer(1, okResult({ conversations: [conversation("c1", { ended_at: 50 })] }));
+    await settle();
+    lists.answer(0, okResult({ conversations: [conversation("c1")] }));
+    await settle();
+    expect(session.current.conversations[0]).toMatchObject({ id: "c1", ended_at: 50 });
   });
 });

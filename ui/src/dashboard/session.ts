@@ -52,6 +52,18 @@ interface PendingRequestRead {
   removed: Set<string>;
 }
 
+/**
+ * What the socket and this client's own actions said while a re-read was in flight: the
+ * topics whose coverage and the conversations that changed. For those the dashboard already
+ * knows at least as much as the answer (which the server may have read before the change).
+ */
+interface ResyncNews {
+  topics: Set<number>;
+  conversations: Set<string>;
+  /** Conversations whose asker came or went. */
+  presence: Set<string>;
+}
+
 function sameAvailability(a: Availability | null, b: Availability | null): boolean {
   return (
     a !== null &&
@@ -88,6 +100,9 @@ export class CounselorSession {
    */
   private availabilityNews = 0;
   private availabilityPushes = 0;
+  /** Sockets that became ready; a re-read started for an earlier one is superseded. */
+  private readies = 0;
+  private readonly resyncs = new Set<ResyncNews>();
   /** Set when a connection broke while the switch was on; checked at the next `ready`. */
   private switchedOnWhenLost = false;
 
@@ -149,8 +164,17 @@ export class CounselorSession {
   private handle(event: ServerEvent): void {
     if (event.type === "ready") {
       this.requestFeed++;
+      this.readies++;
       void this.resync();
       return;
+    }
+    if (event.type === "coverage_changed") {
+      for (const news of this.resyncs) news.topics.add(event.coverage.topic_id);
+    }
+    const conversationId = conversationOf(event);
+    if (conversationId !== null) this.conversationChanged(conversationId);
+    if (event.type === "asker_presence_changed") {
+      for (const news of this.resyncs) news.presence.add(event.conversation_id);
     }
     for (const read of this.requestReads) {
       if (event.type === "request_created") read.created.push(event.request);
@@ -225,16 +249,26 @@ export class CounselorSession {
     this.dispatch({ type: "availability_set", availability, reason });
   }
 
+  /** This client learned that a conversation changed (an event, or an answer to it). */
+  private conversationChanged(id: string): void {
+    for (const news of this.resyncs) news.conversations.add(id);
+  }
+
   /** After every (re)connect: read what may have changed while the socket was away. */
   async resync(): Promise<void> {
     const { api } = this.deps;
     const seen = this.availabilityNews;
+    const ready = this.readies;
+    const news: ResyncNews = { topics: new Set(), conversations: new Set(), presence: new Set() };
+    this.resyncs.add(news);
     const [me, conversations, coverage] = await Promise.all([
       api.me(),
       api.conversations(),
       api.coverage(),
-    ]);
+    ]).finally(() => this.resyncs.delete(news));
     if (this.checkUnauthorized(me) || this.ended) return;
+    // A newer socket became ready meanwhile: its own re-read counts, not this older one.
+    if (ready !== this.readies) return;
     if (me.ok) {
       const availability = this.profileLoaded(me.value, seen);
       if (this.switchedOnWhenLost && !availability.switched_on) {
@@ -244,12 +278,33 @@ export class CounselorSession {
       this.switchedOnWhenLost = false;
     }
     if (conversations.ok) {
-      this.dispatch({
-        type: "conversations_loaded",
-        conversations: conversations.value.conversations,
+      const known = new Map(this.current.conversations.map((c) => [c.id, c]));
+      const loaded = conversations.value.conversations.map((c) => {
+        const newer = news.conversations.has(c.id) ? known.get(c.id) : undefined;
+        if (!newer) return c;
+        // An end never comes undone; a presence told meanwhile is newer than the answer.
+        const ended = c.ended_at === null && newer.ended_at !== null;
+        return {
+          ...c,
+          ...(ended ? { ended_at: newer.ended_at, ended_by: newer.ended_by } : {}),
+          ...(news.presence.has(c.id) ? { asker_online: newer.asker_online } : {}),
+        };
       });
+      const ids = new Set(loaded.map((c) => c.id));
+      // Started (or learned of) while the list was read: the answer may predate it.
+      for (const id of news.conversations) {
+        const conversation = known.get(id);
+        if (conversation && !ids.has(id)) loaded.push(conversation);
+      }
+      this.dispatch({ type: "conversations_loaded", conversations: loaded });
     }
-    if (coverage.ok) this.dispatch({ type: "coverage_loaded", coverage: coverage.value.topics });
+    if (coverage.ok) {
+      const known = new Map(this.current.coverage.map((c) => [c.topic_id, c]));
+      const loaded = coverage.value.topics.map((c) =>
+        news.topics.has(c.topic_id) ? (known.get(c.topic_id) ?? c) : c,
+      );
+      this.dispatch({ type: "coverage_loaded", coverage: loaded });
+    }
     const tasks: Promise<unknown>[] = [];
     // Unless becoming available already started a read on this socket.
     if (this.current.availability?.available && this.lastReadFeed !== this.requestFeed) {
@@ -280,7 +335,9 @@ export class CounselorSession {
 
   private async loadConversation(id: string): Promise<void> {
     const result = await this.deps.api.conversation(id);
-    if (result.ok) this.dispatch({ type: "conversation_loaded", conversation: result.value });
+    if (!result.ok) return;
+    this.conversationChanged(id);
+    this.dispatch({ type: "conversation_loaded", conversation: result.value });
   }
 
   async loadMessages(conversationId: string): Promise<Result<Message[]>> {
@@ -331,6 +388,7 @@ export class CounselorSession {
     if (this.checkUnauthorized(result)) return result;
     if (result.ok) {
       this.requestGone(requestId);
+      this.conversationChanged(result.value.id);
       this.dispatch({ type: "conversation_loaded", conversation: result.value });
       return result;
     }
@@ -353,6 +411,7 @@ export class CounselorSession {
         void this.loadConversation(conversationId);
       return result.failure;
     }
+    this.conversationChanged(conversationId);
     this.dispatch({ type: "message_sent", message: result.value });
     return null;
   }
@@ -361,6 +420,7 @@ export class CounselorSession {
     const result = await this.deps.api.end(conversationId);
     if (this.checkUnauthorized(result)) return null;
     if (!result.ok && failureCode(result.failure) !== "conversation_ended") return result.failure;
+    this.conversationChanged(conversationId);
     this.dispatch({ type: "ended_by_me", conversationId, at: this.deps.now() });
     void this.loadConversation(conversationId);
     return null;
@@ -428,5 +488,20 @@ export class CounselorSession {
     this.dispose();
     this.connection.set("closed");
     this.deps.onEnded?.(reason);
+  }
+}
+
+/** The conversation an event changes, if it changes one. */
+function conversationOf(event: ServerEvent): string | null {
+  switch (event.type) {
+    case "conversation_started":
+      return event.conversation.id;
+    case "message_posted":
+      return event.message.conversation_id;
+    case "asker_presence_changed":
+    case "conversation_ended":
+      return event.conversation_id;
+    default:
+      return null;
   }
 }
