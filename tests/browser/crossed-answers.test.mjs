@@ -65,10 +65,14 @@ test("a counselor who switches on while the dashboard still reads the profile st
 test("a request that comes while the list is read after switching on stays in the list when the read's answer comes last", () =>
   withServer(async ({ server, counselor: bernd, asker }) => {
     await logIn(bernd.page, server, ACCOUNTS.bernd);
-    // The list read after switching on: answered by the server before the asker came.
+    // The switch's answer is slow: the pushed event says "available" first, and the list is
+    // read at once. The server answers that read before the asker comes; it arrives last.
+    const switched = await holdFirstAnswer(bernd.page, "PUT", "/api/me/availability");
     const list = await holdFirstAnswer(bernd.page, "GET", "/api/requests");
-    await switchOn(bernd.page);
+    await bernd.page.getByRole("button", { name: "Verfügbarkeit aktivieren" }).click();
+    await bernd.page.getByText("Sie sind verfügbar.").first().waitFor();
     await list.fetched;
+    await switched.release();
     await enterWaitingRoom(asker.page, server);
     await list.release();
 
