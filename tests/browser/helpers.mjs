@@ -141,10 +141,17 @@ export async function startServer({ args = [] } = {}) {
     get log() {
       return running.log;
     },
-    /** Stops the server gracefully and starts it again on the same address and database. */
-    async restart() {
+    /**
+     * Stops the server with SIGTERM (sockets closed with 1012) and starts it again on the same
+     * address and database, after `whileDown` (if given) has run. Resolves once it listens.
+     */
+    async restart({ whileDown } = {}) {
       await shutDown(running);
-      running = await serve(env, address, args);
+      try {
+        await whileDown?.();
+      } finally {
+        running = await serve(env, address, args);
+      }
     },
     async stop() {
       await shutDown(running);
@@ -194,6 +201,45 @@ export async function relayCounselorSocket(page) {
     relay.current = { page: ws, server };
   });
   return relay;
+}
+
+/**
+ * Holds back the answer of the first `method` request to `path` (a string, or a RegExp of the
+ * path) the page makes: the server
+ * answers at once (`fetched`), the page gets the answer only on `release()`, as a slow network
+ * would deliver it. `release()` resolves once the browser has the whole answer.
+ */
+export async function holdFirstAnswer(page, method, path) {
+  const matches = typeof path === "string" ? (p) => p === path : (p) => path.test(p);
+  let release, fetched, delivered;
+  const released = new Promise((resolve) => (release = resolve));
+  const wasFetched = new Promise((resolve) => (fetched = resolve));
+  const wasDelivered = new Promise((resolve) => (delivered = resolve));
+  let taken = false;
+  await page.route(
+    (url) => matches(url.pathname),
+    async (route) => {
+      const request = route.request();
+      if (taken || request.method() !== method) return route.fallback();
+      taken = true;
+      const response = await route.fetch();
+      fetched();
+      await released;
+      const finished = page.waitForEvent("requestfinished", (r) => r === request);
+      await route.fulfill({ response });
+      await finished;
+      delivered();
+    },
+  );
+  return {
+    fetched: wasFetched,
+    async release() {
+      release();
+      await wasDelivered;
+      // Let the page's code take the answer in (fetch, JSON, the store, the view).
+      await page.evaluate(() => new Promise((resolve) => setTimeout(resolve, 100)));
+    },
+  };
 }
 
 /** Debian's Chromium, headless; never a downloaded browser. */

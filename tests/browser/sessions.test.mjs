@@ -63,6 +63,45 @@ test("after the server restarts, the dashboard and the asker page reconnect by t
   );
 });
 
+test("a server restarted with SIGTERM is rejoined at once: within a second of it being back, the dashboards are connected and still available, and the asker still waits in place", async (t) => {
+  const dashboards = [desk, phone];
+  const status = (page) => page.getByRole("status").filter({ hasText: /Verbindung:/ });
+  await server.restart({
+    whileDown: async () => {
+      // Closed with 1012: every page knows at once that the connection went.
+      for (const { page } of dashboards) {
+        await status(page).filter({ hasText: "Verbindung wird wiederhergestellt" }).waitFor();
+      }
+      await asker.page.getByText("Verbindung wird wiederhergestellt").waitFor();
+      // Down long enough that a growing backoff would already wait seconds between tries.
+      await new Promise((resolve) => setTimeout(resolve, 3_000));
+    },
+  });
+  const back = Date.now();
+  const rejoined = await Promise.all([
+    ...dashboards.map(async ({ page }) => {
+      await status(page)
+        .filter({ hasText: /Verbindung:\s*verbunden$/ })
+        .waitFor();
+      return Date.now() - back;
+    }),
+    eventually(async () => {
+      assert.equal(await asker.page.getByText("Verbindung wird wiederhergestellt").count(), 0);
+      return Date.now() - back;
+    }, 10_000),
+  ]);
+  t.diagnostic(`desk, phone, asker rejoined ${rejoined.join(", ")} ms after the server was back`);
+  for (const ms of rejoined) assert.ok(ms <= 1_000, `rejoined after ${rejoined} ms`);
+
+  for (const { page } of dashboards) {
+    await page.getByText("Sie sind verfügbar.").waitFor();
+    assert.equal(await toggle(page).getAttribute("aria-checked"), "true");
+    await page.getByRole("button", { name: "Chat starten" }).waitFor();
+  }
+  await asker.page.getByRole("heading", { name: "Sie sind im Warteraum" }).waitFor();
+  await asker.page.getByText("Sie sind als Nächstes an der Reihe.").waitFor();
+});
+
 test("logging out on one device switches availability off everywhere; the other device stays in and says why", async () => {
   await desk.page.getByRole("button", { name: "Abmelden" }).click();
   await desk.page

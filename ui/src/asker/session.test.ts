@@ -170,6 +170,41 @@ describe("the asker's visit", () => {
     expect(session.current.visit?.retentionSeconds).toBe(86_400);
   });
 
+  it("stays in the chat when the state re-read after a reconnect was read before the counselor accepted", async () => {
+    type StateAnswer = Awaited<ReturnType<AskerApi["state"]>>;
+    let answer!: (value: StateAnswer) => void;
+    const { session, visits, askerApi } = setup();
+    await session.start("topic-1");
+    await session.enter(true);
+    vi.mocked(askerApi.state).mockImplementation(
+      () => new Promise<StateAnswer>((resolve) => (answer = resolve)),
+    );
+    visits[0]!.emit({ type: "ready" });
+    visits[0]!.emit({ type: "queue_position", position: 1 });
+    visits[0]!.emit({ type: "chat_accepted", counselor_name: "Anna" });
+    answer(
+      okResult(askerState({ state: "waiting", position: 2, gate_open: true, grace_until: null })),
+    );
+    await settle();
+    expect(session.current.phase).toMatchObject({ name: "chatting", counselorName: "Anna" });
+  });
+
+  it("takes the re-read state when nothing was pushed while it was read", async () => {
+    const { session, visits, askerApi } = setup();
+    await session.start("topic-1");
+    await session.enter(true);
+    vi.mocked(askerApi.state).mockImplementation(async () =>
+      okResult(askerState({ state: "chatting", counselor_name: "Anna", counselor_online: false })),
+    );
+    visits[0]!.emit({ type: "ready" });
+    await settle();
+    expect(session.current.phase).toMatchObject({
+      name: "chatting",
+      counselorName: "Anna",
+      counselorOnline: false,
+    });
+  });
+
   it("resumes a stored visit after a reload", async () => {
     const { session, visits, gates } = setup({ storedToken: "tok-old" });
     await session.start(null);

@@ -37,6 +37,8 @@ export class AskerSession {
   private gates: LiveConnection | null = null;
   private visit: LiveConnection | null = null;
   private token: string | null = null;
+  /** Events of the visit that arrived while its state was being re-read, one list per read. */
+  private readonly stateReads = new Set<ServerEvent[]>();
 
   constructor(private readonly deps: AskerSessionDeps) {}
 
@@ -233,6 +235,7 @@ export class AskerSession {
       void this.resync();
       return;
     }
+    for (const read of this.stateReads) read.push(event);
     this.dispatch({ type: "server", event });
     if (event.type === "chat_accepted") void this.loadMessages();
     if (event.type === "request_ended") {
@@ -246,13 +249,21 @@ export class AskerSession {
   /** After every (re)connect of the asker socket. */
   async resync(): Promise<void> {
     if (!this.token) return;
-    const result = await this.deps.askerApi(this.token).state();
+    const meanwhile: ServerEvent[] = [];
+    this.stateReads.add(meanwhile);
+    const result = await this.deps
+      .askerApi(this.token)
+      .state()
+      .finally(() => this.stateReads.delete(meanwhile));
     if (!result.ok) {
       const code = failureCode(result.failure);
       if (code === "unauthorized" || code === "not_found") this.lose();
       return;
     }
     this.dispatch({ type: "state_loaded", state: result.value });
+    // The server may have read the state before what was pushed meanwhile (a counselor
+    // accepted, the place moved): those events go on top again, in their order.
+    for (const event of meanwhile) this.dispatch({ type: "server", event });
     const phase = this.current.phase.name;
     if (phase === "chatting" || phase === "chat_ended") await this.loadMessages();
     if (phase === "request_ended") {

@@ -19,9 +19,10 @@ import {
 } from "../test/fixtures";
 import type { LiveChatRequest, Me } from "../wire/types";
 import { CounselorSession } from "./session";
+import { uncoveredBySwitchingOff } from "./state";
 
 /** The server's answer with every request on one page. */
-const requestList = (requests: LiveChatRequest[]) => ({ requests, total: requests.length });
+const onePage = (requests: LiveChatRequest[]) => ({ requests, total: requests.length });
 
 function fakeApi(over: Partial<CounselorApi> = {}): CounselorApi {
   return {
@@ -35,7 +36,7 @@ function fakeApi(over: Partial<CounselorApi> = {}): CounselorApi {
     coverage: vi.fn(async () => okResult({ topics: [coverage(1, 1, 0)] })),
     statistics: vi.fn(),
     downloadStatistics: vi.fn(),
-    requests: vi.fn(async () => okResult(requestList([]))),
+    requests: vi.fn(async () => okResult(onePage([]))),
     accept: vi.fn(async (id: string) => okResult(conversation(`conv-${id}`))),
     conversations: vi.fn(async () => okResult({ conversations: [] })),
     conversation: vi.fn(async (id: string) => okResult(conversation(id))),
@@ -47,6 +48,38 @@ function fakeApi(over: Partial<CounselorApi> = {}): CounselorApi {
     ...over,
   } as CounselorApi;
 }
+
+/**
+ * Answers of one API call that the test hands out itself, in whatever order it likes: as the
+ * network may deliver the answers of two calls in flight.
+ */
+function heldAnswers<T>() {
+  const pending: ((value: T) => void)[] = [];
+  return {
+    call: vi.fn(() => new Promise<T>((resolve) => pending.push(resolve))),
+    /** How many calls wait for their answer. */
+    get waiting() {
+      return pending.length;
+    },
+    /** Answers the call number `index` (0 = the first one made) of those still waiting. */
+    answer(index: number, value: T) {
+      const [resolve] = pending.splice(index, 1);
+      resolve!(value);
+    },
+    /** Answers every waiting call, the last one made first. */
+    answerAllNewestFirst(value: T) {
+      while (pending.length > 0) pending.pop()!(value);
+    },
+  };
+}
+
+type RequestsAnswer = Awaited<ReturnType<CounselorApi["requests"]>>;
+type MeAnswer = Awaited<ReturnType<CounselorApi["me"]>>;
+type SwitchAnswer = Awaited<ReturnType<CounselorApi["switchAvailability"]>>;
+type CoverageAnswer = Awaited<ReturnType<CounselorApi["coverage"]>>;
+type ConversationsAnswer = Awaited<ReturnType<CounselorApi["conversations"]>>;
+const requestList = (...requests: LiveChatRequest[]): RequestsAnswer =>
+  okResult({ requests, total: requests.length });
 
 function startSession(
   api: CounselorApi,
@@ -111,7 +144,7 @@ describe("a counselor session", () => {
 
   it("reads the requests when availability is switched on elsewhere", async () => {
     const api = fakeApi({
-      requests: vi.fn(async () => okResult(requestList([request("r1", 1)]))),
+      requests: vi.fn(async () => okResult(onePage([request("r1", 1)]))),
     });
     const { session, live } = startSession(api);
     live().emit({ type: "availability_changed", availability: availableNow(), reason: "toggle" });
@@ -122,7 +155,7 @@ describe("a counselor session", () => {
   it("re-reads the request list when the server says it left request events out", async () => {
     const api = fakeApi({
       me: vi.fn(async () => okResult(me({ availability: availableNow() }))),
-      requests: vi.fn(async () => okResult(requestList([request("r1", 1), request("r2", 2)]))),
+      requests: vi.fn(async () => okResult(onePage([request("r1", 1), request("r2", 2)]))),
     });
     const { session, live } = startSession(api, me({ availability: availableNow() }));
     live().emit({ type: "requests_changed" });
@@ -146,7 +179,7 @@ describe("a counselor session", () => {
       reason: "withdrawn",
     });
     live().emit({ type: "request_created", request: request("new", 30) });
-    answer(okResult(requestList([request("gone", 10), request("old", 20)])));
+    answer(okResult(onePage([request("gone", 10), request("old", 20)])));
     await loading;
     expect(session.current.requests.map((r) => r.id)).toEqual(["old", "new"]);
   });
@@ -166,7 +199,7 @@ describe("a counselor session", () => {
 
   it("switches availability on and lists the waiting requests", async () => {
     const api = fakeApi({
-      requests: vi.fn(async () => okResult(requestList([request("r1", 1)]))),
+      requests: vi.fn(async () => okResult(onePage([request("r1", 1)]))),
     });
     const { session } = startSession(api);
     expect(await session.switchAvailability(true)).toBeNull();
@@ -184,7 +217,7 @@ describe("a counselor session", () => {
 
   it("opens the new chat after accepting and removes the request", async () => {
     const api = fakeApi({
-      requests: vi.fn(async () => okResult(requestList([request("r1", 1)]))),
+      requests: vi.fn(async () => okResult(onePage([request("r1", 1)]))),
     });
     const { session } = startSession(api, me({ availability: availableNow() }));
     await session.loadRequests();
@@ -196,7 +229,7 @@ describe("a counselor session", () => {
 
   it("removes the request and reports it when a colleague was faster", async () => {
     const api = fakeApi({
-      requests: vi.fn(async () => okResult(requestList([request("r1", 1)]))),
+      requests: vi.fn(async () => okResult(onePage([request("r1", 1)]))),
       accept: vi.fn(async () => apiFailure("already_taken")),
     });
     const { session } = startSession(api, me({ availability: availableNow() }));
@@ -208,7 +241,7 @@ describe("a counselor session", () => {
 
   it("keeps the request when accepting failed for lack of network", async () => {
     const api = fakeApi({
-      requests: vi.fn(async () => okResult(requestList([request("r1", 1)]))),
+      requests: vi.fn(async () => okResult(onePage([request("r1", 1)]))),
       accept: vi.fn(async () => networkFailure()),
     });
     const { session } = startSession(api, me({ availability: availableNow() }));
@@ -265,7 +298,7 @@ describe("a counselor session", () => {
   it("counts as not available while the connection is lost, the switch still on", async () => {
     const api = fakeApi({
       me: vi.fn(async () => okResult(me({ availability: availableNow() }))),
-      requests: vi.fn(async () => okResult(requestList([request("r1", 1)]))),
+      requests: vi.fn(async () => okResult(onePage([request("r1", 1)]))),
     });
     const { session, live } = startSession(api, me({ availability: availableNow() }));
     live().emit({ type: "ready" });
@@ -354,7 +387,7 @@ describe("a counselor session", () => {
 
   it("takes an availability the desktop shell learned, and lists the requests when it came on", async () => {
     const api = fakeApi({
-      requests: vi.fn(async () => okResult(requestList([request("r1", 1)]))),
+      requests: vi.fn(async () => okResult(onePage([request("r1", 1)]))),
     });
     const { session } = startSession(api);
     session.receive({ type: "availability_changed", availability: availableNow(), reason: null });
@@ -382,5 +415,211 @@ describe("a counselor session", () => {
     expect(logout).toHaveBeenCalledTimes(1);
     expect(api.logout).not.toHaveBeenCalled();
     expect(onEnded).toHaveBeenCalledWith("logged_out");
+  });
+});
+
+describe("a counselor session whose answers and events cross on the way", () => {
+  it("keeps a request announced while two list reads overlap, when the older read answers last", async () => {
+    const reads = heldAnswers<RequestsAnswer>();
+    const api = fakeApi({ requests: reads.call });
+    const { session } = startSession(api, me({ availability: availableNow() }));
+    const first = session.loadRequests();
+    const second = session.loadRequests();
+    // Created after the first read was answered on the server, before the second one.
+    session.receive({ type: "request_created", request: request("new", 30) });
+    reads.answer(1, requestList(request("new", 30)));
+    await second;
+    reads.answer(0, requestList());
+    await first;
+    expect(session.current.requests.map((r) => r.id)).toEqual(["new"]);
+  });
+
+  it("keeps a request announced right after switching on, whichever list answer comes last", async () => {
+    const reads = heldAnswers<RequestsAnswer>();
+    const switches = heldAnswers<SwitchAnswer>();
+    const api = fakeApi({ requests: reads.call, switchAvailability: switches.call });
+    const { session, live } = startSession(api);
+    live().emit({ type: "ready" });
+    await settle();
+    const switching = session.switchAvailability(true);
+    // The server switched on: its event comes over the socket before the HTTP answer.
+    live().emit({ type: "availability_changed", availability: availableNow(), reason: "toggle" });
+    switches.answer(0, okResult(availableNow()));
+    await settle();
+    // An asker enters while the list is being read. However many reads the dashboard made,
+    // the server answered them before the request existed, and the newest answer comes first.
+    live().emit({ type: "request_created", request: request("new", 30) });
+    reads.answerAllNewestFirst(requestList());
+    await switching;
+    await settle();
+    expect(session.current.availability?.available).toBe(true);
+    expect(session.current.requests.map((r) => r.id)).toEqual(["new"]);
+  });
+
+  it("reads the list once when switching on, although both the answer and the event say so", async () => {
+    const api = fakeApi();
+    const { session, live } = startSession(api);
+    live().emit({ type: "ready" });
+    await settle();
+    const switching = session.switchAvailability(true);
+    live().emit({ type: "availability_changed", availability: availableNow(), reason: "toggle" });
+    await switching;
+    await settle();
+    expect(api.requests).toHaveBeenCalledTimes(1);
+    expect(session.current.requestsLoaded).toBe(true);
+  });
+
+  it("stays available when the profile read at connecting answers only after the switch went on", async () => {
+    const profiles = heldAnswers<MeAnswer>();
+    const api = fakeApi({ me: profiles.call });
+    const { session, live, onNewRequest } = startSession(api);
+    live().emit({ type: "ready" });
+    await settle();
+    // The server read the profile before the switch; its answer is slow.
+    expect(profiles.waiting).toBe(1);
+    await session.switchAvailability(true);
+    live().emit({ type: "availability_changed", availability: availableNow(), reason: "toggle" });
+    profiles.answer(0, okResult(me()));
+    await settle();
+    expect(session.current.availability).toMatchObject({ switched_on: true, available: true });
+    live().emit({ type: "request_created", request: request("new", 30) });
+    expect(session.current.requests.map((r) => r.id)).toEqual(["new"]);
+    expect(onNewRequest).toHaveBeenCalledTimes(1);
+  });
+
+  it("takes the profile's availability when nothing newer was heard while it was read", async () => {
+    const api = fakeApi({ me: vi.fn(async () => okResult(me({ availability: availableNow() }))) });
+    const { session, live } = startSession(api);
+    live().emit({ type: "ready" });
+    await settle();
+    expect(session.current.availability?.available).toBe(true);
+    expect(api.requests).toHaveBeenCalledTimes(1);
+  });
+
+  it("does not switch back on when another device switched off after this one switched on", async () => {
+    const switches = heldAnswers<SwitchAnswer>();
+    const api = fakeApi({ switchAvailability: switches.call });
+    const { session, live } = startSession(api);
+    live().emit({ type: "ready" });
+    await settle();
+    const switching = session.switchAvailability(true);
+    live().emit({ type: "availability_changed", availability: availableNow(), reason: "toggle" });
+    // The tray of the desktop app switched off right after; the web answer comes last.
+    const off = availability({ switched_on: false });
+    live().emit({ type: "availability_changed", availability: off, reason: "toggle" });
+    switches.answer(0, okResult(availableNow()));
+    await switching;
+    expect(session.current.availability).toMatchObject({ switched_on: false, available: false });
+    expect(session.current.requests).toEqual([]);
+  });
+
+  it("takes the switch's answer while the socket is away and tells nothing newer", async () => {
+    const api = fakeApi({
+      switchAvailability: vi.fn(async () =>
+        okResult(availability({ switched_on: true, available: false, online: false })),
+      ),
+    });
+    const { session } = startSession(api);
+    expect(await session.switchAvailability(true)).toBeNull();
+    expect(session.current.availability).toMatchObject({ switched_on: true, available: false });
+  });
+
+  it("shows no request from a list read before the connection broke, when its answer comes late", async () => {
+    const reads = heldAnswers<RequestsAnswer>();
+    const api = fakeApi({
+      me: vi.fn(async () => okResult(me({ availability: availableNow() }))),
+      requests: reads.call,
+    });
+    const { session, live } = startSession(api, me({ availability: availableNow() }));
+    live().emit({ type: "ready" });
+    await settle();
+    expect(reads.waiting).toBe(1);
+    // Lost before the answer came; meanwhile the asker "gone" left, and nobody says so.
+    live().setState("reconnecting");
+    live().emit({ type: "ready" });
+    await settle();
+    expect(reads.waiting).toBe(2);
+    reads.answer(1, requestList(request("old", 20)));
+    await settle();
+    reads.answer(0, requestList(request("gone", 10), request("old", 20)));
+    await settle();
+    expect(session.current.requests.map((r) => r.id)).toEqual(["old"]);
+  });
+
+  it("keeps a request accepted here out of a list whose answer was on its way", async () => {
+    const reads = heldAnswers<RequestsAnswer>();
+    const api = fakeApi({ requests: reads.call });
+    const { session } = startSession(api, me({ availability: availableNow() }));
+    const loading = session.loadRequests();
+    await session.accept("r1");
+    reads.answer(0, requestList(request("r1", 10), request("r2", 20)));
+    await loading;
+    expect(session.current.requests.map((r) => r.id)).toEqual(["r2"]);
+  });
+
+  it("keeps the coverage an event told while the re-read was on its way, so switching off still asks", async () => {
+    const coverages = heldAnswers<CoverageAnswer>();
+    const api = fakeApi({ coverage: coverages.call });
+    const { session, live } = startSession(api);
+    live().emit({ type: "ready" });
+    await session.switchAvailability(true);
+    // Read by the server when the socket became ready: nobody there, nobody waiting.
+    live().emit({ type: "coverage_changed", coverage: coverage(1, 1, 0) });
+    live().emit({ type: "coverage_changed", coverage: coverage(1, 1, 1) });
+    coverages.answer(0, okResult({ topics: [coverage(1, 0, 0), coverage(2, 0, 0)] }));
+    await settle();
+    expect(session.current.coverage).toEqual([coverage(2, 0, 0), coverage(1, 1, 1)]);
+    expect(uncoveredBySwitchingOff(session.current)).toEqual([
+      { topicId: 1, topicName: "Suchtberatung", waiting: 1 },
+    ]);
+  });
+
+  it("keeps a chat started while the conversations were re-read, though the answer lacks it", async () => {
+    const lists = heldAnswers<ConversationsAnswer>();
+    const api = fakeApi({
+      conversations: lists.call,
+      requests: vi.fn(async () => requestList(request("r1", 1))),
+    });
+    const { session, live } = startSession(api, me({ availability: availableNow() }));
+    live().emit({ type: "ready" });
+    await settle();
+    expect((await session.accept("r1")).ok).toBe(true);
+    lists.answer(0, okResult({ conversations: [] }));
+    await settle();
+    expect(session.current.conversations.map((c) => c.id)).toEqual(["conv-r1"]);
+  });
+
+  it("keeps a chat ended while the conversations were re-read ended, and the asker's presence told meanwhile", async () => {
+    const lists = heldAnswers<ConversationsAnswer>();
+    const api = fakeApi({ conversations: lists.call });
+    const { session, live } = startSession(api);
+    live().emit({ type: "ready" });
+    lists.answer(0, okResult({ conversations: [conversation("c1"), conversation("c2")] }));
+    await settle();
+    live().setState("reconnecting");
+    live().emit({ type: "ready" });
+    live().emit({ type: "conversation_ended", conversation_id: "c1", by: "asker" });
+    live().emit({ type: "asker_presence_changed", conversation_id: "c2", online: false });
+    // Read before those events.
+    lists.answer(0, okResult({ conversations: [conversation("c1"), conversation("c2")] }));
+    await settle();
+    const byId = new Map(session.current.conversations.map((c) => [c.id, c]));
+    expect(byId.get("c1")).toMatchObject({ ended_at: 42, ended_by: "asker" });
+    expect(byId.get("c2")).toMatchObject({ ended_at: null, asker_online: false });
+  });
+
+  it("takes nothing from a re-read that a newer connection's re-read replaced", async () => {
+    const lists = heldAnswers<ConversationsAnswer>();
+    const api = fakeApi({ conversations: lists.call });
+    const { session, live } = startSession(api);
+    live().emit({ type: "ready" });
+    live().setState("reconnecting");
+    live().emit({ type: "ready" });
+    // The newer re-read says the chat ended; the older one, answered later, that it runs.
+    lists.answer(1, okResult({ conversations: [conversation("c1", { ended_at: 50 })] }));
+    await settle();
+    lists.answer(0, okResult({ conversations: [conversation("c1")] }));
+    await settle();
+    expect(session.current.conversations[0]).toMatchObject({ id: "c1", ended_at: 50 });
   });
 });

@@ -7,6 +7,7 @@ import type { ConnectionState, LiveConnection } from "../platform/live";
 import { createStore, type Store } from "../lib/store";
 import { utcOffsetMinutes } from "../lib/time";
 import type {
+  Availability,
   Conversation,
   LiveChatRequest,
   Me,
@@ -14,6 +15,7 @@ import type {
   ServerEvent,
   SessionEndReason,
   Statistics,
+  SwitchReason,
 } from "../wire/types";
 import {
   initialDashboard,
@@ -37,10 +39,41 @@ export interface CounselorSessionDeps {
   logout?(): Promise<Result<void>>;
 }
 
-/** Collects what the socket says while a list is being read, to correct the read's answer. */
+/**
+ * A read of the waiting requests in flight. The server may have answered it before or after
+ * any event that arrives meanwhile, so every event that arrives while it is in flight corrects
+ * its answer. Each read collects on its own: reads overlap (a switch's answer and its pushed
+ * event both start one) and their answers may come back in any order.
+ */
 interface PendingRequestRead {
+  /** `requestFeed` when the read was sent; a read from an older feed is void. */
+  feed: number;
   created: LiveChatRequest[];
   removed: Set<string>;
+}
+
+/**
+ * What the socket and this client's own actions said while a re-read was in flight: the
+ * topics whose coverage and the conversations that changed. For those the dashboard already
+ * knows at least as much as the answer (which the server may have read before the change).
+ */
+interface ResyncNews {
+  topics: Set<number>;
+  conversations: Set<string>;
+  /** Conversations whose asker came or went. */
+  presence: Set<string>;
+}
+
+function sameAvailability(a: Availability | null, b: Availability | null): boolean {
+  return (
+    a !== null &&
+    b !== null &&
+    a.switched_on === b.switched_on &&
+    a.available === b.available &&
+    a.online === b.online &&
+    a.absent === b.absent &&
+    a.absence_message === b.absence_message
+  );
 }
 
 export class CounselorSession {
@@ -48,7 +81,28 @@ export class CounselorSession {
   readonly connection: Store<ConnectionState> = createStore<ConnectionState>("connecting");
   private live: LiveConnection | null = null;
   private ended = false;
-  private pendingRequestRead: PendingRequestRead | null = null;
+  private readonly requestReads = new Set<PendingRequestRead>();
+  /**
+   * Counts the breaks in the stream of request events: the dashboard stopped being available
+   * (the server tells only available counselors) or a socket became ready (events before it
+   * went nowhere). An answer of a read sent before a break may hold a request whose end was
+   * never told, so it is dropped; the read started after the break counts.
+   */
+  private requestFeed = 0;
+  /** `requestFeed` when the last read of the requests was sent. */
+  private lastReadFeed = -1;
+  /** The read started when the dashboard last became available. */
+  private requestsRead: Promise<void> = Promise.resolve();
+  /**
+   * How often availability was learned: from anywhere (`availabilityNews`) and from the server
+   * pushing it or the connection breaking (`availabilityPushes`). An answer sent before newer
+   * news arrived may describe an older moment, so it does not overwrite what is known.
+   */
+  private availabilityNews = 0;
+  private availabilityPushes = 0;
+  /** Sockets that became ready; a re-read started for an earlier one is superseded. */
+  private readies = 0;
+  private readonly resyncs = new Set<ResyncNews>();
   /** Set when a connection broke while the switch was on; checked at the next `ready`. */
   private switchedOnWhenLost = false;
 
@@ -64,7 +118,15 @@ export class CounselorSession {
   }
 
   dispatch(action: DashboardAction): void {
+    const wasAvailable = this.current.availability?.available ?? false;
     this.state.update((s) => reduceDashboard(s, action));
+    const isAvailable = this.current.availability?.available ?? false;
+    if (wasAvailable && !isAvailable) this.requestFeed++;
+    // Became available, whoever said so (a pushed event, a switch's answer, a re-read): the
+    // requests are read once, here. Before `start` there is no socket to correct the read.
+    if (!wasAvailable && isAvailable && this.live && !this.ended) {
+      this.requestsRead = this.loadRequests();
+    }
   }
 
   start(): void {
@@ -101,16 +163,28 @@ export class CounselorSession {
 
   private handle(event: ServerEvent): void {
     if (event.type === "ready") {
+      this.requestFeed++;
+      this.readies++;
       void this.resync();
       return;
     }
-    const wasAvailable = this.current.availability?.available ?? false;
-    const read = this.pendingRequestRead;
-    if (read) {
+    if (event.type === "coverage_changed") {
+      for (const news of this.resyncs) news.topics.add(event.coverage.topic_id);
+    }
+    const conversationId = conversationOf(event);
+    if (conversationId !== null) this.conversationChanged(conversationId);
+    if (event.type === "asker_presence_changed") {
+      for (const news of this.resyncs) news.presence.add(event.conversation_id);
+    }
+    for (const read of this.requestReads) {
       if (event.type === "request_created") read.created.push(event.request);
       if (event.type === "request_withdrawn" || event.type === "request_taken") {
         read.removed.add(event.request_id);
       }
+    }
+    if (event.type === "availability_changed") {
+      this.availabilityNews++;
+      this.availabilityPushes++;
     }
     const knewRequest =
       event.type === "request_created" &&
@@ -123,9 +197,6 @@ export class CounselorSession {
         if (!knewRequest && this.current.availability?.available) {
           this.deps.onNewRequest?.(event.request);
         }
-        break;
-      case "availability_changed":
-        if (!wasAvailable && event.availability.available) void this.loadRequests();
         break;
       case "message_posted":
         if (!this.current.conversations.some((c) => c.id === event.message.conversation_id)) {
@@ -144,39 +215,105 @@ export class CounselorSession {
 
   private connectionLost(): void {
     this.switchedOnWhenLost ||= this.current.availability?.switched_on ?? false;
+    this.availabilityNews++;
+    this.availabilityPushes++;
     this.dispatch({ type: "connection_lost" });
+  }
+
+  /**
+   * The answer of `GET /api/me`, sent when `availabilityNews` was `seen`. If availability was
+   * learned since, the answer may be older than that (an answer read before a switch went on
+   * can arrive after it): the rest of the profile is taken, the availability kept.
+   */
+  private profileLoaded(me: Me, seen: number): Availability {
+    const known = this.current.availability;
+    if (seen !== this.availabilityNews && known) {
+      this.dispatch({ type: "me_loaded", me: { ...me, availability: known } });
+      return known;
+    }
+    this.availabilityNews++;
+    this.dispatch({ type: "me_loaded", me });
+    return me.availability;
+  }
+
+  /**
+   * The availability a command answered (switch, absence), sent when `availabilityPushes` was
+   * `seen`. The server reads it after the command, but a pushed event that arrived meanwhile
+   * may be newer (another device switched); then only the reason is taken, and only if the
+   * answer says the same as the dashboard already knows.
+   */
+  private commandAnswered(availability: Availability, reason: SwitchReason, seen: number): void {
+    if (
+      seen !== this.availabilityPushes &&
+      !sameAvailability(availability, this.current.availability)
+    ) {
+      return;
+    }
+    this.availabilityNews++;
+    this.dispatch({ type: "availability_set", availability, reason });
+  }
+
+  /** This client learned that a conversation changed (an event, or an answer to it). */
+  private conversationChanged(id: string): void {
+    for (const news of this.resyncs) news.conversations.add(id);
   }
 
   /** After every (re)connect: read what may have changed while the socket was away. */
   async resync(): Promise<void> {
     const { api } = this.deps;
+    const seen = this.availabilityNews;
+    const ready = this.readies;
+    const news: ResyncNews = { topics: new Set(), conversations: new Set(), presence: new Set() };
+    this.resyncs.add(news);
     const [me, conversations, coverage] = await Promise.all([
       api.me(),
       api.conversations(),
       api.coverage(),
-    ]);
+    ]).finally(() => this.resyncs.delete(news));
     if (this.checkUnauthorized(me) || this.ended) return;
+    // A newer socket became ready meanwhile: its own re-read counts, not this older one.
+    if (ready !== this.readies) return;
     if (me.ok) {
-      this.dispatch({ type: "me_loaded", me: me.value });
-      if (this.switchedOnWhenLost && !me.value.availability.switched_on) {
+      const availability = this.profileLoaded(me.value, seen);
+      if (this.switchedOnWhenLost && !availability.switched_on) {
         // Away longer than the server's resume window: it switched off. Say why.
-        this.dispatch({
-          type: "availability_set",
-          availability: me.value.availability,
-          reason: "connection_lost",
-        });
+        this.dispatch({ type: "availability_set", availability, reason: "connection_lost" });
       }
       this.switchedOnWhenLost = false;
     }
     if (conversations.ok) {
-      this.dispatch({
-        type: "conversations_loaded",
-        conversations: conversations.value.conversations,
+      const known = new Map(this.current.conversations.map((c) => [c.id, c]));
+      const loaded = conversations.value.conversations.map((c) => {
+        const newer = news.conversations.has(c.id) ? known.get(c.id) : undefined;
+        if (!newer) return c;
+        // An end never comes undone; a presence told meanwhile is newer than the answer.
+        const ended = c.ended_at === null && newer.ended_at !== null;
+        return {
+          ...c,
+          ...(ended ? { ended_at: newer.ended_at, ended_by: newer.ended_by } : {}),
+          ...(news.presence.has(c.id) ? { asker_online: newer.asker_online } : {}),
+        };
       });
+      const ids = new Set(loaded.map((c) => c.id));
+      // Started (or learned of) while the list was read: the answer may predate it.
+      for (const id of news.conversations) {
+        const conversation = known.get(id);
+        if (conversation && !ids.has(id)) loaded.push(conversation);
+      }
+      this.dispatch({ type: "conversations_loaded", conversations: loaded });
     }
-    if (coverage.ok) this.dispatch({ type: "coverage_loaded", coverage: coverage.value.topics });
+    if (coverage.ok) {
+      const known = new Map(this.current.coverage.map((c) => [c.topic_id, c]));
+      const loaded = coverage.value.topics.map((c) =>
+        news.topics.has(c.topic_id) ? (known.get(c.topic_id) ?? c) : c,
+      );
+      this.dispatch({ type: "coverage_loaded", coverage: loaded });
+    }
     const tasks: Promise<unknown>[] = [];
-    if (this.current.availability?.available) tasks.push(this.loadRequests());
+    // Unless becoming available already started a read on this socket.
+    if (this.current.availability?.available && this.lastReadFeed !== this.requestFeed) {
+      tasks.push(this.loadRequests());
+    }
     const open = this.current.openConversationId;
     if (open) tasks.push(this.loadMessages(open));
     await Promise.all(tasks);
@@ -184,12 +321,14 @@ export class CounselorSession {
 
   /** Reads the waiting requests; corrects the answer by what the socket said meanwhile. */
   async loadRequests(): Promise<void> {
-    const read: PendingRequestRead = { created: [], removed: new Set() };
-    this.pendingRequestRead = read;
+    const read: PendingRequestRead = { feed: this.requestFeed, created: [], removed: new Set() };
+    this.lastReadFeed = read.feed;
+    this.requestReads.add(read);
     const result = await this.deps.api.requests();
-    if (this.pendingRequestRead === read) this.pendingRequestRead = null;
+    this.requestReads.delete(read);
     if (this.checkUnauthorized(result)) return;
     if (!result.ok) return; // not_available: the availability event says why
+    if (read.feed !== this.requestFeed) return; // sent before a break: a later read counts
     const ids = new Set(result.value.requests.map((r) => r.id));
     const requests = [
       ...result.value.requests,
@@ -200,7 +339,9 @@ export class CounselorSession {
 
   private async loadConversation(id: string): Promise<void> {
     const result = await this.deps.api.conversation(id);
-    if (result.ok) this.dispatch({ type: "conversation_loaded", conversation: result.value });
+    if (!result.ok) return;
+    this.conversationChanged(id);
+    this.dispatch({ type: "conversation_loaded", conversation: result.value });
   }
 
   async loadMessages(conversationId: string): Promise<Result<Message[]>> {
@@ -226,19 +367,22 @@ export class CounselorSession {
 
   /** Switches "Meine Live-Chat Verfügbarkeit". Ask `uncoveredBySwitchingOff` first. */
   async switchAvailability(on: boolean): Promise<Failure | null> {
+    const seen = this.availabilityPushes;
     const result = await this.deps.api.switchAvailability(on);
     if (this.checkUnauthorized(result)) return null;
     if (!result.ok) return result.failure;
-    this.dispatch({ type: "availability_set", availability: result.value, reason: "toggle" });
-    if (result.value.available) await this.loadRequests();
+    this.commandAnswered(result.value, "toggle", seen);
+    // Becoming available (by this answer or by the pushed event) started the read.
+    if (this.current.availability?.available) await this.requestsRead;
     return null;
   }
 
   async setAbsence(absent: boolean, message: string | null): Promise<Failure | null> {
+    const seen = this.availabilityPushes;
     const result = await this.deps.api.setAbsence({ absent, message });
     if (this.checkUnauthorized(result)) return null;
     if (!result.ok) return result.failure;
-    this.dispatch({ type: "availability_set", availability: result.value, reason: "absence" });
+    this.commandAnswered(result.value, "absence", seen);
     return null;
   }
 
@@ -247,15 +391,20 @@ export class CounselorSession {
     const result = await this.deps.api.accept(requestId);
     if (this.checkUnauthorized(result)) return result;
     if (result.ok) {
-      this.dispatch({ type: "request_gone", requestId });
+      this.requestGone(requestId);
+      this.conversationChanged(result.value.id);
       this.dispatch({ type: "conversation_loaded", conversation: result.value });
       return result;
     }
     const code = failureCode(result.failure);
-    if (code === "already_taken" || code === "request_gone") {
-      this.dispatch({ type: "request_gone", requestId });
-    }
+    if (code === "already_taken" || code === "request_gone") this.requestGone(requestId);
     return result;
+  }
+
+  /** Learned from an answer: the request no longer waits, also for reads still in flight. */
+  private requestGone(requestId: string): void {
+    for (const read of this.requestReads) read.removed.add(requestId);
+    this.dispatch({ type: "request_gone", requestId });
   }
 
   async send(conversationId: string, text: string, clientId?: string): Promise<Failure | null> {
@@ -266,6 +415,7 @@ export class CounselorSession {
         void this.loadConversation(conversationId);
       return result.failure;
     }
+    this.conversationChanged(conversationId);
     this.dispatch({ type: "message_sent", message: result.value });
     return null;
   }
@@ -274,6 +424,7 @@ export class CounselorSession {
     const result = await this.deps.api.end(conversationId);
     if (this.checkUnauthorized(result)) return null;
     if (!result.ok && failureCode(result.failure) !== "conversation_ended") return result.failure;
+    this.conversationChanged(conversationId);
     this.dispatch({ type: "ended_by_me", conversationId, at: this.deps.now() });
     void this.loadConversation(conversationId);
     return null;
@@ -314,9 +465,10 @@ export class CounselorSession {
   }
 
   private async stillLoggedIn(): Promise<boolean> {
+    const seen = this.availabilityNews;
     const result = await this.deps.api.me();
     if (this.checkUnauthorized(result)) return false;
-    if (result.ok) this.dispatch({ type: "me_loaded", me: result.value });
+    if (result.ok) this.profileLoaded(result.value, seen);
     return !this.ended;
   }
 
@@ -340,5 +492,20 @@ export class CounselorSession {
     this.dispose();
     this.connection.set("closed");
     this.deps.onEnded?.(reason);
+  }
+}
+
+/** The conversation an event changes, if it changes one. */
+function conversationOf(event: ServerEvent): string | null {
+  switch (event.type) {
+    case "conversation_started":
+      return event.conversation.id;
+    case "message_posted":
+      return event.message.conversation_id;
+    case "asker_presence_changed":
+    case "conversation_ended":
+      return event.conversation_id;
+    default:
+      return null;
   }
 }

@@ -1,6 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { message } from "../test/fixtures";
-import { charCount, draftProblem, MAX_MESSAGE_CHARS, mergeMessages, newClientId } from "./messages";
+import {
+  charCount,
+  draftAfterSend,
+  draftProblem,
+  MAX_MESSAGE_CHARS,
+  mergeMessages,
+  newClientId,
+} from "./messages";
 
 describe("merging messages", () => {
   it("keeps each message once, oldest first", () => {
@@ -13,6 +20,22 @@ describe("merging messages", () => {
   it("returns the same list when nothing is new", () => {
     const list = [message("a", "c", 10)];
     expect(mergeMessages(list, [message("a", "c", 10)])).toBe(list);
+  });
+});
+
+describe("a draft once its text was sent", () => {
+  it("is empty when nothing was written meanwhile", () => {
+    expect(draftAfterSend("Hallo", "Hallo")).toBe("");
+  });
+
+  it("keeps a next message written in its place while the first was being sent", () => {
+    expect(draftAfterSend("Wie kann ich helfen?", "Hallo, ich bin da.")).toBe(
+      "Wie kann ich helfen?",
+    );
+  });
+
+  it("keeps what was written on after the sent text, without the sent text", () => {
+    expect(draftAfterSend("Hallo\nWie geht es Ihnen?", "Hallo")).toBe("Wie geht es Ihnen?");
   });
 });
 

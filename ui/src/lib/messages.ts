@@ -28,6 +28,17 @@ export function draftProblem(text: string, max = MAX_MESSAGE_CHARS): DraftProble
   return null;
 }
 
+/**
+ * The draft once `sent` went out: what was written while it was being sent stays. Unchanged,
+ * the draft empties; written on after the sent text, only the new part stays; replaced by
+ * another text, that text stays whole.
+ */
+export function draftAfterSend(draft: string, sent: string): string {
+  if (draft === sent) return "";
+  if (draft.startsWith(sent)) return draft.slice(sent.length).replace(/^\s+/, "");
+  return draft;
+}
+
 function byTime(a: Message, b: Message): number {
   return a.sent_at - b.sent_at || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 }

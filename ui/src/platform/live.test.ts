@@ -288,6 +288,186 @@ describe("a live connection", () => {
   });
 });
 
+describe("a live connection the server closes for a restart (1012)", () => {
+  beforeEach(() => vi.useFakeTimers());
+  afterEach(() => vi.useRealTimers());
+
+  const restart = { retryMs: 250, windowMs: 10_000 };
+  function connectionAt(url = "ws://x/api/counselor/ws", fresh = true) {
+    const t = fakeTransport(true);
+    const shouldRetry = vi.fn(async () => true);
+    const live = createLiveConnection({
+      url,
+      token: "tok",
+      transport: t.transport,
+      backoff: noJitter,
+      restart,
+      shouldRetry,
+      fresh,
+    });
+    return { t, live, shouldRetry };
+  }
+
+  it("reconnects at once, without waiting for any backoff", () => {
+    const { t, live } = connectionAt();
+    t.say({ type: "ready" });
+    t.last().handlers.onClose(1012);
+    expect(live.state).toBe("reconnecting");
+    vi.advanceTimersByTime(0);
+    expect(t.sockets).toHaveLength(2);
+  });
+
+  it("does not mark the reconnect fresh, so the server keeps the availability switch on", () => {
+    const { t } = connectionAt();
+    expect(t.last().url).toBe("ws://x/api/counselor/ws?fresh=true");
+    t.say({ type: "ready" });
+    t.last().handlers.onClose(1012);
+    vi.advanceTimersByTime(0);
+    expect(t.last().url).toBe("ws://x/api/counselor/ws");
+  });
+
+  it("keeps the first connection fresh when the server restarted before it was ever ready", () => {
+    const { t } = connectionAt();
+    // Closed while authenticating: the server never took this start into account.
+    t.last().handlers.onClose(1012);
+    vi.advanceTimersByTime(0);
+    expect(t.sockets).toHaveLength(2);
+    expect(t.last().url).toBe("ws://x/api/counselor/ws?fresh=true");
+  });
+
+  it("retries every 250 ms while the server is still down, without asking about the token", async () => {
+    const { t, shouldRetry } = connectionAt();
+    t.say({ type: "ready" });
+    t.last().handlers.onClose(1012);
+    vi.advanceTimersByTime(0);
+    for (let attempt = 2; attempt <= 12; attempt++) {
+      expect(t.sockets).toHaveLength(attempt);
+      // Connection refused: the browser reports 1006, some transports no code at all.
+      t.last().handlers.onClose(attempt % 2 ? 1006 : undefined);
+      await vi.advanceTimersByTimeAsync(249);
+      expect(t.sockets).toHaveLength(attempt);
+      await vi.advanceTimersByTimeAsync(1);
+    }
+    expect(shouldRetry).not.toHaveBeenCalled();
+  });
+
+  it("falls back to the growing backoff once the server stayed away for the whole window", async () => {
+    const { t, shouldRetry } = connectionAt();
+    t.say({ type: "ready" });
+    t.last().handlers.onClose(1012);
+    const windowEnds = Date.now() + 10_000;
+    vi.advanceTimersByTime(0);
+    // Down for 10 s: one attempt at once, then 40 more, one every 250 ms.
+    while (Date.now() < windowEnds && t.sockets.length < 100) {
+      t.last().handlers.onClose(1006);
+      await vi.advanceTimersByTimeAsync(250);
+    }
+    const tried = t.sockets.length;
+    expect(tried).toBe(42);
+    t.last().handlers.onClose(1006);
+    await vi.advanceTimersByTimeAsync(999);
+    expect(t.sockets).toHaveLength(tried);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(t.sockets).toHaveLength(tried + 1);
+    t.last().handlers.onClose(1006);
+    await vi.advanceTimersByTimeAsync(1999);
+    expect(t.sockets).toHaveLength(tried + 1);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(t.sockets).toHaveLength(tried + 2);
+    // Past the window, a socket refused before ready may again be a stale token: ask.
+    expect(shouldRetry).toHaveBeenCalled();
+  });
+
+  it("is ready again after the restart and reconnects at once after the next one too", () => {
+    const { t, live } = connectionAt();
+    t.say({ type: "ready" });
+    t.last().handlers.onClose(1012);
+    vi.advanceTimersByTime(0);
+    t.last().handlers.onClose(1006);
+    vi.advanceTimersByTime(250);
+    t.say({ type: "ready" });
+    expect(live.state).toBe("connected");
+    t.last().handlers.onClose(1012);
+    vi.advanceTimersByTime(0);
+    expect(t.sockets).toHaveLength(4);
+    // Any other loss after a ready socket: the usual backoff again.
+    t.say({ type: "ready" });
+    t.last().handlers.onClose(1006);
+    vi.advanceTimersByTime(999);
+    expect(t.sockets).toHaveLength(4);
+    vi.advanceTimersByTime(1);
+    expect(t.sockets).toHaveLength(5);
+  });
+
+  it("does not reconnect in a tight loop when every new socket is closed for a restart before ready", () => {
+    const { t } = connectionAt();
+    t.say({ type: "ready" });
+    t.last().handlers.onClose(1012);
+    vi.advanceTimersByTime(0);
+    expect(t.sockets).toHaveLength(2);
+    t.last().handlers.onClose(1012);
+    vi.advanceTimersByTime(249);
+    expect(t.sockets).toHaveLength(2);
+    vi.advanceTimersByTime(1);
+    expect(t.sockets).toHaveLength(3);
+  });
+
+  it("still gives up when the restarted server refuses the token", async () => {
+    const t = fakeTransport(true);
+    const shouldRetry = vi.fn(async () => false);
+    const live = createLiveConnection({
+      url: "ws://x",
+      token: "tok",
+      transport: t.transport,
+      restart,
+      shouldRetry,
+    });
+    t.say({ type: "ready" });
+    t.last().handlers.onClose(1012);
+    vi.advanceTimersByTime(0);
+    t.last().handlers.onClose(4401);
+    await vi.runAllTimersAsync();
+    expect(shouldRetry).toHaveBeenCalledOnce();
+    expect(live.state).toBe("closed");
+  });
+});
+
+describe("a live connection the server closes for an internal error (1011)", () => {
+  beforeEach(() => vi.useFakeTimers());
+  afterEach(() => vi.useRealTimers());
+
+  it("retries with the growing backoff and never takes it as logged out", async () => {
+    const t = fakeTransport(true);
+    // Were it asked, the token check would say "logged out".
+    const shouldRetry = vi.fn(async () => false);
+    const live = createLiveConnection({
+      url: "ws://x",
+      token: "tok",
+      transport: t.transport,
+      backoff: noJitter,
+      shouldRetry,
+    });
+    // Refused before ready (the server could not look the token up), twice.
+    t.last().handlers.onClose(1011);
+    expect(live.state).toBe("reconnecting");
+    await vi.advanceTimersByTimeAsync(999);
+    expect(t.sockets).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(t.sockets).toHaveLength(2);
+    t.last().handlers.onClose(1011);
+    await vi.advanceTimersByTimeAsync(1999);
+    expect(t.sockets).toHaveLength(2);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(t.sockets).toHaveLength(3);
+    t.say({ type: "ready" });
+    t.last().handlers.onClose(1011);
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(t.sockets).toHaveLength(4);
+    expect(shouldRetry).not.toHaveBeenCalled();
+    expect(live.state).not.toBe("closed");
+  });
+});
+
 describe("socketUrl", () => {
   it("turns an http address into a ws one and an https address into wss", () => {
     expect(socketUrl("http://localhost:8080/", "/api/gates/ws")).toBe(

@@ -21,6 +21,18 @@ export interface SocketHandlers {
 
 /** The server's close code for a socket whose token it does not (or no longer) accept. */
 export const CLOSE_UNAUTHORIZED = 4401;
+/** "Service restart": the server (or one of several instances) is going down; come back at once. */
+export const CLOSE_RESTARTING = 1012;
+/** "Internal error": the server could not serve the socket; nothing is said about the token. */
+export const CLOSE_INTERNAL_ERROR = 1011;
+
+/** After a 1012: one attempt at once, then one every `retryMs`, for `windowMs`; then the backoff. */
+export interface RestartPolicy {
+  retryMs: number;
+  windowMs: number;
+}
+
+export const DEFAULT_RESTART: RestartPolicy = { retryMs: 250, windowMs: 10_000 };
 
 export interface SocketHandle {
   send(text: string): void;
@@ -53,7 +65,11 @@ export interface LiveConnectionOptions {
   transport: SocketTransport;
   timers?: Timers;
   random?: () => number;
+  /** The clock for the restart window; default `Date.now`. */
+  now?: () => number;
   backoff?: BackoffPolicy;
+  /** How to come back after the server closed with 1012 ("service restart"). */
+  restart?: RestartPolicy;
   /**
    * Interval of the application-level `ping`. A socket that stays silent for two intervals is
    * taken as dead (a half-open TCP connection otherwise goes unnoticed for minutes).
@@ -67,7 +83,8 @@ export interface LiveConnectionOptions {
   /**
    * Marks the first connection `?fresh=true` (until one reaches `ready`): the client just
    * started (page load, app start, login), so the server ends a "lost connection" resume
-   * instead of restoring availability. Reconnects after a drop carry no flag and resume.
+   * instead of restoring availability. Reconnects after a drop carry no flag and resume; so do
+   * reconnects after a server restart (1012), which must never switch a counselor off.
    */
   fresh?: boolean;
 }
@@ -103,6 +120,8 @@ export function createLiveConnection(options: LiveConnectionOptions): LiveConnec
   const timers = options.timers ?? realTimers;
   const random = options.random ?? Math.random;
   const policy = options.backoff ?? DEFAULT_BACKOFF;
+  const restart = options.restart ?? DEFAULT_RESTART;
+  const now = options.now ?? (() => Date.now());
   const keepAliveMs = options.keepAliveMs ?? 20_000;
 
   const eventListeners = new Set<(event: ServerEvent) => void>();
@@ -120,6 +139,8 @@ export function createLiveConnection(options: LiveConnectionOptions): LiveConnec
   let heardSinceLastPing = true;
   /** The next socket is the client's first: `?fresh=true`. */
   let freshPending = options.fresh ?? false;
+  /** Until when a lost socket is retried at the short fixed interval (after a 1012). */
+  let restartUntil: number | null = null;
 
   function setState(next: ConnectionState) {
     if (state === next) return;
@@ -173,6 +194,7 @@ export function createLiveConnection(options: LiveConnectionOptions): LiveConnec
           reachedReady = true;
           freshPending = false;
           attempt = 0;
+          restartUntil = null;
           setState("connected");
           scheduleKeepAlive(gen);
         }
@@ -180,7 +202,7 @@ export function createLiveConnection(options: LiveConnectionOptions): LiveConnec
       },
       onClose(code) {
         if (gen !== generation) return;
-        socketLost(code === CLOSE_UNAUTHORIZED);
+        socketLost(code);
       },
     });
   }
@@ -194,24 +216,29 @@ export function createLiveConnection(options: LiveConnectionOptions): LiveConnec
     socketLost();
   }
 
-  /** `refused`: the server said the token is not (or no longer) good. */
-  function socketLost(refused = false) {
+  /** `code`: the close code, where known (none when the socket died or never opened). */
+  function socketLost(code?: number) {
     stopKeepAlive();
     socket = null;
     if (stopped) return;
+    // The server said the token is not (or no longer) good.
+    const refused = code === CLOSE_UNAUTHORIZED;
     if (refused && !options.shouldRetry) {
       // Retrying with the same token cannot work.
       close();
       return;
     }
     setState("reconnecting");
-    const neverReady = !reachedReady || refused;
-    const delay = backoffDelay(attempt, policy, random);
-    attempt++;
+    const delay = retryDelay(code);
     const schedule = () => {
       if (stopped) return;
       retryTimer = timers.setTimeout(connect, delay);
     };
+    // A socket that closed before `ready` may have been refused for a stale token: ask. Not
+    // when the server said why: a restart or an internal error says nothing about the token.
+    const explained = code === CLOSE_RESTARTING || code === CLOSE_INTERNAL_ERROR;
+    const restarting = restartUntil !== null && !refused;
+    const neverReady = (!reachedReady && !explained && !restarting) || refused;
     if (neverReady && options.shouldRetry) {
       options.shouldRetry().then(
         (retry) => (retry ? schedule() : close()),
@@ -220,6 +247,23 @@ export function createLiveConnection(options: LiveConnectionOptions): LiveConnec
     } else {
       schedule();
     }
+  }
+
+  /** How long to wait before the next attempt, by why the socket closed. */
+  function retryDelay(code?: number): number {
+    const at = now();
+    if (restartUntil !== null && at >= restartUntil) restartUntil = null;
+    if (code === CLOSE_RESTARTING) {
+      // A restart: the server (or another instance) is back in a moment. At once, unless this
+      // socket never got ready within a restart window already (no loop of instant retries).
+      const again = restartUntil !== null && !reachedReady;
+      if (!again) restartUntil = at + restart.windowMs;
+      return again ? restart.retryMs : 0;
+    }
+    if (restartUntil !== null && code !== CLOSE_UNAUTHORIZED) return restart.retryMs;
+    const delay = backoffDelay(attempt, policy, random);
+    attempt++;
+    return delay;
   }
 
   function close() {
