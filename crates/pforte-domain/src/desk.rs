@@ -1,9 +1,20 @@
 //! The reception desk: availability, presence, gates, waiting rooms, requests, conversations.
+//!
+//! The desk is a deterministic state machine: the same commands at the same times give the
+//! same desk and the same events, whoever applies them. That is what lets several server
+//! instances keep one service: each applies the same ordered log of commands.
+//!
+//! Its maps are persistent (`imbl`): cloning the desk to decide on a copy costs O(1), and a
+//! change copies only the path it touches. Each topic's waiting room is an index ordered by
+//! arrival, so entering, leaving and a place in the queue do not scan every request.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::time::Duration;
 
-use crate::ids::{ConnectionId, CounselorId, RequestId, TopicId};
+use imbl::{OrdMap, OrdSet};
+use serde::{Deserialize, Serialize};
+
+use crate::ids::{ConnectionId, CounselorId, InstanceId, RequestId, TopicId};
 use crate::time::Timestamp;
 
 /// Timing rules of the desk.
@@ -37,7 +48,7 @@ impl Default for DeskConfig {
 }
 
 /// Why a counselor's availability switch changed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum SwitchReason {
     /// The toggle (dashboard, profile, tray).
     Toggle,
@@ -60,7 +71,7 @@ pub enum SwitchReason {
 }
 
 /// Why a waiting request ended without being accepted.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum EndReason {
     /// The asker left the waiting room.
     Withdrawn,
@@ -75,14 +86,14 @@ pub enum EndReason {
 }
 
 /// Who did something to a conversation.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Party {
     Asker,
     Counselor(CounselorId),
 }
 
 /// Everything that can be asked of the desk.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Command {
     /// Create or update a topic (operator).
     UpsertTopic { topic: TopicId, live_chat: bool },
@@ -115,12 +126,22 @@ pub enum Command {
         counselor: CounselorId,
         connection: ConnectionId,
     },
-    /// An anonymous asker wants to enter the waiting room of a topic.
-    Enter { request: RequestId, topic: TopicId },
-    /// The asker's page (re)connected to its request or conversation.
-    AskerConnected { request: RequestId },
-    /// The asker's page disconnected from its request or conversation.
-    AskerDisconnected { request: RequestId },
+    /// An anonymous asker wants to enter the waiting room of a topic, under a pseudonym.
+    Enter {
+        request: RequestId,
+        topic: TopicId,
+        pseudonym: String,
+    },
+    /// A page of the asker connected to their request or conversation.
+    AskerConnected {
+        request: RequestId,
+        connection: ConnectionId,
+    },
+    /// A page of the asker disconnected from their request or conversation.
+    AskerDisconnected {
+        request: RequestId,
+        connection: ConnectionId,
+    },
     /// The asker leaves the waiting room.
     Leave { request: RequestId },
     /// A counselor accepts a waiting request ("Chat starten").
@@ -130,7 +151,18 @@ pub enum Command {
     },
     /// Either side ends a running conversation ("Chat beenden").
     EndConversation { conversation: RequestId, by: Party },
-    /// Time passed: expire grace periods, long waits, gone askers and lost connections.
+    /// A server instance is gone (killed, its lease lapsed): every connection it held is
+    /// gone, exactly as if each had been lost.
+    InstanceLost { instance: InstanceId },
+    /// A server instance is shutting down and has told its clients to reconnect elsewhere:
+    /// its connections still count until `until` (the handover), then they are gone. A
+    /// counselor back through another instance before that changes nothing for anyone.
+    InstanceStopping {
+        instance: InstanceId,
+        until: Timestamp,
+    },
+    /// Time passed: expire grace periods, long waits, gone askers, lost connections and
+    /// handovers.
     Tick,
 }
 
@@ -192,9 +224,11 @@ pub enum Event {
         topic: TopicId,
         counselor: CounselorId,
     },
-    /// Positions in the waiting room of the topic moved.
+    /// Places in the waiting room of the topic moved, from place `from` (1-based) on; the
+    /// places before it are as they were.
     QueueChanged {
         topic: TopicId,
+        from: usize,
     },
     AskerPresenceChanged {
         request: RequestId,
@@ -239,19 +273,19 @@ pub enum DeskError {
     NotParticipant,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 struct TopicState {
     live_chat: bool,
     /// Set while the gate is closed on waiting askers.
     grace_until: Option<Timestamp>,
 }
 
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 struct CounselorState {
     topics: BTreeSet<TopicId>,
     switched_on: bool,
     absent: bool,
-    connections: BTreeSet<ConnectionId>,
+    connections: OrdSet<ConnectionId>,
     /// When the last connection went without a goodbye, while switched on.
     lost_at: Option<Timestamp>,
 }
@@ -263,23 +297,39 @@ impl CounselorState {
 }
 
 /// A request in a waiting room.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WaitingRequest {
     pub id: RequestId,
     pub topic: TopicId,
+    pub pseudonym: String,
     pub entered_at: Timestamp,
-    pub asker_online: bool,
+    asker_connections: OrdSet<ConnectionId>,
     asker_gone_at: Option<Timestamp>,
     seq: u64,
 }
 
+impl WaitingRequest {
+    /// Whether a page of the asker is connected.
+    pub fn asker_online(&self) -> bool {
+        !self.asker_connections.is_empty()
+    }
+}
+
 /// A running conversation.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OpenConversation {
     pub id: RequestId,
     pub topic: TopicId,
     pub counselor: CounselorId,
-    pub asker_online: bool,
+    pub pseudonym: String,
+    asker_connections: OrdSet<ConnectionId>,
+}
+
+impl OpenConversation {
+    /// Whether a page of the asker is connected.
+    pub fn asker_online(&self) -> bool {
+        !self.asker_connections.is_empty()
+    }
 }
 
 /// What `apply` compares before and after a change to derive events.
@@ -287,18 +337,26 @@ pub struct OpenConversation {
 struct Observed {
     available: BTreeSet<CounselorId>,
     online: BTreeSet<CounselorId>,
-    coverage: BTreeMap<TopicId, u32>,
-    gates: BTreeMap<TopicId, bool>,
+    coverage: std::collections::BTreeMap<TopicId, u32>,
+    gates: std::collections::BTreeMap<TopicId, bool>,
 }
 
 /// The state machine of the reception desk. See the crate documentation.
-#[derive(Clone, Debug)]
+///
+/// Serialisable (without its configuration) so that a snapshot lets a server start without
+/// replaying the whole log of commands.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Desk {
+    #[serde(skip)]
     config: DeskConfig,
-    topics: BTreeMap<TopicId, TopicState>,
-    counselors: BTreeMap<CounselorId, CounselorState>,
-    waiting: BTreeMap<RequestId, WaitingRequest>,
-    conversations: BTreeMap<RequestId, OpenConversation>,
+    topics: OrdMap<TopicId, TopicState>,
+    counselors: OrdMap<CounselorId, CounselorState>,
+    waiting: OrdMap<RequestId, WaitingRequest>,
+    /// Each topic's waiting room: arrival number → request, oldest first.
+    queues: OrdMap<TopicId, OrdMap<u64, RequestId>>,
+    conversations: OrdMap<RequestId, OpenConversation>,
+    /// Instances shutting down, with the end of their handover.
+    draining: OrdMap<InstanceId, Timestamp>,
     next_seq: u64,
 }
 
@@ -306,16 +364,24 @@ impl Desk {
     pub fn new(config: DeskConfig) -> Self {
         Self {
             config,
-            topics: BTreeMap::new(),
-            counselors: BTreeMap::new(),
-            waiting: BTreeMap::new(),
-            conversations: BTreeMap::new(),
+            topics: OrdMap::new(),
+            counselors: OrdMap::new(),
+            waiting: OrdMap::new(),
+            queues: OrdMap::new(),
+            conversations: OrdMap::new(),
+            draining: OrdMap::new(),
             next_seq: 0,
         }
     }
 
     pub fn config(&self) -> &DeskConfig {
         &self.config
+    }
+
+    /// The same desk under other timing rules (after loading a snapshot, or a reload).
+    pub fn with_config(mut self, config: DeskConfig) -> Self {
+        self.config = config;
+        self
     }
 
     // ---- restoring from storage at start-up (not commands: nothing happened) ----
@@ -338,7 +404,7 @@ impl Desk {
                 topics,
                 switched_on,
                 absent,
-                connections: BTreeSet::new(),
+                connections: OrdSet::new(),
                 lost_at: switched_on.then_some(now),
             },
         );
@@ -350,21 +416,11 @@ impl Desk {
         &mut self,
         request: RequestId,
         topic: TopicId,
+        pseudonym: String,
         entered_at: Timestamp,
         now: Timestamp,
     ) {
-        let seq = self.take_seq();
-        self.waiting.insert(
-            request,
-            WaitingRequest {
-                id: request,
-                topic,
-                entered_at,
-                asker_online: false,
-                asker_gone_at: Some(now),
-                seq,
-            },
-        );
+        self.insert_waiting(request, topic, pseudonym, entered_at, now);
         if !self.gate_open(topic) {
             let grace_until = now.plus(self.config.grace);
             if let Some(state) = self.topics.get_mut(&topic) {
@@ -379,6 +435,7 @@ impl Desk {
         conversation: RequestId,
         topic: TopicId,
         counselor: CounselorId,
+        pseudonym: String,
     ) {
         self.conversations.insert(
             conversation,
@@ -386,7 +443,8 @@ impl Desk {
                 id: conversation,
                 topic,
                 counselor,
-                asker_online: false,
+                pseudonym,
+                asker_connections: OrdSet::new(),
             },
         );
     }
@@ -457,23 +515,42 @@ impl Desk {
             .map(|(id, _)| *id)
     }
 
+    /// How many requests wait in the topic.
+    pub fn queue_len(&self, topic: TopicId) -> usize {
+        self.queues.get(&topic).map_or(0, OrdMap::len)
+    }
+
     /// The waiting requests of a topic, oldest first.
     pub fn queue(&self, topic: TopicId) -> Vec<&WaitingRequest> {
-        let mut queue: Vec<_> = self.waiting.values().filter(|r| r.topic == topic).collect();
-        queue.sort_by_key(|r| r.seq);
-        queue
+        self.queue_from(topic, 1).map(|(_, r)| r).collect()
+    }
+
+    /// The waiting requests of a topic from place `from` (1-based) on, with their places.
+    pub fn queue_from(
+        &self,
+        topic: TopicId,
+        from: usize,
+    ) -> impl Iterator<Item = (usize, &WaitingRequest)> + '_ {
+        self.queues
+            .get(&topic)
+            .into_iter()
+            .flat_map(|queue| queue.values())
+            .enumerate()
+            .skip(from.saturating_sub(1))
+            .filter_map(|(index, id)| self.waiting.get(id).map(|r| (index + 1, r)))
     }
 
     /// The 1-based place of a waiting request in its topic's queue.
     pub fn position(&self, request: RequestId) -> Option<usize> {
         let wanted = self.waiting.get(&request)?;
-        Some(
-            self.waiting
-                .values()
-                .filter(|r| r.topic == wanted.topic && r.seq < wanted.seq)
-                .count()
-                + 1,
-        )
+        Some(self.rank(wanted.topic, wanted.seq))
+    }
+
+    fn rank(&self, topic: TopicId, seq: u64) -> usize {
+        self.queues
+            .get(&topic)
+            .map_or(0, |queue| queue.range(..seq).count())
+            + 1
     }
 
     pub fn waiting_request(&self, request: RequestId) -> Option<&WaitingRequest> {
@@ -497,10 +574,10 @@ impl Desk {
         if !state.available() {
             return Err(DeskError::NotAvailable);
         }
-        let mut list: Vec<_> = self
-            .waiting
-            .values()
-            .filter(|r| state.topics.contains(&r.topic))
+        let mut list: Vec<&WaitingRequest> = state
+            .topics
+            .iter()
+            .flat_map(|topic| self.queue_from(*topic, 1).map(|(_, r)| r))
             .collect();
         list.sort_by_key(|r| r.seq);
         Ok(list)
@@ -524,6 +601,28 @@ impl Desk {
             .filter(move |c| c.counselor == counselor)
     }
 
+    /// When a `Tick` next has something to do: a grace period, a longest wait, a reconnect
+    /// window, a resume window or a handover ending. `None` while nothing is pending.
+    pub fn next_deadline(&self) -> Option<Timestamp> {
+        let config = &self.config;
+        let topics = self.topics.values().filter_map(|t| t.grace_until);
+        let waits = self.waiting.values().flat_map(|r| {
+            [
+                Some(r.entered_at.plus(config.max_wait)),
+                r.asker_gone_at
+                    .map(|gone| gone.plus(config.asker_reconnect_window)),
+            ]
+            .into_iter()
+            .flatten()
+        });
+        let lost = self
+            .counselors
+            .values()
+            .filter_map(|c| c.lost_at.map(|at| at.plus(config.resume_window)));
+        let handovers = self.draining.values().copied();
+        topics.chain(waits).chain(lost).chain(handovers).min()
+    }
+
     // ---- the one way to change anything ----
 
     /// Apply a command at time `now`. Either refuses it and changes nothing, or changes the
@@ -531,12 +630,18 @@ impl Desk {
     pub fn apply(&mut self, command: Command, now: Timestamp) -> Result<Vec<Event>, DeskError> {
         let before = self.observe();
         let mut events = Vec::new();
-        self.execute(command, now, &mut events)?;
+        let mut moved = Moves::default();
+        self.execute(command, now, &mut events, &mut moved)?;
         let after = self.observe();
         if before != after {
             self.derive(&before, &after, now, &mut events);
         }
-        self.announce_queue_moves(&mut events);
+        events.extend(
+            moved
+                .0
+                .into_iter()
+                .map(|(topic, from)| Event::QueueChanged { topic, from }),
+        );
         Ok(events)
     }
 
@@ -545,6 +650,7 @@ impl Desk {
         command: Command,
         now: Timestamp,
         events: &mut Vec<Event>,
+        moved: &mut Moves,
     ) -> Result<(), DeskError> {
         match command {
             Command::UpsertTopic { topic, live_chat } => {
@@ -617,14 +723,13 @@ impl Desk {
                 connection,
             } => {
                 let state = self.counselor_mut(counselor)?;
-                if state.connections.remove(&connection)
-                    && state.connections.is_empty()
-                    && state.switched_on
-                {
-                    state.lost_at = Some(now);
-                }
+                Self::drop_connection(state, connection, now);
             }
-            Command::Enter { request, topic } => {
+            Command::Enter {
+                request,
+                topic,
+                pseudonym,
+            } => {
                 let state = self.topics.get(&topic).ok_or(DeskError::UnknownTopic)?;
                 if !state.live_chat {
                     return Err(DeskError::LiveChatDisabled);
@@ -636,39 +741,30 @@ impl Desk {
                 {
                     return Err(DeskError::DuplicateRequest);
                 }
-                let waiting = self.waiting.values().filter(|r| r.topic == topic).count();
-                if waiting >= self.config.max_waiting_per_topic {
+                if self.queue_len(topic) >= self.config.max_waiting_per_topic {
                     return Err(DeskError::QueueFull);
                 }
-                let seq = self.take_seq();
-                self.waiting.insert(
-                    request,
-                    WaitingRequest {
-                        id: request,
-                        topic,
-                        entered_at: now,
-                        asker_online: false,
-                        asker_gone_at: Some(now),
-                        seq,
-                    },
-                );
+                self.insert_waiting(request, topic, pseudonym, now, now);
+                moved.at(topic, self.queue_len(topic));
                 events.push(Event::RequestCreated {
                     request,
                     topic,
                     entered_at: now,
                 });
             }
-            Command::AskerConnected { request } => {
-                self.set_asker_online(request, true, now, events)?
-            }
-            Command::AskerDisconnected { request } => {
-                self.set_asker_online(request, false, now, events)?
-            }
+            Command::AskerConnected {
+                request,
+                connection,
+            } => self.asker_connection(request, connection, true, now, events)?,
+            Command::AskerDisconnected {
+                request,
+                connection,
+            } => self.asker_connection(request, connection, false, now, events)?,
             Command::Leave { request } => {
                 if !self.waiting.contains_key(&request) {
                     return Err(DeskError::RequestGone);
                 }
-                self.end_request(request, EndReason::Withdrawn, events);
+                self.end_request(request, EndReason::Withdrawn, events, moved);
             }
             Command::Accept { request, counselor } => {
                 let state = self
@@ -689,8 +785,7 @@ impl Desk {
                     return Err(DeskError::NotYourTopic);
                 }
                 let waiting = self
-                    .waiting
-                    .remove(&request)
+                    .take_waiting(request, moved)
                     .ok_or(DeskError::RequestGone)?;
                 self.conversations.insert(
                     request,
@@ -698,7 +793,8 @@ impl Desk {
                         id: request,
                         topic: waiting.topic,
                         counselor,
-                        asker_online: waiting.asker_online,
+                        pseudonym: waiting.pseudonym,
+                        asker_connections: waiting.asker_connections,
                     },
                 );
                 events.push(Event::RequestAccepted {
@@ -728,7 +824,11 @@ impl Desk {
                     by,
                 });
             }
-            Command::Tick => self.expire(now, events),
+            Command::InstanceLost { instance } => self.lose_instance(instance, now, events),
+            Command::InstanceStopping { instance, until } => {
+                self.draining.insert(instance, until);
+            }
+            Command::Tick => self.expire(now, events, moved),
         }
         Ok(())
     }
@@ -739,41 +839,159 @@ impl Desk {
             .ok_or(DeskError::UnknownCounselor)
     }
 
-    fn set_asker_online(
+    fn drop_connection(state: &mut CounselorState, connection: ConnectionId, now: Timestamp) {
+        if state.connections.remove(&connection).is_some()
+            && state.connections.is_empty()
+            && state.switched_on
+        {
+            state.lost_at = Some(now);
+        }
+    }
+
+    fn insert_waiting(
         &mut self,
         request: RequestId,
+        topic: TopicId,
+        pseudonym: String,
+        entered_at: Timestamp,
+        now: Timestamp,
+    ) {
+        self.next_seq += 1;
+        let seq = self.next_seq;
+        self.waiting.insert(
+            request,
+            WaitingRequest {
+                id: request,
+                topic,
+                pseudonym,
+                entered_at,
+                asker_connections: OrdSet::new(),
+                asker_gone_at: Some(now),
+                seq,
+            },
+        );
+        self.queues.entry(topic).or_default().insert(seq, request);
+    }
+
+    /// Take a request out of its waiting room, noting from which place on the others moved.
+    fn take_waiting(&mut self, request: RequestId, moved: &mut Moves) -> Option<WaitingRequest> {
+        let waiting = self.waiting.get(&request)?;
+        let (topic, seq) = (waiting.topic, waiting.seq);
+        moved.at(topic, self.rank(topic, seq));
+        if let Some(queue) = self.queues.get_mut(&topic) {
+            queue.remove(&seq);
+            if queue.is_empty() {
+                self.queues.remove(&topic);
+            }
+        }
+        self.waiting.remove(&request)
+    }
+
+    fn asker_connection(
+        &mut self,
+        request: RequestId,
+        connection: ConnectionId,
         online: bool,
         now: Timestamp,
         events: &mut Vec<Event>,
     ) -> Result<(), DeskError> {
-        let was = if let Some(waiting) = self.waiting.get_mut(&request) {
-            waiting.asker_gone_at = (!online).then_some(now);
-            std::mem::replace(&mut waiting.asker_online, online)
+        let (was, is) = if let Some(waiting) = self.waiting.get_mut(&request) {
+            let was = waiting.asker_online();
+            Self::toggle(&mut waiting.asker_connections, connection, online);
+            let is = waiting.asker_online();
+            if is {
+                waiting.asker_gone_at = None;
+            } else if was {
+                waiting.asker_gone_at = Some(now);
+            }
+            (was, is)
         } else if let Some(open) = self.conversations.get_mut(&request) {
-            std::mem::replace(&mut open.asker_online, online)
+            let was = open.asker_online();
+            Self::toggle(&mut open.asker_connections, connection, online);
+            (was, open.asker_online())
         } else {
             return Err(DeskError::RequestGone);
         };
-        if was != online {
-            events.push(Event::AskerPresenceChanged { request, online });
+        if was != is {
+            events.push(Event::AskerPresenceChanged {
+                request,
+                online: is,
+            });
         }
         Ok(())
     }
 
-    fn expire(&mut self, now: Timestamp, events: &mut Vec<Event>) {
+    fn toggle(set: &mut OrdSet<ConnectionId>, connection: ConnectionId, on: bool) {
+        if on {
+            set.insert(connection);
+        } else {
+            set.remove(&connection);
+        }
+    }
+
+    /// Every connection of `instance` is gone.
+    fn lose_instance(&mut self, instance: InstanceId, now: Timestamp, events: &mut Vec<Event>) {
+        self.draining.remove(&instance);
+        let of_instance = |connection: &ConnectionId| connection.instance == instance;
+        let gone: Vec<(CounselorId, ConnectionId)> = self
+            .counselors
+            .iter()
+            .flat_map(|(id, state)| state.connections.iter().map(move |c| (*id, *c)))
+            .filter(|(_, connection)| of_instance(connection))
+            .collect();
+        for (counselor, connection) in gone {
+            if let Some(state) = self.counselors.get_mut(&counselor) {
+                Self::drop_connection(state, connection, now);
+            }
+        }
+        let askers: Vec<(RequestId, ConnectionId)> = self
+            .waiting
+            .values()
+            .flat_map(|r| r.asker_connections.iter().map(move |c| (r.id, *c)))
+            .chain(
+                self.conversations
+                    .values()
+                    .flat_map(|c| c.asker_connections.iter().map(move |a| (c.id, *a))),
+            )
+            .filter(|(_, connection)| of_instance(connection))
+            .collect();
+        for (request, connection) in askers {
+            let _ = self.asker_connection(request, connection, false, now, events);
+        }
+    }
+
+    fn expire(&mut self, now: Timestamp, events: &mut Vec<Event>, moved: &mut Moves) {
+        let handed_over: Vec<InstanceId> = self
+            .draining
+            .iter()
+            .filter(|(_, until)| now >= **until)
+            .map(|(instance, _)| *instance)
+            .collect();
+        for instance in handed_over {
+            self.lose_instance(instance, now, events);
+        }
         let config = self.config.clone();
-        for (id, state) in self.counselors.iter_mut() {
-            if let Some(lost_at) = state.lost_at {
-                if state.connections.is_empty() && now.since(lost_at) >= config.resume_window {
-                    state.lost_at = None;
-                    if state.switched_on {
-                        state.switched_on = false;
-                        events.push(Event::AvailabilitySwitched {
-                            counselor: *id,
-                            on: false,
-                            reason: SwitchReason::ConnectionLost,
-                        });
-                    }
+        let resume_over: Vec<CounselorId> = self
+            .counselors
+            .iter()
+            .filter(|(_, state)| {
+                state.connections.is_empty()
+                    && state
+                        .lost_at
+                        .is_some_and(|lost| now.since(lost) >= config.resume_window)
+            })
+            .map(|(id, _)| *id)
+            .collect();
+        for id in resume_over {
+            if let Some(state) = self.counselors.get_mut(&id) {
+                state.lost_at = None;
+                if state.switched_on {
+                    state.switched_on = false;
+                    events.push(Event::AvailabilitySwitched {
+                        counselor: id,
+                        on: false,
+                        reason: SwitchReason::ConnectionLost,
+                    });
                 }
             }
         }
@@ -804,17 +1022,29 @@ impl Desk {
             }
         }
         for (request, reason) in ending {
-            self.end_request(request, reason, events);
+            self.end_request(request, reason, events, moved);
         }
-        for state in self.topics.values_mut() {
-            if state.grace_until.is_some_and(|until| now >= until) {
+        let graces_over: Vec<TopicId> = self
+            .topics
+            .iter()
+            .filter(|(_, t)| t.grace_until.is_some_and(|until| now >= until))
+            .map(|(id, _)| *id)
+            .collect();
+        for topic in graces_over {
+            if let Some(state) = self.topics.get_mut(&topic) {
                 state.grace_until = None;
             }
         }
     }
 
-    fn end_request(&mut self, request: RequestId, reason: EndReason, events: &mut Vec<Event>) {
-        if let Some(waiting) = self.waiting.remove(&request) {
+    fn end_request(
+        &mut self,
+        request: RequestId,
+        reason: EndReason,
+        events: &mut Vec<Event>,
+        moved: &mut Moves,
+    ) {
+        if let Some(waiting) = self.take_waiting(request, moved) {
             events.push(Event::RequestEnded {
                 request,
                 topic: waiting.topic,
@@ -823,13 +1053,9 @@ impl Desk {
         }
     }
 
-    fn take_seq(&mut self) -> u64 {
-        self.next_seq += 1;
-        self.next_seq
-    }
-
     fn observe(&self) -> Observed {
-        let mut coverage: BTreeMap<TopicId, u32> = self.topics.keys().map(|t| (*t, 0)).collect();
+        let mut coverage: std::collections::BTreeMap<TopicId, u32> =
+            self.topics.keys().map(|t| (*t, 0)).collect();
         let mut available = BTreeSet::new();
         let mut online = BTreeSet::new();
         for (id, state) in &self.counselors {
@@ -896,7 +1122,7 @@ impl Desk {
                 }
                 events.push(Event::GateOpened { topic: *topic });
             } else {
-                let askers_wait = self.waiting.values().any(|r| r.topic == *topic);
+                let askers_wait = self.queue_len(*topic) > 0;
                 let grace_until = askers_wait.then(|| now.plus(self.config.grace));
                 if let Some(state) = self.topics.get_mut(topic) {
                     state.grace_until = grace_until;
@@ -908,18 +1134,16 @@ impl Desk {
             }
         }
     }
+}
 
-    fn announce_queue_moves(&self, events: &mut Vec<Event>) {
-        let moved: BTreeSet<TopicId> = events
-            .iter()
-            .filter_map(|e| match e {
-                Event::RequestCreated { topic, .. }
-                | Event::RequestEnded { topic, .. }
-                | Event::RequestAccepted { topic, .. } => Some(*topic),
-                _ => None,
-            })
-            .collect();
-        events.extend(moved.into_iter().map(|topic| Event::QueueChanged { topic }));
+/// From which place on each topic's waiting room moved during one command.
+#[derive(Default)]
+struct Moves(std::collections::BTreeMap<TopicId, usize>);
+
+impl Moves {
+    fn at(&mut self, topic: TopicId, place: usize) {
+        let from = self.0.entry(topic).or_insert(place);
+        *from = (*from).min(place);
     }
 }
 

@@ -54,6 +54,6 @@ pub use desk::{
     Command, Desk, DeskConfig, DeskError, EndReason, Event, OpenConversation, Party, SwitchReason,
     WaitingRequest,
 };
-pub use ids::{ConnectionId, CounselorId, RequestId, TopicId};
+pub use ids::{ConnectionId, CounselorId, InstanceId, RequestId, TopicId};
 pub use schedule::{Schedule, ScheduleDraft, ScheduleError};
 pub use time::Timestamp;

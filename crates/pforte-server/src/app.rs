@@ -216,9 +216,9 @@ fn cors(origins: &[String]) -> CorsLayer {
 
 /// The server's clockwork: expire waits and grace periods, sessions, and old chats.
 async fn duties(reception: Arc<Reception>, limits: Arc<Limits>, shutdown: CancellationToken) {
-    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    let mut tick = tokio::time::interval(Duration::from_millis(250));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let mut seconds: u64 = 0;
+    let mut quarters: u64 = 0;
     // Purge often enough that nothing outlives its retention by more than a quarter of it.
     let purge_every = (reception.settings.retention.as_secs() / 4).clamp(1, 60);
     loop {
@@ -226,10 +226,23 @@ async fn duties(reception: Arc<Reception>, limits: Arc<Limits>, shutdown: Cancel
             () = shutdown.cancelled() => return,
             _ = tick.tick() => {}
         }
-        seconds += 1;
-        if let Err(error) = reception.run(Command::Tick).await {
-            tracing::error!(?error, "tick failed");
+        quarters += 1;
+        // Time passes for the desk only when something is due (a grace period, a longest
+        // wait, a resume window, a handover): checked four times a second.
+        if reception
+            .desk()
+            .next_deadline()
+            .is_some_and(|due| due <= now())
+        {
+            if let Err(error) = reception.run(Command::Tick).await {
+                tracing::error!(?error, "tick failed");
+            }
         }
+        if !quarters.is_multiple_of(4) {
+            continue;
+        }
+        let seconds = quarters / 4;
+        reception.retry_unstored().await;
         if seconds.is_multiple_of(5) {
             expire_sessions(&reception).await;
         }

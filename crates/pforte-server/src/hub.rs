@@ -17,7 +17,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::extract::ws::Utf8Bytes;
-use pforte_domain::{ConnectionId, CounselorId, RequestId};
+use pforte_domain::{ConnectionId, CounselorId, InstanceId, RequestId};
 use pforte_wire::ServerEvent;
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
@@ -87,13 +87,11 @@ pub struct Registration {
     pub outbox: mpsc::Receiver<Outbound>,
     pub ending: oneshot::Receiver<Ending>,
     pub link: Arc<Link>,
-    /// Whether it is the first socket of its owner (for askers: the page came (back)).
-    pub first: bool,
 }
 
 /// Whom a delivery is for.
-#[derive(Clone, Copy, Debug)]
-enum Target {
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Target {
     Counselor(CounselorId),
     Chat(RequestId),
     Watchers,
@@ -105,6 +103,45 @@ impl From<Owner> for Target {
             Owner::Counselor { id, .. } => Target::Counselor(id),
             Owner::Asker { chat } => Target::Chat(chat),
             Owner::GateWatcher => Target::Watchers,
+        }
+    }
+}
+
+/// One encoded event for its recipients.
+#[derive(Clone, Debug)]
+pub struct Outgoing {
+    pub target: Target,
+    pub frame: Utf8Bytes,
+    pub delivery: Delivery,
+}
+
+impl Outgoing {
+    pub fn new(target: Target, event: &ServerEvent) -> Self {
+        let delivery = match (target, event) {
+            (
+                Target::Counselor(_),
+                ServerEvent::RequestCreated { .. }
+                | ServerEvent::RequestWithdrawn { .. }
+                | ServerEvent::CoverageChanged { .. }
+                // A request taken by a colleague may be coalesced too; the one taken by this
+                // counselor starts their conversation and must arrive.
+                | ServerEvent::RequestTaken { by_you: false, .. },
+            ) => Delivery::Coalesce,
+            _ => Delivery::Must,
+        };
+        Self {
+            target,
+            frame: Hub::encode(event),
+            delivery,
+        }
+    }
+
+    /// The same frame for someone else (shares the encoded bytes).
+    pub fn to(&self, target: Target) -> Self {
+        Self {
+            target,
+            frame: self.frame.clone(),
+            delivery: self.delivery,
         }
     }
 }
@@ -152,14 +189,6 @@ impl Registry {
             Target::Watchers => Some(&self.watchers),
         };
         set.map(|s| s.iter().copied().collect()).unwrap_or_default()
-    }
-
-    fn has(&self, target: Target) -> bool {
-        match target {
-            Target::Counselor(id) => self.by_counselor.contains_key(&id),
-            Target::Chat(chat) => self.by_chat.contains_key(&chat),
-            Target::Watchers => !self.watchers.is_empty(),
-        }
     }
 
     fn remove(&mut self, id: ConnectionId) -> Option<Connection> {
@@ -224,14 +253,13 @@ impl Heartbeats {
 pub struct Hub {
     registry: Mutex<Registry>,
     epoch: Instant,
+    /// The instance whose connections these are (part of every connection id).
+    instance: InstanceId,
 }
 
 impl Default for Hub {
     fn default() -> Self {
-        Self {
-            registry: Mutex::default(),
-            epoch: Instant::now(),
-        }
+        Self::new(InstanceId(0))
     }
 }
 
@@ -240,6 +268,14 @@ fn millis(duration: Duration) -> u64 {
 }
 
 impl Hub {
+    pub fn new(instance: InstanceId) -> Self {
+        Self {
+            registry: Mutex::default(),
+            epoch: Instant::now(),
+            instance,
+        }
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, Registry> {
         // A panic while holding this lock cannot leave the maps half-updated in a way that
         // matters more than losing every connection, so keep serving.
@@ -267,23 +303,22 @@ impl Hub {
         });
         let mut registry = self.lock();
         registry.next_id += 1;
-        let id = ConnectionId(registry.next_id);
-        let first = match owner {
+        let id = ConnectionId::new(self.instance, registry.next_id);
+        match owner {
             Owner::Counselor { id: counselor, .. } => {
-                let set = registry.by_counselor.entry(counselor).or_default();
-                set.insert(id);
-                set.len() == 1
+                registry
+                    .by_counselor
+                    .entry(counselor)
+                    .or_default()
+                    .insert(id);
             }
             Owner::Asker { chat } => {
-                let set = registry.by_chat.entry(chat).or_default();
-                set.insert(id);
-                set.len() == 1
+                registry.by_chat.entry(chat).or_default().insert(id);
             }
             Owner::GateWatcher => {
                 registry.watchers.insert(id);
-                registry.watchers.len() == 1
             }
-        };
+        }
         registry.connections.insert(
             id,
             Connection {
@@ -299,19 +334,21 @@ impl Hub {
             outbox,
             ending,
             link,
-            first,
         }
     }
 
-    /// Forget a socket (if the hub has not dropped it already). Returns whether its owner has
-    /// no socket left.
-    pub fn unregister(&self, id: ConnectionId, owner: Owner) -> bool {
-        let mut registry = self.lock();
-        registry.remove(id);
-        !registry.has(owner.into())
+    /// Forget a socket (if the hub has not dropped it already).
+    pub fn unregister(&self, id: ConnectionId) {
+        self.lock().remove(id);
     }
 
-    fn deliver(&self, target: Target, text: Utf8Bytes, delivery: Delivery) {
+    /// Queue a frame for every socket of its target; never waits.
+    pub fn deliver(&self, outgoing: Outgoing) {
+        let Outgoing {
+            target,
+            frame,
+            delivery,
+        } = outgoing;
         let mut registry = self.lock();
         let mut stuck = Vec::new();
         for id in registry.targets(target) {
@@ -327,7 +364,7 @@ impl Hub {
             }
             if connection
                 .tx
-                .try_send(Outbound::Event(text.clone()))
+                .try_send(Outbound::Event(frame.clone()))
                 .is_err()
             {
                 stuck.push(id);
@@ -342,27 +379,6 @@ impl Hub {
 
     pub fn encode(event: &ServerEvent) -> Utf8Bytes {
         Utf8Bytes::from(serde_json::to_string(event).unwrap_or_default())
-    }
-
-    pub fn to_counselor(&self, counselor: CounselorId, event: &ServerEvent) {
-        let delivery = match event {
-            ServerEvent::RequestCreated { .. }
-            | ServerEvent::RequestWithdrawn { .. }
-            | ServerEvent::CoverageChanged { .. } => Delivery::Coalesce,
-            // A request taken by a colleague may be coalesced too; the one taken by this
-            // counselor starts their conversation and must arrive.
-            ServerEvent::RequestTaken { by_you: false, .. } => Delivery::Coalesce,
-            _ => Delivery::Must,
-        };
-        self.deliver(Target::Counselor(counselor), Self::encode(event), delivery);
-    }
-
-    pub fn to_chat(&self, chat: RequestId, event: &ServerEvent) {
-        self.deliver(Target::Chat(chat), Self::encode(event), Delivery::Must);
-    }
-
-    pub fn to_watchers(&self, event: &ServerEvent) {
-        self.deliver(Target::Watchers, Self::encode(event), Delivery::Must);
     }
 
     /// End the sockets of one login session at once: they leave the hub before this returns
@@ -424,6 +440,12 @@ impl Hub {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    impl Hub {
+        fn to_counselor(&self, counselor: CounselorId, event: &ServerEvent) {
+            self.deliver(Outgoing::new(Target::Counselor(counselor), event));
+        }
+    }
 
     fn beats(interval_ms: u64, timeout_ms: u64) -> Heartbeats {
         let beat = Heartbeat {

@@ -1,23 +1,32 @@
 //! The reception: the one place where the desk's decisions are made, stored and announced.
 //!
-//! Every command runs under one async lock: the desk decides on a copy, the store makes the
-//! effects durable, only then does the copy become the desk, and the events go out to the
-//! sockets concerned. A command the store could not persist leaves the desk untouched.
+//! Every command runs under one async lock: the desk decides on a copy (O(1), the desk's maps
+//! are persistent), the store makes the effects durable, only then does the copy become the
+//! desk. A command the store could not persist leaves the desk untouched — unless it is a
+//! fact (a socket closed, time passed): facts are applied whatever the store says, and their
+//! persistence is retried until it succeeds.
+//!
+//! Reads never wait for a command: they see the desk as the last command left it.
+//!
+//! Announcing is outside the lock: under it, the events are turned into frames for their
+//! recipients (cheap), and an announcer task delivers them in the order of the commands, so
+//! a command's answer does not wait for thousands of sockets and no socket sees events out
+//! of order. Everything else sent to sockets (chat messages) takes the same road.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::sync::{Arc, RwLock, RwLockReadGuard};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use pforte_domain::{
-    Command, CounselorId, Desk, DeskConfig, Event, RequestId, SwitchReason, Timestamp, TopicId,
+    Command, CounselorId, Desk, DeskConfig, Event, InstanceId, SwitchReason, Timestamp, TopicId,
 };
 use pforte_wire as wire;
 use pforte_wire::ServerEvent;
-use tokio::sync::Mutex;
+use tokio::sync::{mpsc, Mutex};
 
 use crate::config::ServeSettings;
 use crate::error::AppResult;
-use crate::hub::Hub;
+use crate::hub::{Hub, Outgoing, Target};
 use crate::store::{ChatRecord, ChatState, CounselorRecord, NewChat, Store, TopicRecord};
 
 /// The wall clock, read at the edge and passed into the logic.
@@ -34,16 +43,47 @@ pub fn now() -> Timestamp {
 pub struct Directory {
     pub topics: HashMap<TopicId, TopicRecord>,
     pub counselors: HashMap<CounselorId, CounselorRecord>,
-    /// Pseudonyms of requests and conversations that are open.
-    pub pseudonyms: HashMap<RequestId, String>,
+}
+
+/// The effects of a fact that could not be stored yet, in the order they happened.
+struct Unstored {
+    at: Timestamp,
+    events: Vec<Event>,
+}
+
+/// What the command lock guards.
+struct Commanding {
+    desk: Desk,
+    /// Facts applied to the desk whose effects the store has not taken yet.
+    unstored: VecDeque<Unstored>,
+}
+
+/// Whether a command is a fact: something that happened whatever anyone thinks of it, which
+/// the store cannot veto.
+fn is_fact(command: &Command) -> bool {
+    matches!(
+        command,
+        Command::Connect { .. }
+            | Command::Disconnect { .. }
+            | Command::AskerConnected { .. }
+            | Command::AskerDisconnected { .. }
+            | Command::InstanceLost { .. }
+            | Command::InstanceStopping { .. }
+            | Command::Tick
+    )
 }
 
 pub struct Reception {
-    desk: Mutex<Desk>,
+    command: Mutex<Commanding>,
+    /// The desk as the last command left it, for reads.
+    view: RwLock<Arc<Desk>>,
     pub store: Arc<dyn Store>,
-    pub hub: Hub,
+    pub hub: Arc<Hub>,
     directory: RwLock<Directory>,
     pub settings: ServeSettings,
+    /// This server process among the service's instances (it numbers its connections).
+    pub instance: InstanceId,
+    announcer: mpsc::UnboundedSender<Vec<Outgoing>>,
 }
 
 impl Reception {
@@ -82,21 +122,29 @@ impl Reception {
         for chat in store.open_chats().await? {
             match (chat.state, chat.counselor) {
                 (ChatState::Waiting, _) => {
-                    desk.restore_waiting(chat.id, chat.topic, chat.entered_at, now)
+                    desk.restore_waiting(chat.id, chat.topic, chat.pseudonym, chat.entered_at, now)
                 }
                 (ChatState::Chatting, Some(counselor)) => {
-                    desk.restore_conversation(chat.id, chat.topic, counselor)
+                    desk.restore_conversation(chat.id, chat.topic, counselor, chat.pseudonym)
                 }
                 _ => continue,
             }
-            directory.pseudonyms.insert(chat.id, chat.pseudonym);
         }
+        let hub = Arc::new(Hub::default());
+        let (announcer, deliveries) = mpsc::unbounded_channel();
+        tokio::spawn(announce_in_order(hub.clone(), deliveries));
         Ok(Self {
-            desk: Mutex::new(desk),
+            view: RwLock::new(Arc::new(desk.clone())),
+            command: Mutex::new(Commanding {
+                desk,
+                unstored: VecDeque::new(),
+            }),
             store,
-            hub: Hub::default(),
+            hub,
             directory: RwLock::new(directory),
             settings,
+            instance: InstanceId(0),
+            announcer,
         })
     }
 
@@ -108,10 +156,32 @@ impl Reception {
         self.directory.write().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Read the desk (briefly: this waits for a running command).
+    /// The desk as the last command left it.
+    pub fn desk(&self) -> Arc<Desk> {
+        self.view.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Read the desk. Never waits for a running command.
     pub async fn read<R>(&self, f: impl FnOnce(&Desk) -> R) -> R {
-        let desk = self.desk.lock().await;
-        f(&desk)
+        f(&self.desk())
+    }
+
+    /// Hand frames to the announcer: delivered after everything handed over before.
+    pub fn send(&self, outgoing: Vec<Outgoing>) {
+        if !outgoing.is_empty() {
+            let _ = self.announcer.send(outgoing);
+        }
+    }
+
+    /// Store facts applied earlier whose storing failed; stops at the first that fails again.
+    async fn store_unstored(&self, commanding: &mut Commanding) -> crate::store::StoreResult<()> {
+        while let Some(unstored) = commanding.unstored.front() {
+            self.store
+                .record(unstored.at, &unstored.events, None)
+                .await?;
+            commanding.unstored.pop_front();
+        }
+        Ok(())
     }
 
     /// Run a command: decide, persist, commit, announce. `after` reads the new desk under the
@@ -122,32 +192,60 @@ impl Reception {
         new_chat: Option<NewChat>,
         after: impl FnOnce(&Desk) -> R,
     ) -> AppResult<(Vec<Event>, R)> {
-        let mut desk = self.desk.lock().await;
+        let mut commanding = self.command.lock().await;
         let now = now();
-        let mut next = desk.clone();
+        let fact = is_fact(&command);
+        let mut next = commanding.desk.clone();
         let events = next.apply(command, now)?;
         if !events.is_empty() {
-            self.store.record(now, &events, new_chat.as_ref()).await?;
+            let stored = match self.store_unstored(&mut commanding).await {
+                Ok(()) => self.store.record(now, &events, new_chat.as_ref()).await,
+                Err(error) => Err(error),
+            };
+            match stored {
+                Ok(()) => {}
+                Err(error) if fact => {
+                    tracing::error!(%error, "storing a fact failed; it counts anyway and is stored later");
+                    commanding.unstored.push_back(Unstored {
+                        at: now,
+                        events: events.clone(),
+                    });
+                }
+                Err(error) => return Err(error.into()),
+            }
         }
-        *desk = next;
-        if let (Some(chat), Some(Event::RequestCreated { request, .. })) = (
-            new_chat,
-            events
-                .iter()
-                .find(|e| matches!(e, Event::RequestCreated { .. })),
-        ) {
-            self.directory_mut()
-                .pseudonyms
-                .insert(*request, chat.pseudonym);
-        }
-        self.announce(&desk, &events, now);
-        let result = after(&desk);
+        commanding.desk = next;
+        let desk = &commanding.desk;
+        *self.view.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(desk.clone());
+        self.send(self.announce(desk, &events, now));
+        let result = after(desk);
         Ok((events, result))
     }
 
     /// Run a command whose only interest is its effect.
     pub async fn run(&self, command: Command) -> AppResult<Vec<Event>> {
         Ok(self.decide(command, None, |_| ()).await?.0)
+    }
+
+    /// Tell a counselor's devices their availability again (e.g. the absence message changed
+    /// but nothing the desk knows), in order with the commands around it.
+    pub async fn republish_availability(&self, counselor: CounselorId) {
+        let commanding = self.command.lock().await;
+        self.send(vec![Outgoing::new(
+            Target::Counselor(counselor),
+            &ServerEvent::AvailabilityChanged {
+                availability: self.availability(&commanding.desk, counselor),
+                reason: None,
+            },
+        )]);
+    }
+
+    /// Retry storing facts whose storing failed (the duties call this regularly).
+    pub async fn retry_unstored(&self) {
+        let mut commanding = self.command.lock().await;
+        if let Err(error) = self.store_unstored(&mut commanding).await {
+            tracing::warn!(%error, "storing earlier facts still fails");
+        }
     }
 
     /// Re-read topics and counselors from the store (after operator changes).
@@ -241,14 +339,6 @@ impl Reception {
             .unwrap_or_default()
     }
 
-    fn pseudonym(&self, request: RequestId) -> String {
-        self.directory()
-            .pseudonyms
-            .get(&request)
-            .cloned()
-            .unwrap_or_default()
-    }
-
     pub fn live_chat_request(
         &self,
         request: &pforte_domain::WaitingRequest,
@@ -257,9 +347,9 @@ impl Reception {
             id: request.id.0,
             topic_id: request.topic.0,
             topic_name: self.topic_name(request.topic),
-            pseudonym: self.pseudonym(request.id),
+            pseudonym: request.pseudonym.clone(),
             entered_at: request.entered_at.as_millis(),
-            asker_online: request.asker_online,
+            asker_online: request.asker_online(),
         }
     }
 
@@ -273,7 +363,7 @@ impl Reception {
             started_at: chat.accepted_at.unwrap_or(chat.entered_at).as_millis(),
             ended_at: chat.ended_at.map(Timestamp::as_millis),
             ended_by: chat.ended_by,
-            asker_online: desk.conversation(chat.id).is_some_and(|c| c.asker_online),
+            asker_online: desk.conversation(chat.id).is_some_and(|c| c.asker_online()),
             message_count: chat.message_count,
             last_message_at: chat.last_message_at.map(Timestamp::as_millis),
         }
@@ -319,11 +409,11 @@ impl Reception {
 
     // ---- announcing events to the sockets concerned ----
 
-    fn announce(&self, desk: &Desk, events: &[Event], now: Timestamp) {
-        let hub = &self.hub;
+    /// The frames that tell everyone concerned what happened.
+    fn announce(&self, desk: &Desk, events: &[Event], now: Timestamp) -> Vec<Outgoing> {
+        let mut out = Frames::default();
         let mut availability: BTreeMap<CounselorId, Option<SwitchReason>> = BTreeMap::new();
         let mut coverage: BTreeSet<TopicId> = BTreeSet::new();
-        let mut closed_chats = Vec::new();
         for event in events {
             match event {
                 Event::AvailabilitySwitched {
@@ -337,24 +427,26 @@ impl Reception {
                 }
                 Event::CounselorPresenceChanged { counselor, online } => {
                     availability.entry(*counselor).or_insert(None);
-                    for conversation in desk.conversations_of(*counselor) {
-                        hub.to_chat(
-                            conversation.id,
-                            &ServerEvent::CounselorPresenceChanged { online: *online },
-                        );
-                    }
+                    let changed = ServerEvent::CounselorPresenceChanged { online: *online };
+                    out.to_each(
+                        desk.conversations_of(*counselor)
+                            .map(|c| Target::Chat(c.id)),
+                        &changed,
+                    );
                 }
-                Event::CoverageChanged { topic, .. } | Event::QueueChanged { topic } => {
+                Event::CoverageChanged { topic, .. } => {
                     coverage.insert(*topic);
-                    if matches!(event, Event::QueueChanged { .. }) {
-                        for (index, request) in desk.queue(*topic).iter().enumerate() {
-                            hub.to_chat(
-                                request.id,
-                                &ServerEvent::QueuePosition {
-                                    position: u32::try_from(index + 1).unwrap_or(u32::MAX),
-                                },
-                            );
-                        }
+                }
+                Event::QueueChanged { topic, from } => {
+                    coverage.insert(*topic);
+                    // Only the askers whose place moved hear of it.
+                    for (position, request) in desk.queue_from(*topic, *from) {
+                        out.to(
+                            Target::Chat(request.id),
+                            &ServerEvent::QueuePosition {
+                                position: u32::try_from(position).unwrap_or(u32::MAX),
+                            },
+                        );
                     }
                 }
                 Event::GateOpened { topic } => {
@@ -362,36 +454,41 @@ impl Reception {
                         topic_id: topic.0,
                         open: true,
                     };
-                    hub.to_watchers(&changed);
-                    for request in desk.queue(*topic) {
-                        hub.to_chat(request.id, &changed);
-                        hub.to_chat(request.id, &ServerEvent::WaitingRoomReopened);
-                    }
+                    out.to(Target::Watchers, &changed);
+                    let waiting: Vec<Target> = desk
+                        .queue_from(*topic, 1)
+                        .map(|(_, r)| Target::Chat(r.id))
+                        .collect();
+                    out.to_each(waiting.iter().copied(), &changed);
+                    out.to_each(waiting.into_iter(), &ServerEvent::WaitingRoomReopened);
                 }
                 Event::GateClosed { topic, grace_until } => {
                     let changed = ServerEvent::GateChanged {
                         topic_id: topic.0,
                         open: false,
                     };
-                    hub.to_watchers(&changed);
-                    for request in desk.queue(*topic) {
-                        hub.to_chat(request.id, &changed);
-                        hub.to_chat(
-                            request.id,
-                            &ServerEvent::WaitingRoomClosing {
-                                grace_until: grace_until.map(Timestamp::as_millis),
-                            },
-                        );
-                    }
+                    out.to(Target::Watchers, &changed);
+                    let waiting: Vec<Target> = desk
+                        .queue_from(*topic, 1)
+                        .map(|(_, r)| Target::Chat(r.id))
+                        .collect();
+                    out.to_each(waiting.iter().copied(), &changed);
+                    out.to_each(
+                        waiting.into_iter(),
+                        &ServerEvent::WaitingRoomClosing {
+                            grace_until: grace_until.map(Timestamp::as_millis),
+                        },
+                    );
                 }
                 Event::RequestCreated { request, .. } => {
                     if let Some(waiting) = desk.waiting_request(*request) {
-                        let created = ServerEvent::RequestCreated {
-                            request: self.live_chat_request(waiting),
-                        };
-                        for counselor in desk.available_counselors_of(waiting.topic) {
-                            hub.to_counselor(counselor, &created);
-                        }
+                        out.to_each(
+                            desk.available_counselors_of(waiting.topic)
+                                .map(Target::Counselor),
+                            &ServerEvent::RequestCreated {
+                                request: self.live_chat_request(waiting),
+                            },
+                        );
                     }
                 }
                 Event::RequestEnded {
@@ -399,42 +496,39 @@ impl Reception {
                     topic,
                     reason,
                 } => {
-                    let withdrawn = ServerEvent::RequestWithdrawn {
-                        request_id: request.0,
-                        topic_id: topic.0,
-                        reason: crate::convert::end_reason(*reason),
-                    };
-                    for counselor in desk.available_counselors_of(*topic) {
-                        hub.to_counselor(counselor, &withdrawn);
-                    }
-                    hub.to_chat(
-                        *request,
+                    out.to_each(
+                        desk.available_counselors_of(*topic).map(Target::Counselor),
+                        &ServerEvent::RequestWithdrawn {
+                            request_id: request.0,
+                            topic_id: topic.0,
+                            reason: crate::convert::end_reason(*reason),
+                        },
+                    );
+                    out.to(
+                        Target::Chat(*request),
                         &ServerEvent::RequestEnded {
                             reason: crate::convert::end_reason(*reason),
                             next_chat_hours: self.chat_hours(*topic),
                         },
                     );
-                    closed_chats.push(*request);
                 }
                 Event::RequestAccepted {
                     request,
                     topic,
                     counselor,
                 } => {
-                    for colleague in desk.available_counselors_of(*topic) {
-                        if colleague != *counselor {
-                            hub.to_counselor(
-                                colleague,
-                                &ServerEvent::RequestTaken {
-                                    request_id: request.0,
-                                    topic_id: topic.0,
-                                    by_you: false,
-                                },
-                            );
-                        }
-                    }
-                    hub.to_counselor(
-                        *counselor,
+                    out.to_each(
+                        desk.available_counselors_of(*topic)
+                            .filter(|colleague| colleague != counselor)
+                            .map(Target::Counselor),
+                        &ServerEvent::RequestTaken {
+                            request_id: request.0,
+                            topic_id: topic.0,
+                            by_you: false,
+                        },
+                    );
+                    out.to(
+                        Target::Counselor(*counselor),
                         &ServerEvent::RequestTaken {
                             request_id: request.0,
                             topic_id: topic.0,
@@ -444,7 +538,10 @@ impl Reception {
                     let started = ChatRecord {
                         id: *request,
                         topic: *topic,
-                        pseudonym: self.pseudonym(*request),
+                        pseudonym: desk
+                            .conversation(*request)
+                            .map(|c| c.pseudonym.clone())
+                            .unwrap_or_default(),
                         state: ChatState::Chatting,
                         entered_at: now,
                         end_reason: None,
@@ -455,14 +552,14 @@ impl Reception {
                         message_count: 0,
                         last_message_at: None,
                     };
-                    hub.to_counselor(
-                        *counselor,
+                    out.to(
+                        Target::Counselor(*counselor),
                         &ServerEvent::ConversationStarted {
                             conversation: self.conversation(desk, &started),
                         },
                     );
-                    hub.to_chat(
-                        *request,
+                    out.to(
+                        Target::Chat(*request),
                         &ServerEvent::ChatAccepted {
                             counselor_name: self.counselor_name(*counselor),
                         },
@@ -470,8 +567,8 @@ impl Reception {
                 }
                 Event::AskerPresenceChanged { request, online } => {
                     if let Some(conversation) = desk.conversation(*request) {
-                        hub.to_counselor(
-                            conversation.counselor,
+                        out.to(
+                            Target::Counselor(conversation.counselor),
                             &ServerEvent::AskerPresenceChanged {
                                 conversation_id: request.0,
                                 online: *online,
@@ -489,9 +586,8 @@ impl Reception {
                         conversation_id: conversation.0,
                         by: crate::store::party_sender(*by),
                     };
-                    hub.to_counselor(*counselor, &ended);
-                    hub.to_chat(*conversation, &ended);
-                    closed_chats.push(*conversation);
+                    out.to(Target::Counselor(*counselor), &ended);
+                    out.to(Target::Chat(*conversation), &ended);
                 }
                 Event::TopicChanged { topic, .. } => {
                     coverage.insert(*topic);
@@ -500,8 +596,8 @@ impl Reception {
             }
         }
         for (counselor, reason) in availability {
-            hub.to_counselor(
-                counselor,
+            out.to(
+                Target::Counselor(counselor),
                 &ServerEvent::AvailabilityChanged {
                     availability: self.availability(desk, counselor),
                     reason: reason.map(crate::convert::switch_reason),
@@ -509,18 +605,48 @@ impl Reception {
             );
         }
         for topic in coverage {
-            let news = ServerEvent::CoverageChanged {
-                coverage: self.coverage(desk, topic),
-            };
-            for counselor in desk.counselors_of(topic) {
-                hub.to_counselor(counselor, &news);
-            }
+            out.to_each(
+                desk.counselors_of(topic).map(Target::Counselor),
+                &ServerEvent::CoverageChanged {
+                    coverage: self.coverage(desk, topic),
+                },
+            );
         }
-        if !closed_chats.is_empty() {
-            let mut directory = self.directory_mut();
-            for chat in closed_chats {
-                directory.pseudonyms.remove(&chat);
-            }
+        out.0
+    }
+}
+
+/// Frames for their recipients; one encoding per event, shared by all its recipients.
+#[derive(Default)]
+pub struct Frames(Vec<Outgoing>);
+
+impl Frames {
+    pub fn to(&mut self, target: Target, event: &ServerEvent) {
+        self.0.push(Outgoing::new(target, event));
+    }
+
+    pub fn to_each(&mut self, targets: impl Iterator<Item = Target>, event: &ServerEvent) {
+        let mut encoded: Option<Outgoing> = None;
+        for target in targets {
+            let outgoing = match &encoded {
+                Some(first) => first.to(target),
+                None => Outgoing::new(target, event),
+            };
+            encoded.get_or_insert_with(|| outgoing.clone());
+            self.0.push(outgoing);
+        }
+    }
+
+    pub fn into_vec(self) -> Vec<Outgoing> {
+        self.0
+    }
+}
+
+/// The announcer: delivers what the commands handed over, in their order.
+async fn announce_in_order(hub: Arc<Hub>, mut deliveries: mpsc::UnboundedReceiver<Vec<Outgoing>>) {
+    while let Some(outgoing) = deliveries.recv().await {
+        for one in outgoing {
+            hub.deliver(one);
         }
     }
 }

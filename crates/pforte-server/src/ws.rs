@@ -334,10 +334,9 @@ async fn serve(
         mut outbox,
         mut ending,
         link,
-        first,
     } = hub.register(owner);
     if let Err(refusal) = still_logged_in(&reception, owner, token.as_deref()).await {
-        hub.unregister(connection, owner);
+        hub.unregister(connection);
         let (code, reason) = refusal.close_code();
         close(&mut sink, code, reason).await;
         return;
@@ -348,7 +347,10 @@ async fn serve(
             connection,
             fresh,
         }),
-        Owner::Asker { chat } if first => Some(Command::AskerConnected { request: chat }),
+        Owner::Asker { chat } => Some(Command::AskerConnected {
+            request: chat,
+            connection,
+        }),
         _ => None,
     };
     if let Some(command) = arrived {
@@ -429,13 +431,16 @@ async fn serve(
         _ => {}
     }
 
-    let last = hub.unregister(connection, owner);
+    hub.unregister(connection);
     let left = match owner {
         Owner::Counselor { id, .. } => Some(Command::Disconnect {
             counselor: id,
             connection,
         }),
-        Owner::Asker { chat } if last => Some(Command::AskerDisconnected { request: chat }),
+        Owner::Asker { chat } => Some(Command::AskerDisconnected {
+            request: chat,
+            connection,
+        }),
         _ => None,
     };
     if let Some(command) = left {

@@ -13,6 +13,16 @@ fn t(secs: i64) -> Timestamp {
     Timestamp::from_millis(secs * 1000)
 }
 
+/// A connection held by instance 1.
+fn conn(n: u64) -> ConnectionId {
+    ConnectionId::new(InstanceId(1), n)
+}
+
+/// The connection of an asker's page.
+fn page(request: u128) -> ConnectionId {
+    ConnectionId::new(InstanceId(1), 1_000 + request as u64)
+}
+
 fn rid(n: u128) -> RequestId {
     RequestId(Uuid::from_u128(n))
 }
@@ -62,7 +72,7 @@ fn connect(desk: &mut Desk, counselor: CounselorId, connection: u64) -> Vec<Even
     desk.apply(
         Command::Connect {
             counselor,
-            connection: ConnectionId(connection),
+            connection: conn(connection),
             fresh: false,
         },
         t(0),
@@ -75,6 +85,7 @@ fn enter(desk: &mut Desk, request: u128, topic: TopicId, at: Timestamp) -> Vec<E
         Command::Enter {
             request: rid(request),
             topic,
+            pseudonym: format!("Wolke {request}"),
         },
         at,
     )
@@ -85,10 +96,12 @@ fn asker_online(desk: &mut Desk, request: u128, online: bool, at: Timestamp) {
     let command = if online {
         Command::AskerConnected {
             request: rid(request),
+            connection: page(request),
         }
     } else {
         Command::AskerDisconnected {
             request: rid(request),
+            connection: page(request),
         }
     };
     desk.apply(command, at).unwrap();
@@ -107,7 +120,8 @@ fn the_gate_is_closed_while_nobody_is_available() {
         desk.apply(
             Command::Enter {
                 request: rid(1),
-                topic: SUCHT
+                topic: SUCHT,
+                pseudonym: "Wolke 1".into(),
             },
             t(1)
         ),
@@ -148,7 +162,8 @@ fn a_topic_without_live_chat_refuses_entry_even_with_counselors_around() {
         desk.apply(
             Command::Enter {
                 request: rid(1),
-                topic: NO_CHAT
+                topic: NO_CHAT,
+                pseudonym: "Wolke 1".into(),
             },
             t(1)
         ),
@@ -285,7 +300,7 @@ fn a_counselor_coming_back_within_the_grace_period_keeps_the_askers() {
     desk.apply(
         Command::Disconnect {
             counselor: BERND,
-            connection: ConnectionId(1),
+            connection: conn(1),
         },
         t(10),
     )
@@ -295,7 +310,7 @@ fn a_counselor_coming_back_within_the_grace_period_keeps_the_askers() {
         .apply(
             Command::Connect {
                 counselor: BERND,
-                connection: ConnectionId(2),
+                connection: conn(2),
                 fresh: false,
             },
             t(20),
@@ -323,7 +338,7 @@ fn a_lost_connection_that_does_not_come_back_switches_availability_off() {
     desk.apply(
         Command::Disconnect {
             counselor: ANNA,
-            connection: ConnectionId(1),
+            connection: conn(1),
         },
         t(10),
     )
@@ -346,7 +361,7 @@ fn a_fresh_start_within_the_resume_window_does_not_restore_availability() {
     desk.apply(
         Command::Disconnect {
             counselor: ANNA,
-            connection: ConnectionId(1),
+            connection: conn(1),
         },
         t(10),
     )
@@ -355,7 +370,7 @@ fn a_fresh_start_within_the_resume_window_does_not_restore_availability() {
         .apply(
             Command::Connect {
                 counselor: ANNA,
-                connection: ConnectionId(2),
+                connection: conn(2),
                 fresh: true,
             },
             t(15),
@@ -376,7 +391,7 @@ fn a_fresh_device_leaves_the_availability_of_another_connected_device_alone() {
     desk.apply(
         Command::Connect {
             counselor: ANNA,
-            connection: ConnectionId(2),
+            connection: conn(2),
             fresh: true,
         },
         t(5),
@@ -434,7 +449,7 @@ fn a_running_conversation_survives_its_counselor_going_offline() {
     desk.apply(
         Command::Disconnect {
             counselor: BERND,
-            connection: ConnectionId(1),
+            connection: conn(1),
         },
         t(3),
     )
@@ -566,12 +581,12 @@ proptest! {
                     counselor: COUNSELORS[c], on, reason: SwitchReason::Toggle },
                 Step::Absence(c, absent) => Command::SetAbsence { counselor: COUNSELORS[c], absent },
                 Step::Connect(c, n, fresh) => Command::Connect {
-                    counselor: COUNSELORS[c], connection: ConnectionId(c as u64 * 10 + n), fresh },
+                    counselor: COUNSELORS[c], connection: conn(c as u64 * 10 + n), fresh },
                 Step::Disconnect(c, n) => Command::Disconnect {
-                    counselor: COUNSELORS[c], connection: ConnectionId(c as u64 * 10 + n) },
-                Step::Enter(r, t) => Command::Enter { request: rid(r), topic: TOPICS[t] },
-                Step::AskerOnline(r, true) => Command::AskerConnected { request: rid(r) },
-                Step::AskerOnline(r, false) => Command::AskerDisconnected { request: rid(r) },
+                    counselor: COUNSELORS[c], connection: conn(c as u64 * 10 + n) },
+                Step::Enter(r, t) => Command::Enter { request: rid(r), topic: TOPICS[t], pseudonym: "Wolke 1".into(), },
+                Step::AskerOnline(r, true) => Command::AskerConnected { request: rid(r), connection: page(r) },
+                Step::AskerOnline(r, false) => Command::AskerDisconnected { request: rid(r), connection: page(r) },
                 Step::Leave(r) => Command::Leave { request: rid(r) },
                 Step::Accept(r, c) => Command::Accept { request: rid(r), counselor: COUNSELORS[c] },
                 Step::End(r, by) => Command::EndConversation {
@@ -671,6 +686,7 @@ fn a_full_waiting_room_refuses_the_next_asker_and_changes_nothing() {
         Command::Enter {
             request: rid(3),
             topic: SUCHT,
+            pseudonym: "Wolke 1".into(),
         },
         t(3),
     );
@@ -680,4 +696,320 @@ fn a_full_waiting_room_refuses_the_next_asker_and_changes_nothing() {
     // Another topic's waiting room is not affected.
     available(&mut desk, ANNA, 2);
     enter(&mut desk, 4, SCHWANGER, t(4));
+}
+
+#[test]
+fn an_instance_lost_takes_every_connection_it_held_as_if_each_was_lost() {
+    let mut desk = desk();
+    let on_two = ConnectionId::new(InstanceId(2), 1);
+    available(&mut desk, BERND, 1);
+    enter(&mut desk, 1, SUCHT, t(1));
+    desk.apply(
+        Command::AskerConnected {
+            request: rid(1),
+            connection: on_two,
+        },
+        t(1),
+    )
+    .unwrap();
+    // Anna is connected through instance 2 only.
+    desk.apply(
+        Command::Connect {
+            counselor: ANNA,
+            connection: ConnectionId::new(InstanceId(2), 2),
+            fresh: false,
+        },
+        t(1),
+    )
+    .unwrap();
+    switch(&mut desk, ANNA, true, t(1));
+    assert!(desk.is_available(ANNA));
+
+    let events = desk
+        .apply(
+            Command::InstanceLost {
+                instance: InstanceId(2),
+            },
+            t(5),
+        )
+        .unwrap();
+    assert!(!desk.is_available(ANNA), "her only connection was there");
+    assert!(
+        desk.is_switched_on(ANNA),
+        "within the resume window the switch stays"
+    );
+    assert!(desk.is_available(BERND), "instance 1 is untouched");
+    assert!(events.contains(&Event::AskerPresenceChanged {
+        request: rid(1),
+        online: false
+    }));
+    assert!(!desk.waiting_request(rid(1)).unwrap().asker_online());
+}
+
+#[test]
+fn a_counselor_back_through_another_instance_during_the_handover_changes_nothing() {
+    let mut desk = desk();
+    let old = ConnectionId::new(InstanceId(1), 1);
+    let new = ConnectionId::new(InstanceId(2), 1);
+    desk.apply(
+        Command::Connect {
+            counselor: BERND,
+            connection: old,
+            fresh: false,
+        },
+        t(0),
+    )
+    .unwrap();
+    switch(&mut desk, BERND, true, t(0));
+    enter(&mut desk, 1, SUCHT, t(1));
+
+    let stopping = desk
+        .apply(
+            Command::InstanceStopping {
+                instance: InstanceId(1),
+                until: t(20),
+            },
+            t(10),
+        )
+        .unwrap();
+    assert!(stopping.is_empty(), "nobody hears of a handover");
+    assert!(desk.gate_open(SUCHT));
+    assert_eq!(desk.next_deadline(), Some(t(20)));
+    let back = desk
+        .apply(
+            Command::Connect {
+                counselor: BERND,
+                connection: new,
+                fresh: false,
+            },
+            t(11),
+        )
+        .unwrap();
+    assert!(back.is_empty(), "{back:?}");
+    let handed_over = desk.apply(Command::Tick, t(20)).unwrap();
+    assert!(
+        !handed_over.iter().any(|e| matches!(
+            e,
+            Event::GateClosed { .. } | Event::CounselorAvailabilityChanged { .. }
+        )),
+        "{handed_over:?}"
+    );
+    assert!(desk.gate_open(SUCHT));
+    assert_eq!(desk.position(rid(1)), Some(1), "nobody lost their place");
+}
+
+#[test]
+fn a_handover_nobody_comes_back_to_closes_the_gate_when_it_ends() {
+    let mut desk = desk();
+    available(&mut desk, BERND, 1);
+    enter(&mut desk, 1, SUCHT, t(1));
+    desk.apply(
+        Command::InstanceStopping {
+            instance: InstanceId(1),
+            until: t(20),
+        },
+        t(10),
+    )
+    .unwrap();
+    assert!(desk.apply(Command::Tick, t(19)).unwrap().is_empty());
+    let events = desk.apply(Command::Tick, t(20)).unwrap();
+    assert!(events.contains(&Event::GateClosed {
+        topic: SUCHT,
+        grace_until: Some(t(80))
+    }));
+}
+
+#[test]
+fn the_next_deadline_is_the_earliest_thing_a_tick_would_do() {
+    let mut desk = desk();
+    assert_eq!(desk.next_deadline(), None);
+    available(&mut desk, BERND, 1);
+    enter(&mut desk, 1, SUCHT, t(100));
+    // The asker's page has not connected: the reconnect window (30 s) runs.
+    assert_eq!(desk.next_deadline(), Some(t(130)));
+    asker_online(&mut desk, 1, true, t(101));
+    // Now only the longest wait (30 min) is pending.
+    assert_eq!(desk.next_deadline(), Some(t(100 + 1800)));
+    assert!(desk.apply(Command::Tick, t(1899)).unwrap().is_empty());
+    let ended = desk.apply(Command::Tick, t(1900)).unwrap();
+    assert!(ended.iter().any(|e| matches!(
+        e,
+        Event::RequestEnded {
+            reason: EndReason::WaitedTooLong,
+            ..
+        }
+    )));
+}
+
+#[test]
+fn only_the_askers_behind_a_place_that_moved_hear_of_it() {
+    let mut desk = desk();
+    available(&mut desk, BERND, 1);
+    for n in 1..=4 {
+        enter(&mut desk, n, SUCHT, t(n as i64));
+    }
+    let entered = enter(&mut desk, 5, SUCHT, t(5));
+    assert!(entered.contains(&Event::QueueChanged {
+        topic: SUCHT,
+        from: 5
+    }));
+    let left = desk
+        .apply(Command::Leave { request: rid(3) }, t(6))
+        .unwrap();
+    assert!(left.contains(&Event::QueueChanged {
+        topic: SUCHT,
+        from: 3
+    }));
+    let places: Vec<(usize, RequestId)> = desk
+        .queue_from(SUCHT, 3)
+        .map(|(place, request)| (place, request.id))
+        .collect();
+    assert_eq!(places, vec![(3, rid(4)), (4, rid(5))]);
+    assert_eq!(desk.position(rid(5)), Some(4));
+}
+
+#[test]
+fn a_snapshot_of_the_desk_restores_the_same_desk() {
+    let mut desk = desk();
+    available(&mut desk, BERND, 1);
+    enter(&mut desk, 1, SUCHT, t(1));
+    enter(&mut desk, 2, SUCHT, t(2));
+    desk.apply(
+        Command::Accept {
+            request: rid(1),
+            counselor: BERND,
+        },
+        t(3),
+    )
+    .unwrap();
+    let json = serde_json::to_string(&desk).unwrap();
+    let restored: Desk = serde_json::from_str(&json).unwrap();
+    let restored = restored.with_config(desk.config().clone());
+    assert_eq!(restored, desk);
+}
+
+/// The log design of several instances: each replica decides on its own copy of the desk
+/// after catching up with the log, appends what it decided, and every replica applies the
+/// log in order. Whatever the interleaving, all replicas end in the same desk.
+#[derive(Clone, Debug)]
+struct Proposal {
+    replica: usize,
+    step: Step,
+}
+
+fn command_of(step: &Step, replica: usize, now: &mut Timestamp) -> Command {
+    let instance = InstanceId(u32::try_from(replica).unwrap() + 1);
+    match step.clone() {
+        Step::Switch(c, on) => Command::SwitchAvailability {
+            counselor: COUNSELORS[c],
+            on,
+            reason: SwitchReason::Toggle,
+        },
+        Step::Absence(c, absent) => Command::SetAbsence {
+            counselor: COUNSELORS[c],
+            absent,
+        },
+        Step::Connect(c, n, fresh) => Command::Connect {
+            counselor: COUNSELORS[c],
+            connection: ConnectionId::new(instance, c as u64 * 10 + n),
+            fresh,
+        },
+        Step::Disconnect(c, n) => Command::Disconnect {
+            counselor: COUNSELORS[c],
+            connection: ConnectionId::new(instance, c as u64 * 10 + n),
+        },
+        Step::Enter(r, t) => Command::Enter {
+            request: rid(r),
+            topic: TOPICS[t],
+            pseudonym: format!("Wolke {r}"),
+        },
+        Step::AskerOnline(r, true) => Command::AskerConnected {
+            request: rid(r),
+            connection: ConnectionId::new(instance, 1_000 + r as u64),
+        },
+        Step::AskerOnline(r, false) => Command::AskerDisconnected {
+            request: rid(r),
+            connection: ConnectionId::new(instance, 1_000 + r as u64),
+        },
+        Step::Leave(r) => Command::Leave { request: rid(r) },
+        Step::Accept(r, c) => Command::Accept {
+            request: rid(r),
+            counselor: COUNSELORS[c],
+        },
+        Step::End(r, by) => Command::EndConversation {
+            conversation: rid(r),
+            by: by.map_or(Party::Asker, |c| Party::Counselor(COUNSELORS[c])),
+        },
+        Step::LiveChat(t, on) => Command::UpsertTopic {
+            topic: TOPICS[t],
+            live_chat: on,
+        },
+        Step::Wait(ms) => {
+            *now = Timestamp::from_millis(now.as_millis() + ms as i64);
+            if ms % 7 == 0 {
+                Command::InstanceLost { instance }
+            } else {
+                Command::Tick
+            }
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    #[test]
+    fn replicas_that_apply_one_ordered_log_end_in_the_same_desk(
+        topics in topic_sets(),
+        proposals in proptest::collection::vec(
+            (0..3usize, step()).prop_map(|(replica, step)| Proposal { replica, step }),
+            1..150,
+        ),
+    ) {
+        let mut base = Desk::new(DeskConfig::default());
+        let start = Timestamp::from_millis(0);
+        for topic in TOPICS {
+            base.apply(Command::UpsertTopic { topic, live_chat: true }, start).unwrap();
+        }
+        for (i, counselor) in COUNSELORS.into_iter().enumerate() {
+            let topics = topics[i].iter().map(|t| TOPICS[*t]).collect();
+            base.apply(Command::UpsertCounselor { counselor, topics }, start).unwrap();
+        }
+        // The log: commands with their times, in the order they were appended.
+        let mut log: Vec<(Command, Timestamp)> = Vec::new();
+        let mut replicas: Vec<(Desk, usize)> = vec![(base.clone(), 0); 3];
+        let mut now = start;
+        for proposal in proposals {
+            let command = command_of(&proposal.step, proposal.replica, &mut now);
+            let (desk, applied) = &mut replicas[proposal.replica];
+            // Catch up with the log before deciding.
+            for (entry, at) in &log[*applied..] {
+                let _ = desk.apply(entry.clone(), *at);
+            }
+            *applied = log.len();
+            let mut copy = desk.clone();
+            if copy.apply(command.clone(), now).is_ok() {
+                log.push((command, now));
+                *desk = copy;
+                *applied = log.len();
+            }
+        }
+        let mut reference = base;
+        for (entry, at) in &log {
+            let _ = reference.apply(entry.clone(), *at);
+        }
+        for (desk, applied) in &mut replicas {
+            for (entry, at) in &log[*applied..] {
+                let _ = desk.apply(entry.clone(), *at);
+            }
+            prop_assert_eq!(&*desk, &reference);
+        }
+        // And the rules hold on the common desk (rule 1 and 2 from first principles).
+        for topic in TOPICS {
+            let truth = reference.topics.get(&topic).is_some_and(|t| t.live_chat)
+                && COUNSELORS.iter().any(|c| reference.counselors[c].available()
+                    && reference.counselors[c].topics.contains(&topic));
+            prop_assert_eq!(reference.gate_open(topic), truth);
+        }
+    }
 }

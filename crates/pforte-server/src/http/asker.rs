@@ -112,7 +112,11 @@ pub async fn enter(
     let topic = TopicId(body.topic_id);
     let (_, position) = reception
         .decide(
-            Command::Enter { request, topic },
+            Command::Enter {
+                request,
+                topic,
+                pseudonym: pseudonym.clone(),
+            },
             Some(NewChat {
                 token_hash: token_hash(&token),
                 pseudonym: pseudonym.clone(),

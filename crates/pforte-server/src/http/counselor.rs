@@ -239,17 +239,11 @@ pub async fn set_absence(
             absent: body.absent,
         })
         .await?;
-    let current = availability(&reception, auth.counselor).await;
     if events.is_empty() {
         // Only the message changed: the other devices still need to see it.
-        reception.hub.to_counselor(
-            auth.counselor,
-            &ServerEvent::AvailabilityChanged {
-                availability: current.0.clone(),
-                reason: None,
-            },
-        );
+        reception.republish_availability(auth.counselor).await;
     }
+    let current = availability(&reception, auth.counselor).await;
     Ok(current)
 }
 

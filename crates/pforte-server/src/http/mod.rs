@@ -13,7 +13,8 @@ use pforte_wire::{ErrorCode, Message, MessageList, SendMessage, Sender, ServerEv
 use uuid::Uuid;
 
 use crate::error::{AppError, AppResult};
-use crate::reception::{now, Reception};
+use crate::hub::Target;
+use crate::reception::{now, Frames, Reception};
 use crate::store::{Added, ChatRecord, MessageRecord};
 
 // The wire's documented limits are the domain's.
@@ -110,10 +111,12 @@ pub(crate) async fn post_message(
     let posted = ServerEvent::MessagePosted {
         message: message.clone(),
     };
-    reception.hub.to_chat(chat.id, &posted);
+    let mut frames = Frames::default();
+    frames.to(Target::Chat(chat.id), &posted);
     if let Some(counselor) = chat.counselor {
-        reception.hub.to_counselor(counselor, &posted);
+        frames.to(Target::Counselor(counselor), &posted);
     }
+    reception.send(frames.into_vec());
     Ok(Posted { message, new: true })
 }
 
