@@ -609,6 +609,11 @@ mod tests {
             online: true,
             absent: false,
             absence_message: None,
+            unavailable_because: (!available).then_some(if switched_on {
+                pforte_wire::UnavailableReason::NoConnection
+            } else {
+                pforte_wire::UnavailableReason::SwitchedOff
+            }),
         }
     }
 
