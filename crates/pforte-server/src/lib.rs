@@ -10,6 +10,7 @@
 //! - [`serve`]: the HTTP server loop (header deadline, connections per peer, surviving a
 //!   full descriptor table).
 //! - [`ws`]: the WebSocket endpoints.
+//! - [`writer`]: group commit of chat messages.
 //! - [`http`]: REST routes (asker, counselor, statistics), extractors, OpenAPI.
 //! - [`error`]: the API error type with stable codes.
 //! - [`store`]: the storage boundary ([`store::Store`]) and its SQLite implementation.
@@ -29,6 +30,7 @@ pub mod secrets;
 pub mod serve;
 pub mod store;
 pub mod telemetry;
+pub mod writer;
 pub mod ws;
 
 pub use app::Application;

@@ -28,6 +28,7 @@ use crate::config::ServeSettings;
 use crate::error::AppResult;
 use crate::hub::{Hub, Outgoing, Target};
 use crate::store::{ChatRecord, ChatState, CounselorRecord, NewChat, Store, TopicRecord};
+use crate::writer::MessageWriter;
 
 /// The wall clock, read at the edge and passed into the logic.
 pub fn now() -> Timestamp {
@@ -84,6 +85,8 @@ pub struct Reception {
     /// This server process among the service's instances (it numbers its connections).
     pub instance: InstanceId,
     announcer: mpsc::UnboundedSender<Vec<Outgoing>>,
+    /// Chat messages are stored through this (group commit).
+    pub messages: MessageWriter,
 }
 
 impl Reception {
@@ -139,12 +142,13 @@ impl Reception {
                 desk,
                 unstored: VecDeque::new(),
             }),
-            store,
+            store: store.clone(),
             hub,
             directory: RwLock::new(directory),
             settings,
             instance: InstanceId(0),
             announcer,
+            messages: MessageWriter::start(store.clone()),
         })
     }
 

@@ -15,7 +15,7 @@ use uuid::Uuid;
 use crate::error::{AppError, AppResult};
 use crate::hub::Target;
 use crate::reception::{now, Frames, Reception};
-use crate::store::{Added, ChatRecord, MessageRecord};
+use crate::store::{Added, ChatRecord, MessageRecord, NewMessage};
 
 // The wire's documented limits are the domain's.
 const _: () = assert!(pforte_wire::MAX_MESSAGE_CHARS == pforte_domain::text::MAX_MESSAGE_CHARS);
@@ -101,7 +101,14 @@ pub(crate) async fn post_message(
         sent_at: now(),
     };
     let counselor = chat.counselor.filter(|_| from == Sender::Counselor);
-    if let Added::Before(stored) = reception.store.add_message(&record, counselor).await? {
+    let added = reception
+        .messages
+        .add(NewMessage {
+            message: record.clone(),
+            counselor,
+        })
+        .await?;
+    if let Added::Before(stored) = added {
         return Ok(Posted {
             message: wire_message(&stored),
             new: false,

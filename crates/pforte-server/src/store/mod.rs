@@ -20,6 +20,11 @@ pub enum StoreError {
     Database(#[from] sqlx::Error),
     #[error("migration: {0}")]
     Migration(#[from] sqlx::migrate::MigrateError),
+    /// A failure reported to several waiters (e.g. a batch of messages).
+    #[error("database: {0}")]
+    Failed(String),
+    #[error("the store is closed")]
+    Closed,
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;
@@ -109,7 +114,14 @@ pub struct MessageRecord {
     pub sent_at: Timestamp,
 }
 
-/// What `add_message` did.
+/// A message to store, and the counselor who wrote it (for "Meine Statistik").
+#[derive(Clone, Debug)]
+pub struct NewMessage {
+    pub message: MessageRecord,
+    pub counselor: Option<CounselorId>,
+}
+
+/// What `add_messages` did with one message.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Added {
     Now,
@@ -194,14 +206,12 @@ pub trait Store: Send + Sync + 'static {
     async fn chat(&self, id: RequestId) -> StoreResult<Option<ChatRecord>>;
     async fn chat_by_token(&self, token_hash: &str) -> StoreResult<Option<ChatRecord>>;
     async fn chats_of(&self, counselor: CounselorId) -> StoreResult<Vec<ChatRecord>>;
-    /// Store a message if its conversation is running; acknowledged once this returns. A
-    /// message whose `client_id` the chat has already is not stored again: the stored one is
-    /// returned as [`Added::Before`].
-    async fn add_message(
-        &self,
-        message: &MessageRecord,
-        counselor: Option<CounselorId>,
-    ) -> StoreResult<Added>;
+    /// Store messages in one transaction (one sync to disk for all: group commit), each only
+    /// if its conversation is running; acknowledged once this returns. A message whose
+    /// `client_id` its chat has already is not stored again: the stored one is returned as
+    /// [`Added::Before`]. The outer error fails the whole batch; the inner ones are per
+    /// message.
+    async fn add_messages(&self, batch: &[NewMessage]) -> StoreResult<Vec<StoreResult<Added>>>;
     async fn messages(&self, chat: RequestId) -> StoreResult<Vec<MessageRecord>>;
     /// Delete everything of chats that ended before `cutoff`; returns how many.
     async fn purge_ended(&self, cutoff: Timestamp) -> StoreResult<u64>;

@@ -76,9 +76,7 @@ fn topic_from_row(row: &SqliteRow) -> TopicRecord {
 }
 
 const CHAT_COLUMNS: &str = "c.id, c.topic_id, c.pseudonym, c.state, c.entered_at, c.end_reason, \
-     c.counselor_id, c.accepted_at, c.ended_at, c.ended_by, \
-     (SELECT COUNT(*) FROM messages m WHERE m.chat_id = c.id) AS message_count, \
-     (SELECT MAX(m.sent_at) FROM messages m WHERE m.chat_id = c.id) AS last_message_at";
+     c.counselor_id, c.accepted_at, c.ended_at, c.ended_by, c.message_count, c.last_message_at";
 
 fn chat_from_row(row: &SqliteRow) -> StoreResult<ChatRecord> {
     let corrupt = |what: &str| {
@@ -545,26 +543,10 @@ impl Store for SqliteStore {
         rows.iter().map(chat_from_row).collect()
     }
 
-    async fn add_message(
-        &self,
-        message: &MessageRecord,
-        counselor: Option<CounselorId>,
-    ) -> StoreResult<Added> {
+    async fn add_messages(&self, batch: &[NewMessage]) -> StoreResult<Vec<StoreResult<Added>>> {
         let mut tx = self.pool.begin().await?;
-        let inserted = sqlx::query(
-            "INSERT INTO messages (id, client_id, chat_id, sender, body, sent_at) \
-             SELECT ?, ?, id, ?, ?, ? FROM chats WHERE id = ? AND state = 'chatting' \
-             ON CONFLICT (chat_id, client_id) WHERE client_id IS NOT NULL DO NOTHING",
-        )
-        .bind(message.id.to_string())
-        .bind(message.client_id.map(|c| c.to_string()))
-        .bind(sender_str(message.from))
-        .bind(&message.text)
-        .bind(message.sent_at.as_millis())
-        .bind(message.chat.0.to_string())
-        .execute(&mut *tx)
-        .await?;
-        if inserted.rows_affected() == 0 {
+        let mut results = Vec::with_capacity(batch.len());
+        for NewMessage { message, counselor } in batch {
             if let Some(client_id) = message.client_id {
                 let before = sqlx::query(
                     "SELECT id, client_id, chat_id, sender, body, sent_at FROM messages \
@@ -575,22 +557,49 @@ impl Store for SqliteStore {
                 .fetch_optional(&mut *tx)
                 .await?;
                 if let Some(row) = before {
-                    return Ok(Added::Before(message_from_row(&row)?));
+                    results.push(Ok(Added::Before(message_from_row(&row)?)));
+                    continue;
                 }
             }
-            return Err(StoreError::ConversationEnded);
-        }
-        if let Some(counselor) = counselor {
-            sqlx::query(
-                "INSERT INTO counselor_activity (counselor_id, kind, at) VALUES (?, 'message', ?)",
+            // The chat's row lock orders its messages: the number is the count after this one.
+            let number: Option<i64> = sqlx::query_scalar(
+                "UPDATE chats SET message_count = message_count + 1, last_message_at = ? \
+                 WHERE id = ? AND state = 'chatting' RETURNING message_count",
             )
-            .bind(counselor.0)
+            .bind(message.sent_at.as_millis())
+            .bind(message.chat.0.to_string())
+            .fetch_optional(&mut *tx)
+            .await?;
+            let Some(number) = number else {
+                results.push(Err(StoreError::ConversationEnded));
+                continue;
+            };
+            sqlx::query(
+                "INSERT INTO messages (id, client_id, chat_id, chat_seq, sender, body, sent_at) \
+                 VALUES (?, ?, ?, ?, ?, ?, ?)",
+            )
+            .bind(message.id.to_string())
+            .bind(message.client_id.map(|c| c.to_string()))
+            .bind(message.chat.0.to_string())
+            .bind(number)
+            .bind(sender_str(message.from))
+            .bind(&message.text)
             .bind(message.sent_at.as_millis())
             .execute(&mut *tx)
             .await?;
+            if let Some(counselor) = counselor {
+                sqlx::query(
+                    "INSERT INTO counselor_activity (counselor_id, kind, at) VALUES (?, 'message', ?)",
+                )
+                .bind(counselor.0)
+                .bind(message.sent_at.as_millis())
+                .execute(&mut *tx)
+                .await?;
+            }
+            results.push(Ok(Added::Now));
         }
         tx.commit().await?;
-        Ok(Added::Now)
+        Ok(results)
     }
 
     async fn messages(&self, chat: RequestId) -> StoreResult<Vec<MessageRecord>> {

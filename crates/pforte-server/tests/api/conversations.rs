@@ -539,3 +539,52 @@ async fn an_asker_who_left_the_waiting_room_is_told_there_is_no_conversation_to_
         ErrorCode::RequestGone
     );
 }
+
+#[tokio::test]
+async fn fifty_messages_sent_at_once_are_all_acknowledged_stored_once_and_counted() {
+    let app = spawn_app().await;
+    let (bernd, _bernd_events, asker, _asker_events) = chatting(&app).await;
+    let sends = (0..50).map(|i| {
+        let (app, token) = (&app, asker.token.clone());
+        async move {
+            app.post(
+                "/api/asker/messages",
+                &token,
+                json!({"text": format!("Nachricht {i}")}),
+            )
+            .await
+            .status()
+        }
+    });
+    let statuses = futures_util::future::join_all(sends).await;
+    assert!(
+        statuses.iter().all(|s| *s == StatusCode::CREATED),
+        "{statuses:?}"
+    );
+    let messages: Value = app
+        .get("/api/asker/messages", &asker.token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let mut texts: Vec<String> = messages["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["text"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(texts.len(), 50);
+    texts.sort();
+    texts.dedup();
+    assert_eq!(texts.len(), 50, "each once");
+    let conversation: Value = app
+        .get(
+            &format!("/api/conversations/{}", asker.request_id),
+            &bernd.token,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(conversation["message_count"], 50);
+}
