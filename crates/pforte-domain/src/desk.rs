@@ -240,6 +240,14 @@ pub enum Event {
         counselor: CounselorId,
         by: Party,
     },
+    /// The grace period of a closed gate ran out (its askers' requests ended with it).
+    GraceEnded {
+        topic: TopicId,
+    },
+    /// Everything an instance held is gone (it was lost, or its handover ended).
+    InstanceGone {
+        instance: InstanceId,
+    },
 }
 
 /// Why a command was refused. A refused command changed nothing.
@@ -626,7 +634,8 @@ impl Desk {
     // ---- the one way to change anything ----
 
     /// Apply a command at time `now`. Either refuses it and changes nothing, or changes the
-    /// state and returns what happened.
+    /// state and returns what happened. A `Tick` or an `InstanceLost` that returns no events
+    /// changed nothing (so it need not be written to a log).
     pub fn apply(&mut self, command: Command, now: Timestamp) -> Result<Vec<Event>, DeskError> {
         let before = self.observe();
         let mut events = Vec::new();
@@ -931,7 +940,7 @@ impl Desk {
 
     /// Every connection of `instance` is gone.
     fn lose_instance(&mut self, instance: InstanceId, now: Timestamp, events: &mut Vec<Event>) {
-        self.draining.remove(&instance);
+        let mut held = self.draining.remove(&instance).is_some();
         let of_instance = |connection: &ConnectionId| connection.instance == instance;
         let gone: Vec<(CounselorId, ConnectionId)> = self
             .counselors
@@ -939,6 +948,7 @@ impl Desk {
             .flat_map(|(id, state)| state.connections.iter().map(move |c| (*id, *c)))
             .filter(|(_, connection)| of_instance(connection))
             .collect();
+        held |= !gone.is_empty();
         for (counselor, connection) in gone {
             if let Some(state) = self.counselors.get_mut(&counselor) {
                 Self::drop_connection(state, connection, now);
@@ -955,8 +965,12 @@ impl Desk {
             )
             .filter(|(_, connection)| of_instance(connection))
             .collect();
+        held |= !askers.is_empty();
         for (request, connection) in askers {
             let _ = self.asker_connection(request, connection, false, now, events);
+        }
+        if held {
+            events.push(Event::InstanceGone { instance });
         }
     }
 
@@ -1034,6 +1048,7 @@ impl Desk {
             if let Some(state) = self.topics.get_mut(&topic) {
                 state.grace_until = None;
             }
+            events.push(Event::GraceEnded { topic });
         }
     }
 

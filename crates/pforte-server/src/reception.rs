@@ -596,7 +596,9 @@ impl Reception {
                 Event::TopicChanged { topic, .. } => {
                     coverage.insert(*topic);
                 }
-                Event::CounselorChanged { .. } => {}
+                Event::CounselorChanged { .. }
+                | Event::GraceEnded { .. }
+                | Event::InstanceGone { .. } => {}
             }
         }
         for (counselor, reason) in availability {

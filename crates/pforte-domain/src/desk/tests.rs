@@ -507,6 +507,8 @@ enum Step {
     End(u128, Option<usize>),
     LiveChat(usize, bool),
     Wait(u64),
+    Lost(u32),
+    Stopping(u32, u64),
 }
 
 const TOPICS: [TopicId; 3] = [TopicId(1), TopicId(2), TopicId(3)];
@@ -530,6 +532,8 @@ fn step() -> impl Strategy<Value = Step> {
         (0..12u128, proptest::option::of(0..4usize)).prop_map(|(r, c)| Step::End(r, c)),
         (0..3usize, any::<bool>()).prop_map(|(t, on)| Step::LiveChat(t, on)),
         (0..90_000u64).prop_map(Step::Wait),
+        (1..3u32).prop_map(Step::Lost),
+        (1..3u32, 0..30_000u64).prop_map(|(i, ms)| Step::Stopping(i, ms)),
     ]
 }
 
@@ -581,9 +585,9 @@ proptest! {
                     counselor: COUNSELORS[c], on, reason: SwitchReason::Toggle },
                 Step::Absence(c, absent) => Command::SetAbsence { counselor: COUNSELORS[c], absent },
                 Step::Connect(c, n, fresh) => Command::Connect {
-                    counselor: COUNSELORS[c], connection: conn(c as u64 * 10 + n), fresh },
+                    counselor: COUNSELORS[c], connection: ConnectionId::new(InstanceId(n as u32 % 2 + 1), c as u64 * 10 + n), fresh },
                 Step::Disconnect(c, n) => Command::Disconnect {
-                    counselor: COUNSELORS[c], connection: conn(c as u64 * 10 + n) },
+                    counselor: COUNSELORS[c], connection: ConnectionId::new(InstanceId(n as u32 % 2 + 1), c as u64 * 10 + n) },
                 Step::Enter(r, t) => Command::Enter { request: rid(r), topic: TOPICS[t], pseudonym: "Wolke 1".into(), },
                 Step::AskerOnline(r, true) => Command::AskerConnected { request: rid(r), connection: page(r) },
                 Step::AskerOnline(r, false) => Command::AskerDisconnected { request: rid(r), connection: page(r) },
@@ -597,8 +601,19 @@ proptest! {
                     now = Timestamp::from_millis(now.as_millis() + ms as i64);
                     Command::Tick
                 }
+                Step::Lost(i) => Command::InstanceLost { instance: InstanceId(i) },
+                Step::Stopping(i, ms) => Command::InstanceStopping {
+                    instance: InstanceId(i),
+                    until: Timestamp::from_millis(now.as_millis() + ms as i64),
+                },
             };
             let result = desk.apply(command.clone(), now);
+            if let Ok(events) = &result {
+                if events.is_empty() && matches!(command, Command::Tick | Command::InstanceLost { .. }) {
+                    // Nothing to write to a log: nothing changed.
+                    prop_assert_eq!(&desk, &snapshot.clone().with_config(desk.config().clone()));
+                }
+            }
 
             match &result {
                 Err(_) => {
@@ -898,7 +913,7 @@ struct Proposal {
 }
 
 fn command_of(step: &Step, replica: usize, now: &mut Timestamp) -> Command {
-    let instance = InstanceId(u32::try_from(replica).unwrap() + 1);
+    let instance = InstanceId(u32::try_from(replica).unwrap() % 2 + 1);
     match step.clone() {
         Step::Switch(c, on) => Command::SwitchAvailability {
             counselor: COUNSELORS[c],
@@ -946,12 +961,15 @@ fn command_of(step: &Step, replica: usize, now: &mut Timestamp) -> Command {
         },
         Step::Wait(ms) => {
             *now = Timestamp::from_millis(now.as_millis() + ms as i64);
-            if ms % 7 == 0 {
-                Command::InstanceLost { instance }
-            } else {
-                Command::Tick
-            }
+            Command::Tick
         }
+        Step::Lost(i) => Command::InstanceLost {
+            instance: InstanceId(i),
+        },
+        Step::Stopping(i, ms) => Command::InstanceStopping {
+            instance: InstanceId(i),
+            until: Timestamp::from_millis(now.as_millis() + ms as i64),
+        },
     }
 }
 
