@@ -12,7 +12,8 @@
 //! - [`error`]: the API error type with stable codes.
 //! - [`store`]: the storage boundary ([`store::Store`]) and its SQLite implementation.
 //! - [`secrets`]: tokens, password hashing, pseudonyms.
-//! - [`operator`]: the operator's commands (topics, counselors, demo data).
+//! - [`operator`]: the operator's commands (topics, counselors, demo data, embed snippet).
+//! - [`origin`]: a website origin allowed to embed Pforte, parsed ([`origin::EmbedOrigin`]).
 
 pub mod app;
 pub mod config;
@@ -21,6 +22,7 @@ pub mod error;
 pub mod http;
 pub mod hub;
 pub mod operator;
+pub mod origin;
 pub mod reception;
 pub mod secrets;
 pub mod store;
