@@ -141,12 +141,24 @@ pub async fn asker(
     )
 }
 
+/// Query of the gate socket: `?topic=<slug>` names the topic an embedded button shows.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct GateQuery {
+    topic: Option<String>,
+}
+
 pub async fn gates(
     State(reception): State<Arc<Reception>>,
     Extension(lifecycle): Extension<Lifecycle>,
+    AppQuery(query): AppQuery<GateQuery>,
     headers: HeaderMap,
     ws: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Response {
+    // Refused before the upgrade: a page of a website that may not embed Pforte.
+    let topic = query.topic.as_deref().into();
+    if let Err(refusal) = crate::http::origins::check(&reception, &headers, topic) {
+        return refusal.into_response();
+    }
     upgrade(
         reception,
         lifecycle,
