@@ -118,12 +118,17 @@ pub fn cors(reception: Arc<Reception>) -> CorsLayer {
             return true;
         }
         let reads = matches!(request.method, Method::GET | Method::HEAD | Method::OPTIONS);
-        match request.uri.path().strip_prefix("/api/topics/") {
-            Some(slug) if reads && !slug.contains('/') => {
-                may_embed(&reception, origin, Topic::Slug(slug))
-            }
-            _ => false,
-        }
+        let slug = request
+            .uri
+            .path()
+            .strip_prefix("/api/topics/")
+            .filter(|slug| reads && !slug.contains('/'))
+            .and_then(|slug| {
+                percent_encoding::percent_decode_str(slug)
+                    .decode_utf8()
+                    .ok()
+            });
+        slug.is_some_and(|slug| may_embed(&reception, origin, Topic::Slug(&slug)))
     });
     CorsLayer::new()
         .allow_origin(allow)

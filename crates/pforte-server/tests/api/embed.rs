@@ -301,6 +301,13 @@ async fn an_embedding_website_may_read_its_own_topic_s_state_across_origins_and_
         Some(SUCHT_SITE)
     );
     assert_eq!(
+        read("/api/topics/sucht%62eratung", SUCHT_SITE)
+            .await
+            .as_deref(),
+        Some(SUCHT_SITE),
+        "the path is read as the router reads it"
+    );
+    assert_eq!(
         read("/api/topics/schwangerschaftsberatung", SUCHT_SITE).await,
         None
     );
