@@ -565,8 +565,7 @@ test("a hidden tab holds no gate socket; shown again it opens one and catches up
   assert.equal(openSockets(visit).length, 1);
 
   await setTabVisible(page, false);
-  await new Promise((resolve) => setTimeout(resolve, 300));
-  assert.equal(openSockets(visit).length, 0, "hidden: no socket");
+  await eventually(() => assert.equal(openSockets(visit).length, 0, "hidden: no socket"));
   // Meanwhile the gate closes; nobody tells the hidden tab.
   await counselor.page.getByRole("link", { name: /Live-Chat Anfragen/ }).click();
   await counselor.page.getByRole("switch", { name: "Meine Live-Chat Verfügbarkeit" }).click();
