@@ -1,11 +1,29 @@
 /// <reference types="vitest/config" />
 import { svelte } from "@sveltejs/vite-plugin-svelte";
 import { fileURLToPath } from "node:url";
-import { defineConfig } from "vite";
+import { defineConfig, type UserConfig } from "vite";
 
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 
-export default defineConfig({
+// embed.js, the chat button for other websites (`vite build --mode embed`, after the pages):
+// one classic script at a fixed address (dist/embed.js), self-contained, wrapped in a function
+// so it leaves no global behind, and without Svelte.
+const embed: UserConfig = {
+  publicDir: false,
+  build: {
+    outDir: "dist",
+    emptyOutDir: false,
+    target: "es2020",
+    sourcemap: false,
+    minify: true,
+    rolldownOptions: {
+      input: here("src/embed/main.ts"),
+      output: { format: "iife", entryFileNames: "embed.js" },
+    },
+  },
+};
+
+const pages: UserConfig = {
   // Relative asset paths: the same build works when the server mounts it at `/`, when an
   // agency proxies it under a sub-path, and inside the desktop app's custom protocol.
   base: "./",
@@ -44,4 +62,6 @@ export default defineConfig({
     include: ["src/**/*.test.ts"],
     environment: "node",
   },
-});
+};
+
+export default defineConfig(({ mode }) => (mode === "embed" ? embed : pages));

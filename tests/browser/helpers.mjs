@@ -115,9 +115,10 @@ async function shutDown(running) {
 
 /**
  * Starts a real server on a free port with a fresh SQLite database, seeded by the operator
- * commands. `args` are extra `serve` flags (e.g. `["--grace", "4s"]`).
+ * commands. `args` are extra `serve` flags (e.g. `["--grace", "4s"]`); `seed` are extra
+ * operator commands run after the usual ones (e.g. `["topic", "embed-origins", …]`).
  */
-export async function startServer({ args = [] } = {}) {
+export async function startServer({ args = [], seed = [] } = {}) {
   assert.ok(
     existsSync(serverBin),
     `no server binary at ${serverBin}: cargo build -p pforte-server`,
@@ -130,7 +131,7 @@ export async function startServer({ args = [] } = {}) {
     NO_COLOR: "1",
     PFORTE_LOG: process.env.PFORTE_LOG ?? "info",
   };
-  for (const command of SEED) {
+  for (const command of [...SEED, ...seed]) {
     const done = spawnSync(serverBin, command, { env, encoding: "utf8" });
     assert.equal(done.status, 0, `${command.join(" ")} failed:\n${done.stderr}${done.stdout}`);
   }
@@ -140,6 +141,12 @@ export async function startServer({ args = [] } = {}) {
     url: `http://${address}`,
     get log() {
       return running.log;
+    },
+    /** Runs an operator command against this server's database; returns what it printed. */
+    operator(...command) {
+      const done = spawnSync(serverBin, command, { env, encoding: "utf8" });
+      assert.equal(done.status, 0, `${command.join(" ")} failed:\n${done.stderr}${done.stdout}`);
+      return done.stdout;
     },
     /**
      * Stops the server with SIGTERM (sockets closed with 1012) and starts it again on the same
@@ -265,9 +272,13 @@ export function launchBrowser() {
  * A fresh browser context (its own storage, like another person's device) with one page.
  * Fails the test later (see `assertClean`) for uncaught page errors, for violations of the
  * server's Content-Security-Policy and for any request that leaves the server's origin (no
- * CDN, no third party).
+ * CDN, no third party). `alsoFrom`: other origins the test itself serves (a host website).
  */
-export async function openPage(browser, server, { size = "desktop", locale = "de-DE" } = {}) {
+export async function openPage(
+  browser,
+  server,
+  { size = "desktop", locale = "de-DE", alsoFrom = [] } = {},
+) {
   const context = await browser.newContext({
     viewport: SIZES[size],
     locale,
@@ -287,7 +298,8 @@ export async function openPage(browser, server, { size = "desktop", locale = "de
   });
   page.on("request", (request) => {
     const url = request.url();
-    if (!url.startsWith(server.url) && !/^(data|blob|about):/.test(url)) {
+    const known = [server.url, ...alsoFrom].some((origin) => url.startsWith(`${origin}/`));
+    if (!known && !/^(data|blob|about):/.test(url)) {
       problems.push(`third-party request: ${url}`);
     }
   });

@@ -4,8 +4,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::http::header::{AUTHORIZATION, CONTENT_DISPOSITION, CONTENT_TYPE};
-use axum::http::{HeaderValue, Method, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Router};
 use pforte_domain::Command;
@@ -14,7 +13,6 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::services::ServeDir;
 use tower_http::trace::TraceLayer;
 
@@ -92,8 +90,11 @@ impl Application {
                 .fallback(|| async { (StatusCode::NOT_FOUND, "The UI is not built (ui/dist).") });
         }
         router
-            .layer(axum::middleware::from_fn(http::headers::security_headers))
-            .layer(cors(&self.reception.settings.allowed_origins))
+            .layer(axum::middleware::from_fn_with_state(
+                self.reception.clone(),
+                http::headers::security_headers,
+            ))
+            .layer(http::origins::cors(self.reception.clone()))
             .layer(Extension(self.lifecycle.clone()))
             .layer(
                 // By route template only: a URI carries ids and query strings, which stay out
@@ -198,20 +199,6 @@ pub fn warn_throttled(key: &'static str, message: &str) {
         last.insert(key, now);
         tracing::warn!("{message}");
     }
-}
-
-/// Cross-origin access for the configured origins only (the desktop app's bundled UI).
-fn cors(origins: &[String]) -> CorsLayer {
-    let origins: Vec<HeaderValue> = origins
-        .iter()
-        .filter_map(|o| HeaderValue::from_str(o.trim()).ok())
-        .collect();
-    CorsLayer::new()
-        .allow_origin(AllowOrigin::list(origins))
-        .allow_methods([Method::GET, Method::POST, Method::PUT])
-        .allow_headers([AUTHORIZATION, CONTENT_TYPE])
-        .expose_headers([CONTENT_DISPOSITION])
-        .max_age(Duration::from_secs(3600))
 }
 
 /// The server's clockwork: expire waits and grace periods, sessions, and old chats.

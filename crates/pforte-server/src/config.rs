@@ -97,6 +97,16 @@ pub struct ServeSettings {
         default_value = "tauri://localhost,http://tauri.localhost"
     )]
     pub allowed_origins: Vec<String>,
+    /// Websites that may embed the chat button and the asker page of every topic (besides
+    /// each topic's own list, `pforte-server topic embed-origins`): `https://` origins,
+    /// comma-separated. Default: none.
+    #[arg(
+        long,
+        env = "PFORTE_EMBED_ORIGINS",
+        value_delimiter = ',',
+        value_parser = crate::origin::parse_for_cli
+    )]
+    pub embed_origins: Vec<crate::origin::EmbedOrigin>,
     /// Folder with the built UI (`ui/dist`), served at `/`. Not served if missing.
     #[arg(long, env = "PFORTE_UI_DIR", default_value = "ui/dist")]
     pub ui_dir: PathBuf,
@@ -139,6 +149,7 @@ impl Default for ServeSettings {
             header_timeout: Duration::from_secs(10),
             trusted_proxies: Vec::new(),
             allowed_origins: vec!["tauri://localhost".into(), "http://tauri.localhost".into()],
+            embed_origins: Vec::new(),
             ui_dir: PathBuf::from("ui/dist"),
         }
     }

@@ -16,7 +16,8 @@
 //! - [`store`]: the storage boundary ([`store::Store`]) and its SQLite implementation.
 //! - [`telemetry`]: the log, which never carries content, secrets or addresses.
 //! - [`secrets`]: tokens, password hashing, pseudonyms.
-//! - [`operator`]: the operator's commands (topics, counselors, demo data).
+//! - [`operator`]: the operator's commands (topics, counselors, demo data, embed snippet).
+//! - [`origin`]: a website origin allowed to embed Pforte, parsed ([`origin::EmbedOrigin`]).
 
 pub mod app;
 pub mod config;
@@ -25,6 +26,7 @@ pub mod error;
 pub mod http;
 pub mod hub;
 pub mod operator;
+pub mod origin;
 pub mod reception;
 pub mod secrets;
 pub mod serve;

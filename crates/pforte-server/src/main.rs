@@ -60,6 +60,27 @@ enum TopicCmd {
     },
     /// List topics.
     List,
+    /// Set which websites may embed a topic's chat button and asker page (default: none).
+    /// Prints the list; without options it only prints it.
+    EmbedOrigins {
+        slug: String,
+        /// Allow a website: its origin, e.g. https://www.caritas-beispiel.de (repeatable).
+        #[arg(long, value_name = "ORIGIN")]
+        add: Vec<String>,
+        /// No longer allow a website (repeatable).
+        #[arg(long, value_name = "ORIGIN")]
+        remove: Vec<String>,
+        /// Remove every website first.
+        #[arg(long)]
+        clear: bool,
+    },
+    /// Print the snippet that puts the topic's chat button on a website.
+    Snippet {
+        slug: String,
+        /// The address where this server's pages are reached, e.g. https://chat.example.org.
+        #[arg(long, env = "PFORTE_BASE_URL")]
+        base_url: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -241,13 +262,72 @@ async fn main() -> anyhow::Result<()> {
         }
         Cmd::Topic(TopicCmd::List) => {
             for topic in store.topics().await? {
+                let embed = topic
+                    .embed_origins
+                    .iter()
+                    .map(|o| o.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ");
                 println!(
-                    "{:<4} {:<26} {:<30} live chat {:<3} {}",
+                    "{:<4} {:<26} {:<30} live chat {:<3} {}{}",
                     topic.id.0,
                     topic.slug,
                     topic.name,
                     if topic.live_chat { "on" } else { "off" },
-                    topic.chat_hours.unwrap_or_default()
+                    topic.chat_hours.unwrap_or_default(),
+                    if embed.is_empty() {
+                        String::new()
+                    } else {
+                        format!("  embedded by: {embed}")
+                    }
+                );
+            }
+        }
+        Cmd::Topic(TopicCmd::EmbedOrigins {
+            slug,
+            add,
+            remove,
+            clear,
+        }) => {
+            let changes = !add.is_empty() || !remove.is_empty() || clear;
+            let topic =
+                operator::change_embed_origins(store.as_ref(), &slug, &add, &remove, clear).await?;
+            if topic.embed_origins.is_empty() {
+                println!(
+                    "No website may embed {} (besides those in PFORTE_EMBED_ORIGINS).",
+                    topic.slug
+                );
+            } else {
+                println!("Websites that may embed {}:", topic.slug);
+                for origin in &topic.embed_origins {
+                    println!("  {origin}");
+                }
+            }
+            if changes {
+                println!("{note}");
+            }
+        }
+        Cmd::Topic(TopicCmd::Snippet { slug, base_url }) => {
+            let base = operator::public_base_url(&base_url)?;
+            let topic = store
+                .topics()
+                .await?
+                .into_iter()
+                .find(|t| t.slug == slug)
+                .ok_or_else(|| anyhow::anyhow!("unknown_topic: there is no topic {slug:?}"))?;
+            // The snippet alone on stdout, so it can be piped; advice on stderr.
+            print!("{}", operator::embed_snippet(&base, &topic));
+            if !topic.live_chat {
+                eprintln!(
+                    "Note: live chat is off for {slug}; the button shows only once it is on \
+                     (pforte-server topic live-chat {slug} on)."
+                );
+            }
+            if topic.embed_origins.is_empty() {
+                eprintln!(
+                    "Note: no website may embed {slug} yet. Allow yours with \
+                     pforte-server topic embed-origins {slug} --add https://www.example.org \
+                     (or PFORTE_EMBED_ORIGINS for every topic)."
                 );
             }
         }

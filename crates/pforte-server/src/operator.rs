@@ -4,6 +4,9 @@ use std::sync::Arc;
 
 use anyhow::Context;
 
+use url::Url;
+
+use crate::origin::EmbedOrigin;
 use crate::secrets::{hash_password, new_token};
 use crate::store::{CounselorRecord, Store, TopicRecord};
 
@@ -36,6 +39,105 @@ async fn hash(password: &str) -> anyhow::Result<String> {
     tokio::task::spawn_blocking(move || hash_password(&password))
         .await?
         .map_err(|e| anyhow::anyhow!("hashing the password failed: {e}"))
+}
+
+/// Change the websites that may embed a topic: `clear` first, then `remove`, then `add`.
+/// Every origin is checked before anything is stored; a refusal names its code.
+pub async fn change_embed_origins(
+    store: &dyn Store,
+    slug: &str,
+    add: &[String],
+    remove: &[String],
+    clear: bool,
+) -> anyhow::Result<TopicRecord> {
+    let parse =
+        |text: &String| EmbedOrigin::parse(text).map_err(|e| anyhow::anyhow!("{}: {e}", e.code()));
+    let add = add.iter().map(parse).collect::<anyhow::Result<Vec<_>>>()?;
+    let remove = remove
+        .iter()
+        .map(parse)
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let topic = store
+        .topics()
+        .await?
+        .into_iter()
+        .find(|t| t.slug == slug)
+        .ok_or_else(|| anyhow::anyhow!("unknown_topic: there is no topic {slug:?}"))?;
+    let mut origins = if clear {
+        Vec::new()
+    } else {
+        topic.embed_origins
+    };
+    origins.retain(|o| !remove.contains(o));
+    for origin in add {
+        if !origins.contains(&origin) {
+            origins.push(origin);
+        }
+    }
+    Ok(store.set_embed_origins(slug, &origins).await?)
+}
+
+/// The address Pforte is reached at from the internet, as the operator gives it for the
+/// snippet: `https://` (or `http://` on this machine), maybe under a sub-path, no query.
+pub fn public_base_url(text: &str) -> anyhow::Result<Url> {
+    let mut url = Url::parse(text.trim())
+        .map_err(|e| anyhow::anyhow!("base_url_invalid: {text:?} is not a web address ({e})"))?;
+    let local = match url.host() {
+        Some(url::Host::Domain(name)) => name == "localhost",
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    };
+    match url.scheme() {
+        "https" => {}
+        "http" if local => {}
+        _ => anyhow::bail!(
+            "base_url_not_https: {text:?}: a website served over https cannot load the chat \
+             from a plain http address; give Pforte's https:// address"
+        ),
+    }
+    if url.host().is_none() || url.query().is_some() || url.fragment().is_some() {
+        anyhow::bail!("base_url_invalid: {text:?}: give the address where Pforte's pages are served, without query or fragment");
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        anyhow::bail!("base_url_invalid: {text:?}: no user name or password in the address");
+    }
+    if !url.path().ends_with('/') {
+        let path = format!("{}/", url.path());
+        url.set_path(&path);
+    }
+    Ok(url)
+}
+
+fn html_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The lines an organisation puts into its website where the chat button should appear:
+/// the script (loaded without blocking the page) and a link for browsers without JavaScript.
+pub fn embed_snippet(base: &Url, topic: &TopicRecord) -> String {
+    let script = base.join("embed.js").map(String::from).unwrap_or_default();
+    let mut page = base.join("asker.html").unwrap_or_else(|_| base.clone());
+    page.query_pairs_mut().append_pair("topic", &topic.slug);
+    format!(
+        "<script src=\"{}\" data-topic=\"{}\" async></script>\n\
+         <noscript><a href=\"{}\">Anonymer Live-Chat: {}</a></noscript>\n",
+        html_escape(&script),
+        html_escape(&topic.slug),
+        html_escape(page.as_str()),
+        html_escape(&topic.name),
+    )
 }
 
 /// A password to hand out when the operator gave none.
@@ -99,4 +201,62 @@ pub async fn seed_demo(store: &Arc<dyn Store>) -> anyhow::Result<Option<Demo>> {
         counselors.push((record, password.to_owned()));
     }
     Ok(Some(Demo { topics, counselors }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use pforte_domain::TopicId;
+
+    fn topic(slug: &str, name: &str) -> TopicRecord {
+        TopicRecord {
+            id: TopicId(1),
+            slug: slug.into(),
+            name: name.into(),
+            live_chat: true,
+            chat_hours: None,
+            embed_origins: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn the_snippet_loads_the_script_without_blocking_and_links_the_topic_without_javascript() {
+        let base = public_base_url("https://chat.beispiel-beratung.de").unwrap();
+        assert_eq!(
+            embed_snippet(&base, &topic("suchtberatung", "Suchtberatung")),
+            "<script src=\"https://chat.beispiel-beratung.de/embed.js\" data-topic=\"suchtberatung\" async></script>\n\
+             <noscript><a href=\"https://chat.beispiel-beratung.de/asker.html?topic=suchtberatung\">Anonymer Live-Chat: Suchtberatung</a></noscript>\n"
+        );
+    }
+
+    #[test]
+    fn the_snippet_keeps_a_sub_path_and_escapes_what_the_operator_wrote() {
+        let base = public_base_url("https://beispiel.de/pforte").unwrap();
+        let snippet = embed_snippet(&base, &topic("a&b", "Sucht & \"Drogen\" <Hilfe>"));
+        assert!(
+            snippet.contains("src=\"https://beispiel.de/pforte/embed.js\""),
+            "{snippet}"
+        );
+        assert!(snippet.contains("data-topic=\"a&amp;b\""), "{snippet}");
+        assert!(snippet.contains("asker.html?topic=a%26b\""), "{snippet}");
+        assert!(
+            snippet.contains("Sucht &amp; &quot;Drogen&quot; &lt;Hilfe&gt;</a>"),
+            "{snippet}"
+        );
+    }
+
+    #[test]
+    fn the_base_url_must_be_https_except_on_this_machine() {
+        assert!(public_base_url("http://127.0.0.1:8080").is_ok());
+        assert!(public_base_url("http://localhost:8080/").is_ok());
+        for (text, code) in [
+            ("http://chat.example.org", "base_url_not_https"),
+            ("chat.example.org", "base_url_invalid"),
+            ("https://chat.example.org/?x=1", "base_url_invalid"),
+            ("https://a:b@chat.example.org/", "base_url_invalid"),
+        ] {
+            let error = public_base_url(text).unwrap_err().to_string();
+            assert!(error.starts_with(code), "{text}: {error}");
+        }
+    }
 }

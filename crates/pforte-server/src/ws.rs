@@ -171,7 +171,18 @@ pub async fn asker(ws: Upgrade) -> Response {
     upgrade(ws, Kind::Asker, SocketQuery::default())
 }
 
-pub async fn gates(ws: Upgrade) -> Response {
+/// Query of the gate socket: `?topic=<slug>` names the topic an embedded button shows.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct GateQuery {
+    topic: Option<String>,
+}
+
+pub async fn gates(AppQuery(query): AppQuery<GateQuery>, ws: Upgrade) -> Response {
+    // Refused before the upgrade: a page of a website that may not embed Pforte.
+    let topic = query.topic.as_deref().into();
+    if let Err(refusal) = crate::http::origins::check(&ws.reception, &ws.headers, topic) {
+        return refusal.into_response();
+    }
     upgrade(ws, Kind::GateWatcher, SocketQuery::default())
 }
 

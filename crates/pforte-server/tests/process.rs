@@ -567,3 +567,96 @@ async fn at_every_log_level_the_log_holds_no_text_token_password_address_or_quer
         assert!(!log.contains(secret), "the log holds {secret:?}:\n{log}");
     }
 }
+
+/// An operator command that must fail: its stderr.
+fn operator_refused(data: &Path, args: &[&str]) -> String {
+    let output = Command::new(BINARY)
+        .args(args)
+        .env("PFORTE_DATA_DIR", data)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    assert!(!output.status.success(), "{args:?} succeeded");
+    String::from_utf8(output.stderr).unwrap()
+}
+
+#[tokio::test]
+async fn an_operator_allows_a_website_to_embed_a_topic_gets_its_snippet_and_sighup_lets_it_in() {
+    let data = tempfile::tempdir().unwrap();
+    seed(data.path());
+    let server = Server::start(data.path());
+    let http = reqwest::Client::new();
+    let site = "https://www.sucht-hilfe.example";
+    let enter_from_site = || {
+        http.post(server.url("/api/waiting-room"))
+            .header("origin", site)
+            .json(&json!({"topic_id": 1, "consent": true}))
+            .send()
+    };
+    let refused: Value = enter_from_site().await.unwrap().json().await.unwrap();
+    assert_eq!(refused["code"], "origin_not_allowed");
+
+    let bad = operator_refused(
+        data.path(),
+        &[
+            "topic",
+            "embed-origins",
+            "suchtberatung",
+            "--add",
+            "http://www.sucht-hilfe.example",
+        ],
+    );
+    assert!(bad.contains("origin_not_https"), "{bad}");
+    let said = operator(
+        data.path(),
+        &["topic", "embed-origins", "suchtberatung", "--add", site],
+    );
+    assert!(
+        said.contains(&format!(
+            "Websites that may embed suchtberatung:\n  {site}\n"
+        )),
+        "{said}"
+    );
+    assert!(operator(data.path(), &["topic", "list"]).contains(&format!("embedded by: {site}")));
+    let snippet = operator(
+        data.path(),
+        &[
+            "topic",
+            "snippet",
+            "suchtberatung",
+            "--base-url",
+            "https://chat.example.org",
+        ],
+    );
+    assert_eq!(
+        snippet,
+        "<script src=\"https://chat.example.org/embed.js\" data-topic=\"suchtberatung\" async></script>\n\
+         <noscript><a href=\"https://chat.example.org/asker.html?topic=suchtberatung\">Anonymer Live-Chat: Suchtberatung</a></noscript>\n"
+    );
+    let no_https = operator_refused(
+        data.path(),
+        &[
+            "topic",
+            "snippet",
+            "suchtberatung",
+            "--base-url",
+            "http://chat.example.org",
+        ],
+    );
+    assert!(no_https.contains("base_url_not_https"), "{no_https}");
+
+    server.signal("HUP");
+    let mut code = Value::Null;
+    for _ in 0..50 {
+        let body: Value = enter_from_site().await.unwrap().json().await.unwrap();
+        code = body["code"].clone();
+        if code != "origin_not_allowed" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        code, "gate_closed",
+        "let in, and told that nobody is there yet"
+    );
+}

@@ -78,6 +78,9 @@ pub enum ErrorCode {
     Unavailable,
     /// A WebSocket endpoint was called without a WebSocket handshake.
     WebsocketRequired,
+    /// A page of another website (its `Origin`) may not use this: the operator has not
+    /// allowed that website to embed the topic's chat.
+    OriginNotAllowed,
 }
 
 // ---------------------------------------------------------------- topics

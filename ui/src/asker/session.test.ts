@@ -314,4 +314,13 @@ describe("the asker's visit", () => {
     expect(session.current.phase).toEqual({ name: "choose", unknownLink: false });
     expect(gates).toHaveLength(2);
   });
+
+  it("starts over with the same topic inside a website's chat dialog", async () => {
+    const { session, visits } = setup();
+    await session.start("topic-1");
+    await session.enter(true);
+    visits[0]!.emit({ type: "request_ended", reason: "nobody_available", next_chat_hours: null });
+    await session.restart("topic-1");
+    expect(session.current.phase).toMatchObject({ name: "consent", topicId: 1 });
+  });
 });

@@ -178,11 +178,12 @@ export class AskerSession {
   }
 
   /** After an ended visit: start over with the topics. */
-  async restart(): Promise<void> {
+  /** A new visit: back to the topics, or straight to the topic `slug` (the embedded page). */
+  async restart(slug: string | null = null): Promise<void> {
     this.stopVisit();
     this.forgetToken();
     this.dispatch({ type: "restart" });
-    await this.loadTopics();
+    await this.loadTopics(slug);
     this.watchGates();
   }
 

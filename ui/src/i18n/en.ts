@@ -3,3 +3,4 @@
 export { enCommon } from "./en/common";
 export { enAsker } from "./en/asker";
 export { enDashboard } from "./en/dashboard";
+export { enEmbed } from "./en/embed";

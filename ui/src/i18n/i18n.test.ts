@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { deAsker, deCommon, deDashboard } from "./de";
-import { enAsker, enCommon, enDashboard } from "./en";
+import { deAsker, deCommon, deDashboard, deEmbed } from "./de";
+import { enAsker, enCommon, enDashboard, enEmbed } from "./en";
 import type { ErrorCode } from "../wire/types";
 import { failureText } from "./errors";
 import { formatDay, formatRetention } from "./format";
@@ -33,6 +33,7 @@ describe("translations", () => {
     ["common", deCommon, enCommon],
     ["asker", deAsker, enAsker],
     ["dashboard", deDashboard, enDashboard],
+    ["embed", deEmbed, enEmbed],
   ] as const;
 
   for (const [name, de, en] of pairs) {

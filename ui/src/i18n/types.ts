@@ -1,10 +1,11 @@
-import type { deAsker, deCommon, deDashboard } from "./de";
+import type { deAsker, deCommon, deDashboard, deEmbed } from "./de";
 
 // Object literals without `as const` have `string` properties, so these types ask every other
 // language for the same keys and the same function parameters, not the same German words.
 export type CommonMessages = typeof deCommon;
 export type AskerMessages = typeof deAsker;
 export type DashboardMessages = typeof deDashboard;
+export type EmbedMessages = typeof deEmbed;
 
 export type Lang = "de" | "en";
 export const LANGS: readonly Lang[] = ["de", "en"];

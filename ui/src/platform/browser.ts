@@ -67,6 +67,22 @@ export function onNetworkBack(listener: () => void): () => void {
   };
 }
 
+/**
+ * Inside the chat button's dialog on another website (`?embed=1`): Escape asks the embedding
+ * page to close the dialog, since keys stay in the frame they are pressed in. Not while a
+ * dialog of the page itself is open (Escape closes that one).
+ */
+export function closeOnEscapeInFrame(): () => void {
+  if (window.parent === window) return () => {};
+  const onKey = (event: KeyboardEvent) => {
+    if (event.key !== "Escape" || event.defaultPrevented) return;
+    if (document.querySelector("dialog[open]")) return;
+    window.parent.postMessage({ pforte: "close" }, "*");
+  };
+  window.addEventListener("keydown", onKey);
+  return () => window.removeEventListener("keydown", onKey);
+}
+
 const SESSION_KEYS = { token: "pforte.session.token", server: "pforte.session.server" };
 
 /** The tab keeps the login in `sessionStorage`: a reload goes on, a closed tab forgets it. */

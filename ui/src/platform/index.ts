@@ -3,6 +3,8 @@
 // `Host` interface. The asker page takes the browser host from here and never loads the
 // desktop code; the dashboard picks its host at run time with ./select.ts.
 import { createBrowserHost } from "./browser";
+
+export { closeOnEscapeInFrame } from "./browser";
 import type { Host } from "./host";
 
 export type { DesktopShell, Host, KeptSession, OfflineSignal, StoredSession } from "./host";

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::Extension;
 use pforte_domain::{Command, Party, RequestId, TopicId};
 use pforte_wire::{
@@ -14,6 +14,7 @@ use uuid::Uuid;
 
 use super::client::Client;
 use super::extract::{AppJson, AppPath, AskerAuth};
+use super::origins::Topic;
 use super::{post_message, Limits};
 use crate::error::{AppError, AppResult};
 use crate::reception::Reception;
@@ -88,6 +89,7 @@ pub async fn topic(
     responses(
         (status = 201, body = EnteredWaitingRoom),
         (status = 409, body = ApiError, description = "`gate_closed`, `live_chat_disabled`"),
+        (status = 403, body = ApiError, description = "`origin_not_allowed`: sent from a page of a website that may not embed the topic"),
         (status = 404, body = ApiError, description = "`unknown_topic`"),
         (status = 422, body = ApiError, description = "`consent_required`"),
         (status = 429, body = ApiError, description = "`rate_limited`"),
@@ -96,8 +98,10 @@ pub async fn enter(
     State(reception): State<Arc<Reception>>,
     Extension(limits): Extension<Arc<Limits>>,
     Client(client): Client,
+    headers: HeaderMap,
     AppJson(body): AppJson<EnterWaitingRoom>,
 ) -> AppResult<(StatusCode, AppJson<EnteredWaitingRoom>)> {
+    super::origins::check(&reception, &headers, Topic::Id(TopicId(body.topic_id)))?;
     limits.check_enter(client)?;
     if !body.consent {
         return Err(AppError::new(

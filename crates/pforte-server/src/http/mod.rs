@@ -29,6 +29,7 @@ pub mod extract;
 pub mod headers;
 pub mod limits;
 pub mod openapi;
+pub mod origins;
 pub mod statistics;
 
 use extract::AppJson;

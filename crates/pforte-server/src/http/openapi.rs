@@ -109,9 +109,15 @@ impl Modify for ErrorResponses {
     }
 }
 
-/// WebSocket of anonymous gate watchers: sends `ready`, then `gate_changed` events.
+/// WebSocket of anonymous gate watchers: sends `ready`, then `gate_changed` events. A page of
+/// another website (`Origin`) is refused unless it may embed the topic named by `topic` (an
+/// embedded chat button), or any topic when none is named.
 #[utoipa::path(get, path = "/api/gates/ws", tag = "websocket",
-    responses((status = 101, description = "WebSocket; pushes `ServerEvent`s", body = wire::ServerEvent)))]
+    params(("topic" = Option<String>, Query, description = "slug of the topic an embedded button shows")),
+    responses(
+        (status = 101, description = "WebSocket; pushes `ServerEvent`s", body = wire::ServerEvent),
+        (status = 403, description = "`origin_not_allowed`", body = wire::ApiError),
+    ))]
 #[allow(dead_code)]
 fn gates_ws() {}
 

@@ -6,6 +6,8 @@ use pforte_domain::{CounselorId, EndReason, Event, Party, RequestId, Timestamp, 
 use pforte_wire::Sender;
 use uuid::Uuid;
 
+use crate::origin::EmbedOrigin;
+
 pub mod sqlite;
 
 #[derive(Debug, thiserror::Error)]
@@ -36,6 +38,9 @@ pub struct TopicRecord {
     pub name: String,
     pub live_chat: bool,
     pub chat_hours: Option<String>,
+    /// Websites that may embed this topic's chat button and asker page (besides those of
+    /// every topic, `PFORTE_EMBED_ORIGINS`).
+    pub embed_origins: Vec<EmbedOrigin>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -158,6 +163,12 @@ pub trait Store: Send + Sync + 'static {
         chat_hours: Option<&str>,
     ) -> StoreResult<TopicRecord>;
     async fn set_live_chat(&self, slug: &str, live_chat: bool) -> StoreResult<TopicRecord>;
+    /// Replace the websites that may embed the topic.
+    async fn set_embed_origins(
+        &self,
+        slug: &str,
+        origins: &[EmbedOrigin],
+    ) -> StoreResult<TopicRecord>;
     async fn topics(&self) -> StoreResult<Vec<TopicRecord>>;
     async fn create_counselor(
         &self,

@@ -43,6 +43,17 @@ impl SqliteStore {
 }
 
 impl SqliteStore {
+    /// The embed origins of one topic.
+    async fn origins_of(&self, topic: TopicId) -> StoreResult<Vec<EmbedOrigin>> {
+        let rows: Vec<String> = sqlx::query_scalar(
+            "SELECT origin FROM topic_embed_origins WHERE topic_id = ? ORDER BY origin",
+        )
+        .bind(topic.0)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.iter().filter_map(|o| stored_origin(o)).collect())
+    }
+
     /// Copy the WAL into the main file and truncate it to zero bytes, so that the page
     /// images of deleted rows that the WAL still holds are gone too. A reader holding an
     /// old snapshot makes the checkpoint report "busy"; then try again shortly.
@@ -72,7 +83,16 @@ fn topic_from_row(row: &SqliteRow) -> TopicRecord {
         name: row.get("name"),
         live_chat: row.get("live_chat"),
         chat_hours: row.get("chat_hours"),
+        embed_origins: Vec::new(),
     }
+}
+
+/// A stored embed origin, checked again: a value put into the file by other means never
+/// reaches a header.
+fn stored_origin(text: &str) -> Option<EmbedOrigin> {
+    EmbedOrigin::parse(text)
+        .inspect_err(|error| tracing::warn!(%error, "ignoring an invalid stored embed origin"))
+        .ok()
 }
 
 const CHAT_COLUMNS: &str = "c.id, c.topic_id, c.pseudonym, c.state, c.entered_at, c.end_reason, \
@@ -172,7 +192,40 @@ impl Store for SqliteStore {
         .fetch_optional(&self.pool)
         .await?
         .ok_or(StoreError::NotFound { what: "topic" })?;
-        Ok(topic_from_row(&row))
+        let mut topic = topic_from_row(&row);
+        topic.embed_origins = self.origins_of(topic.id).await?;
+        Ok(topic)
+    }
+
+    async fn set_embed_origins(
+        &self,
+        slug: &str,
+        origins: &[EmbedOrigin],
+    ) -> StoreResult<TopicRecord> {
+        let mut tx = self.pool.begin().await?;
+        let row =
+            sqlx::query("SELECT id, slug, name, live_chat, chat_hours FROM topics WHERE slug = ?")
+                .bind(slug)
+                .fetch_optional(&mut *tx)
+                .await?
+                .ok_or(StoreError::NotFound { what: "topic" })?;
+        let mut topic = topic_from_row(&row);
+        sqlx::query("DELETE FROM topic_embed_origins WHERE topic_id = ?")
+            .bind(topic.id.0)
+            .execute(&mut *tx)
+            .await?;
+        for origin in origins {
+            sqlx::query(
+                "INSERT OR IGNORE INTO topic_embed_origins (topic_id, origin) VALUES (?, ?)",
+            )
+            .bind(topic.id.0)
+            .bind(origin.as_str())
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        topic.embed_origins = self.origins_of(topic.id).await?;
+        Ok(topic)
     }
 
     async fn topics(&self) -> StoreResult<Vec<TopicRecord>> {
@@ -180,7 +233,23 @@ impl Store for SqliteStore {
             sqlx::query("SELECT id, slug, name, live_chat, chat_hours FROM topics ORDER BY name")
                 .fetch_all(&self.pool)
                 .await?;
-        Ok(rows.iter().map(topic_from_row).collect())
+        let origins = sqlx::query(
+            "SELECT topic_id, origin FROM topic_embed_origins ORDER BY topic_id, origin",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        let mut topics: Vec<TopicRecord> = rows.iter().map(topic_from_row).collect();
+        for row in &origins {
+            let id = TopicId(row.get("topic_id"));
+            let origin: String = row.get("origin");
+            if let (Some(topic), Some(origin)) = (
+                topics.iter_mut().find(|t| t.id == id),
+                stored_origin(&origin),
+            ) {
+                topic.embed_origins.push(origin);
+            }
+        }
+        Ok(topics)
     }
 
     async fn create_counselor(

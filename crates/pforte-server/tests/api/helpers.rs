@@ -51,6 +51,15 @@ pub async fn spawn_app() -> TestApp {
 /// Topics: Suchtberatung (1) and Schwangerschaftsberatung (2) with live chat, Go on (3)
 /// without. Counselors: anna (1, 2), bernd (1), clara (2); password "<name>-password".
 pub async fn spawn_app_with(adjust: impl FnOnce(&mut ServeSettings)) -> TestApp {
+    spawn_app_embedded_by(&[], adjust).await
+}
+
+/// As [`spawn_app_with`], and the websites `(topic slug, origin)` may embed those topics (set
+/// with the operator's command before the server starts).
+pub async fn spawn_app_embedded_by(
+    embedding: &[(&str, &str)],
+    adjust: impl FnOnce(&mut ServeSettings),
+) -> TestApp {
     let dir = tempfile::tempdir().unwrap();
     let db_path = dir.path().join("pforte.db");
     let store = SqliteStore::open(&format!("sqlite://{}", db_path.display()))
@@ -85,6 +94,11 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut ServeSettings)) -> TestApp 
     ] {
         let topics: Vec<String> = topics.into_iter().map(String::from).collect();
         operator::create_counselor(&store, name, name, &format!("{name}-password"), &topics)
+            .await
+            .unwrap();
+    }
+    for (slug, origin) in embedding {
+        operator::change_embed_origins(&store, slug, &[origin.to_string()], &[], false)
             .await
             .unwrap();
     }

@@ -4,6 +4,7 @@ mod helpers;
 
 mod authorization;
 mod conversations;
+mod embed;
 mod errors;
 mod gate;
 mod limits;
