@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use pforte_desktop::notifications::Notifier;
 use pforte_desktop::session::{MemoryStore, NoSecretStore, SecretStore, Vault};
 use pforte_desktop::shell::Shell;
-use pforte_server::store::sqlite::SqliteStore;
+use pforte_server::store::sql::SqlStore;
 use pforte_server::store::Store;
 use pforte_server::{operator, Application, ServeSettings};
 use serde_json::{json, Value};
@@ -91,7 +91,7 @@ fn server() -> Server {
     let dir = tempfile::tempdir().unwrap();
     let db = format!("sqlite://{}", dir.path().join("pforte.db").display());
     let base = runtime.block_on(async {
-        let store = SqliteStore::open(&db).await.unwrap();
+        let store = SqlStore::open(&db).await.unwrap();
         store
             .create_topic("suchtberatung", "Suchtberatung", true, None)
             .await

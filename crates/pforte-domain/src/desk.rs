@@ -609,6 +609,32 @@ impl Desk {
             .filter(move |c| c.counselor == counselor)
     }
 
+    /// Every instance that holds a connection the desk counts, or hands over.
+    pub fn instances_held(&self) -> BTreeSet<InstanceId> {
+        let counselors = self
+            .counselors
+            .values()
+            .flat_map(|c| c.connections.iter().map(|c| c.instance));
+        let waiting = self
+            .waiting
+            .values()
+            .flat_map(|r| r.asker_connections.iter().map(|c| c.instance));
+        let chatting = self
+            .conversations
+            .values()
+            .flat_map(|c| c.asker_connections.iter().map(|c| c.instance));
+        counselors
+            .chain(waiting)
+            .chain(chatting)
+            .chain(self.draining.keys().copied())
+            .collect()
+    }
+
+    /// Whether an instance is shutting down and its handover still runs.
+    pub fn is_handing_over(&self, instance: InstanceId) -> bool {
+        self.draining.contains_key(&instance)
+    }
+
     /// When a `Tick` next has something to do: a grace period, a longest wait, a reconnect
     /// window, a resume window or a handover ending. `None` while nothing is pending.
     pub fn next_deadline(&self) -> Option<Timestamp> {

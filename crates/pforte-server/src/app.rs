@@ -8,7 +8,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Router};
 use pforte_domain::Command;
-use pforte_wire::{ServerEvent, SessionEndReason};
+use pforte_wire::SessionEndReason;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
@@ -129,6 +129,16 @@ impl Application {
         lifecycle
             .tasks
             .spawn(heartbeat(reception.clone(), lifecycle.shutdown.clone()));
+        lifecycle
+            .tasks
+            .spawn(membership(reception.clone(), lifecycle.shutdown.clone()));
+        if let Some(url) = reception.store.notifications_url() {
+            lifecycle.tasks.spawn(listen(
+                reception.clone(),
+                url.to_owned(),
+                lifecycle.shutdown.clone(),
+            ));
+        }
         let connection_limits = ConnectionLimits {
             header_timeout: reception.settings.header_timeout,
             per_peer: reception.settings.connections_per_address,
@@ -149,6 +159,8 @@ impl Application {
         {
             tracing::warn!("some sockets did not close in time");
         }
+        // The sockets were told to reconnect (1012); their connections are handed over.
+        reception.stopping(reception.settings.handover).await;
         reception.store.close().await;
         Ok(())
     }
@@ -243,8 +255,120 @@ async fn duties(reception: Arc<Reception>, limits: Arc<Limits>, shutdown: Cancel
             );
             match reception.store.purge_ended(cutoff).await {
                 Ok(0) => {}
-                Ok(count) => tracing::info!(count, "deleted chats past their retention"),
+                Ok(count) => {
+                    tracing::info!(count, "deleted chats past their retention");
+                    if let Err(error) = reception.compact_log().await {
+                        tracing::error!(%error, "compacting the log after a purge failed");
+                    }
+                }
                 Err(error) => tracing::error!(%error, "purging old chats failed"),
+            }
+        }
+    }
+}
+
+/// This instance's place in the service: renew the lease; when it is lost (the others
+/// declared this instance gone, or the database is unreachable for longer than the lease),
+/// stop serving — close every socket so the clients go elsewhere — and join again once the
+/// database answers. Also: declare instances whose lease lapsed lost, catch up with the log
+/// (operator commands, and instances whose notifications were missed), take snapshots.
+async fn membership(reception: Arc<Reception>, shutdown: CancellationToken) {
+    let renew_every = crate::reception::LEASE / 3;
+    let mut beat = tokio::time::interval(Duration::from_secs(1));
+    beat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut renewed = tokio::time::Instant::now();
+    let mut last_renewal = tokio::time::Instant::now();
+    let mut snapshot_seq = 0;
+    let mut seconds: u64 = 0;
+    loop {
+        tokio::select! {
+            () = shutdown.cancelled() => return,
+            _ = beat.tick() => {}
+        }
+        seconds += 1;
+        if reception.is_serving() {
+            if last_renewal.elapsed() >= renew_every {
+                last_renewal = tokio::time::Instant::now();
+                let lost = match reception.renew_lease().await {
+                    Ok(true) => {
+                        renewed = tokio::time::Instant::now();
+                        false
+                    }
+                    Ok(false) => {
+                        tracing::error!("this instance was declared lost by the others");
+                        true
+                    }
+                    Err(error) => {
+                        tracing::warn!(%error, "renewing the lease failed");
+                        renewed.elapsed() >= crate::reception::LEASE
+                    }
+                };
+                if lost {
+                    tracing::error!("stopping to serve: every socket is told to reconnect");
+                    reception.stop_serving();
+                    continue;
+                }
+            }
+            if let Err(error) = reception.declare_lapsed_instances_lost().await {
+                tracing::warn!(%error, "checking the other instances failed");
+            }
+            if let Err(error) = reception.catch_up().await {
+                tracing::warn!(%error, "catching up with the log failed");
+            }
+            if seconds.is_multiple_of(30) {
+                reception.snapshot(&mut snapshot_seq, false).await;
+            }
+        } else {
+            match reception.rejoin().await {
+                Ok(()) => {
+                    renewed = tokio::time::Instant::now();
+                    last_renewal = renewed;
+                    reception.start_serving();
+                }
+                Err(error) => tracing::warn!("cannot join the service yet: {error:#}"),
+            }
+        }
+    }
+}
+
+/// Notifications between instances (PostgreSQL `LISTEN`): new log entries, messages stored
+/// elsewhere, sessions ended elsewhere. A notification can be missed while the listener
+/// reconnects: then everything is caught up and every client re-reads.
+async fn listen(reception: Arc<Reception>, url: String, shutdown: CancellationToken) {
+    use crate::reception::{LOG, MESSAGES, SESSIONS};
+    loop {
+        let connected = async {
+            let mut listener = sqlx::postgres::PgListener::connect(&url).await?;
+            listener.listen_all([LOG, MESSAGES, SESSIONS]).await?;
+            Ok::<_, sqlx::Error>(listener)
+        };
+        let mut listener = tokio::select! {
+            () = shutdown.cancelled() => return,
+            connected = connected => match connected {
+                Ok(listener) => listener,
+                Err(error) => {
+                    tracing::warn!(%error, "cannot listen for the other instances yet");
+                    tokio::select! {
+                        () = shutdown.cancelled() => return,
+                        () = tokio::time::sleep(Duration::from_secs(1)) => continue,
+                    }
+                }
+            },
+        };
+        reception.resync_everyone().await;
+        loop {
+            let received = tokio::select! {
+                () = shutdown.cancelled() => return,
+                received = listener.try_recv() => received,
+            };
+            match received {
+                Ok(Some(notification)) => {
+                    reception
+                        .notified(notification.channel(), notification.payload())
+                        .await;
+                }
+                // The connection broke: what was sent meanwhile is lost.
+                Ok(None) | Err(_) => break,
             }
         }
     }
@@ -279,11 +403,8 @@ async fn expire_sessions(reception: &Reception) {
                 reason: pforte_domain::SwitchReason::SessionExpired,
             })
             .await;
-        reception.hub.end_session(
-            session.id,
-            &ServerEvent::SessionEnded {
-                reason: SessionEndReason::Expired,
-            },
-        );
+        reception
+            .end_session(session.id, SessionEndReason::Expired)
+            .await;
     }
 }

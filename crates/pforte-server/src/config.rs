@@ -63,6 +63,11 @@ pub struct ServeSettings {
     /// The most requests that may wait in one topic; the next asker hears `queue_full`.
     #[arg(long, env = "PFORTE_MAX_WAITING", default_value_t = 500)]
     pub max_waiting: usize,
+    /// After a graceful shutdown (`SIGTERM`), how long this instance's connections still
+    /// count: a counselor back through another instance (or this one restarted) within it
+    /// closes no gate and costs no asker their place.
+    #[arg(long, env = "PFORTE_HANDOVER", default_value = "15s", value_parser = duration)]
+    pub handover: Duration,
     /// How long a counselor's login lasts.
     #[arg(long, env = "PFORTE_SESSION_TTL", default_value = "12h", value_parser = duration)]
     pub session_ttl: Duration,
@@ -141,6 +146,7 @@ impl Default for ServeSettings {
             resume_window: Duration::from_secs(30),
             asker_reconnect_window: Duration::from_secs(30),
             session_ttl: Duration::from_secs(12 * 3600),
+            handover: Duration::from_secs(15),
             max_waiting: 500,
             enter_per_minute: 10,
             login_per_minute: 10,

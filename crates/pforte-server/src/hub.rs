@@ -12,7 +12,7 @@
 //! silent past their timeout.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -55,6 +55,9 @@ pub enum Ending {
     Silent,
     /// The queue was full: the client could not keep up.
     TooSlow,
+    /// This instance stops serving (it lost its lease or its database): reconnect, to
+    /// another instance or to this one once it is back.
+    Restart,
 }
 
 /// What the hub and a socket task share.
@@ -95,6 +98,8 @@ pub enum Target {
     Counselor(CounselorId),
     Chat(RequestId),
     Watchers,
+    /// Every socket of this instance.
+    Everyone,
 }
 
 impl From<Owner> for Target {
@@ -187,6 +192,7 @@ impl Registry {
             Target::Counselor(id) => self.by_counselor.get(&id),
             Target::Chat(chat) => self.by_chat.get(&chat),
             Target::Watchers => Some(&self.watchers),
+            Target::Everyone => return self.connections.keys().copied().collect(),
         };
         set.map(|s| s.iter().copied().collect()).unwrap_or_default()
     }
@@ -254,7 +260,7 @@ pub struct Hub {
     registry: Mutex<Registry>,
     epoch: Instant,
     /// The instance whose connections these are (part of every connection id).
-    instance: InstanceId,
+    instance: AtomicU32,
 }
 
 impl Default for Hub {
@@ -272,7 +278,23 @@ impl Hub {
         Self {
             registry: Mutex::default(),
             epoch: Instant::now(),
-            instance,
+            instance: AtomicU32::new(instance.0),
+        }
+    }
+
+    /// The instance new connections belong to (after rejoining the service).
+    pub fn set_instance(&self, instance: InstanceId) {
+        self.instance.store(instance.0, Ordering::Release);
+    }
+
+    /// End every socket: they are told to reconnect (1012) at once.
+    pub fn close_all(&self) {
+        let mut registry = self.lock();
+        let ids: Vec<ConnectionId> = registry.connections.keys().copied().collect();
+        for id in ids {
+            if let Some(mut connection) = registry.remove(id) {
+                connection.end(Ending::Restart);
+            }
         }
     }
 
@@ -303,7 +325,10 @@ impl Hub {
         });
         let mut registry = self.lock();
         registry.next_id += 1;
-        let id = ConnectionId::new(self.instance, registry.next_id);
+        let id = ConnectionId::new(
+            InstanceId(self.instance.load(Ordering::Acquire)),
+            registry.next_id,
+        );
         match owner {
             Owner::Counselor { id: counselor, .. } => {
                 registry

@@ -6,7 +6,7 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use pforte_server::config::{ServeSettings, StorageSettings};
 use pforte_server::operator;
-use pforte_server::store::sqlite::SqliteStore;
+use pforte_server::store::sql::SqlStore;
 use pforte_server::store::Store;
 use pforte_server::Application;
 
@@ -126,15 +126,22 @@ async fn open_store(storage: &StorageSettings) -> anyhow::Result<Arc<dyn Store>>
             .with_context(|| format!("creating the data folder {}", storage.data_dir.display()))?;
     }
     let url = storage.url();
-    anyhow::ensure!(
-        url.starts_with("sqlite:"),
-        "this build stores data in SQLite only (PFORTE_DATABASE_URL=sqlite://…)"
-    );
-    Ok(Arc::new(
-        SqliteStore::open(&url)
-            .await
-            .with_context(|| format!("opening {url}"))?,
-    ))
+    let shown = redact(&url);
+    Ok(Arc::new(SqlStore::open(&url).await.with_context(|| {
+        format!("cannot open the database {shown}")
+    })?))
+}
+
+/// A database URL without its password, for messages.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let credentials = &url[scheme + 3..at];
+            let user = credentials.split(':').next().unwrap_or_default();
+            format!("{}{user}:…{}", &url[..scheme + 3], &url[at..])
+        }
+        _ => url.to_owned(),
+    }
 }
 
 async fn serve(
@@ -205,9 +212,19 @@ impl Signals {
 }
 
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
+async fn main() -> std::process::ExitCode {
     pforte_server::telemetry::init();
-    let cli = Cli::parse();
+    match run(Cli::parse()).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(error) => {
+            // One line: what failed and why, no backtrace.
+            eprintln!("pforte-server: {error:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
     let store = open_store(&cli.storage).await?;
     let note = "A running server picks this up on SIGHUP or restart.";
     match cli

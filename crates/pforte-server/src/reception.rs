@@ -1,21 +1,27 @@
 //! The reception: the one place where the desk's decisions are made, stored and announced.
 //!
-//! Every command runs under one async lock: the desk decides on a copy (O(1), the desk's maps
-//! are persistent), the store makes the effects durable, only then does the copy become the
-//! desk. A command the store could not persist leaves the desk untouched — unless it is a
-//! fact (a socket closed, time passed): facts are applied whatever the store says, and their
-//! persistence is retried until it succeeds.
+//! The service's history of desk commands is one ordered log in the store. A command runs
+//! in a transaction that holds the log's write lock: the reception first applies what other
+//! instances (or operator commands) appended since it last looked, then decides on a copy of
+//! the desk (O(1): its maps are persistent), appends the command with its row changes and
+//! commits; only then does the copy become the desk. Every instance applies the same log in
+//! the same order at the recorded times, so every instance holds the same desk.
+//!
+//! A command the store could not take leaves the desk untouched — unless it is a fact (a
+//! socket closed, time passed): facts count whatever the store says, and are appended as
+//! soon as it takes them again.
 //!
 //! Reads never wait for a command: they see the desk as the last command left it.
 //!
 //! Announcing is outside the lock: under it, the events are turned into frames for their
 //! recipients (cheap), and an announcer task delivers them in the order of the commands, so
 //! a command's answer does not wait for thousands of sockets and no socket sees events out
-//! of order. Everything else sent to sockets (chat messages) takes the same road.
+//! of order. Chat messages take the same road.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, RwLock, RwLockReadGuard};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use pforte_domain::{
     Command, CounselorId, Desk, DeskConfig, Event, InstanceId, SwitchReason, Timestamp, TopicId,
@@ -25,10 +31,24 @@ use pforte_wire::ServerEvent;
 use tokio::sync::{mpsc, Mutex};
 
 use crate::config::ServeSettings;
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 use crate::hub::{Hub, Outgoing, Target};
-use crate::store::{ChatRecord, ChatState, CounselorRecord, NewChat, Store, TopicRecord};
+use crate::store::changes::changes as changes_of;
+use crate::store::{
+    Change, ChatRecord, ChatState, CounselorRecord, Entry, LogEntry, NewChat, Store, StoreError,
+    StoreResult, TopicRecord,
+};
 use crate::writer::MessageWriter;
+
+/// How long an instance's lease lasts; it renews it every third of that. Another instance
+/// declares it lost once the lease has lapsed, so a dead instance is noticed within
+/// `LEASE` + one check (1 s).
+pub const LEASE: Duration = Duration::from_secs(6);
+
+/// The notification channels between instances (PostgreSQL).
+pub const LOG: &str = "pforte_log";
+pub const MESSAGES: &str = "pforte_messages";
+pub const SESSIONS: &str = "pforte_sessions";
 
 /// The wall clock, read at the edge and passed into the logic.
 pub fn now() -> Timestamp {
@@ -46,16 +66,20 @@ pub struct Directory {
     pub counselors: HashMap<CounselorId, CounselorRecord>,
 }
 
-/// The effects of a fact that could not be stored yet, in the order they happened.
+/// A fact applied to the desk that the store has not taken yet.
 struct Unstored {
     at: Timestamp,
-    events: Vec<Event>,
+    command: Command,
+    changes: Vec<Change>,
 }
 
 /// What the command lock guards.
 struct Commanding {
     desk: Desk,
-    /// Facts applied to the desk whose effects the store has not taken yet.
+    /// The last entry of the log the desk includes.
+    seq: u64,
+    /// The time of that entry: the log's time never runs backwards.
+    last_at: Timestamp,
     unstored: VecDeque<Unstored>,
 }
 
@@ -74,6 +98,20 @@ fn is_fact(command: &Command) -> bool {
     )
 }
 
+/// A store failure as the API says it: unreachable → 503 `unavailable`.
+fn store_error(error: StoreError) -> AppError {
+    if error.is_unreachable() {
+        tracing::warn!(%error, "the database is not reachable");
+        AppError::new(
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            pforte_wire::ErrorCode::Unavailable,
+            "the service cannot reach its database right now; nothing was changed, try again shortly",
+        )
+    } else {
+        error.into()
+    }
+}
+
 pub struct Reception {
     command: Mutex<Commanding>,
     /// The desk as the last command left it, for reads.
@@ -83,73 +121,194 @@ pub struct Reception {
     directory: RwLock<Directory>,
     pub settings: ServeSettings,
     /// This server process among the service's instances (it numbers its connections).
-    pub instance: InstanceId,
+    instance: AtomicU32,
     announcer: mpsc::UnboundedSender<Vec<Outgoing>>,
     /// Chat messages are stored through this (group commit).
     pub messages: MessageWriter,
+    /// Whether this instance serves: false after it lost its lease or its database, until
+    /// it joined the service again.
+    serving: std::sync::atomic::AtomicBool,
 }
 
 impl Reception {
-    /// Load everything from the store and restore the desk as it was.
-    pub async fn start(store: Arc<dyn Store>, settings: ServeSettings) -> anyhow::Result<Self> {
-        let now = now();
-        store.close_open_availability(now).await?;
-        let mut desk = Desk::new(DeskConfig {
+    pub fn is_serving(&self) -> bool {
+        self.serving.load(Ordering::Acquire)
+    }
+
+    /// Stop serving: refuse new sockets, and tell every client to reconnect (elsewhere).
+    pub fn stop_serving(&self) {
+        self.serving.store(false, Ordering::Release);
+        self.hub.close_all();
+    }
+
+    pub fn start_serving(&self) {
+        self.serving.store(true, Ordering::Release);
+    }
+
+    fn desk_config(settings: &ServeSettings) -> DeskConfig {
+        DeskConfig {
             grace: settings.grace,
             max_wait: settings.max_wait,
             resume_window: settings.resume_window,
             asker_reconnect_window: settings.asker_reconnect_window,
             max_waiting_per_topic: settings.max_waiting,
-        });
-        let mut directory = Directory::default();
-        for topic in store.topics().await? {
-            desk.apply(
-                Command::UpsertTopic {
-                    topic: topic.id,
-                    live_chat: topic.live_chat,
-                },
-                now,
-            )?;
-            directory.topics.insert(topic.id, topic);
         }
-        for counselor in store.counselors().await? {
-            desk.restore_counselor(
-                counselor.id,
-                counselor.topics.iter().copied().collect(),
-                counselor.switched_on,
-                counselor.absent,
-                now,
-            );
-            directory.counselors.insert(counselor.id, counselor);
-        }
-        for chat in store.open_chats().await? {
-            match (chat.state, chat.counselor) {
-                (ChatState::Waiting, _) => {
-                    desk.restore_waiting(chat.id, chat.topic, chat.pseudonym, chat.entered_at, now)
-                }
-                (ChatState::Chatting, Some(counselor)) => {
-                    desk.restore_conversation(chat.id, chat.topic, counselor, chat.pseudonym)
-                }
-                _ => continue,
+    }
+
+    /// The desk as the store has it: the newest snapshot and the log after it, or, before the
+    /// first snapshot, the stored rows. Returns the desk and the entry it includes up to.
+    async fn load(
+        store: &dyn Store,
+        config: DeskConfig,
+        now: Timestamp,
+    ) -> anyhow::Result<(Desk, u64, Timestamp)> {
+        let (mut desk, mut seq) = match store.latest_snapshot().await? {
+            Some((seq, json)) => {
+                let desk: Desk = serde_json::from_str(&json)?;
+                (desk.with_config(config), seq)
             }
+            None => {
+                // Before the first snapshot: the rows hold everything but who is connected.
+                let head = store.head().await?;
+                if store.single_instance() {
+                    store.close_open_availability(now).await?;
+                }
+                let mut desk = Desk::new(config);
+                for topic in store.topics().await? {
+                    desk.apply(
+                        Command::UpsertTopic {
+                            topic: topic.id,
+                            live_chat: topic.live_chat,
+                        },
+                        now,
+                    )?;
+                }
+                for counselor in store.counselors().await? {
+                    desk.restore_counselor(
+                        counselor.id,
+                        counselor.topics.iter().copied().collect(),
+                        counselor.switched_on,
+                        counselor.absent,
+                        now,
+                    );
+                }
+                for chat in store.open_chats().await? {
+                    match (chat.state, chat.counselor) {
+                        (ChatState::Waiting, _) => desk.restore_waiting(
+                            chat.id,
+                            chat.topic,
+                            chat.pseudonym,
+                            chat.entered_at,
+                            now,
+                        ),
+                        (ChatState::Chatting, Some(counselor)) => desk.restore_conversation(
+                            chat.id,
+                            chat.topic,
+                            counselor,
+                            chat.pseudonym,
+                        ),
+                        _ => {}
+                    }
+                }
+                (desk, head)
+            }
+        };
+        let mut last_at = now;
+        for entry in store.entries_after(seq).await? {
+            if let Entry::Desk(command) = entry.entry {
+                let _ = desk.apply(command, entry.at);
+            }
+            seq = entry.seq;
+            last_at = entry.at;
         }
-        let hub = Arc::new(Hub::default());
+        Ok((desk, seq, last_at))
+    }
+
+    /// Register as an instance, load the desk, and let go of what instances that are gone
+    /// still held.
+    pub async fn start(store: Arc<dyn Store>, settings: ServeSettings) -> anyhow::Result<Self> {
+        let now = now();
+        let instance = store.register_instance(now, now.plus(LEASE)).await?;
+        let (desk, seq, last_at) =
+            Self::load(store.as_ref(), Self::desk_config(&settings), now).await?;
+        let directory = Self::read_directory(store.as_ref()).await?;
+        let hub = Arc::new(Hub::new(instance));
         let (announcer, deliveries) = mpsc::unbounded_channel();
         tokio::spawn(announce_in_order(hub.clone(), deliveries));
-        Ok(Self {
+        let reception = Self {
             view: RwLock::new(Arc::new(desk.clone())),
             command: Mutex::new(Commanding {
                 desk,
+                seq,
+                last_at: last_at.max(now),
                 unstored: VecDeque::new(),
             }),
-            store: store.clone(),
+            messages: MessageWriter::start(store.clone()),
+            store,
             hub,
             directory: RwLock::new(directory),
             settings,
-            instance: InstanceId(0),
+            instance: AtomicU32::new(instance.0),
             announcer,
-            messages: MessageWriter::start(store.clone()),
+            serving: std::sync::atomic::AtomicBool::new(true),
+        };
+        reception.let_go_of_gone_instances().await?;
+        tracing::info!(instance = instance.0, "joined the service");
+        Ok(reception)
+    }
+
+    async fn read_directory(store: &dyn Store) -> StoreResult<Directory> {
+        Ok(Directory {
+            topics: store
+                .topics()
+                .await?
+                .into_iter()
+                .map(|t| (t.id, t))
+                .collect(),
+            counselors: store
+                .counselors()
+                .await?
+                .into_iter()
+                .map(|c| (c.id, c))
+                .collect(),
         })
+    }
+
+    /// This instance's id.
+    pub fn instance(&self) -> InstanceId {
+        InstanceId(self.instance.load(Ordering::Acquire))
+    }
+
+    /// Every instance whose connections the desk still counts but that is gone: lost at once
+    /// (each of its connections as if it had been lost). An instance handing over after a
+    /// shutdown keeps its handover. With SQLite, every other instance is gone.
+    async fn let_go_of_gone_instances(&self) -> anyhow::Result<()> {
+        let me = self.instance();
+        let now = now();
+        let alive: BTreeSet<InstanceId> = if self.store.single_instance() {
+            [me].into()
+        } else {
+            self.store
+                .instances()
+                .await?
+                .into_iter()
+                .filter(|(_, lease)| *lease > now)
+                .map(|(id, _)| id)
+                .collect()
+        };
+        for (id, lease) in self.store.instances().await? {
+            if !alive.contains(&id) && (lease <= now || self.store.single_instance()) {
+                self.store.forget_instance(id).await?;
+            }
+        }
+        let desk = self.desk();
+        for instance in desk.instances_held() {
+            if !alive.contains(&instance) && !desk.is_handing_over(instance) {
+                tracing::info!(instance = instance.0, "letting go of a gone instance");
+                self.run(Command::InstanceLost { instance }).await?;
+            }
+        }
+        Ok(())
     }
 
     pub fn directory(&self) -> RwLockReadGuard<'_, Directory> {
@@ -170,6 +329,10 @@ impl Reception {
         f(&self.desk())
     }
 
+    fn publish(&self, desk: &Desk) {
+        *self.view.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(desk.clone());
+    }
+
     /// Hand frames to the announcer: delivered after everything handed over before.
     pub fn send(&self, outgoing: Vec<Outgoing>) {
         if !outgoing.is_empty() {
@@ -177,19 +340,78 @@ impl Reception {
         }
     }
 
-    /// Store facts applied earlier whose storing failed; stops at the first that fails again.
-    async fn store_unstored(&self, commanding: &mut Commanding) -> crate::store::StoreResult<()> {
-        while let Some(unstored) = commanding.unstored.front() {
-            self.store
-                .record(unstored.at, &unstored.events, None)
-                .await?;
-            commanding.unstored.pop_front();
+    /// Apply entries others appended; announce what they did. `false` if the log has a gap
+    /// (entries were pruned that this desk never saw): then reload.
+    async fn apply_entries(&self, commanding: &mut Commanding, entries: Vec<LogEntry>) -> bool {
+        let mut names_changed = false;
+        for entry in entries {
+            if entry.seq <= commanding.seq {
+                continue;
+            }
+            if entry.seq != commanding.seq + 1 {
+                return false;
+            }
+            commanding.seq = entry.seq;
+            commanding.last_at = commanding.last_at.max(entry.at);
+            match entry.entry {
+                Entry::Desk(command) => {
+                    names_changed |= matches!(
+                        command,
+                        Command::UpsertTopic { .. } | Command::UpsertCounselor { .. }
+                    );
+                    match commanding.desk.apply(command, entry.at) {
+                        Ok(events) => {
+                            let frames = self.announce(&commanding.desk, &events, entry.at);
+                            self.send(frames);
+                        }
+                        Err(error) => {
+                            tracing::warn!(%error, seq = entry.seq, "an entry of the log was refused here")
+                        }
+                    }
+                }
+                Entry::Directory => names_changed = true,
+            }
         }
+        if names_changed {
+            if let Err(error) = self.reload_names().await {
+                tracing::warn!(%error, "re-reading topics and counselors failed");
+            }
+        }
+        true
+    }
+
+    /// Load the desk again from the store (after a gap in the log).
+    async fn reload(&self, commanding: &mut Commanding) -> anyhow::Result<()> {
+        let (desk, seq, last_at) = Self::load(
+            self.store.as_ref(),
+            Self::desk_config(&self.settings),
+            now(),
+        )
+        .await?;
+        commanding.desk = desk;
+        commanding.seq = seq;
+        commanding.last_at = commanding.last_at.max(last_at);
+        self.publish(&commanding.desk);
         Ok(())
     }
 
-    /// Run a command: decide, persist, commit, announce. `after` reads the new desk under the
-    /// same lock (e.g. the position of a request just created).
+    /// Apply what others appended to the log since this instance last looked.
+    pub async fn catch_up(&self) -> anyhow::Result<()> {
+        let mut commanding = self.command.lock().await;
+        let entries = self.store.entries_after(commanding.seq).await?;
+        if entries.is_empty() {
+            return Ok(());
+        }
+        if !self.apply_entries(&mut commanding, entries).await {
+            self.reload(&mut commanding).await?;
+        }
+        self.publish(&commanding.desk);
+        Ok(())
+    }
+
+    /// Run a command: catch up, decide, persist with the log entry, commit, announce.
+    /// `after` reads the new desk under the same lock (e.g. the position of a request just
+    /// created).
     pub async fn decide<R>(
         &self,
         command: Command,
@@ -197,33 +419,94 @@ impl Reception {
         after: impl FnOnce(&Desk) -> R,
     ) -> AppResult<(Vec<Event>, R)> {
         let mut commanding = self.command.lock().await;
-        let now = now();
         let fact = is_fact(&command);
-        let mut next = commanding.desk.clone();
-        let events = next.apply(command, now)?;
-        if !events.is_empty() {
-            let stored = match self.store_unstored(&mut commanding).await {
-                Ok(()) => self.store.record(now, &events, new_chat.as_ref()).await,
-                Err(error) => Err(error),
-            };
-            match stored {
-                Ok(()) => {}
-                Err(error) if fact => {
-                    tracing::error!(%error, "storing a fact failed; it counts anyway and is stored later");
-                    commanding.unstored.push_back(Unstored {
-                        at: now,
-                        events: events.clone(),
-                    });
-                }
-                Err(error) => return Err(error.into()),
+        let decided = self
+            .decide_locked(&mut commanding, &command, new_chat.as_ref())
+            .await;
+        let events = match decided {
+            Ok(Ok(events)) => events,
+            Ok(Err(refused)) => {
+                self.publish(&commanding.desk);
+                return Err(refused.into());
             }
-        }
-        commanding.desk = next;
+            Err(error) if fact && !matches!(error, StoreError::Fenced) => {
+                // The store failed; a fact counts anyway and is appended later.
+                tracing::error!(%error, "storing a fact failed; it counts anyway and is stored later");
+                let at = now().max(commanding.last_at);
+                let mut next = commanding.desk.clone();
+                let events = next.apply(command.clone(), at)?;
+                let changes = changes_of(&events, None, at)
+                    .map_err(|e| AppError::internal("a fact without its data", &e))?;
+                commanding.unstored.push_back(Unstored {
+                    at,
+                    command,
+                    changes,
+                });
+                commanding.desk = next;
+                events
+            }
+            Err(error) => return Err(store_error(error)),
+        };
         let desk = &commanding.desk;
-        *self.view.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(desk.clone());
-        self.send(self.announce(desk, &events, now));
+        self.publish(desk);
+        self.send(self.announce(desk, &events, commanding.last_at));
         let result = after(desk);
         Ok((events, result))
+    }
+
+    /// The part of a command that talks to the store: `Ok(Err)` if the desk refused it.
+    async fn decide_locked(
+        &self,
+        commanding: &mut Commanding,
+        command: &Command,
+        new_chat: Option<&NewChat>,
+    ) -> StoreResult<Result<Vec<Event>, pforte_domain::DeskError>> {
+        let mut tx = self.store.begin_command(self.instance()).await?;
+        let entries = tx.entries_after(commanding.seq).await?;
+        if !self.apply_entries(commanding, entries).await {
+            drop(tx);
+            self.reload(commanding)
+                .await
+                .map_err(|e| StoreError::Failed(e.to_string()))?;
+            tx = self.store.begin_command(self.instance()).await?;
+            let entries = tx.entries_after(commanding.seq).await?;
+            self.apply_entries(commanding, entries).await;
+        }
+        while let Some(unstored) = commanding.unstored.front() {
+            let seq = tx
+                .append(
+                    unstored.at,
+                    &Entry::Desk(unstored.command.clone()),
+                    &unstored.changes,
+                )
+                .await?;
+            commanding.seq = seq;
+            commanding.unstored.pop_front();
+        }
+        let at = now().max(commanding.last_at);
+        let mut next = commanding.desk.clone();
+        let events = match next.apply(command.clone(), at) {
+            Ok(events) => events,
+            Err(refused) => {
+                tx.commit().await?;
+                return Ok(Err(refused));
+            }
+        };
+        let nothing =
+            events.is_empty() && matches!(command, Command::Tick | Command::InstanceLost { .. });
+        let mut seq = commanding.seq;
+        if !nothing {
+            let changes =
+                changes_of(&events, new_chat, at).map_err(|e| StoreError::Failed(e.to_string()))?;
+            seq = tx
+                .append(at, &Entry::Desk(command.clone()), &changes)
+                .await?;
+        }
+        tx.commit().await?;
+        commanding.desk = next;
+        commanding.seq = seq;
+        commanding.last_at = at;
+        Ok(Ok(events))
     }
 
     /// Run a command whose only interest is its effect.
@@ -244,37 +527,233 @@ impl Reception {
         )]);
     }
 
-    /// Retry storing facts whose storing failed (the duties call this regularly).
+    /// Append facts whose storing failed, once the store takes them again (the duties call
+    /// this regularly).
     pub async fn retry_unstored(&self) {
-        let mut commanding = self.command.lock().await;
-        if let Err(error) = self.store_unstored(&mut commanding).await {
+        if self.command.lock().await.unstored.is_empty() {
+            return;
+        }
+        if let Err(error) = self.run(Command::Tick).await {
             tracing::warn!(%error, "storing earlier facts still fails");
         }
     }
 
-    /// Re-read topics and counselors from the store (after operator changes).
+    /// A snapshot of the desk, if enough happened since the last one (or `force`).
+    pub async fn snapshot(&self, since: &mut u64, force: bool) {
+        let commanding = self.command.lock().await;
+        if !commanding.unstored.is_empty() || (!force && commanding.seq < *since + 200) {
+            return;
+        }
+        let json = match serde_json::to_string(&commanding.desk) {
+            Ok(json) => json,
+            Err(error) => {
+                tracing::error!(%error, "the desk could not be written as a snapshot");
+                return;
+            }
+        };
+        match self
+            .store
+            .save_snapshot(commanding.seq, now(), &json, false)
+            .await
+        {
+            Ok(()) => *since = commanding.seq,
+            Err(error) => tracing::warn!(%error, "saving a snapshot of the desk failed"),
+        }
+    }
+
+    /// After chats were deleted: a fresh snapshot replaces the log and every older snapshot
+    /// (they still name the deleted chats' requests and pseudonyms), then the files are
+    /// scrubbed.
+    pub async fn compact_log(&self) -> StoreResult<()> {
+        {
+            let commanding = self.command.lock().await;
+            let json = serde_json::to_string(&commanding.desk)
+                .map_err(|e| StoreError::Failed(e.to_string()))?;
+            self.store
+                .save_snapshot(commanding.seq, now(), &json, true)
+                .await?;
+        }
+        self.store.scrub().await
+    }
+
+    /// Leaving gracefully: the clients are told to reconnect (to another instance, or to
+    /// this one restarted); their connections count for `handover` longer, so that nobody's
+    /// gate closes for a counselor who is back in time.
+    pub async fn stopping(&self, handover: Duration) {
+        let instance = self.instance();
+        if let Err(error) = self
+            .run(Command::InstanceStopping {
+                instance,
+                until: now().plus(handover),
+            })
+            .await
+        {
+            tracing::warn!(%error, "announcing the handover failed");
+        }
+        let mut since = 0;
+        self.snapshot(&mut since, true).await;
+        if let Err(error) = self.store.forget_instance(instance).await {
+            tracing::warn!(%error, "leaving the list of instances failed");
+        }
+    }
+
+    /// Renew this instance's lease; `false` once the others have declared it lost.
+    pub async fn renew_lease(&self) -> StoreResult<bool> {
+        self.store
+            .renew_lease(self.instance(), now().plus(LEASE))
+            .await
+    }
+
+    /// Declare lost every other instance whose lease lapsed (several instances only).
+    pub async fn declare_lapsed_instances_lost(&self) -> StoreResult<()> {
+        if self.store.single_instance() {
+            return Ok(());
+        }
+        let me = self.instance();
+        let now = now();
+        for (instance, lease) in self.store.instances().await? {
+            if instance != me && lease <= now {
+                tracing::warn!(
+                    instance = instance.0,
+                    "an instance's lease lapsed; letting go of its connections"
+                );
+                if let Err(error) = self.run(Command::InstanceLost { instance }).await {
+                    tracing::warn!(%error, "declaring an instance lost failed");
+                    continue;
+                }
+                self.store.forget_instance(instance).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// After losing the lease (or the database): join the service again as a new instance,
+    /// with the desk as the store has it. The caller has closed every socket.
+    pub async fn rejoin(&self) -> anyhow::Result<()> {
+        let now = now();
+        let instance = self.store.register_instance(now, now.plus(LEASE)).await?;
+        {
+            let mut commanding = self.command.lock().await;
+            commanding.unstored.clear();
+            self.instance.store(instance.0, Ordering::Release);
+            self.hub.set_instance(instance);
+            self.reload(&mut commanding).await?;
+        }
+        self.reload_names().await?;
+        self.let_go_of_gone_instances().await?;
+        tracing::info!(instance = instance.0, "joined the service again");
+        Ok(())
+    }
+
+    /// End a login session's sockets on every instance (logout, expiry).
+    pub async fn end_session(&self, session: i64, reason: wire::SessionEndReason) {
+        let event = ServerEvent::SessionEnded { reason };
+        self.hub.end_session(session, &event);
+        let notice = serde_json::json!({"session": session, "reason": reason}).to_string();
+        if let Err(error) = self.store.notify(SESSIONS, &notice).await {
+            tracing::warn!(%error, "telling the other instances of an ended session failed");
+        }
+    }
+
+    /// Tell the other instances of stored messages, so they deliver them to their sockets.
+    pub async fn tell_others_of_message(
+        &self,
+        chat: pforte_domain::RequestId,
+        counselor: Option<CounselorId>,
+        id: uuid::Uuid,
+    ) {
+        let notice = serde_json::json!({
+            "instance": self.instance().0,
+            "chat": chat.0,
+            "counselor": counselor.map(|c| c.0),
+            "ids": [id],
+        })
+        .to_string();
+        if let Err(error) = self.store.notify(MESSAGES, &notice).await {
+            tracing::warn!(%error, "telling the other instances of a message failed");
+        }
+    }
+
+    /// A notification from another instance (PostgreSQL's `LISTEN`).
+    pub async fn notified(&self, channel: &str, payload: &str) {
+        match channel {
+            LOG => {
+                if let Err(error) = self.catch_up().await {
+                    tracing::warn!(%error, "catching up with the log failed");
+                }
+            }
+            MESSAGES => {
+                #[derive(serde::Deserialize)]
+                struct Notice {
+                    instance: u32,
+                    chat: uuid::Uuid,
+                    counselor: Option<i64>,
+                    ids: Vec<uuid::Uuid>,
+                }
+                let Ok(notice) = serde_json::from_str::<Notice>(payload) else {
+                    return;
+                };
+                if notice.instance == self.instance().0 {
+                    return;
+                }
+                match self.store.messages_by_id(&notice.ids).await {
+                    Ok(messages) => {
+                        let mut frames = Frames::default();
+                        for message in &messages {
+                            let posted = ServerEvent::MessagePosted {
+                                message: crate::http::wire_message(message),
+                            };
+                            frames.to(Target::Chat(pforte_domain::RequestId(notice.chat)), &posted);
+                            if let Some(counselor) = notice.counselor {
+                                frames.to(Target::Counselor(CounselorId(counselor)), &posted);
+                            }
+                        }
+                        self.send(frames.into_vec());
+                    }
+                    Err(error) => {
+                        tracing::warn!(%error, "fetching another instance's messages failed")
+                    }
+                }
+            }
+            SESSIONS => {
+                #[derive(serde::Deserialize)]
+                struct Notice {
+                    session: i64,
+                    reason: wire::SessionEndReason,
+                }
+                if let Ok(notice) = serde_json::from_str::<Notice>(payload) {
+                    self.hub.end_session(
+                        notice.session,
+                        &ServerEvent::SessionEnded {
+                            reason: notice.reason,
+                        },
+                    );
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Notifications may have been missed (the listener reconnected): catch up with the log
+    /// and have every client re-read what it shows (`ready`).
+    pub async fn resync_everyone(&self) {
+        if let Err(error) = self.catch_up().await {
+            tracing::warn!(%error, "catching up with the log failed");
+        }
+        self.send(vec![Outgoing::new(Target::Everyone, &ServerEvent::Ready)]);
+    }
+
+    /// Re-read names, chat hours and embed origins from the store.
+    pub async fn reload_names(&self) -> StoreResult<()> {
+        let directory = Self::read_directory(self.store.as_ref()).await?;
+        *self.directory_mut() = directory;
+        Ok(())
+    }
+
+    /// Catch up with the log and re-read the names (`SIGHUP`, or whenever in doubt).
     pub async fn reload_directory(&self) -> anyhow::Result<()> {
-        let topics = self.store.topics().await?;
-        let counselors = self.store.counselors().await?;
-        for topic in &topics {
-            self.run(Command::UpsertTopic {
-                topic: topic.id,
-                live_chat: topic.live_chat,
-            })
-            .await?;
-        }
-        for counselor in &counselors {
-            self.run(Command::UpsertCounselor {
-                counselor: counselor.id,
-                topics: counselor.topics.iter().copied().collect(),
-            })
-            .await?;
-        }
-        let mut directory = self.directory_mut();
-        directory.topics = topics.into_iter().map(|t| (t.id, t)).collect();
-        for counselor in counselors {
-            directory.counselors.insert(counselor.id, counselor);
-        }
+        self.catch_up().await?;
+        self.reload_names().await?;
         Ok(())
     }
 

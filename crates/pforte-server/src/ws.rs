@@ -144,6 +144,14 @@ fn upgrade(upgrade: Upgrade, kind: Kind, query: SocketQuery) -> Response {
         Ok(ws) => ws,
         Err(rejection) => return not_a_websocket(rejection),
     };
+    if !reception.is_serving() {
+        return AppError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            ErrorCode::Unavailable,
+            "this server is rejoining the service; try again shortly",
+        )
+        .into_response();
+    }
     let permit = match limits.socket(client) {
         Ok(permit) => permit,
         Err(refused) => return refused.into_response(),
@@ -430,6 +438,9 @@ async fn serve(
     if let Err(Goodbye::PeerLeft) = &result {
         eprintln!("DEBUG peer left");
     }
+    // Shutting down, this instance hands its connections over (`Reception::stopping`): they
+    // still count until the clients are back through another instance, so no goodbye.
+    let handed_over = matches!(result, Err(Goodbye::Shutdown));
     match result {
         Err(Goodbye::Shutdown) => close(&mut sink, CLOSE_RESTARTING, "server is restarting").await,
         Err(Goodbye::TooBig) => close(&mut sink, CLOSE_TOO_BIG, "message too big").await,
@@ -438,11 +449,17 @@ async fn serve(
             close(&mut sink, CLOSE_UNAUTHORIZED, "session ended").await;
         }
         Err(Goodbye::Ended(Ending::TooSlow)) => close(&mut sink, CLOSE_POLICY, "too slow").await,
+        Err(Goodbye::Ended(Ending::Restart)) => {
+            close(&mut sink, CLOSE_RESTARTING, "reconnect, please").await;
+        }
         // Silent or gone: nobody listens for a goodbye.
         _ => {}
     }
 
     hub.unregister(connection);
+    if handed_over {
+        return;
+    }
     let left = match owner {
         Owner::Counselor { id, .. } => Some(Command::Disconnect {
             counselor: id,

@@ -249,6 +249,10 @@ pub struct Message {
     pub text: String,
     #[ts(type = "number")]
     pub sent_at: i64,
+    /// The message's number within its conversation (1, 2, …), in the order the server
+    /// stored them: the order both sides show.
+    #[ts(type = "number")]
+    pub seq: u64,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]

@@ -39,8 +39,14 @@ export function draftAfterSend(draft: string, sent: string): string {
   return draft;
 }
 
+/** The server's order of a conversation (its numbering), the clock only between chats. */
 function byTime(a: Message, b: Message): number {
-  return a.sent_at - b.sent_at || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+  const sameChat = a.conversation_id === b.conversation_id;
+  return (
+    (sameChat ? a.seq - b.seq : 0) ||
+    a.sent_at - b.sent_at ||
+    (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
+  );
 }
 
 /**

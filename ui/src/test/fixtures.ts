@@ -80,6 +80,7 @@ export const message = (
   from: "asker",
   text: `text ${id}`,
   sent_at: sentAt,
+  seq: sentAt,
   ...over,
 });
 

@@ -55,7 +55,12 @@ text: string,
  */
 client_id?: string, };
 
-export type Message = { id: string, conversation_id: string, from: Sender, text: string, sent_at: number, };
+export type Message = { id: string, conversation_id: string, from: Sender, text: string, sent_at: number, 
+/**
+ * The message's number within its conversation (1, 2, …), in the order the server
+ * stored them: the order both sides show.
+ */
+seq: number, };
 
 export type MessageList = { messages: Array<Message>, };
 

@@ -12,8 +12,7 @@ use pforte_domain::{Command, CounselorId, Party, RequestId, SwitchReason};
 use pforte_wire::{
     ApiError, Availability, Conversation, ConversationList, CoverageList, ErrorCode, GoOffline,
     LiveChatRequestList, LoggedIn, Login, Me, Message, MessageList, SendMessage, Sender,
-    ServerEvent, SessionEndReason, SetAbsence, SwitchAvailability, TopicRef,
-    MAX_ABSENCE_MESSAGE_CHARS,
+    SessionEndReason, SetAbsence, SwitchAvailability, TopicRef, MAX_ABSENCE_MESSAGE_CHARS,
 };
 use uuid::Uuid;
 
@@ -146,9 +145,7 @@ pub async fn end_session(
         })
         .await?;
     reception.store.delete_session(auth.session).await?;
-    reception
-        .hub
-        .end_session(auth.session, &ServerEvent::SessionEnded { reason: told });
+    reception.end_session(auth.session, told).await;
     Ok(())
 }
 

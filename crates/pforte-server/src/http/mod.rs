@@ -38,13 +38,14 @@ pub use limits::Limits;
 /// Largest JSON body accepted (a message of 4 000 characters of 4 bytes, and then some).
 pub const MAX_BODY_BYTES: usize = 32 * 1024;
 
-fn wire_message(record: &MessageRecord) -> Message {
+pub(crate) fn wire_message(record: &MessageRecord) -> Message {
     Message {
         id: record.id,
         conversation_id: record.chat.0,
         from: record.from,
         text: record.text.clone(),
         sent_at: record.sent_at.as_millis(),
+        seq: record.seq,
     }
 }
 
@@ -93,8 +94,9 @@ pub(crate) async fn post_message(
             format!("a message may have at most {max} characters"),
         ),
     })?;
-    let record = MessageRecord {
+    let mut record = MessageRecord {
         id: Uuid::new_v4(),
+        seq: 0,
         client_id: body.client_id,
         chat: chat.id,
         from,
@@ -109,11 +111,14 @@ pub(crate) async fn post_message(
             counselor,
         })
         .await?;
-    if let Added::Before(stored) = added {
-        return Ok(Posted {
-            message: wire_message(&stored),
-            new: false,
-        });
+    match added {
+        Added::Before(stored) => {
+            return Ok(Posted {
+                message: wire_message(&stored),
+                new: false,
+            })
+        }
+        Added::Now { seq } => record.seq = seq,
     }
     let message = wire_message(&record);
     let posted = ServerEvent::MessagePosted {
@@ -125,6 +130,9 @@ pub(crate) async fn post_message(
         frames.to(Target::Counselor(counselor), &posted);
     }
     reception.send(frames.into_vec());
+    reception
+        .tell_others_of_message(chat.id, chat.counselor, message.id)
+        .await;
     Ok(Posted { message, new: true })
 }
 

@@ -1,14 +1,62 @@
-//! The storage boundary. The rest of the server talks to [`Store`] only; [`sqlite`] is the
-//! embedded default. A PostgreSQL implementation plugs in behind the same trait.
+//! The storage boundary. The rest of the server talks to [`Store`] only; [`sql`] implements
+//! it for SQLite (the embedded default, one instance) and PostgreSQL (several instances).
+//! [`changes`] maps the desk's events to typed row changes above every backend.
+//!
+//! The desk's commands are kept as one ordered log ([`LogEntry`]): a command runs in a
+//! transaction that holds the log's one write lock ([`Store::begin_command`]), reads what
+//! others appended since ([`CommandTx::entries_after`]), and appends its own entry together
+//! with its row changes ([`CommandTx::append`]).
 
 use async_trait::async_trait;
-use pforte_domain::{CounselorId, EndReason, Event, Party, RequestId, Timestamp, TopicId};
+use pforte_domain::{
+    Command, CounselorId, EndReason, InstanceId, Party, RequestId, Timestamp, TopicId,
+};
 use pforte_wire::Sender;
+use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::origin::EmbedOrigin;
 
-pub mod sqlite;
+pub mod changes;
+pub mod sql;
+
+pub use changes::Change;
+
+/// What one entry of the desk's log says.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Entry {
+    /// A command the desk accepted.
+    Desk(Command),
+    /// Names, chat hours or embed origins changed: re-read topics and counselors.
+    Directory,
+}
+
+/// One entry of the log, as stored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LogEntry {
+    pub seq: u64,
+    /// The time the command was decided at (replicas apply it at this time).
+    pub at: Timestamp,
+    /// Who appended it (0: an operator command).
+    pub instance: InstanceId,
+    pub entry: Entry,
+}
+
+/// A command in progress, holding the log's write lock until it commits or is dropped.
+#[async_trait]
+pub trait CommandTx: Send {
+    /// What others appended after `seq`, in order.
+    async fn entries_after(&mut self, seq: u64) -> StoreResult<Vec<LogEntry>>;
+    /// Execute the row changes and append the entry; returns its number.
+    async fn append(
+        &mut self,
+        at: Timestamp,
+        entry: &Entry,
+        changes: &[Change],
+    ) -> StoreResult<u64>;
+    async fn commit(self: Box<Self>) -> StoreResult<()>;
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -27,6 +75,27 @@ pub enum StoreError {
     Failed(String),
     #[error("the store is closed")]
     Closed,
+    /// This instance was declared lost by the others: it must not change anything.
+    #[error("this server instance lost its lease")]
+    Fenced,
+}
+
+impl StoreError {
+    /// Whether the database cannot be reached (rather than refusing something).
+    pub fn is_unreachable(&self) -> bool {
+        matches!(
+            self,
+            StoreError::Database(
+                sqlx::Error::Io(_)
+                    | sqlx::Error::PoolTimedOut
+                    | sqlx::Error::PoolClosed
+                    | sqlx::Error::WorkerCrashed
+                    | sqlx::Error::Tls(_)
+                    | sqlx::Error::Protocol(_)
+            ) | StoreError::Closed
+                | StoreError::Fenced
+        )
+    }
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;
@@ -111,6 +180,8 @@ pub struct NewChat {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct MessageRecord {
     pub id: Uuid,
+    /// The message's number within its chat (1, 2, …), in the order they were stored.
+    pub seq: u64,
     /// The client's own id of the message, for retries (see `Store::add_message`).
     pub client_id: Option<Uuid>,
     pub chat: RequestId,
@@ -129,7 +200,8 @@ pub struct NewMessage {
 /// What `add_messages` did with one message.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Added {
-    Now,
+    /// Stored now as the chat's `seq`-th message.
+    Now { seq: u64 },
     /// A retry: the message was stored before, as this.
     Before(MessageRecord),
 }
@@ -201,16 +273,48 @@ pub trait Store: Send + Sync + 'static {
     /// Delete expired sessions and say whose they were.
     async fn expire_sessions(&self, now: Timestamp) -> StoreResult<Vec<SessionRecord>>;
 
-    // ---- what the desk decided
-    /// Persist the effects of one desk decision, all or nothing.
-    async fn record(
+    /// Close availability periods left open by a crash (a single instance's start).
+    async fn close_open_availability(&self, now: Timestamp) -> StoreResult<()>;
+
+    // ---- the log of the desk, snapshots, instances
+    /// Whether this store serves one instance only (SQLite): at start every other instance
+    /// counts as gone.
+    fn single_instance(&self) -> bool;
+    /// Begin a command of `instance` (0: an operator); refused with [`StoreError::Fenced`]
+    /// if the others declared the instance lost.
+    async fn begin_command(&self, instance: InstanceId) -> StoreResult<Box<dyn CommandTx>>;
+    /// What was appended after `seq` (outside a command: catching up).
+    async fn entries_after(&self, seq: u64) -> StoreResult<Vec<LogEntry>>;
+    /// The number of the last entry (0 if none).
+    async fn head(&self) -> StoreResult<u64>;
+    /// The newest snapshot of the desk: the entry it includes up to, and the desk as JSON.
+    async fn latest_snapshot(&self) -> StoreResult<Option<(u64, String)>>;
+    /// Save a snapshot taken after entry `seq`. Older snapshots and entries are pruned: all
+    /// of them with `compact` (after a purge: nothing of a deleted chat stays in the log),
+    /// else all but the newest two snapshots and the entries after the older of them.
+    async fn save_snapshot(
+        &self,
+        seq: u64,
+        at: Timestamp,
+        desk: &str,
+        compact: bool,
+    ) -> StoreResult<()>;
+    /// Make deleted rows unreadable in the files too (SQLite: truncate the WAL).
+    async fn scrub(&self) -> StoreResult<()>;
+    async fn register_instance(
         &self,
         now: Timestamp,
-        events: &[Event],
-        new_chat: Option<&NewChat>,
-    ) -> StoreResult<()>;
-    /// Close availability periods left open by a crash.
-    async fn close_open_availability(&self, now: Timestamp) -> StoreResult<()>;
+        lease_until: Timestamp,
+    ) -> StoreResult<InstanceId>;
+    /// Renew an instance's lease; `false` if the instance is no longer known (fenced).
+    async fn renew_lease(&self, instance: InstanceId, lease_until: Timestamp) -> StoreResult<bool>;
+    /// Every known instance with the end of its lease.
+    async fn instances(&self) -> StoreResult<Vec<(InstanceId, Timestamp)>>;
+    async fn forget_instance(&self, instance: InstanceId) -> StoreResult<()>;
+    /// Where to listen for notifications (PostgreSQL), if the backend has them.
+    fn notifications_url(&self) -> Option<&str>;
+    /// Send a notification to every instance (nothing where the backend has none).
+    async fn notify(&self, channel: &str, payload: &str) -> StoreResult<()>;
 
     // ---- chats and messages
     async fn open_chats(&self) -> StoreResult<Vec<ChatRecord>>;
@@ -224,6 +328,8 @@ pub trait Store: Send + Sync + 'static {
     /// message.
     async fn add_messages(&self, batch: &[NewMessage]) -> StoreResult<Vec<StoreResult<Added>>>;
     async fn messages(&self, chat: RequestId) -> StoreResult<Vec<MessageRecord>>;
+    /// The messages with these ids (to deliver what another instance stored).
+    async fn messages_by_id(&self, ids: &[Uuid]) -> StoreResult<Vec<MessageRecord>>;
     /// Delete everything of chats that ended before `cutoff`; returns how many.
     async fn purge_ended(&self, cutoff: Timestamp) -> StoreResult<u64>;
 

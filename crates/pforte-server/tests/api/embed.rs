@@ -1,7 +1,7 @@
 //! The chat on an organisation's own website: who may embed it (per topic, or for every
 //! topic), and that pages of any other website are refused with a code.
 
-use pforte_server::store::sqlite::SqliteStore;
+use pforte_server::store::sql::SqlStore;
 use pforte_server::store::Store;
 use pforte_server::{operator, ServeSettings};
 use pforte_wire::{ApiError, ErrorCode, ServerEvent};
@@ -324,7 +324,7 @@ async fn an_embedding_website_may_read_its_own_topic_s_state_across_origins_and_
 #[tokio::test]
 async fn bad_embed_origins_are_refused_with_their_code_and_nothing_is_stored() {
     let dir = tempfile::tempdir().unwrap();
-    let store = SqliteStore::open(&format!("sqlite://{}", dir.path().join("p.db").display()))
+    let store = SqlStore::open(&format!("sqlite://{}", dir.path().join("p.db").display()))
         .await
         .unwrap();
     store
@@ -360,7 +360,7 @@ async fn bad_embed_origins_are_refused_with_their_code_and_nothing_is_stored() {
 #[tokio::test]
 async fn embed_origins_are_stored_as_browsers_send_them_added_and_removed() {
     let dir = tempfile::tempdir().unwrap();
-    let store = SqliteStore::open(&format!("sqlite://{}", dir.path().join("p.db").display()))
+    let store = SqlStore::open(&format!("sqlite://{}", dir.path().join("p.db").display()))
         .await
         .unwrap();
     store
@@ -399,7 +399,7 @@ async fn embed_origins_are_stored_as_browsers_send_them_added_and_removed() {
         change(&["https://c.example"], &[], true).await,
         ["https://c.example"]
     );
-    let reopened = SqliteStore::open(&format!("sqlite://{}", dir.path().join("p.db").display()))
+    let reopened = SqlStore::open(&format!("sqlite://{}", dir.path().join("p.db").display()))
         .await
         .unwrap();
     assert_eq!(

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
-use pforte_server::store::sqlite::SqliteStore;
+use pforte_server::store::sql::SqlStore;
 use pforte_server::store::Store;
 use pforte_server::{operator, Application, ServeSettings};
 use pforte_wire::{ApiError, ErrorCode, ServerEvent};
@@ -16,6 +16,8 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 use tokio_util::sync::CancellationToken;
+
+pub use crate::database::TestDatabase;
 
 pub const SUCHT: i64 = 1;
 pub const SCHWANGER: i64 = 2;
@@ -28,10 +30,9 @@ pub struct TestApp {
     pub base: String,
     pub ws_base: String,
     pub http: reqwest::Client,
-    pub db_path: std::path::PathBuf,
+    pub database: TestDatabase,
     shutdown: CancellationToken,
     server: Option<tokio::task::JoinHandle<()>>,
-    _dir: tempfile::TempDir,
 }
 
 pub fn fast_settings() -> ServeSettings {
@@ -60,11 +61,8 @@ pub async fn spawn_app_embedded_by(
     embedding: &[(&str, &str)],
     adjust: impl FnOnce(&mut ServeSettings),
 ) -> TestApp {
-    let dir = tempfile::tempdir().unwrap();
-    let db_path = dir.path().join("pforte.db");
-    let store = SqliteStore::open(&format!("sqlite://{}", db_path.display()))
-        .await
-        .unwrap();
+    let database = TestDatabase::new().await;
+    let store = SqlStore::open(&database.url).await.unwrap();
     store
         .create_topic(
             "suchtberatung",
@@ -114,10 +112,9 @@ pub async fn spawn_app_embedded_by(
         base: format!("http://{address}"),
         ws_base: format!("ws://{address}"),
         http: reqwest::Client::new(),
-        db_path,
+        database,
         shutdown,
         server: Some(server),
-        _dir: dir,
     }
 }
 
@@ -425,18 +422,8 @@ impl TestApp {
             .unwrap_or(false)
     }
 
-    /// Count rows straight from the database file.
+    /// Count rows straight from the database.
     pub async fn count_rows(&self, table: &str) -> i64 {
-        use sqlx::ConnectOptions;
-        let mut connection = sqlx::sqlite::SqliteConnectOptions::new()
-            .filename(&self.db_path)
-            .read_only(true)
-            .connect()
-            .await
-            .unwrap();
-        sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
-            .fetch_one(&mut connection)
-            .await
-            .unwrap()
+        self.database.count(table).await
     }
 }

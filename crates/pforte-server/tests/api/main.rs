@@ -1,5 +1,6 @@
 //! Integration tests: the real server, real HTTP, real WebSockets. One test binary.
 
+mod database;
 mod helpers;
 
 mod authorization;

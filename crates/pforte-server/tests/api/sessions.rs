@@ -323,18 +323,9 @@ async fn a_database_failure_while_a_socket_logs_in_closes_it_with_1011_not_as_lo
     let app = spawn_app().await;
     let bernd = app.login("bernd").await;
     // Break the store under the running server: its session look-ups now fail.
-    {
-        use sqlx::ConnectOptions;
-        let mut connection = sqlx::sqlite::SqliteConnectOptions::new()
-            .filename(&app.db_path)
-            .connect()
-            .await
-            .unwrap();
-        sqlx::query("ALTER TABLE sessions RENAME TO sessions_gone")
-            .execute(&mut connection)
-            .await
-            .unwrap();
-    }
+    app.database
+        .execute("ALTER TABLE sessions RENAME TO sessions_gone")
+        .await;
     use tokio_tungstenite::tungstenite::client::IntoClientRequest;
     let mut request = format!("{}/api/counselor/ws", app.ws_base)
         .into_client_request()

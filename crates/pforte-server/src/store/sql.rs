@@ -1,0 +1,1131 @@
+//! The store on SQL: SQLite (embedded, one server instance) and PostgreSQL (any number of
+//! instances), one implementation. Both run the same statements through sqlx's `Any` driver:
+//! `$n` parameters, `CASE` instead of `MIN`/`LEAST`, flags as integers 0/1, ids of chats and
+//! messages as text. What differs is said where it differs: how a command transaction takes
+//! the one write lock, notifications, and SQLite's file hygiene after a purge.
+//!
+//! SQLite runs in WAL mode with `synchronous=FULL`, so an acknowledged write survives a crash
+//! of the process and of the machine, and with `secure_delete=on`, so deleted rows are zeroed.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use pforte_domain::{CounselorId, InstanceId, RequestId, Timestamp, TopicId};
+use sqlx::any::{AnyPoolOptions, AnyRow};
+use sqlx::{AnyPool, Executor, Row};
+use uuid::Uuid;
+
+use super::changes::Change;
+use super::*;
+
+static SQLITE: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+/// The lock every command transaction takes on PostgreSQL: the one order of the log.
+const LOG_LOCK: i64 = 0x5046_4f52_5445; // "PFORTE"
+
+/// Which database is behind the pool.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+pub struct SqlStore {
+    pool: AnyPool,
+    backend: Backend,
+    /// For PostgreSQL: the URL, for the notification listener's own connection.
+    url: String,
+}
+
+fn flag(on: bool) -> i64 {
+    i64::from(on)
+}
+
+fn is_unique_violation(error: &sqlx::Error) -> bool {
+    matches!(error, sqlx::Error::Database(db) if db.is_unique_violation())
+}
+
+fn corrupt(what: &str) -> StoreError {
+    StoreError::Database(sqlx::Error::Decode(format!("invalid stored {what}").into()))
+}
+
+fn uuid_of(text: &str, what: &str) -> StoreResult<Uuid> {
+    Uuid::parse_str(text).map_err(|_| corrupt(what))
+}
+
+fn get_flag(row: &AnyRow, column: &str) -> bool {
+    row.get::<i64, _>(column) != 0
+}
+
+fn topic_from_row(row: &AnyRow) -> TopicRecord {
+    TopicRecord {
+        id: TopicId(row.get("id")),
+        slug: row.get("slug"),
+        name: row.get("name"),
+        live_chat: get_flag(row, "live_chat"),
+        chat_hours: row.get("chat_hours"),
+        embed_origins: Vec::new(),
+    }
+}
+
+/// A stored embed origin, checked again: a value put into the database by other means never
+/// reaches a header.
+fn stored_origin(text: &str) -> Option<EmbedOrigin> {
+    EmbedOrigin::parse(text)
+        .inspect_err(|error| tracing::warn!(%error, "ignoring an invalid stored embed origin"))
+        .ok()
+}
+
+const TOPIC_COLUMNS: &str = "id, slug, name, live_chat, chat_hours";
+
+const CHAT_COLUMNS: &str = "c.id, c.topic_id, c.pseudonym, c.state, c.entered_at, c.end_reason, \
+     c.counselor_id, c.accepted_at, c.ended_at, c.ended_by, c.message_count, c.last_message_at";
+
+fn chat_from_row(row: &AnyRow) -> StoreResult<ChatRecord> {
+    let id: String = row.get("id");
+    let state: String = row.get("state");
+    let end_reason: Option<String> = row.get("end_reason");
+    let ended_by: Option<String> = row.get("ended_by");
+    let message_count: i64 = row.get("message_count");
+    Ok(ChatRecord {
+        id: RequestId(uuid_of(&id, "chat id")?),
+        topic: TopicId(row.get("topic_id")),
+        pseudonym: row.get("pseudonym"),
+        state: ChatState::parse(&state).ok_or_else(|| corrupt("chat state"))?,
+        entered_at: Timestamp::from_millis(row.get("entered_at")),
+        end_reason: end_reason.as_deref().and_then(parse_end_reason),
+        counselor: row.get::<Option<i64>, _>("counselor_id").map(CounselorId),
+        accepted_at: row
+            .get::<Option<i64>, _>("accepted_at")
+            .map(Timestamp::from_millis),
+        ended_at: row
+            .get::<Option<i64>, _>("ended_at")
+            .map(Timestamp::from_millis),
+        ended_by: ended_by.as_deref().and_then(parse_sender),
+        message_count: u64::try_from(message_count).unwrap_or(0),
+        last_message_at: row
+            .get::<Option<i64>, _>("last_message_at")
+            .map(Timestamp::from_millis),
+    })
+}
+
+const MESSAGE_COLUMNS: &str = "id, client_id, chat_id, chat_seq, seq, sender, body, sent_at";
+
+fn message_from_row(row: &AnyRow) -> StoreResult<MessageRecord> {
+    let id: String = row.get("id");
+    let chat: String = row.get("chat_id");
+    let sender: String = row.get("sender");
+    let client_id: Option<String> = row.get("client_id");
+    let chat_seq: Option<i64> = row.get("chat_seq");
+    Ok(MessageRecord {
+        id: uuid_of(&id, "message id")?,
+        client_id: client_id.map(|c| uuid_of(&c, "client id")).transpose()?,
+        chat: RequestId(uuid_of(&chat, "chat id")?),
+        from: parse_sender(&sender).ok_or_else(|| corrupt("sender"))?,
+        text: row.get("body"),
+        sent_at: Timestamp::from_millis(row.get("sent_at")),
+        seq: u64::try_from(chat_seq.unwrap_or_else(|| row.get("seq"))).unwrap_or(0),
+    })
+}
+
+fn session_from_row(row: &AnyRow) -> SessionRecord {
+    SessionRecord {
+        id: row.get("id"),
+        counselor: CounselorId(row.get("counselor_id")),
+        expires_at: Timestamp::from_millis(row.get("expires_at")),
+    }
+}
+
+fn entry_from_row(row: &AnyRow) -> StoreResult<LogEntry> {
+    let text: String = row.get("entry");
+    let instance: i64 = row.get("instance");
+    Ok(LogEntry {
+        seq: u64::try_from(row.get::<i64, _>("seq")).unwrap_or(0),
+        at: Timestamp::from_millis(row.get("at")),
+        instance: InstanceId(u32::try_from(instance).unwrap_or(0)),
+        entry: serde_json::from_str(&text).map_err(|_| corrupt("log entry"))?,
+    })
+}
+
+fn instance_id(id: i64) -> StoreResult<InstanceId> {
+    u32::try_from(id)
+        .map(InstanceId)
+        .map_err(|_| corrupt("instance id"))
+}
+
+type Tx = sqlx::Transaction<'static, sqlx::Any>;
+
+/// Append an entry to the log within `tx` (which holds the write lock): the next number.
+async fn append_entry(
+    tx: &mut Tx,
+    backend: Backend,
+    at: Timestamp,
+    instance: InstanceId,
+    entry: &Entry,
+) -> StoreResult<u64> {
+    let text = serde_json::to_string(entry).map_err(|e| StoreError::Failed(e.to_string()))?;
+    let seq: i64 = sqlx::query_scalar(
+        "INSERT INTO desk_log (seq, at, instance, entry) \
+         SELECT COALESCE(MAX(seq), 0) + 1, $1, $2, $3 FROM desk_log RETURNING seq",
+    )
+    .bind(at.as_millis())
+    .bind(i64::from(instance.0))
+    .bind(text)
+    .fetch_one(&mut **tx)
+    .await?;
+    if backend == Backend::Postgres {
+        // Sent at commit: the other instances fetch what follows their position.
+        sqlx::query("SELECT pg_notify('pforte_log', $1)")
+            .bind(seq.to_string())
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(u64::try_from(seq).unwrap_or(0))
+}
+
+async fn entries_after(
+    executor: impl sqlx::Executor<'_, Database = sqlx::Any>,
+    seq: u64,
+) -> StoreResult<Vec<LogEntry>> {
+    let rows =
+        sqlx::query("SELECT seq, at, instance, entry FROM desk_log WHERE seq > $1 ORDER BY seq")
+            .bind(i64::try_from(seq).unwrap_or(i64::MAX))
+            .fetch_all(executor)
+            .await?;
+    rows.iter().map(entry_from_row).collect()
+}
+
+/// Execute the row changes of one decision within `tx`.
+async fn execute(tx: &mut Tx, changes: &[Change]) -> StoreResult<()> {
+    for change in changes {
+        let query = match change {
+            Change::SwitchedOn { counselor, on } => {
+                sqlx::query("UPDATE counselors SET switched_on = $1 WHERE id = $2")
+                    .bind(flag(*on))
+                    .bind(counselor.0)
+            }
+            Change::Absent { counselor, absent } => {
+                sqlx::query("UPDATE counselors SET absent = $1 WHERE id = $2")
+                    .bind(flag(*absent))
+                    .bind(counselor.0)
+            }
+            Change::AvailabilityStarted { counselor, at } => sqlx::query(
+                "INSERT INTO availability_periods (counselor_id, started_at) VALUES ($1, $2)",
+            )
+            .bind(counselor.0)
+            .bind(at.as_millis()),
+            Change::AvailabilityEnded { counselor, at } => sqlx::query(
+                "UPDATE availability_periods SET ended_at = $1 \
+                 WHERE counselor_id = $2 AND ended_at IS NULL",
+            )
+            .bind(at.as_millis())
+            .bind(counselor.0),
+            Change::ChatOpened {
+                request,
+                topic,
+                token_hash,
+                pseudonym,
+                entered_at,
+            } => sqlx::query(
+                "INSERT INTO chats (id, topic_id, token_hash, pseudonym, state, entered_at) \
+                 VALUES ($1, $2, $3, $4, 'waiting', $5)",
+            )
+            .bind(request.0.to_string())
+            .bind(topic.0)
+            .bind(token_hash.clone())
+            .bind(pseudonym.clone())
+            .bind(entered_at.as_millis()),
+            Change::RequestEnded {
+                request,
+                reason,
+                at,
+            } => sqlx::query(
+                "UPDATE chats SET state = 'request_ended', end_reason = $1, ended_at = $2 \
+                 WHERE id = $3 AND state = 'waiting'",
+            )
+            .bind(end_reason_str(*reason))
+            .bind(at.as_millis())
+            .bind(request.0.to_string()),
+            Change::RequestAccepted {
+                request,
+                counselor,
+                at,
+            } => sqlx::query(
+                "UPDATE chats SET state = 'chatting', counselor_id = $1, accepted_at = $2 \
+                 WHERE id = $3 AND state = 'waiting'",
+            )
+            .bind(counselor.0)
+            .bind(at.as_millis())
+            .bind(request.0.to_string()),
+            Change::ConversationEnded {
+                conversation,
+                by,
+                at,
+            } => sqlx::query(
+                "UPDATE chats SET state = 'chat_ended', ended_at = $1, ended_by = $2 \
+                 WHERE id = $3 AND state = 'chatting'",
+            )
+            .bind(at.as_millis())
+            .bind(sender_str(*by))
+            .bind(conversation.0.to_string()),
+            Change::Counted {
+                counselor,
+                activity,
+                at,
+            } => sqlx::query(
+                "INSERT INTO counselor_activity (counselor_id, kind, at) VALUES ($1, $2, $3)",
+            )
+            .bind(counselor.0)
+            .bind(activity.as_str())
+            .bind(at.as_millis()),
+        };
+        query.execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
+/// A command in progress: the write lock is held, the log is read up to its end.
+struct SqlCommand {
+    tx: Tx,
+    backend: Backend,
+    instance: InstanceId,
+}
+
+#[async_trait]
+impl CommandTx for SqlCommand {
+    async fn entries_after(&mut self, seq: u64) -> StoreResult<Vec<LogEntry>> {
+        entries_after(&mut *self.tx, seq).await
+    }
+
+    async fn append(
+        &mut self,
+        at: Timestamp,
+        entry: &Entry,
+        changes: &[Change],
+    ) -> StoreResult<u64> {
+        execute(&mut self.tx, changes).await?;
+        append_entry(&mut self.tx, self.backend, at, self.instance, entry).await
+    }
+
+    async fn commit(self: Box<Self>) -> StoreResult<()> {
+        self.tx.commit().await?;
+        Ok(())
+    }
+}
+
+impl SqlStore {
+    /// Open the database at `url` (`sqlite://path`, `postgres://…`), creating a SQLite file
+    /// if needed, and run the embedded migrations (safe when several instances start at
+    /// once: PostgreSQL's migrations take a lock).
+    pub async fn open(url: &str) -> StoreResult<Self> {
+        sqlx::any::install_default_drivers();
+        let backend = if url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Backend::Postgres
+        } else {
+            return Err(StoreError::Failed(
+                "the database URL must start with sqlite:// or postgres://".into(),
+            ));
+        };
+        let pool = match backend {
+            Backend::Sqlite => {
+                let url = if url.contains('?') {
+                    url.to_owned()
+                } else {
+                    format!("{url}?mode=rwc")
+                };
+                AnyPoolOptions::new()
+                    .max_connections(4)
+                    .after_connect(|connection, _| {
+                        Box::pin(async move {
+                            for pragma in [
+                                "PRAGMA journal_mode = WAL",
+                                "PRAGMA synchronous = FULL",
+                                "PRAGMA foreign_keys = ON",
+                                "PRAGMA busy_timeout = 5000",
+                                // Deleted content is overwritten with zeros, not left in free
+                                // pages: "deleted" must mean gone from the file (rule 8).
+                                "PRAGMA secure_delete = ON",
+                            ] {
+                                connection.execute(pragma).await?;
+                            }
+                            Ok(())
+                        })
+                    })
+                    .connect(&url)
+                    .await?
+            }
+            Backend::Postgres => {
+                AnyPoolOptions::new()
+                    .max_connections(16)
+                    .acquire_timeout(Duration::from_secs(5))
+                    .connect(url)
+                    .await?
+            }
+        };
+        match backend {
+            Backend::Sqlite => SQLITE.run(&pool).await?,
+            Backend::Postgres => POSTGRES.run(&pool).await?,
+        }
+        Ok(Self {
+            pool,
+            backend,
+            url: url.to_owned(),
+        })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// A transaction holding the one write lock of the log.
+    async fn locked(&self) -> StoreResult<Tx> {
+        Ok(match self.backend {
+            // IMMEDIATE: the write lock from the start, so two writers never deadlock on
+            // upgrading a read lock.
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => {
+                let mut tx = self.pool.begin().await?;
+                sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                    .bind(LOG_LOCK)
+                    .execute(&mut *tx)
+                    .await?;
+                tx
+            }
+        })
+    }
+
+    /// Apply an operator's change: the rows and, in the same transaction, the log entry that
+    /// tells every running instance.
+    async fn operator_entry(&self, tx: &mut Tx, entry: Entry) -> StoreResult<()> {
+        append_entry(
+            tx,
+            self.backend,
+            crate::reception::now(),
+            InstanceId(0),
+            &entry,
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// The embed origins of one topic.
+    async fn origins_of(
+        executor: impl sqlx::Executor<'_, Database = sqlx::Any>,
+        topic: TopicId,
+    ) -> StoreResult<Vec<EmbedOrigin>> {
+        let rows: Vec<String> = sqlx::query_scalar(
+            "SELECT origin FROM topic_embed_origins WHERE topic_id = $1 ORDER BY origin",
+        )
+        .bind(topic.0)
+        .fetch_all(executor)
+        .await?;
+        Ok(rows.iter().filter_map(|o| stored_origin(o)).collect())
+    }
+
+    async fn topics_of_counselors(
+        &self,
+    ) -> StoreResult<std::collections::HashMap<CounselorId, Vec<TopicId>>> {
+        let rows = sqlx::query(
+            "SELECT counselor_id, topic_id FROM counselor_topics ORDER BY counselor_id, topic_id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        let mut topics: std::collections::HashMap<CounselorId, Vec<TopicId>> = Default::default();
+        for row in &rows {
+            topics
+                .entry(CounselorId(row.get("counselor_id")))
+                .or_default()
+                .push(TopicId(row.get("topic_id")));
+        }
+        Ok(topics)
+    }
+
+    /// Copy the WAL into the main file and truncate it to zero bytes, so that the page
+    /// images of deleted rows that the WAL still holds are gone too. A reader holding an
+    /// old snapshot makes the checkpoint report "busy"; then try again shortly.
+    async fn truncate_wal(&self) -> StoreResult<()> {
+        for attempt in 0..20 {
+            let row = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+                .fetch_one(&self.pool)
+                .await?;
+            let busy: i64 = row.try_get(0)?;
+            if busy == 0 {
+                return Ok(());
+            }
+            tokio::time::sleep(Duration::from_millis(50 * (attempt + 1))).await;
+        }
+        tracing::warn!("the WAL could not be truncated after a purge; it will be at the next one");
+        Ok(())
+    }
+
+    async fn topic_by_slug(tx: &mut Tx, slug: &str) -> StoreResult<TopicRecord> {
+        let row = sqlx::query(&format!(
+            "SELECT {TOPIC_COLUMNS} FROM topics WHERE slug = $1"
+        ))
+        .bind(slug.to_owned())
+        .fetch_optional(&mut **tx)
+        .await?
+        .ok_or(StoreError::NotFound { what: "topic" })?;
+        Ok(topic_from_row(&row))
+    }
+}
+
+#[async_trait]
+impl Store for SqlStore {
+    async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    fn single_instance(&self) -> bool {
+        self.backend == Backend::Sqlite
+    }
+
+    async fn create_topic(
+        &self,
+        slug: &str,
+        name: &str,
+        live_chat: bool,
+        chat_hours: Option<&str>,
+    ) -> StoreResult<TopicRecord> {
+        let mut tx = self.locked().await?;
+        let row = sqlx::query(&format!(
+            "INSERT INTO topics (slug, name, live_chat, chat_hours) VALUES ($1, $2, $3, $4) \
+             RETURNING {TOPIC_COLUMNS}"
+        ))
+        .bind(slug.to_owned())
+        .bind(name.to_owned())
+        .bind(flag(live_chat))
+        .bind(chat_hours.map(str::to_owned))
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(|e| {
+            if is_unique_violation(&e) {
+                StoreError::Duplicate { what: "topic" }
+            } else {
+                e.into()
+            }
+        })?;
+        let topic = topic_from_row(&row);
+        self.operator_entry(
+            &mut tx,
+            Entry::Desk(pforte_domain::Command::UpsertTopic {
+                topic: topic.id,
+                live_chat: topic.live_chat,
+            }),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(topic)
+    }
+
+    async fn set_live_chat(&self, slug: &str, live_chat: bool) -> StoreResult<TopicRecord> {
+        let mut tx = self.locked().await?;
+        let row = sqlx::query(&format!(
+            "UPDATE topics SET live_chat = $1 WHERE slug = $2 RETURNING {TOPIC_COLUMNS}"
+        ))
+        .bind(flag(live_chat))
+        .bind(slug.to_owned())
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(StoreError::NotFound { what: "topic" })?;
+        let mut topic = topic_from_row(&row);
+        topic.embed_origins = Self::origins_of(&mut *tx, topic.id).await?;
+        self.operator_entry(
+            &mut tx,
+            Entry::Desk(pforte_domain::Command::UpsertTopic {
+                topic: topic.id,
+                live_chat,
+            }),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(topic)
+    }
+
+    async fn set_embed_origins(
+        &self,
+        slug: &str,
+        origins: &[EmbedOrigin],
+    ) -> StoreResult<TopicRecord> {
+        let mut tx = self.locked().await?;
+        let mut topic = Self::topic_by_slug(&mut tx, slug).await?;
+        sqlx::query("DELETE FROM topic_embed_origins WHERE topic_id = $1")
+            .bind(topic.id.0)
+            .execute(&mut *tx)
+            .await?;
+        for origin in origins {
+            sqlx::query(
+                "INSERT INTO topic_embed_origins (topic_id, origin) VALUES ($1, $2) \
+                 ON CONFLICT DO NOTHING",
+            )
+            .bind(topic.id.0)
+            .bind(origin.as_str().to_owned())
+            .execute(&mut *tx)
+            .await?;
+        }
+        topic.embed_origins = Self::origins_of(&mut *tx, topic.id).await?;
+        self.operator_entry(&mut tx, Entry::Directory).await?;
+        tx.commit().await?;
+        Ok(topic)
+    }
+
+    async fn topics(&self) -> StoreResult<Vec<TopicRecord>> {
+        let rows = sqlx::query(&format!("SELECT {TOPIC_COLUMNS} FROM topics ORDER BY name"))
+            .fetch_all(&self.pool)
+            .await?;
+        let origins = sqlx::query(
+            "SELECT topic_id, origin FROM topic_embed_origins ORDER BY topic_id, origin",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        let mut topics: Vec<TopicRecord> = rows.iter().map(topic_from_row).collect();
+        for row in &origins {
+            let id = TopicId(row.get("topic_id"));
+            let origin: String = row.get("origin");
+            if let (Some(topic), Some(origin)) = (
+                topics.iter_mut().find(|t| t.id == id),
+                stored_origin(&origin),
+            ) {
+                topic.embed_origins.push(origin);
+            }
+        }
+        Ok(topics)
+    }
+
+    async fn create_counselor(
+        &self,
+        name: &str,
+        display_name: &str,
+        password_hash: &str,
+        topic_slugs: &[String],
+    ) -> StoreResult<CounselorRecord> {
+        let mut tx = self.locked().await?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO counselors (name, display_name, password_hash) VALUES ($1, $2, $3) \
+             RETURNING id",
+        )
+        .bind(name.to_owned())
+        .bind(display_name.to_owned())
+        .bind(password_hash.to_owned())
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(|e| {
+            if is_unique_violation(&e) {
+                StoreError::Duplicate { what: "counselor" }
+            } else {
+                e.into()
+            }
+        })?;
+        let mut topics = Vec::new();
+        for slug in topic_slugs {
+            let topic = Self::topic_by_slug(&mut tx, slug).await?;
+            sqlx::query(
+                "INSERT INTO counselor_topics (counselor_id, topic_id) VALUES ($1, $2) \
+                 ON CONFLICT DO NOTHING",
+            )
+            .bind(id)
+            .bind(topic.id.0)
+            .execute(&mut *tx)
+            .await?;
+            if !topics.contains(&topic.id) {
+                topics.push(topic.id);
+            }
+        }
+        let counselor = CounselorId(id);
+        self.operator_entry(
+            &mut tx,
+            Entry::Desk(pforte_domain::Command::UpsertCounselor {
+                counselor,
+                topics: topics.iter().copied().collect(),
+            }),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(CounselorRecord {
+            id: counselor,
+            name: name.to_owned(),
+            display_name: display_name.to_owned(),
+            topics,
+            switched_on: false,
+            absent: false,
+            absence_message: None,
+        })
+    }
+
+    async fn set_password(&self, name: &str, password_hash: &str) -> StoreResult<()> {
+        let done = sqlx::query("UPDATE counselors SET password_hash = $1 WHERE name = $2")
+            .bind(password_hash.to_owned())
+            .bind(name.to_owned())
+            .execute(&self.pool)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound { what: "counselor" });
+        }
+        Ok(())
+    }
+
+    async fn counselors(&self) -> StoreResult<Vec<CounselorRecord>> {
+        let rows = sqlx::query(
+            "SELECT id, name, display_name, switched_on, absent, absence_message \
+             FROM counselors ORDER BY name",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        let mut topics = self.topics_of_counselors().await?;
+        Ok(rows
+            .iter()
+            .map(|row| {
+                let id = CounselorId(row.get("id"));
+                CounselorRecord {
+                    id,
+                    name: row.get("name"),
+                    display_name: row.get("display_name"),
+                    topics: topics.remove(&id).unwrap_or_default(),
+                    switched_on: get_flag(row, "switched_on"),
+                    absent: get_flag(row, "absent"),
+                    absence_message: row.get("absence_message"),
+                }
+            })
+            .collect())
+    }
+
+    async fn counselor_login(&self, name: &str) -> StoreResult<Option<(CounselorId, String)>> {
+        let row = sqlx::query("SELECT id, password_hash FROM counselors WHERE name = $1")
+            .bind(name.to_owned())
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(|r| (CounselorId(r.get("id")), r.get("password_hash"))))
+    }
+
+    async fn set_absence_message(
+        &self,
+        counselor: CounselorId,
+        message: Option<&str>,
+    ) -> StoreResult<()> {
+        sqlx::query("UPDATE counselors SET absence_message = $1 WHERE id = $2")
+            .bind(message.map(str::to_owned))
+            .bind(counselor.0)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn create_session(
+        &self,
+        counselor: CounselorId,
+        token_hash: &str,
+        now: Timestamp,
+        expires_at: Timestamp,
+    ) -> StoreResult<SessionRecord> {
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO sessions (token_hash, counselor_id, created_at, expires_at) \
+             VALUES ($1, $2, $3, $4) RETURNING id",
+        )
+        .bind(token_hash.to_owned())
+        .bind(counselor.0)
+        .bind(now.as_millis())
+        .bind(expires_at.as_millis())
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(SessionRecord {
+            id,
+            counselor,
+            expires_at,
+        })
+    }
+
+    async fn session(
+        &self,
+        token_hash: &str,
+        now: Timestamp,
+    ) -> StoreResult<Option<SessionRecord>> {
+        let row = sqlx::query(
+            "SELECT id, counselor_id, expires_at FROM sessions \
+             WHERE token_hash = $1 AND expires_at > $2",
+        )
+        .bind(token_hash.to_owned())
+        .bind(now.as_millis())
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.as_ref().map(session_from_row))
+    }
+
+    async fn delete_session(&self, id: i64) -> StoreResult<()> {
+        sqlx::query("DELETE FROM sessions WHERE id = $1")
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn expire_sessions(&self, now: Timestamp) -> StoreResult<Vec<SessionRecord>> {
+        let rows = sqlx::query(
+            "DELETE FROM sessions WHERE expires_at <= $1 RETURNING id, counselor_id, expires_at",
+        )
+        .bind(now.as_millis())
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.iter().map(session_from_row).collect())
+    }
+
+    async fn close_open_availability(&self, now: Timestamp) -> StoreResult<()> {
+        sqlx::query("UPDATE availability_periods SET ended_at = $1 WHERE ended_at IS NULL")
+            .bind(now.as_millis())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    // ---- the log of the desk
+
+    async fn begin_command(&self, instance: InstanceId) -> StoreResult<Box<dyn CommandTx>> {
+        let mut tx = self.locked().await?;
+        if instance != InstanceId(0) {
+            // Fencing: an instance the others declared lost (its row is gone) must not act.
+            let known: Option<i64> = sqlx::query_scalar("SELECT id FROM instances WHERE id = $1")
+                .bind(i64::from(instance.0))
+                .fetch_optional(&mut *tx)
+                .await?;
+            if known.is_none() {
+                return Err(StoreError::Fenced);
+            }
+        }
+        Ok(Box::new(SqlCommand {
+            tx,
+            backend: self.backend,
+            instance,
+        }))
+    }
+
+    async fn entries_after(&self, seq: u64) -> StoreResult<Vec<LogEntry>> {
+        entries_after(&self.pool, seq).await
+    }
+
+    async fn head(&self) -> StoreResult<u64> {
+        let head: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM desk_log")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(u64::try_from(head).unwrap_or(0))
+    }
+
+    async fn latest_snapshot(&self) -> StoreResult<Option<(u64, String)>> {
+        let row = sqlx::query("SELECT seq, desk FROM desk_snapshots ORDER BY seq DESC LIMIT 1")
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(|r| {
+            (
+                u64::try_from(r.get::<i64, _>("seq")).unwrap_or(0),
+                r.get("desk"),
+            )
+        }))
+    }
+
+    async fn save_snapshot(
+        &self,
+        seq: u64,
+        at: Timestamp,
+        desk: &str,
+        compact: bool,
+    ) -> StoreResult<()> {
+        let seq = i64::try_from(seq).unwrap_or(i64::MAX);
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "INSERT INTO desk_snapshots (seq, taken_at, desk) VALUES ($1, $2, $3) \
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(seq)
+        .bind(at.as_millis())
+        .bind(desk.to_owned())
+        .execute(&mut *tx)
+        .await?;
+        // Keep the newest two snapshots and the log after the older of them: an instance that
+        // is behind can still catch up, and a new one starts from a snapshot.
+        let keep = if compact { 1 } else { 2 };
+        let kept: Option<i64> = sqlx::query_scalar(
+            "SELECT MIN(seq) FROM (SELECT seq FROM desk_snapshots ORDER BY seq DESC LIMIT $1) AS newest",
+        )
+        .bind(keep)
+        .fetch_one(&mut *tx)
+        .await?;
+        if let Some(kept) = kept {
+            sqlx::query("DELETE FROM desk_snapshots WHERE seq < $1")
+                .bind(kept)
+                .execute(&mut *tx)
+                .await?;
+            // The last entry stays, so the log's numbering goes on.
+            sqlx::query(
+                "DELETE FROM desk_log WHERE seq <= $1 AND seq < (SELECT MAX(seq) FROM desk_log)",
+            )
+            .bind(kept)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn register_instance(
+        &self,
+        now: Timestamp,
+        lease_until: Timestamp,
+    ) -> StoreResult<InstanceId> {
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO instances (started_at, lease_until) VALUES ($1, $2) RETURNING id",
+        )
+        .bind(now.as_millis())
+        .bind(lease_until.as_millis())
+        .fetch_one(&self.pool)
+        .await?;
+        instance_id(id)
+    }
+
+    async fn renew_lease(&self, instance: InstanceId, lease_until: Timestamp) -> StoreResult<bool> {
+        let done = sqlx::query("UPDATE instances SET lease_until = $1 WHERE id = $2")
+            .bind(lease_until.as_millis())
+            .bind(i64::from(instance.0))
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn instances(&self) -> StoreResult<Vec<(InstanceId, Timestamp)>> {
+        let rows = sqlx::query("SELECT id, lease_until FROM instances ORDER BY id")
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    instance_id(r.get("id"))?,
+                    Timestamp::from_millis(r.get("lease_until")),
+                ))
+            })
+            .collect()
+    }
+
+    async fn forget_instance(&self, instance: InstanceId) -> StoreResult<()> {
+        sqlx::query("DELETE FROM instances WHERE id = $1")
+            .bind(i64::from(instance.0))
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    fn notifications_url(&self) -> Option<&str> {
+        (self.backend == Backend::Postgres).then_some(self.url.as_str())
+    }
+
+    async fn notify(&self, channel: &str, payload: &str) -> StoreResult<()> {
+        if self.backend == Backend::Postgres {
+            sqlx::query("SELECT pg_notify($1, $2)")
+                .bind(channel.to_owned())
+                .bind(payload.to_owned())
+                .execute(&self.pool)
+                .await?;
+        }
+        Ok(())
+    }
+
+    // ---- chats and messages
+
+    async fn open_chats(&self) -> StoreResult<Vec<ChatRecord>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {CHAT_COLUMNS} FROM chats c WHERE c.state IN ('waiting', 'chatting') \
+             ORDER BY c.entered_at, c.id"
+        ))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(chat_from_row).collect()
+    }
+
+    async fn chat(&self, id: RequestId) -> StoreResult<Option<ChatRecord>> {
+        let row = sqlx::query(&format!(
+            "SELECT {CHAT_COLUMNS} FROM chats c WHERE c.id = $1"
+        ))
+        .bind(id.0.to_string())
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(chat_from_row).transpose()
+    }
+
+    async fn chat_by_token(&self, token_hash: &str) -> StoreResult<Option<ChatRecord>> {
+        let row = sqlx::query(&format!(
+            "SELECT {CHAT_COLUMNS} FROM chats c WHERE c.token_hash = $1"
+        ))
+        .bind(token_hash.to_owned())
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(chat_from_row).transpose()
+    }
+
+    async fn chats_of(&self, counselor: CounselorId) -> StoreResult<Vec<ChatRecord>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {CHAT_COLUMNS} FROM chats c WHERE c.counselor_id = $1 \
+             ORDER BY CASE WHEN c.state = 'chat_ended' THEN 1 ELSE 0 END, \
+             COALESCE(c.ended_at, c.accepted_at) DESC"
+        ))
+        .bind(counselor.0)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(chat_from_row).collect()
+    }
+
+    async fn add_messages(&self, batch: &[NewMessage]) -> StoreResult<Vec<StoreResult<Added>>> {
+        let mut tx = match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        };
+        let mut results = Vec::with_capacity(batch.len());
+        for NewMessage { message, counselor } in batch {
+            let chat = message.chat.0.to_string();
+            // The chat's row, locked for this transaction: it orders the chat's messages and
+            // makes a retry wait for the first try (no duplicate, no unique violation).
+            let running: Option<i64> = sqlx::query_scalar(
+                "UPDATE chats SET message_count = message_count WHERE id = $1 \
+                 AND state = 'chatting' RETURNING message_count",
+            )
+            .bind(chat.clone())
+            .fetch_optional(&mut *tx)
+            .await?;
+            if let Some(client_id) = message.client_id {
+                let before = sqlx::query(&format!(
+                    "SELECT {MESSAGE_COLUMNS} FROM messages WHERE chat_id = $1 AND client_id = $2"
+                ))
+                .bind(chat.clone())
+                .bind(client_id.to_string())
+                .fetch_optional(&mut *tx)
+                .await?;
+                if let Some(row) = before {
+                    results.push(Ok(Added::Before(message_from_row(&row)?)));
+                    continue;
+                }
+            }
+            let Some(count) = running else {
+                results.push(Err(StoreError::ConversationEnded));
+                continue;
+            };
+            let number = count + 1;
+            sqlx::query("UPDATE chats SET message_count = $1, last_message_at = $2 WHERE id = $3")
+                .bind(number)
+                .bind(message.sent_at.as_millis())
+                .bind(chat.clone())
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query(
+                "INSERT INTO messages (id, client_id, chat_id, chat_seq, sender, body, sent_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(message.id.to_string())
+            .bind(message.client_id.map(|c| c.to_string()))
+            .bind(chat)
+            .bind(number)
+            .bind(sender_str(message.from))
+            .bind(message.text.clone())
+            .bind(message.sent_at.as_millis())
+            .execute(&mut *tx)
+            .await?;
+            if let Some(counselor) = counselor {
+                sqlx::query(
+                    "INSERT INTO counselor_activity (counselor_id, kind, at) \
+                     VALUES ($1, 'message', $2)",
+                )
+                .bind(counselor.0)
+                .bind(message.sent_at.as_millis())
+                .execute(&mut *tx)
+                .await?;
+            }
+            results.push(Ok(Added::Now {
+                seq: u64::try_from(number).unwrap_or(0),
+            }));
+        }
+        tx.commit().await?;
+        Ok(results)
+    }
+
+    async fn messages(&self, chat: RequestId) -> StoreResult<Vec<MessageRecord>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {MESSAGE_COLUMNS} FROM messages WHERE chat_id = $1 ORDER BY seq"
+        ))
+        .bind(chat.0.to_string())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(message_from_row).collect()
+    }
+
+    async fn messages_by_id(&self, ids: &[Uuid]) -> StoreResult<Vec<MessageRecord>> {
+        let mut found = Vec::with_capacity(ids.len());
+        for id in ids {
+            let row = sqlx::query(&format!(
+                "SELECT {MESSAGE_COLUMNS} FROM messages WHERE id = $1"
+            ))
+            .bind(id.to_string())
+            .fetch_optional(&self.pool)
+            .await?;
+            if let Some(row) = row {
+                found.push(message_from_row(&row)?);
+            }
+        }
+        Ok(found)
+    }
+
+    async fn purge_ended(&self, cutoff: Timestamp) -> StoreResult<u64> {
+        let done = sqlx::query(
+            "DELETE FROM chats WHERE state IN ('request_ended', 'chat_ended') AND ended_at < $1",
+        )
+        .bind(cutoff.as_millis())
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected())
+    }
+
+    async fn scrub(&self) -> StoreResult<()> {
+        if self.backend == Backend::Sqlite {
+            self.truncate_wal().await?;
+        }
+        Ok(())
+    }
+
+    async fn activity(
+        &self,
+        counselor: CounselorId,
+        from: Timestamp,
+        until: Timestamp,
+        now: Timestamp,
+    ) -> StoreResult<ActivityTotals> {
+        let row = sqlx::query(
+            "SELECT \
+               CAST(COALESCE(SUM(CASE WHEN kind = 'accepted' THEN 1 ELSE 0 END), 0) AS BIGINT) AS accepted, \
+               CAST(COALESCE(SUM(CASE WHEN kind = 'message' THEN 1 ELSE 0 END), 0) AS BIGINT) AS messages, \
+               CAST(COALESCE(SUM(CASE WHEN kind = 'ended' THEN 1 ELSE 0 END), 0) AS BIGINT) AS ended \
+             FROM counselor_activity WHERE counselor_id = $1 AND at >= $2 AND at < $3",
+        )
+        .bind(counselor.0)
+        .bind(from.as_millis())
+        .bind(until.as_millis())
+        .fetch_one(&self.pool)
+        .await?;
+        // The part of each period inside [from, until), an open period ending now.
+        let available: i64 = sqlx::query_scalar(
+            "SELECT CAST(COALESCE(SUM( \
+               (CASE WHEN COALESCE(ended_at, $3) < $2 THEN COALESCE(ended_at, $3) ELSE $2 END) \
+             - (CASE WHEN started_at > $1 THEN started_at ELSE $1 END)), 0) AS BIGINT) \
+             FROM availability_periods \
+             WHERE counselor_id = $4 AND started_at < $2 AND COALESCE(ended_at, $3) > $1",
+        )
+        .bind(from.as_millis())
+        .bind(until.as_millis())
+        .bind(now.as_millis())
+        .bind(counselor.0)
+        .fetch_one(&self.pool)
+        .await?;
+        let count = |name: &str| u64::try_from(row.get::<i64, _>(name)).unwrap_or(0);
+        Ok(ActivityTotals {
+            accepted_chats: count("accepted"),
+            messages_sent: count("messages"),
+            conversations_ended: count("ended"),
+            available_millis: u64::try_from(available).unwrap_or(0),
+        })
+    }
+}
