@@ -41,3 +41,47 @@ ensure_rust() {
 ensure_node() {
     command -v npm >/dev/null 2>&1 || apt_install nodejs npm
 }
+
+# A PostgreSQL server for the tests; exports PFORTE_TEST_POSTGRES (a URL without database,
+# whose user may create databases). Uses the one on 127.0.0.1:5432 if it answers with trust
+# authentication; else installs Debian's postgresql and starts a private cluster in a
+# temporary folder on a free port (as the user `postgres` when running as root), stopped by
+# `stop_postgres`.
+PRIVATE_PG=""
+ensure_postgres() {
+    if [ -n "${PFORTE_TEST_POSTGRES:-}" ]; then return 0; fi
+    if command -v psql >/dev/null 2>&1 \
+        && psql -h 127.0.0.1 -p 5432 -U postgres -d postgres -Atc 'SELECT 1' >/dev/null 2>&1; then
+        export PFORTE_TEST_POSTGRES="postgres://postgres@127.0.0.1:5432"
+        return 0
+    fi
+    local bin
+    bin="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)"
+    if [ -z "$bin" ]; then
+        apt_install postgresql
+        bin="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)"
+    fi
+    PRIVATE_PG="$(mktemp -d)"
+    local port
+    port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+    local run=()
+    if [ "$(id -u)" -eq 0 ]; then
+        id postgres >/dev/null 2>&1 || useradd --system --home "$PRIVATE_PG" postgres
+        chown postgres "$PRIVATE_PG"
+        run=(runuser -u postgres --)
+    fi
+    "${run[@]}" "$bin/initdb" -D "$PRIVATE_PG/data" -A trust -U pforte >/dev/null
+    "${run[@]}" "$bin/pg_ctl" -D "$PRIVATE_PG/data" -l "$PRIVATE_PG/log" -w \
+        -o "-p $port -k $PRIVATE_PG -c listen_addresses=127.0.0.1 -c fsync=on" start >/dev/null
+    PRIVATE_PG_STOP=("${run[@]}" "$bin/pg_ctl" -D "$PRIVATE_PG/data" -m fast stop)
+    export PFORTE_TEST_POSTGRES="postgres://pforte@127.0.0.1:$port"
+    echo "==> a private PostgreSQL for the tests on port $port"
+}
+
+stop_postgres() {
+    if [ -n "$PRIVATE_PG" ]; then
+        "${PRIVATE_PG_STOP[@]}" >/dev/null 2>&1 || true
+        rm -rf "$PRIVATE_PG"
+        PRIVATE_PG=""
+    fi
+}
