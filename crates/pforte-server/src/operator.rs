@@ -156,15 +156,23 @@ pub async fn seed_demo(store: &Arc<dyn Store>) -> anyhow::Result<Option<Demo>> {
     if !store.topics().await?.is_empty() {
         return Ok(None);
     }
+    // Another instance seeding the same empty database at the same moment wins the first
+    // topic; then this one leaves the seeding to it.
+    let first = match store
+        .create_topic(
+            "suchtberatung",
+            "Suchtberatung",
+            true,
+            Some("Mo–Fr 10–16 Uhr"),
+        )
+        .await
+    {
+        Ok(topic) => topic,
+        Err(crate::store::StoreError::Duplicate { .. }) => return Ok(None),
+        Err(other) => return Err(other.into()),
+    };
     let topics = vec![
-        store
-            .create_topic(
-                "suchtberatung",
-                "Suchtberatung",
-                true,
-                Some("Mo–Fr 10–16 Uhr"),
-            )
-            .await?,
+        first,
         store
             .create_topic(
                 "schwangerschaftsberatung",

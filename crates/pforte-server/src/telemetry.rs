@@ -8,6 +8,7 @@
 //! capped at `warn`, which is a second filter the operator's filter cannot loosen.
 
 use tracing::level_filters::LevelFilter;
+use tracing_subscriber::filter::FilterExt;
 use tracing_subscriber::filter::{EnvFilter, Targets};
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
@@ -29,10 +30,11 @@ pub fn safety_filter() -> Targets {
 /// filter, as text on standard output.
 pub fn init() {
     let operator = EnvFilter::try_from_env("PFORTE_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
+    // One filter that needs both (two stacked per-layer filters lost events at `info`).
+    let filter = safety_filter().and(operator);
     let layer = tracing_subscriber::fmt::layer()
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
-        .with_filter(operator)
-        .with_filter(safety_filter());
+        .with_filter(filter);
     tracing_subscriber::registry().with(layer).init();
 }
 

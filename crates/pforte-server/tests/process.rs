@@ -550,7 +550,7 @@ async fn at_every_log_level_the_log_holds_no_text_token_password_address_or_quer
     tokio::time::sleep(Duration::from_millis(300)).await;
     let log = server.logged();
     assert!(
-        log.contains("pforte_server"),
+        log.contains("pforte_server::reception"),
         "the log is on at trace:\n{log}"
     );
     for secret in [
