@@ -126,6 +126,14 @@ impl From<StoreError> for AppError {
                 ErrorCode::ConversationEnded,
                 "the conversation has ended and is read-only",
             ),
+            other if other.is_unreachable() => {
+                tracing::warn!(error = %other, "the database is not reachable");
+                Self::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    ErrorCode::Unavailable,
+                    "the service cannot reach its database right now; nothing was changed, try again shortly",
+                )
+            }
             other => Self::internal("storage failed", &other),
         }
     }

@@ -100,16 +100,7 @@ fn is_fact(command: &Command) -> bool {
 
 /// A store failure as the API says it: unreachable → 503 `unavailable`.
 fn store_error(error: StoreError) -> AppError {
-    if error.is_unreachable() {
-        tracing::warn!(%error, "the database is not reachable");
-        AppError::new(
-            axum::http::StatusCode::SERVICE_UNAVAILABLE,
-            pforte_wire::ErrorCode::Unavailable,
-            "the service cannot reach its database right now; nothing was changed, try again shortly",
-        )
-    } else {
-        error.into()
-    }
+    error.into()
 }
 
 pub struct Reception {

@@ -742,3 +742,208 @@ async fn the_demo_seeds_an_empty_database_once_even_with_several_instances() {
     let counselors = database.operator(&["counselor", "list"]);
     assert_eq!(counselors.lines().filter(|l| l.contains("anna")).count(), 1);
 }
+
+/// A PostgreSQL cluster of the test's own (to stop and start it under a running service).
+struct PrivateCluster {
+    dir: tempfile::TempDir,
+    bin: std::path::PathBuf,
+    port: u16,
+}
+
+impl PrivateCluster {
+    fn as_postgres(&self, program: &str) -> Command {
+        let mut command;
+        if unsafe_is_root() {
+            command = Command::new("runuser");
+            command
+                .args(["-u", "postgres", "--"])
+                .arg(self.bin.join(program));
+        } else {
+            command = Command::new(self.bin.join(program));
+        }
+        command
+    }
+
+    fn start() -> Option<Self> {
+        let bin = std::fs::read_dir("/usr/lib/postgresql")
+            .ok()?
+            .filter_map(Result::ok)
+            .map(|e| e.path().join("bin"))
+            .filter(|p| p.join("initdb").exists())
+            .max()?;
+        let dir = tempfile::tempdir().unwrap();
+        if unsafe_is_root() {
+            Command::new("chown")
+                .args(["postgres"])
+                .arg(dir.path())
+                .status()
+                .unwrap();
+        }
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let cluster = Self { dir, bin, port };
+        let done = cluster
+            .as_postgres("initdb")
+            .arg("-D")
+            .arg(cluster.dir.path().join("data"))
+            .args(["-A", "trust", "-U", "pforte"])
+            .stdout(Stdio::null())
+            .status()
+            .unwrap();
+        assert!(done.success());
+        cluster.up();
+        Some(cluster)
+    }
+
+    fn up(&self) {
+        let done = self
+            .as_postgres("pg_ctl")
+            .arg("-D")
+            .arg(self.dir.path().join("data"))
+            .arg("-l")
+            .arg(self.dir.path().join("log"))
+            .arg("-w")
+            .arg("-o")
+            .arg(format!(
+                "-p {} -k {} -c listen_addresses=127.0.0.1",
+                self.port,
+                self.dir.path().display()
+            ))
+            .arg("start")
+            .stdout(Stdio::null())
+            .status()
+            .unwrap();
+        assert!(done.success(), "the private PostgreSQL started");
+    }
+
+    fn down(&self) {
+        let done = self
+            .as_postgres("pg_ctl")
+            .arg("-D")
+            .arg(self.dir.path().join("data"))
+            .args(["-m", "fast", "-w", "stop"])
+            .stdout(Stdio::null())
+            .status()
+            .unwrap();
+        assert!(done.success(), "the private PostgreSQL stopped");
+    }
+
+    fn server(&self) -> String {
+        format!("postgres://pforte@127.0.0.1:{}", self.port)
+    }
+}
+
+impl Drop for PrivateCluster {
+    fn drop(&mut self) {
+        let _ = self
+            .as_postgres("pg_ctl")
+            .arg("-D")
+            .arg(self.dir.path().join("data"))
+            .args(["-m", "immediate", "stop"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+    }
+}
+
+/// Whether this process runs as root (PostgreSQL refuses to run as root).
+fn unsafe_is_root() -> bool {
+    std::fs::read_to_string("/proc/self/status").is_ok_and(|status| {
+        status
+            .lines()
+            .find(|l| l.starts_with("Uid:"))
+            .is_some_and(|l| l.split_whitespace().nth(1) == Some("0"))
+    })
+}
+
+#[tokio::test]
+async fn when_the_database_goes_away_the_instance_refuses_with_a_code_lets_its_clients_go_and_rejoins_when_it_is_back(
+) {
+    if std::env::var("PFORTE_TEST_POSTGRES").is_err() {
+        eprintln!("skipped: PFORTE_TEST_POSTGRES is not set (scripts/test sets it)");
+        return;
+    }
+    let Some(cluster) = PrivateCluster::start() else {
+        eprintln!("skipped: no PostgreSQL binaries under /usr/lib/postgresql");
+        return;
+    };
+    // The database of the service on the private cluster.
+    let database = {
+        let server = cluster.server();
+        let mut admin = sqlx::PgConnection::connect(&format!("{server}/postgres"))
+            .await
+            .unwrap();
+        admin.execute("CREATE DATABASE pforte").await.unwrap();
+        Database {
+            url: format!("{server}/pforte"),
+            server,
+            name: "pforte".into(),
+        }
+    };
+    database.seed();
+    let instance = Instance::start(&database);
+    let (bernd, mut socket) = available(&instance, "bernd").await;
+
+    cluster.down();
+    let switched = http()
+        .put(instance.url("/api/me/availability"))
+        .bearer_auth(&bernd)
+        .json(&json!({"on": false}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(switched.status(), 503, "a clear refusal, never a 500");
+    let body: Value = switched.json().await.unwrap();
+    assert_eq!(body["code"], "unavailable");
+    // Once its lease cannot be renewed, it lets its clients go (to other instances).
+    let closed = tokio::time::timeout(Duration::from_secs(12), async {
+        while let Some(Ok(message)) = socket.next().await {
+            if let Message::Close(frame) = message {
+                return frame.map(|f| u16::from(f.code));
+            }
+        }
+        None
+    })
+    .await
+    .expect("the socket was closed");
+    assert_eq!(closed, Some(1012));
+
+    cluster.up();
+    // It joins again by itself; Bernd's app reconnects and is available again.
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let mut back = loop {
+        let mut request = instance
+            .ws("/api/counselor/ws")
+            .into_client_request()
+            .unwrap();
+        request
+            .headers_mut()
+            .insert("authorization", format!("Bearer {bernd}").parse().unwrap());
+        if let Ok((socket, _)) = tokio_tungstenite::connect_async(request).await {
+            break socket;
+        }
+        assert!(Instant::now() < deadline, "the instance never rejoined");
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    };
+    expect(&mut back, "ready", Duration::from_secs(5), |e| {
+        e["type"] == "ready"
+    })
+    .await;
+    let me: Value = http()
+        .get(instance.url("/api/me"))
+        .bearer_auth(&bernd)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        me["availability"]["available"], true,
+        "back within the resume window: still on ({me})"
+    );
+    drop(database);
+}

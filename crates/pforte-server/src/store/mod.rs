@@ -81,20 +81,27 @@ pub enum StoreError {
 }
 
 impl StoreError {
-    /// Whether the database cannot be reached (rather than refusing something).
+    /// Whether the database cannot be reached (rather than refusing something): the
+    /// connection broke, the pool timed out, or the server is shutting down or starting
+    /// (PostgreSQL's SQLSTATE classes 08 and 57).
     pub fn is_unreachable(&self) -> bool {
-        matches!(
-            self,
+        match self {
             StoreError::Database(
                 sqlx::Error::Io(_)
-                    | sqlx::Error::PoolTimedOut
-                    | sqlx::Error::PoolClosed
-                    | sqlx::Error::WorkerCrashed
-                    | sqlx::Error::Tls(_)
-                    | sqlx::Error::Protocol(_)
-            ) | StoreError::Closed
-                | StoreError::Fenced
-        )
+                | sqlx::Error::PoolTimedOut
+                | sqlx::Error::PoolClosed
+                | sqlx::Error::WorkerCrashed
+                | sqlx::Error::Tls(_)
+                | sqlx::Error::Protocol(_),
+            )
+            | StoreError::Closed
+            | StoreError::Fenced => true,
+            StoreError::Database(sqlx::Error::Database(db)) => db
+                .code()
+                .is_some_and(|code| code.starts_with("08") || code.starts_with("57")),
+            StoreError::Failed(text) => text.contains("connection") || text.contains("pool"),
+            _ => false,
+        }
     }
 }
 
