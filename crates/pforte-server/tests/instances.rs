@@ -947,3 +947,235 @@ async fn when_the_database_goes_away_the_instance_refuses_with_a_code_lets_its_c
     );
     drop(database);
 }
+
+/// nginx with `deploy/nginx-pforte.conf` in front of instances on `ports`.
+struct Nginx {
+    child: Child,
+    port: u16,
+    _dir: tempfile::TempDir,
+}
+
+impl Nginx {
+    fn start(ports: [u16; 2]) -> Option<Self> {
+        let nginx = ["/usr/sbin/nginx", "/usr/bin/nginx"]
+            .into_iter()
+            .find(|p| std::path::Path::new(p).exists())?;
+        let dir = tempfile::tempdir().unwrap();
+        let port = free_port();
+        let site = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../deploy/nginx-pforte.conf"
+        ))
+        .unwrap()
+        .replace("127.0.0.1:8081", &format!("127.0.0.1:{}", ports[0]))
+        .replace("127.0.0.1:8082", &format!("127.0.0.1:{}", ports[1]))
+        .replace("listen 8080;", &format!("listen 127.0.0.1:{port};"));
+        let d = dir.path().display();
+        std::fs::write(dir.path().join("pforte.conf"), site).unwrap();
+        std::fs::write(
+            dir.path().join("nginx.conf"),
+            format!(
+                "worker_processes 1;\npid {d}/nginx.pid;\nerror_log {d}/error.log;\n\
+                 events {{ worker_connections 1024; }}\n\
+                 http {{\n  access_log off;\n  client_body_temp_path {d}/body;\n  proxy_temp_path {d}/proxy;\n\
+                 fastcgi_temp_path {d}/fastcgi;\n  uwsgi_temp_path {d}/uwsgi;\n  scgi_temp_path {d}/scgi;\n\
+                 include {d}/pforte.conf;\n}}\n"
+            ),
+        )
+        .unwrap();
+        let child = Command::new(nginx)
+            .arg("-c")
+            .arg(dir.path().join("nginx.conf"))
+            .arg("-p")
+            .arg(dir.path())
+            .args(["-g", "daemon off;"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "nginx did not start");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Some(Self {
+            child,
+            port,
+            _dir: dir,
+        })
+    }
+
+    /// What a client sees of the service.
+    fn front(&self) -> Instance {
+        Instance {
+            child: Command::new("true").spawn().unwrap(),
+            base: format!("http://127.0.0.1:{}", self.port),
+            log: Arc::default(),
+        }
+    }
+}
+
+impl Drop for Nginx {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// SIGTERM, then wait for the process to end (its port is free again).
+fn stop(instance: &mut Instance) {
+    instance.signal("TERM");
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while instance.child.try_wait().unwrap().is_none() {
+        assert!(Instant::now() < deadline, "the instance did not stop");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// A client behind the proxy as the apps are: it reconnects at once whenever its socket
+/// closes (1012: the instance restarts), and records every event it hears.
+fn resilient(url: String, token: Option<String>, auth_message: bool) -> Arc<Mutex<Vec<Value>>> {
+    let heard: Arc<Mutex<Vec<Value>>> = Arc::default();
+    let record = heard.clone();
+    tokio::spawn(async move {
+        loop {
+            let mut request = url.as_str().into_client_request().unwrap();
+            if let (Some(token), false) = (&token, auth_message) {
+                request
+                    .headers_mut()
+                    .insert("authorization", format!("Bearer {token}").parse().unwrap());
+            }
+            let Ok((mut socket, _)) = tokio_tungstenite::connect_async(request).await else {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                continue;
+            };
+            if let (Some(token), true) = (&token, auth_message) {
+                let auth = json!({"type": "auth", "token": token}).to_string();
+                if socket.send(Message::Text(auth.into())).await.is_err() {
+                    continue;
+                }
+            }
+            while let Some(Ok(message)) = socket.next().await {
+                if let Message::Text(text) = message {
+                    record
+                        .lock()
+                        .unwrap()
+                        .push(serde_json::from_str(&text).unwrap());
+                }
+            }
+        }
+    });
+    heard
+}
+
+#[tokio::test]
+async fn behind_nginx_a_rolling_restart_of_every_instance_closes_no_gate_and_costs_no_place() {
+    let Some(database) = Database::new().await else {
+        return;
+    };
+    database.seed();
+    let ports = [free_port(), free_port()];
+    let mut instances =
+        ports.map(|port| Instance::start_on(&database, &format!("127.0.0.1:{port}")));
+    let Some(nginx) = Nginx::start(ports) else {
+        eprintln!("skipped: nginx is not installed (scripts/test installs nginx-light)");
+        return;
+    };
+    let front = nginx.front();
+    let bernd = login(&front, "bernd").await;
+    let counselor = resilient(front.ws("/api/counselor/ws"), Some(bernd.clone()), false);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let switched = http()
+        .put(front.url("/api/me/availability"))
+        .bearer_auth(&bernd)
+        .json(&json!({"on": true}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(switched.status(), 200);
+    let (_first, _) = enter(&front).await.unwrap();
+    let (second, _) = enter(&front).await.unwrap();
+    let asker = resilient(front.ws("/api/asker/ws"), Some(second.clone()), true);
+    let watcher = resilient(front.ws("/api/gates/ws"), None, false);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+
+    // Restart every instance, one after the other, as an upgrade would.
+    for (slot, port) in ports.iter().enumerate() {
+        stop(&mut instances[slot]);
+        instances[slot] = Instance::start_on(&database, &format!("127.0.0.1:{port}"));
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        assert!(gate_open(&front).await, "the gate stayed open");
+    }
+    // Past every handover: the old connections are gone, the new ones carry on.
+    tokio::time::sleep(Duration::from_secs(16)).await;
+    assert!(
+        gate_open(&front).await,
+        "the gate is still open after the handovers"
+    );
+
+    // What each heard once all was set up (Bernd available, the askers waiting).
+    let closing = |heard: &Arc<Mutex<Vec<Value>>>| -> Vec<Value> {
+        let heard = heard.lock().unwrap();
+        let from = heard
+            .iter()
+            .position(|e| {
+                e["type"] == "availability_changed" && e["availability"]["available"] == true
+            })
+            .unwrap_or(0);
+        heard[from..]
+            .iter()
+            .filter(|e| {
+                e["type"] == "waiting_room_closing"
+                    || e["type"] == "request_ended"
+                    || (e["type"] == "gate_changed" && e["open"] == false)
+                    || (e["type"] == "availability_changed"
+                        && e["availability"]["available"] == false)
+            })
+            .cloned()
+            .collect()
+    };
+    assert_eq!(
+        closing(&asker),
+        Vec::<Value>::new(),
+        "the asker heard nothing of it"
+    );
+    assert_eq!(
+        closing(&watcher),
+        Vec::<Value>::new(),
+        "the gate never closed"
+    );
+    assert_eq!(
+        closing(&counselor),
+        Vec::<Value>::new(),
+        "Bernd stayed available"
+    );
+    let readies = counselor
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|e| e["type"] == "ready")
+        .count();
+    assert!(
+        readies >= 2,
+        "Bernd's app reconnected ({readies} times ready)"
+    );
+    let state: Value = http()
+        .get(front.url("/api/asker"))
+        .bearer_auth(&second)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(state["status"]["state"], "waiting");
+    assert_eq!(state["status"]["position"], 2, "the place is kept");
+}
