@@ -1,0 +1,121 @@
+//! The disk's own limits, in the folder the server's database lives in: how often it can make
+//! a write durable, and how many SQLite commits and rows it takes per second with the
+//! server's settings (WAL, `synchronous = FULL`).
+
+use std::io::Write;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
+use sqlx::{ConnectOptions, Connection};
+
+use crate::stats::{summarize, Summary};
+
+/// How much each measurement may do: at most `count` operations, at most `time` long.
+#[derive(Clone, Copy, Debug)]
+pub struct Budget {
+    pub count: usize,
+    pub time: Duration,
+}
+
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+pub struct DiskFigures {
+    /// One 4 KiB append followed by `fdatasync`.
+    pub fdatasync: Summary,
+    pub fdatasyncs_per_s: f64,
+    /// One row, one transaction.
+    pub sqlite_commit: Summary,
+    pub sqlite_commits_per_s: f64,
+    /// One hundred rows per transaction.
+    pub sqlite_batch_commit: Summary,
+    pub sqlite_batched_rows_per_s: f64,
+}
+
+/// Appends of 4 KiB, each made durable with `fdatasync` (what a WAL commit needs at least).
+pub fn fdatasync(folder: &Path, budget: Budget) -> anyhow::Result<(Summary, f64)> {
+    let path = folder.join("fdatasync.bin");
+    let mut file = std::fs::File::create(&path).with_context(|| format!("creating {path:?}"))?;
+    let block = vec![0x5au8; 4096];
+    let mut samples = Vec::with_capacity(budget.count);
+    let start = Instant::now();
+    while samples.len() < budget.count && start.elapsed() < budget.time {
+        let at = Instant::now();
+        file.write_all(&block)?;
+        file.sync_data()?;
+        samples.push(at.elapsed());
+    }
+    let rate = samples.len() as f64 / start.elapsed().as_secs_f64();
+    drop(file);
+    std::fs::remove_file(&path)?;
+    Ok((summarize(&samples), rate))
+}
+
+const ROW: &str =
+    "Eine Nachricht von ungefähr der Länge, die im Chat üblich ist, hundert Zeichen oder so.";
+
+/// All of it: `fdatasync` first, then SQLite's single-row commits, then 100-row commits.
+pub async fn measure(
+    folder: &Path,
+    sync: Budget,
+    single: Budget,
+    batched: Budget,
+) -> anyhow::Result<DiskFigures> {
+    let owned = folder.to_owned();
+    let (fdatasync, fdatasyncs_per_s) =
+        tokio::task::spawn_blocking(move || fdatasync(&owned, sync)).await??;
+    let options = SqliteConnectOptions::new()
+        .filename(folder.join("disk-bench.db"))
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Full)
+        .busy_timeout(Duration::from_secs(5));
+    let mut db = options.connect().await.context("opening a SQLite file")?;
+    sqlx::query("CREATE TABLE rows (id INTEGER PRIMARY KEY, chat BLOB, body TEXT, at INTEGER)")
+        .execute(&mut db)
+        .await?;
+
+    let mut commits = Vec::with_capacity(single.count);
+    let start = Instant::now();
+    while commits.len() < single.count && start.elapsed() < single.time {
+        let at = Instant::now();
+        sqlx::query("INSERT INTO rows (chat, body, at) VALUES (?, ?, ?)")
+            .bind(&b"0123456789abcdef"[..])
+            .bind(ROW)
+            .bind(commits.len() as i64)
+            .execute(&mut db)
+            .await?;
+        commits.push(at.elapsed());
+    }
+    let commits_per_s = commits.len() as f64 / start.elapsed().as_secs_f64();
+
+    let mut batches = Vec::with_capacity(batched.count);
+    let start = Instant::now();
+    while batches.len() < batched.count && start.elapsed() < batched.time {
+        let at = Instant::now();
+        let mut tx = db.begin().await?;
+        for i in 0..100 {
+            sqlx::query("INSERT INTO rows (chat, body, at) VALUES (?, ?, ?)")
+                .bind(&b"0123456789abcdef"[..])
+                .bind(ROW)
+                .bind(i)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        batches.push(at.elapsed());
+    }
+    let rows_per_s = (batches.len() * 100) as f64 / start.elapsed().as_secs_f64();
+    db.close().await?;
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(folder.join(format!("disk-bench.db{suffix}")));
+    }
+    Ok(DiskFigures {
+        fdatasync,
+        fdatasyncs_per_s,
+        sqlite_commit: summarize(&commits),
+        sqlite_commits_per_s: commits_per_s,
+        sqlite_batch_commit: summarize(&batches),
+        sqlite_batched_rows_per_s: rows_per_s,
+    })
+}
