@@ -21,9 +21,12 @@ pub struct Budget {
 
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct DiskFigures {
-    /// One 4 KiB append followed by `fdatasync`.
+    /// One 4 KiB write in place (into a file written and synced before) and `fdatasync`:
+    /// the least a durable commit costs (a WAL in steady state is overwritten in place).
     pub fdatasync: Summary,
     pub fdatasyncs_per_s: f64,
+    /// One 4 KiB append and `fdatasync` (which must also persist the file's new size).
+    pub fdatasync_append: Summary,
     /// One row, one transaction.
     pub sqlite_commit: Summary,
     pub sqlite_commits_per_s: f64,
@@ -32,16 +35,33 @@ pub struct DiskFigures {
     pub sqlite_batched_rows_per_s: f64,
 }
 
-/// Appends of 4 KiB, each made durable with `fdatasync` (what a WAL commit needs at least).
-pub fn fdatasync(folder: &Path, budget: Budget) -> anyhow::Result<(Summary, f64)> {
+const BLOCK: usize = 4096;
+/// Blocks of the file written in place, in turn.
+const BLOCKS: u64 = 256;
+
+/// 4 KiB writes each made durable with `fdatasync`: in place (`append` false; the file is
+/// written and synced first) or appended. Returns the latencies and the rate.
+pub fn fdatasync(folder: &Path, budget: Budget, append: bool) -> anyhow::Result<(Summary, f64)> {
+    use std::os::unix::fs::FileExt;
     let path = folder.join("fdatasync.bin");
     let mut file = std::fs::File::create(&path).with_context(|| format!("creating {path:?}"))?;
-    let block = vec![0x5au8; 4096];
+    let block = vec![0x5au8; BLOCK];
+    if !append {
+        for _ in 0..BLOCKS {
+            file.write_all(&block)?;
+        }
+        file.sync_all()?;
+    }
     let mut samples = Vec::with_capacity(budget.count);
     let start = Instant::now();
     while samples.len() < budget.count && start.elapsed() < budget.time {
         let at = Instant::now();
-        file.write_all(&block)?;
+        if append {
+            file.write_all(&block)?;
+        } else {
+            let offset = (samples.len() as u64 % BLOCKS) * BLOCK as u64;
+            file.write_all_at(&block, offset)?;
+        }
         file.sync_data()?;
         samples.push(at.elapsed());
     }
@@ -63,7 +83,10 @@ pub async fn measure(
 ) -> anyhow::Result<DiskFigures> {
     let owned = folder.to_owned();
     let (fdatasync, fdatasyncs_per_s) =
-        tokio::task::spawn_blocking(move || fdatasync(&owned, sync)).await??;
+        tokio::task::spawn_blocking(move || fdatasync(&owned, sync, false)).await??;
+    let owned = folder.to_owned();
+    let (fdatasync_append, _) =
+        tokio::task::spawn_blocking(move || self::fdatasync(&owned, sync, true)).await??;
     let options = SqliteConnectOptions::new()
         .filename(folder.join("disk-bench.db"))
         .create_if_missing(true)
@@ -113,6 +136,7 @@ pub async fn measure(
     Ok(DiskFigures {
         fdatasync,
         fdatasyncs_per_s,
+        fdatasync_append,
         sqlite_commit: summarize(&commits),
         sqlite_commits_per_s: commits_per_s,
         sqlite_batch_commit: summarize(&batches),

@@ -50,9 +50,10 @@ struct Args {
     /// The server binary (default: `pforte-server` next to this binary).
     #[arg(long)]
     server: Option<PathBuf>,
-    /// Leave out NATS and Mosquitto.
-    #[arg(long)]
-    no_peers: bool,
+    /// Measure only these (comma-separated: disk, pforte, nats, mosquitto). A partial run
+    /// writes no results entry.
+    #[arg(long, value_delimiter = ',', value_parser = ["disk", "pforte", "nats", "mosquitto"])]
+    only: Vec<String>,
     /// The results file (default: benches/RESULTS.md of this workspace).
     #[arg(long)]
     results: Option<PathBuf>,
@@ -293,6 +294,10 @@ struct Pforte {
     api: Api,
     tokens: HashMap<String, String>,
     topics: HashMap<&'static str, i64>,
+    binary: PathBuf,
+    data: PathBuf,
+    /// How many times the server was started.
+    starts: usize,
 }
 
 impl Pforte {
@@ -692,33 +697,40 @@ async fn chats(plan: &Plan, p: &mut Pforte, figures: &mut Figures) -> anyhow::Re
     Ok(())
 }
 
-/// Enter and accept with an empty queue, then fill it, open every asker's socket (idle
-/// asker sockets), and enter and accept again.
-async fn queue(
-    plan: &Plan,
-    p: &mut Pforte,
-    figures: &mut Figures,
-    started: Instant,
-) -> anyhow::Result<()> {
+/// Entries and accepts, `probes` times, each accepted by `token`.
+async fn probe(
+    api: &Api,
+    topic: i64,
+    token: &str,
+    probes: usize,
+) -> anyhow::Result<(stats::Summary, stats::Summary)> {
+    let mut enters = Vec::new();
+    let mut accepts = Vec::new();
+    for _ in 0..probes {
+        let (entered, took) = api.enter(topic).await?;
+        enters.push(took);
+        accepts.push(api.accept_won(token, entered.request_id).await?);
+    }
+    Ok((summarize(&enters), summarize(&accepts)))
+}
+
+/// What filling the queue left for the second half of the queue phase.
+struct Filled {
+    tokens: Vec<String>,
+    enter_empty: stats::Summary,
+    accept_empty: stats::Summary,
+    fill_first: stats::Summary,
+    fill_last: stats::Summary,
+    fill_seconds: f64,
+}
+
+/// Enter and accept with an empty queue, then fill it.
+async fn queue_fill(plan: &Plan, p: &mut Pforte, started: Instant) -> anyhow::Result<Filled> {
     let topic = p.topic("queue")?;
     let token = p.token("keeper")?.to_owned();
     let _socket = p.counselor_socket("keeper").await?;
     p.api.availability(&token, true).await?;
-    let probe = |p: &Pforte| {
-        let api = p.api.clone();
-        let token = token.clone();
-        async move {
-            let mut enters = Vec::new();
-            let mut accepts = Vec::new();
-            for _ in 0..plan.queue_probes {
-                let (entered, took) = api.enter(topic).await?;
-                enters.push(took);
-                accepts.push(api.accept_won(&token, entered.request_id).await?);
-            }
-            Ok::<_, anyhow::Error>((summarize(&enters), summarize(&accepts)))
-        }
-    };
-    let (enter_empty, accept_empty) = probe(p).await?;
+    let (enter_empty, accept_empty) = probe(&p.api, topic, &token, plan.queue_probes).await?;
 
     log(
         started,
@@ -735,35 +747,59 @@ async fn queue(
         .map_err(|_| anyhow!("filling the queue took longer than 40 minutes"))?;
     let fill_seconds = at.elapsed().as_secs_f64();
     let mut takes = Vec::new();
-    let mut dials = Vec::new();
+    let mut tokens = Vec::new();
     for result in entered {
         let (entered, took) = result?;
         takes.push(millis(took));
-        dials.push(Dial::Asker {
-            server: p.address,
-            token: entered.token,
-        });
+        tokens.push(entered.token);
     }
     let tenth = (takes.len() / 10).max(1);
-    let fill_first = summarize_ms(&mut takes[..tenth].to_vec());
-    let fill_last = summarize_ms(&mut takes[takes.len() - tenth..].to_vec());
+    Ok(Filled {
+        tokens,
+        enter_empty,
+        accept_empty,
+        fill_first: summarize_ms(&mut takes[..tenth].to_vec()),
+        fill_last: summarize_ms(&mut takes[takes.len() - tenth..].to_vec()),
+        fill_seconds,
+    })
+}
 
+/// With the queue full (after a restart, so the memory is the sockets'): every asker opens
+/// their socket (idle asker sockets), then enter and accept again.
+async fn queue_full(
+    plan: &Plan,
+    p: &mut Pforte,
+    figures: &mut Figures,
+    filled: Filled,
+    started: Instant,
+) -> anyhow::Result<()> {
+    let topic = p.topic("queue")?;
+    let token = p.token("keeper")?.to_owned();
+    let _socket = p.counselor_socket("keeper").await?;
+    let dials: Vec<Dial> = filled
+        .tokens
+        .iter()
+        .map(|token| Dial::Asker {
+            server: p.address,
+            token: token.clone(),
+        })
+        .collect();
     log(started, format!("opening {} asker sockets", dials.len()));
     let mut fleet = Fleet::new("Pforte asker sockets");
     let n = dials.len();
     let idle = idle_sockets(plan, &mut p.process, &mut fleet, &dials, n, PFORTE, "asker").await?;
     figures.idle.push(idle);
-    let (enter_full, accept_full) = probe(p).await?;
+    let (enter_full, accept_full) = probe(&p.api, topic, &token, plan.queue_probes).await?;
     fleet.drain()?;
     figures.queue = Some(report::Queue {
         size: plan.queue,
-        enter_empty,
-        accept_empty,
+        enter_empty: filled.enter_empty,
+        accept_empty: filled.accept_empty,
         enter_full,
         accept_full,
-        fill_first,
-        fill_last,
-        fill_seconds,
+        fill_first: filled.fill_first,
+        fill_last: filled.fill_last,
+        fill_seconds: filled.fill_seconds,
     });
     Ok(())
 }
@@ -820,6 +856,20 @@ struct Checks {
 }
 
 impl Checks {
+    /// Record a result that the next phases need.
+    fn keep<T>(&mut self, started: Instant, name: &str, result: anyhow::Result<T>) -> Option<T> {
+        match result {
+            Ok(value) => {
+                self.record(started, name, Ok(()));
+                Some(value)
+            }
+            Err(error) => {
+                self.record(started, name, Err(error));
+                None
+            }
+        }
+    }
+
     fn record(&mut self, started: Instant, name: &str, result: anyhow::Result<()>) -> bool {
         match result {
             Ok(()) => {
@@ -833,6 +883,51 @@ impl Checks {
                 false
             }
         }
+    }
+}
+
+/// Start the server (the `n`-th time) and build its API client.
+async fn start_server(
+    binary: &Path,
+    data: &Path,
+    n: usize,
+    started: Instant,
+) -> anyhow::Result<(Process, std::net::SocketAddr, Api)> {
+    let at = Instant::now();
+    let (process, address) = server::start_pforte(binary, data, n).await?;
+    log(
+        started,
+        format!(
+            "pforte-server (pid {}) listens on {address} after {:.2} s",
+            process.pid,
+            at.elapsed().as_secs_f64()
+        ),
+    );
+    Ok((process, address, Api::new(address)?))
+}
+
+impl Pforte {
+    /// Stop the server and start it again on the same data: a fresh process, so that an
+    /// idle-memory figure is not hidden by memory an earlier phase freed into the allocator.
+    async fn restart(mut self, started: Instant) -> anyhow::Result<Self> {
+        let at = Instant::now();
+        self.process.stop(Duration::from_secs(60)).await?;
+        log(
+            started,
+            format!(
+                "pforte-server stopped after {:.2} s",
+                at.elapsed().as_secs_f64()
+            ),
+        );
+        self.starts += 1;
+        let (process, address, api) =
+            start_server(&self.binary, &self.data, self.starts, started).await?;
+        Ok(Self {
+            process,
+            address,
+            api,
+            ..self
+        })
     }
 }
 
@@ -855,48 +950,39 @@ async fn pforte_phases(
     ) {
         return;
     }
-    let (process, address) = match server::start_pforte(binary, data).await {
-        Ok(found) => found,
-        Err(error) => {
-            checks.record(started, "start the server", Err(error));
-            return;
-        }
-    };
-    log(
-        started,
-        format!("pforte-server (pid {}) listens on {address}", process.pid),
-    );
-    let result = async {
-        let api = Api::new(address)?;
+    let setup = async {
+        let (process, address, api) = start_server(binary, data, 1, started).await?;
         let mut topics = HashMap::new();
         for slug in ["gate", "race", "chat", "queue"] {
             topics.insert(slug, api.topic_id(slug).await?);
         }
-        Ok::<_, anyhow::Error>((api, topics))
+        let tokens = logins(plan, &api, figures).await?;
+        Ok::<_, anyhow::Error>(Pforte {
+            process,
+            address,
+            api,
+            tokens,
+            topics,
+            binary: binary.to_owned(),
+            data: data.to_owned(),
+            starts: 1,
+        })
+    };
+    let Some(mut p) = checks.keep(started, "start the server, login cost", setup.await) else {
+        return;
+    };
+    macro_rules! restart {
+        () => {
+            match p.restart(started).await {
+                Ok(restarted) => restarted,
+                Err(error) => {
+                    checks.record(started, "restart the server", Err(error));
+                    return;
+                }
+            }
+        };
     }
-    .await;
-    let (api, topics) = match result {
-        Ok(found) => found,
-        Err(error) => {
-            checks.record(started, "read the topics", Err(error));
-            return;
-        }
-    };
-    let tokens = match logins(plan, &api, figures).await {
-        Ok(tokens) => tokens,
-        Err(error) => {
-            checks.record(started, "login cost", Err(error));
-            return;
-        }
-    };
-    checks.record(started, "login cost", Ok(()));
-    let mut p = Pforte {
-        process,
-        address,
-        api,
-        tokens,
-        topics,
-    };
+    p = restart!();
     log(started, "gate watchers: idle, then fan-out");
     let r = watchers(plan, &mut p, figures).await;
     checks.record(
@@ -904,6 +990,7 @@ async fn pforte_phases(
         "gate watchers: idle memory and CPU, gate-change fan-out",
         r,
     );
+    p = restart!();
     log(started, "idle counselor sockets");
     let r = counselors(plan, &mut p, figures).await;
     checks.record(started, "idle counselor sockets", r);
@@ -913,12 +1000,24 @@ async fn pforte_phases(
     log(started, "acknowledged messages");
     let r = chats(plan, &mut p, figures).await;
     checks.record(started, "acknowledged messages at 1/10/100 chats", r);
-    let r = queue(plan, &mut p, figures, started).await;
-    checks.record(started, "a full queue, idle asker sockets", r);
+    let filled = queue_fill(plan, &mut p, started).await;
+    if let Some(filled) = checks.keep(started, "fill the queue", filled) {
+        p = restart!();
+        let r = queue_full(plan, &mut p, figures, filled, started).await;
+        checks.record(started, "a full queue, idle asker sockets", r);
+    }
     let r = p.api.health(Duration::from_secs(10)).await.map(|_| ());
     checks.record(started, "the server still answers /api/health", r);
     log(started, "stopping pforte-server");
-    let r = p.process.stop(Duration::from_secs(30)).await;
+    let at = Instant::now();
+    let r = p.process.stop(Duration::from_secs(60)).await;
+    log(
+        started,
+        format!(
+            "pforte-server stopped after {:.2} s",
+            at.elapsed().as_secs_f64()
+        ),
+    );
     checks.record(started, "the server stops on SIGTERM", r);
 }
 
@@ -1019,15 +1118,26 @@ async fn run(args: &Args, plan: &Plan, root: &Path, binary: &Path) -> anyhow::Re
     let mut checks = Checks::default();
 
     log(started, format!("the disk, in {data:?}"));
-    let r = disk::measure(&data, plan.sync, plan.sqlite_single, plan.sqlite_batched).await;
-    let r = r.map(|d| figures.disk = Some(d));
-    checks.record(started, "disk: fdatasync, SQLite commits", r);
+    let wanted = |what: &str| args.only.is_empty() || args.only.iter().any(|o| o == what);
+    if wanted("disk") {
+        let r = disk::measure(&data, plan.sync, plan.sqlite_single, plan.sqlite_batched).await;
+        let r = r.map(|d| figures.disk = Some(d));
+        checks.record(started, "disk: fdatasync, SQLite commits", r);
+    }
 
-    pforte_phases(plan, binary, &data, &mut figures, &mut checks, started).await;
+    let mut server_log = String::new();
+    if wanted("pforte") {
+        pforte_phases(plan, binary, &data, &mut figures, &mut checks, started).await;
+        server_log = server::log_summary(&data);
+        log(started, format!("the server's logs: {server_log}"));
+    }
 
     let mut versions = Vec::new();
-    if !args.no_peers {
+    {
         for p in [Peer::Nats, Peer::Mosquitto] {
+            if !wanted(&p.name().to_lowercase()) {
+                continue;
+            }
             log(
                 started,
                 format!("{}: idle subscribers, then fan-out", p.name()),
@@ -1078,7 +1188,9 @@ async fn run(args: &Args, plan: &Plan, root: &Path, binary: &Path) -> anyhow::Re
         );
         return Ok(1);
     }
-    if !args.no_results {
+    if !args.only.is_empty() {
+        println!("a partial run (--only): no results entry written");
+    } else if !args.no_results {
         let path = args
             .results
             .clone()
@@ -1090,6 +1202,7 @@ async fn run(args: &Args, plan: &Plan, root: &Path, binary: &Path) -> anyhow::Re
             (&load_start, &load_end),
             took,
             &versions,
+            &server_log,
             &figures,
             &tables,
         );
@@ -1134,6 +1247,7 @@ fn results_entry(
     load: (&str, &str),
     took: Duration,
     versions: &[String],
+    server_log: &str,
     figures: &Figures,
     tables: &str,
 ) -> String {
@@ -1162,6 +1276,9 @@ fn results_entry(
             .join(" ")
     ));
     out.push_str(tables);
+    if !server_log.is_empty() {
+        out.push_str(&format!("\nThe server's logs: {server_log}.\n"));
+    }
     for note in notes(load) {
         out.push_str(&format!("\n{note}\n"));
     }

@@ -321,14 +321,20 @@ fn rows(f: &Figures) -> Vec<Row> {
     let sync = f.fdatasync_ms();
     if let Some(d) = &f.disk {
         out.push(row(
-            "disk: 4 KiB append + `fdatasync`",
+            "disk: 4 KiB write in place + `fdatasync`",
             format!(
                 "p50 {}, {}/s",
                 ms(d.fdatasync.p50),
                 count(d.fdatasyncs_per_s)
             ),
             "—",
-            "(the unit of the ratios below)",
+            "(\"one fdatasync\", the unit of the ratios below)",
+        ));
+        out.push(row(
+            "disk: 4 KiB append + `fdatasync`",
+            format!("p50 {}", ms(d.fdatasync_append.p50)),
+            "in place",
+            times(ratio(d.fdatasync_append.p50, sync)),
         ));
         out.push(row(
             "SQLite (WAL, synchronous=FULL): 1 row per commit",
@@ -473,6 +479,24 @@ fn rows(f: &Figures) -> Vec<Row> {
                 times(ratio(i.cpu_percent, m)),
                 times(ratio(i.cpu_percent, n))
             ),
+        ));
+    }
+    for i in f.idle.iter().filter(|i| i.system != PFORTE) {
+        out.push(row(
+            format!(
+                "{}: {} idle subscribers, memory per socket; CPU over {:.0} s",
+                i.system,
+                k_label(i.sockets),
+                i.seconds
+            ),
+            "—",
+            format!(
+                "{}; {} (bench itself {})",
+                kib(i.kib_per_socket),
+                percent(i.cpu_percent),
+                percent(i.bench_cpu_percent)
+            ),
+            "—",
         ));
     }
     for e in &f.entry {
@@ -867,6 +891,7 @@ mod tests {
             disk: Some(DiskFigures {
                 fdatasync: summary(2.0, 4.0),
                 fdatasyncs_per_s: 500.0,
+                fdatasync_append: summary(3.0, 5.0),
                 sqlite_commit: summary(3.0, 6.0),
                 sqlite_commits_per_s: 300.0,
                 sqlite_batch_commit: summary(4.0, 8.0),

@@ -182,12 +182,17 @@ pub const SERVER_ENV: [(&str, &str); 9] = [
     ("PFORTE_MAX_WAITING", "1000000"),
     ("PFORTE_ASKER_RECONNECT_WINDOW", "1h"),
     ("PFORTE_MAX_WAIT", "2h"),
-    ("PFORTE_GRACE", "60s"),
+    ("PFORTE_GRACE", "10m"),
     ("PFORTE_LOG", "info"),
 ];
 
-/// Start `pforte-server serve` on a free port with [`SERVER_ENV`].
-pub async fn start_pforte(binary: &Path, data: &Path) -> anyhow::Result<(Process, SocketAddr)> {
+/// Start `pforte-server serve` on a free port with [`SERVER_ENV`]; the log goes to
+/// `server-<n>.log` in the data folder.
+pub async fn start_pforte(
+    binary: &Path,
+    data: &Path,
+    n: usize,
+) -> anyhow::Result<(Process, SocketAddr)> {
     let port = free_port()?;
     let address = SocketAddr::from(([127, 0, 0, 1], port));
     let mut command = Command::new(binary);
@@ -199,7 +204,11 @@ pub async fn start_pforte(binary: &Path, data: &Path) -> anyhow::Result<(Process
     for (name, value) in SERVER_ENV {
         command.env(name, value);
     }
-    let mut process = Process::spawn("pforte-server", command, data.join("server.log"))?;
+    let mut process = Process::spawn(
+        "pforte-server",
+        command,
+        data.join(format!("server-{n}.log")),
+    )?;
     process
         .wait_listening(address, Duration::from_secs(30))
         .await?;
@@ -305,4 +314,54 @@ impl Peer {
             .await?;
         Ok((process, address))
     }
+}
+
+/// What the server's logs of this run hold: lines, warnings and errors (the distinct
+/// messages of the latter, without their time stamps), and lines of stray debug output.
+pub fn log_summary(data: &Path) -> String {
+    let mut lines = 0;
+    let mut debug = 0;
+    let mut notable: Vec<String> = Vec::new();
+    let mut counts = [0usize; 2];
+    let mut files: Vec<PathBuf> = std::fs::read_dir(data)
+        .map(|dir| {
+            dir.filter_map(Result::ok)
+                .map(|e| e.path())
+                .filter(|p| {
+                    p.file_name()
+                        .and_then(|n| n.to_str())
+                        .is_some_and(|n| n.starts_with("server-") && n.ends_with(".log"))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    files.sort();
+    for file in &files {
+        let text = std::fs::read_to_string(file).unwrap_or_default();
+        for line in text.lines() {
+            lines += 1;
+            if line.starts_with("DEBUG") {
+                debug += 1;
+            }
+            for (i, level) in [" WARN ", " ERROR "].iter().enumerate() {
+                if let Some(at) = line.find(level) {
+                    counts[i] += 1;
+                    let message = line[at..].trim().to_owned();
+                    if notable.len() < 6 && !notable.contains(&message) {
+                        notable.push(message);
+                    }
+                }
+            }
+        }
+    }
+    let mut out = format!(
+        "{} server start(s), {lines} log lines, {} warnings, {} errors, {debug} lines starting with \"DEBUG\" (on stderr)",
+        files.len(),
+        counts[0],
+        counts[1]
+    );
+    if !notable.is_empty() {
+        out.push_str(&format!("; e.g. `{}`", notable.join("`, `")));
+    }
+    out
 }
