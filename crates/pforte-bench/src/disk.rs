@@ -143,3 +143,88 @@ pub async fn measure(
         sqlite_batched_rows_per_s: rows_per_s,
     })
 }
+
+fn mean_of(values: impl Iterator<Item = f64>) -> f64 {
+    let values: Vec<f64> = values.collect();
+    values.iter().sum::<f64>() / values.len() as f64
+}
+
+fn mean_summary(runs: &[&Summary]) -> Summary {
+    Summary {
+        count: runs.iter().map(|s| s.count).sum(),
+        p50: mean_of(runs.iter().map(|s| s.p50)),
+        p99: mean_of(runs.iter().map(|s| s.p99)),
+        max: runs.iter().map(|s| s.max).fold(f64::NAN, f64::max),
+    }
+}
+
+/// The mean of several measurements of the disk (at the start and at the end of a run: a
+/// shared disk's speed drifts, and the phases in between are compared with it).
+pub fn mean(runs: &[DiskFigures]) -> Option<DiskFigures> {
+    if runs.is_empty() {
+        return None;
+    }
+    let pick =
+        |f: fn(&DiskFigures) -> &Summary| mean_summary(&runs.iter().map(f).collect::<Vec<_>>());
+    Some(DiskFigures {
+        fdatasync: pick(|d| &d.fdatasync),
+        fdatasyncs_per_s: mean_of(runs.iter().map(|d| d.fdatasyncs_per_s)),
+        fdatasync_append: pick(|d| &d.fdatasync_append),
+        sqlite_commit: pick(|d| &d.sqlite_commit),
+        sqlite_commits_per_s: mean_of(runs.iter().map(|d| d.sqlite_commits_per_s)),
+        sqlite_batch_commit: pick(|d| &d.sqlite_batch_commit),
+        sqlite_batched_rows_per_s: mean_of(runs.iter().map(|d| d.sqlite_batched_rows_per_s)),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(sync_ms: f64, commits: f64) -> DiskFigures {
+        let s = Summary {
+            count: 10,
+            p50: sync_ms,
+            p99: sync_ms * 2.0,
+            max: sync_ms * 3.0,
+        };
+        DiskFigures {
+            fdatasync: s,
+            fdatasyncs_per_s: 1000.0 / sync_ms,
+            fdatasync_append: s,
+            sqlite_commit: s,
+            sqlite_commits_per_s: commits,
+            sqlite_batch_commit: s,
+            sqlite_batched_rows_per_s: commits * 50.0,
+        }
+    }
+
+    #[test]
+    fn the_disk_of_a_run_is_the_mean_of_its_start_and_its_end_with_the_worst_maximum() {
+        let both = mean(&[run(0.2, 5000.0), run(0.8, 400.0)]).unwrap();
+        assert!((both.fdatasync.p50 - 0.5).abs() < 1e-9);
+        assert!((both.sqlite_commits_per_s - 2700.0).abs() < 1e-9);
+        assert!((both.fdatasync.max - 2.4).abs() < 1e-9);
+        assert_eq!(both.fdatasync.count, 20);
+        assert!(mean(&[]).is_none());
+    }
+
+    #[test]
+    fn durable_writes_in_place_and_appended_are_timed_in_the_folder_given() {
+        let folder = tempfile::tempdir().unwrap();
+        let budget = Budget {
+            count: 5,
+            time: Duration::from_secs(5),
+        };
+        for append in [false, true] {
+            let (summary, rate) = fdatasync(folder.path(), budget, append).unwrap();
+            assert_eq!(summary.count, 5);
+            assert!(summary.p50 > 0.0 && rate > 0.0);
+        }
+        assert_eq!(
+            std::fs::read_dir(folder.path()).unwrap().count(),
+            0,
+            "the test file is removed"
+        );
+    }
+}

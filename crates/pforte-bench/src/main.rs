@@ -107,16 +107,16 @@ impl Plan {
             queue_probes: 50,
             logins_sequential: 20,
             sync: Budget {
-                count: 2_000,
-                time: Duration::from_secs(5),
+                count: 20_000,
+                time: Duration::from_secs(3),
             },
             sqlite_single: Budget {
-                count: 2_000,
-                time: Duration::from_secs(5),
+                count: 20_000,
+                time: Duration::from_secs(3),
             },
             sqlite_batched: Budget {
-                count: 500,
-                time: Duration::from_secs(5),
+                count: 2_000,
+                time: Duration::from_secs(3),
             },
             deadline: Duration::from_secs(60 * 60),
         }
@@ -1121,8 +1121,8 @@ async fn run(args: &Args, plan: &Plan, root: &Path, binary: &Path) -> anyhow::Re
     let wanted = |what: &str| args.only.is_empty() || args.only.iter().any(|o| o == what);
     if wanted("disk") {
         let r = disk::measure(&data, plan.sync, plan.sqlite_single, plan.sqlite_batched).await;
-        let r = r.map(|d| figures.disk = Some(d));
-        checks.record(started, "disk: fdatasync, SQLite commits", r);
+        let r = r.map(|d| figures.disk_runs.push(d));
+        checks.record(started, "disk at the start: fdatasync, SQLite commits", r);
     }
 
     let mut server_log = String::new();
@@ -1152,6 +1152,13 @@ async fn run(args: &Args, plan: &Plan, root: &Path, binary: &Path) -> anyhow::Re
             checks.record(started, &format!("{} beside it", p.name()), r);
         }
     }
+    if wanted("disk") {
+        log(started, "the disk again");
+        let r = disk::measure(&data, plan.sync, plan.sqlite_single, plan.sqlite_batched).await;
+        let r = r.map(|d| figures.disk_runs.push(d));
+        checks.record(started, "disk at the end: fdatasync, SQLite commits", r);
+        figures.disk = disk::mean(&figures.disk_runs);
+    }
     let took = started.elapsed();
     let load_end = procfs::load_average();
 
@@ -1172,6 +1179,9 @@ async fn run(args: &Args, plan: &Plan, root: &Path, binary: &Path) -> anyhow::Re
         "machine: {machine}; load average (1/5/15 min) at the start {load_start}, at the end {load_end}; took {}",
         duration_text(took)
     );
+    for note in notes((&load_start, &load_end), &figures.disk_runs) {
+        println!("note: {note}");
+    }
     let passed = checks.passed.len();
     let failed = checks.failed.len();
     for (name, error) in &checks.failed {
@@ -1200,6 +1210,7 @@ async fn run(args: &Args, plan: &Plan, root: &Path, binary: &Path) -> anyhow::Re
             &commit,
             &machine,
             (&load_start, &load_end),
+            &figures.disk_runs,
             took,
             &versions,
             &server_log,
@@ -1220,7 +1231,7 @@ async fn run(args: &Args, plan: &Plan, root: &Path, binary: &Path) -> anyhow::Re
 }
 
 /// Notes that qualify the figures.
-fn notes(load: (&str, &str)) -> Vec<String> {
+fn notes(load: (&str, &str), disk_runs: &[disk::DiskFigures]) -> Vec<String> {
     let cores = std::thread::available_parallelism().map_or(1, usize::from) as f64;
     let mut out = Vec::new();
     let first = |l: &str| {
@@ -1236,6 +1247,21 @@ fn notes(load: (&str, &str)) -> Vec<String> {
              absolute times are inflated; the ratios within the run are the figures to compare."
         ));
     }
+    if let (Some(first), Some(last)) = (disk_runs.first(), disk_runs.last()) {
+        let drift = |a: f64, b: f64| (a / b).max(b / a);
+        let sync = drift(first.fdatasync.p50, last.fdatasync.p50);
+        let commits = drift(first.sqlite_commits_per_s, last.sqlite_commits_per_s);
+        if sync.max(commits) > 1.5 {
+            out.push(format!(
+                "The shared disk's speed drifted during the run (fdatasync p50 {} at the start, {} at the end; \
+                 SQLite {}/s and {}/s single-row commits): ratios to the disk carry that uncertainty.",
+                report::ms(first.fdatasync.p50),
+                report::ms(last.fdatasync.p50),
+                report::count(first.sqlite_commits_per_s),
+                report::count(last.sqlite_commits_per_s),
+            ));
+        }
+    }
     out
 }
 
@@ -1245,6 +1271,7 @@ fn results_entry(
     commit: &str,
     machine: &str,
     load: (&str, &str),
+    disk_runs: &[disk::DiskFigures],
     took: Duration,
     versions: &[String],
     server_log: &str,
@@ -1279,7 +1306,7 @@ fn results_entry(
     if !server_log.is_empty() {
         out.push_str(&format!("\nThe server's logs: {server_log}.\n"));
     }
-    for note in notes(load) {
+    for note in notes(load, disk_runs) {
         out.push_str(&format!("\n{note}\n"));
     }
     out.push('\n');
