@@ -346,7 +346,7 @@ pub fn log_summary(data: &Path) -> String {
             for (i, level) in [" WARN ", " ERROR "].iter().enumerate() {
                 if let Some(at) = line.find(level) {
                     counts[i] += 1;
-                    let message = line[at..].trim().to_owned();
+                    let message: String = line[at..].trim().chars().take(160).collect();
                     if notable.len() < 6 && !notable.contains(&message) {
                         notable.push(message);
                     }
