@@ -70,6 +70,9 @@ async fn main() {
     let mut server = Command::new(&binary)
         .args(["serve", "--listen", "127.0.0.1:0"])
         .env("PFORTE_DATA_DIR", data.path())
+        // All sockets come from one address here: lift the per-address limits.
+        .env("PFORTE_SOCKETS_PER_ADDRESS", "100000")
+        .env("PFORTE_CONNECTIONS_PER_ADDRESS", "100000")
         .env("NO_COLOR", "1")
         .stdout(Stdio::piped())
         .spawn()

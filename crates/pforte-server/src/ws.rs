@@ -57,9 +57,16 @@ enum Kind {
 }
 
 /// Small buffers: an idle socket should cost a few KiB, not tungstenite's 128 KiB default.
-fn tune(upgrade: WebSocketUpgrade) -> WebSocketUpgrade {
+/// The read buffer is sized to what each client sends (it grows for a larger frame, up to
+/// the message limit): gate watchers send nothing but pongs, askers and counselors an `auth`
+/// and pings.
+fn tune(upgrade: WebSocketUpgrade, kind: Kind) -> WebSocketUpgrade {
+    let read_buffer = match kind {
+        Kind::GateWatcher => 256,
+        Kind::Asker | Kind::Counselor => 1024,
+    };
     upgrade
-        .read_buffer_size(4 * 1024)
+        .read_buffer_size(read_buffer)
         .write_buffer_size(0)
         .max_write_buffer_size(256 * 1024)
         .max_message_size(MAX_INCOMING)
@@ -158,7 +165,7 @@ fn upgrade(upgrade: Upgrade, kind: Kind, query: SocketQuery) -> Response {
     };
     let token = bearer(&headers).map(str::to_owned);
     let tasks = lifecycle.tasks.clone();
-    tune(ws).on_upgrade(move |socket| {
+    tune(ws, kind).on_upgrade(move |socket| {
         tasks.track_future(serve(
             reception,
             lifecycle,
@@ -383,11 +390,14 @@ async fn serve(
         Message::Text(Hub::encode(&ServerEvent::Ready)),
     )
     .await;
+    // Made once, not per event.
+    let shutdown = lifecycle.shutdown.cancelled();
+    tokio::pin!(shutdown);
     while result.is_ok() {
         result = tokio::select! {
             biased;
             why = &mut ending => Err(why.map_or(Goodbye::PeerLeft, Goodbye::Ended)),
-            () = lifecycle.shutdown.cancelled() => Err(Goodbye::Shutdown),
+            () = &mut shutdown => Err(Goodbye::Shutdown),
             incoming = stream.next() => match incoming {
                 Some(Ok(message)) => {
                     hub.heard(&link);
@@ -432,12 +442,6 @@ async fn serve(
         }
     }
 
-    if let Err(Goodbye::Ended(e)) = &result {
-        eprintln!("DEBUG ending {e:?}");
-    }
-    if let Err(Goodbye::PeerLeft) = &result {
-        eprintln!("DEBUG peer left");
-    }
     // Shutting down, this instance hands its connections over (`Reception::stopping`): they
     // still count until the clients are back through another instance, so no goodbye.
     let handed_over = matches!(result, Err(Goodbye::Shutdown));

@@ -1,0 +1,171 @@
+//! Pforte's REST API as the bench uses it: each call timed, each answer checked.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use anyhow::{anyhow, bail};
+use pforte_wire::{EnteredWaitingRoom, LoggedIn, PublicTopicList};
+use reqwest::StatusCode;
+use serde_json::json;
+use tokio::time::Instant;
+use uuid::Uuid;
+
+#[derive(Clone)]
+pub struct Api {
+    http: reqwest::Client,
+    base: String,
+}
+
+async fn expect(
+    response: reqwest::Response,
+    want: StatusCode,
+    what: &str,
+) -> anyhow::Result<reqwest::Response> {
+    if response.status() == want {
+        return Ok(response);
+    }
+    let status = response.status();
+    let body = response.text().await.unwrap_or_default();
+    bail!("{what}: expected {want}, got {status}: {body}")
+}
+
+impl Api {
+    pub fn new(server: SocketAddr) -> anyhow::Result<Self> {
+        Ok(Self {
+            http: reqwest::Client::builder()
+                .no_proxy()
+                .timeout(Duration::from_secs(60))
+                .connect_timeout(Duration::from_secs(10))
+                .tcp_nodelay(true)
+                .build()?,
+            base: format!("http://{server}"),
+        })
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// Topic ids by slug.
+    pub async fn topic_id(&self, slug: &str) -> anyhow::Result<i64> {
+        let response = self.http.get(self.url("/api/topics")).send().await?;
+        let list: PublicTopicList = expect(response, StatusCode::OK, "GET /api/topics")
+            .await?
+            .json()
+            .await?;
+        list.topics
+            .iter()
+            .find(|t| t.slug == slug)
+            .map(|t| t.id)
+            .ok_or_else(|| anyhow!("the server does not list topic {slug}"))
+    }
+
+    /// Log in; the session token and how long the answer took.
+    pub async fn login(&self, name: &str, password: &str) -> anyhow::Result<(String, Duration)> {
+        let at = Instant::now();
+        let response = self
+            .http
+            .post(self.url("/api/auth/login"))
+            .json(&json!({"name": name, "password": password}))
+            .send()
+            .await?;
+        let logged_in: LoggedIn = expect(response, StatusCode::OK, "POST /api/auth/login")
+            .await?
+            .json()
+            .await?;
+        Ok((logged_in.token, at.elapsed()))
+    }
+
+    /// Switch availability; how long the answer took.
+    pub async fn availability(&self, token: &str, on: bool) -> anyhow::Result<Duration> {
+        let at = Instant::now();
+        let response = self
+            .http
+            .put(self.url("/api/me/availability"))
+            .bearer_auth(token)
+            .json(&json!({"on": on}))
+            .send()
+            .await?;
+        expect(response, StatusCode::OK, "PUT /api/me/availability").await?;
+        Ok(at.elapsed())
+    }
+
+    /// Enter a waiting room.
+    pub async fn enter(&self, topic: i64) -> anyhow::Result<(EnteredWaitingRoom, Duration)> {
+        let at = Instant::now();
+        let response = self
+            .http
+            .post(self.url("/api/waiting-room"))
+            .json(&json!({"topic_id": topic, "consent": true}))
+            .send()
+            .await?;
+        let entered: EnteredWaitingRoom =
+            expect(response, StatusCode::CREATED, "POST /api/waiting-room")
+                .await?
+                .json()
+                .await?;
+        Ok((entered, at.elapsed()))
+    }
+
+    /// Accept a request: the status (200 won, 409 lost) and how long the answer took.
+    pub async fn accept(
+        &self,
+        token: &str,
+        request: Uuid,
+    ) -> anyhow::Result<(StatusCode, Duration)> {
+        let at = Instant::now();
+        let response = self
+            .http
+            .post(self.url(&format!("/api/requests/{request}/accept")))
+            .bearer_auth(token)
+            .send()
+            .await?;
+        let status = response.status();
+        let _ = response.bytes().await?;
+        Ok((status, at.elapsed()))
+    }
+
+    /// Accept, and insist on winning.
+    pub async fn accept_won(&self, token: &str, request: Uuid) -> anyhow::Result<Duration> {
+        let (status, took) = self.accept(token, request).await?;
+        if status != StatusCode::OK {
+            bail!("POST /api/requests/{request}/accept: expected 200, got {status}");
+        }
+        Ok(took)
+    }
+
+    /// The asker sends a message: answered 201 once it is stored.
+    pub async fn asker_message(&self, token: &str, text: &str) -> anyhow::Result<Duration> {
+        let at = Instant::now();
+        let response = self
+            .http
+            .post(self.url("/api/asker/messages"))
+            .bearer_auth(token)
+            .json(&json!({"text": text}))
+            .send()
+            .await?;
+        expect(response, StatusCode::CREATED, "POST /api/asker/messages").await?;
+        Ok(at.elapsed())
+    }
+
+    pub async fn asker_end(&self, token: &str) -> anyhow::Result<()> {
+        let response = self
+            .http
+            .post(self.url("/api/asker/end"))
+            .bearer_auth(token)
+            .send()
+            .await?;
+        expect(response, StatusCode::NO_CONTENT, "POST /api/asker/end").await?;
+        Ok(())
+    }
+
+    /// `GET /api/health` answers within `limit`.
+    pub async fn health(&self, limit: Duration) -> anyhow::Result<Duration> {
+        let at = Instant::now();
+        let response = tokio::time::timeout(limit, self.http.get(self.url("/api/health")).send())
+            .await
+            .map_err(|_| anyhow!("/api/health did not answer within {limit:?}"))??;
+        expect(response, StatusCode::OK, "GET /api/health").await?;
+        Ok(at.elapsed())
+    }
+}
