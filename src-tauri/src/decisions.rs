@@ -609,6 +609,7 @@ mod tests {
             online: true,
             absent: false,
             absence_message: None,
+            last_for: Vec::new(),
         }
     }
 

@@ -256,6 +256,20 @@ pub struct Availability {
     pub online: bool,
     pub absent: bool,
     pub absence_message: Option<String>,
+    /// The topics where this counselor is the only available one (empty unless available),
+    /// with the askers waiting there: switching off closes those waiting rooms. Sent again
+    /// (`availability_changed` without a reason) whenever it changes.
+    #[serde(default)]
+    pub last_for: Vec<LastCover>,
+}
+
+/// "You are the last available counselor of this topic, and this many askers wait."
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+pub struct LastCover {
+    #[ts(type = "number")]
+    pub topic_id: i64,
+    pub topic_name: String,
+    pub waiting: u32,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]

@@ -34,6 +34,7 @@ pub fn render() -> String {
         LoggedIn,
         Me,
         Availability,
+        LastCover,
         SwitchAvailability,
         OfflineReason,
         GoOffline,

@@ -16,6 +16,7 @@ export const availability = (over: Partial<Availability> = {}): Availability => 
   online: true,
   absent: false,
   absence_message: null,
+  last_for: [],
   ...over,
 });
 

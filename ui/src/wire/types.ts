@@ -71,7 +71,15 @@ available: boolean,
 /**
  * Whether any of their devices holds a live connection.
  */
-online: boolean, absent: boolean, absence_message: string | null, };
+online: boolean, absent: boolean, absence_message: string | null, 
+/**
+ * The topics where this counselor is the only available one (empty unless available),
+ * with the askers waiting there: switching off closes those waiting rooms. Sent again
+ * (`availability_changed` without a reason) whenever it changes.
+ */
+last_for: Array<LastCover>, };
+
+export type LastCover = { topic_id: number, topic_name: string, waiting: number, };
 
 export type SwitchAvailability = { on: boolean, };
 
