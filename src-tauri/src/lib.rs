@@ -101,8 +101,9 @@ pub fn builder<R: Runtime>(builder: Builder<R>, shell: Arc<Shell>) -> Builder<R>
                 .with_state_flags(StateFlags::all() - StateFlags::VISIBLE)
                 .build(),
         )
-        .plugin(tauri_plugin_notification::init())
-        .plugin(tauri_plugin_dialog::init());
+        .plugin(tauri_plugin_notification::init());
+    #[cfg(not(all(unix, not(target_os = "macos"))))]
+    let builder = builder.plugin(tauri_plugin_dialog::init());
     base(builder, shell)
         .setup(|app| {
             setup(app.handle())?;

@@ -328,11 +328,28 @@ fn start_at_login_is_off_by_default_and_can_be_switched() {
 }
 
 #[test]
-fn the_sound_setting_reaches_the_shell() {
+fn the_sound_settings_reach_the_shell() {
     let desktop = desktop(Arc::new(MemoryStore::default()));
     assert_eq!(desktop.call("sound_get", json!({})), true, "on by default");
     assert_eq!(desktop.call("sound_set", json!({"on": false})), false);
     assert_eq!(desktop.call("sound_get", json!({})), false);
+    let alerts = desktop.call("alerts_get", json!({}));
+    assert_eq!(alerts["sound_name"], "message-new-instant");
+    assert_eq!(
+        alerts["stay"], true,
+        "requests stay until acted on by default"
+    );
+    let chosen = desktop.call("alerts_set", json!({"soundName": "bell", "stay": false}));
+    assert_eq!(chosen["sound_name"], "bell");
+    assert_eq!(chosen["stay"], false);
+    let unknown = desktop.call(
+        "alerts_set",
+        json!({"soundName": "../../x.oga", "stay": true}),
+    );
+    assert_eq!(
+        unknown["sound_name"], "message-new-instant",
+        "only known sounds"
+    );
 }
 
 #[test]
