@@ -41,10 +41,14 @@ pub const ENV_TOKEN: &str = "PFORTE_DESKTOP_TOKEN";
 pub const ENV_LOG: &str = "PFORTE_DESKTOP_LOG";
 /// Argument given by the autostart entry: start hidden in the tray.
 pub const HIDDEN_ARG: &str = "--hidden";
+/// WebKit's accelerated compositing: `on`, `off`, or `auto` (default: off where no GPU render
+/// node exists, i.e. software GL). `WEBKIT_DISABLE_COMPOSITING_MODE`, if set, wins.
+pub const ENV_COMPOSITING: &str = "PFORTE_DESKTOP_COMPOSITING";
 
 /// The real app.
 pub fn run() {
     init_logging();
+    choose_compositing();
     let shell = Arc::new(Shell::new(
         Vault::new(Arc::new(Keyring)),
         Notifier::default(),
@@ -61,6 +65,33 @@ pub fn run() {
 /// The app's configuration and bundled UI (from `tauri.conf.json`).
 pub fn context<R: Runtime>() -> tauri::Context<R> {
     tauri::generate_context!()
+}
+
+/// Decide WebKit's compositing before WebKit starts (it reads the variable once).
+fn choose_compositing() {
+    const WEBKIT: &str = "WEBKIT_DISABLE_COMPOSITING_MODE";
+    if std::env::var_os(WEBKIT).is_some() {
+        return;
+    }
+    let gpu = std::fs::read_dir("/dev/dri")
+        .map(|nodes| {
+            nodes
+                .flatten()
+                .any(|n| n.file_name().to_string_lossy().starts_with("renderD"))
+        })
+        .unwrap_or(false);
+    let setting = std::env::var(ENV_COMPOSITING).ok();
+    let off = decisions::compositing_off(setting.as_deref(), gpu);
+    tracing::info!(gpu, compositing = !off, "WebKit compositing");
+    if off {
+        // Before any thread of the app exists: nothing reads the environment concurrently.
+        std::env::set_var(WEBKIT, "1");
+        // Without compositing nothing in the app draws with GL: GTK need not load Mesa (and
+        // with it libLLVM, 19 MiB PSS on software GL) to pick GL visuals at start.
+        if std::env::var_os("GDK_GL").is_none() {
+            std::env::set_var("GDK_GL", "disable");
+        }
+    }
 }
 
 fn init_logging() {

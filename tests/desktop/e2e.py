@@ -930,6 +930,7 @@ def main():
         wd.click("#sound-on")
         wait_for("sound on again", lambda: wd.invoke("sound_get") == {"ok": True}, within=3)
         wd.click("#stay")
+        wait_for("notifications stay again", lambda: wd.invoke("alerts_get")["ok"]["stay"] is True, within=3)
         wd.script("const s = document.getElementById('sound-name'); s.value = 'message-new-instant';"
                   "s.dispatchEvent(new Event('change', {bubbles: true}))")
         wait_for("defaults again", lambda: wd.invoke("alerts_get")["ok"]["sound_name"] == "message-new-instant"
