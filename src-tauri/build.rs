@@ -17,6 +17,12 @@ const COMMANDS: &[&str] = &[
     "sound_get",
     "sound_set",
     "server_hint",
+    "alerts_get",
+    "alerts_set",
+    "open_request_take",
+    "live_open",
+    "live_send",
+    "live_close",
 ];
 
 fn main() {

@@ -1,30 +1,33 @@
 //! Pforte's desktop app for counselors: a Tauri 2 shell around the dashboard with the
 //! availability toggle in the tray, native notifications for new live-chat requests, and
 //! "going offline" when the window closes, the app quits, the screen locks or the machine
-//! sleeps. The decisions are pure functions in [`decisions`]; the rest carries them out.
+//! sleeps.
 //!
-//! App setup is generic over the Tauri [`Runtime`], so `tauri::test::mock_builder()` drives the
-//! same commands in tests.
+//! The shell's state and decisions live in the crate `pforte-shell-core` (no Tauri); one task
+//! owns that state ([`shell`]) and the modules here are its adapters. App setup is generic
+//! over the Tauri [`Runtime`], so `tauri::test::mock_builder()` drives the same commands in
+//! tests.
 
 use std::sync::Arc;
 
+use pforte_shell_core::decisions::{self, Leaving};
+use pforte_shell_core::machine::Input;
 use tauri::{AppHandle, Builder, Manager, RunEvent, Runtime, WindowEvent};
 use tauri_plugin_autostart::MacosLauncher;
 use tauri_plugin_window_state::StateFlags;
 
 pub mod commands;
-pub mod decisions;
+pub mod dialog;
 pub mod events;
+pub mod live;
 pub mod lock;
 pub mod notifications;
-pub mod offline;
 pub mod server;
 pub mod session;
 pub mod shell;
 pub mod tray;
 pub mod window;
 
-use decisions::Leaving;
 use notifications::Notifier;
 use session::{Keyring, Session, Vault};
 use shell::Shell;
@@ -38,10 +41,14 @@ pub const ENV_TOKEN: &str = "PFORTE_DESKTOP_TOKEN";
 pub const ENV_LOG: &str = "PFORTE_DESKTOP_LOG";
 /// Argument given by the autostart entry: start hidden in the tray.
 pub const HIDDEN_ARG: &str = "--hidden";
+/// WebKit's accelerated compositing: `on`, `off`, or `auto` (default: off where no GPU render
+/// node exists, i.e. software GL). `WEBKIT_DISABLE_COMPOSITING_MODE`, if set, wins.
+pub const ENV_COMPOSITING: &str = "PFORTE_DESKTOP_COMPOSITING";
 
 /// The real app.
 pub fn run() {
     init_logging();
+    choose_compositing();
     let shell = Arc::new(Shell::new(
         Vault::new(Arc::new(Keyring)),
         Notifier::default(),
@@ -60,6 +67,33 @@ pub fn context<R: Runtime>() -> tauri::Context<R> {
     tauri::generate_context!()
 }
 
+/// Decide WebKit's compositing before WebKit starts (it reads the variable once).
+fn choose_compositing() {
+    const WEBKIT: &str = "WEBKIT_DISABLE_COMPOSITING_MODE";
+    if std::env::var_os(WEBKIT).is_some() {
+        return;
+    }
+    let gpu = std::fs::read_dir("/dev/dri")
+        .map(|nodes| {
+            nodes
+                .flatten()
+                .any(|n| n.file_name().to_string_lossy().starts_with("renderD"))
+        })
+        .unwrap_or(false);
+    let setting = std::env::var(ENV_COMPOSITING).ok();
+    let off = decisions::compositing_off(setting.as_deref(), gpu);
+    tracing::info!(gpu, compositing = !off, "WebKit compositing");
+    if off {
+        // Before any thread of the app exists: nothing reads the environment concurrently.
+        std::env::set_var(WEBKIT, "1");
+        // Without compositing nothing in the app draws with GL: GTK need not load Mesa (and
+        // with it libLLVM, 19 MiB PSS on software GL) to pick GL visuals at start.
+        if std::env::var_os("GDK_GL").is_none() {
+            std::env::set_var("GDK_GL", "disable");
+        }
+    }
+}
+
 fn init_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_env(ENV_LOG)
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
@@ -69,9 +103,8 @@ fn init_logging() {
         .try_init();
 }
 
-/// State and commands (and the autostart plugin the commands use): what the mock-runtime
-/// tests exercise.
-pub fn with_commands<R: Runtime>(builder: Builder<R>, shell: Arc<Shell>) -> Builder<R> {
+/// State, commands and the plugins they use.
+fn base<R: Runtime>(builder: Builder<R>, shell: Arc<Shell>) -> Builder<R> {
     builder
         .plugin(tauri_plugin_autostart::init(
             MacosLauncher::LaunchAgent,
@@ -81,47 +114,72 @@ pub fn with_commands<R: Runtime>(builder: Builder<R>, shell: Arc<Shell>) -> Buil
         .invoke_handler(commands::handler())
 }
 
+/// State and commands: what the mock-runtime tests exercise (they start the shell's owner
+/// with [`shell::start`] themselves: a mock app is never run, so `setup` never runs).
+pub fn with_commands<R: Runtime>(builder: Builder<R>, shell: Arc<Shell>) -> Builder<R> {
+    base(builder, shell)
+}
+
 /// The whole app: plugins, state, commands, tray, window, listeners.
 pub fn builder<R: Runtime>(builder: Builder<R>, shell: Arc<Shell>) -> Builder<R> {
     let builder = builder
         // First, so a second start hands over before anything else happens.
         .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
-            window::show_main(app);
+            shell::shell(app).send(Input::OpenWindow);
         }))
         .plugin(
             tauri_plugin_window_state::Builder::default()
                 .with_state_flags(StateFlags::all() - StateFlags::VISIBLE)
                 .build(),
         )
-        .plugin(tauri_plugin_notification::init())
-        .plugin(tauri_plugin_websocket::init());
-    with_commands(builder, shell)
+        .plugin(tauri_plugin_notification::init());
+    #[cfg(not(all(unix, not(target_os = "macos"))))]
+    let builder = builder.plugin(tauri_plugin_dialog::init());
+    base(builder, shell)
         .setup(|app| {
             setup(app.handle())?;
             Ok(())
         })
         .on_window_event(|window, event| {
-            if let WindowEvent::CloseRequested { api, .. } = event {
-                let app = window.app_handle();
-                if window.label() == window::MAIN && !shell::quitting(app) {
+            if window.label() != window::MAIN {
+                return;
+            }
+            let shell = shell::shell(window.app_handle());
+            match event {
+                WindowEvent::CloseRequested { api, .. } if !shell.quitting() => {
                     // The window goes only after the server heard "going offline" (≤ 2 s).
+                    tracing::debug!("close requested");
                     api.prevent_close();
-                    let app = app.clone();
-                    tauri::async_runtime::spawn(async move {
-                        offline::leave(&app, Leaving::WindowClose).await;
+                    shell.send(Input::Leave {
+                        leaving: Leaving::WindowClose,
+                        ticket: None,
                     });
                 }
+                WindowEvent::Focused(focused) => shell.send(Input::WindowFocused(*focused)),
+                WindowEvent::Destroyed => {
+                    // The page's sockets would outlive it.
+                    shell.live.close_all();
+                    shell.send(Input::WindowGone);
+                }
+                _ => {}
             }
         })
 }
 
-/// Exit requested by the OS or the last window: quit as the tray's "Beenden" does.
+/// Exit requested: by the last window going (ours, closed to the tray: stay), or by the OS
+/// (quit as the tray's "Beenden" does).
 pub fn on_run_event<R: Runtime>(app: &AppHandle<R>, event: RunEvent) {
-    if let RunEvent::ExitRequested { api, .. } = event {
-        if !shell::quitting(app) {
-            api.prevent_exit();
-            let app = app.clone();
-            tauri::async_runtime::spawn(async move { offline::leave(&app, Leaving::Quit).await });
+    if let RunEvent::ExitRequested { code, api, .. } = event {
+        let shell = shell::shell(app);
+        if shell.quitting() {
+            return;
+        }
+        api.prevent_exit();
+        if code.is_some() {
+            shell.send(Input::Leave {
+                leaving: Leaving::Quit,
+                ticket: None,
+            });
         }
     }
 }
@@ -138,30 +196,32 @@ fn setup<R: Runtime>(app: &AppHandle<R>) -> Result<(), Box<dyn std::error::Error
     if let Ok(dir) = app.path().app_config_dir() {
         shell.load_settings(dir.join("settings.json"));
     }
-    {
-        let app = app.clone();
-        shell
-            .notifier
-            .on_click(move |request| shell::open_request(&app, request));
-    }
+    let clicked = Arc::clone(&shell);
+    shell
+        .notifier
+        .on_click(move |request| clicked.send(Input::NotificationClicked(request)));
+    shell::start(app);
     tray::create(app)?;
-    window::create(app)?;
-    if !std::env::args().any(|arg| arg == HIDDEN_ARG) {
-        window::show_main(app);
-    }
+    let hidden = std::env::args().any(|arg| arg == HIDDEN_ARG);
+    shell.send(Input::Started { hidden });
 
-    let on_desk = app.clone();
+    let on_desk = Arc::clone(&shell);
     lock::watch(Arc::new(move |signal| {
-        let app = on_desk.clone();
+        let shell = Arc::clone(&on_desk);
         Box::pin(async move {
             let leaving = match signal {
                 lock::DeskSignal::ScreenLocked => Leaving::ScreenLocked,
                 lock::DeskSignal::SystemSleep => Leaving::SystemSleep,
             };
-            offline::leave(&app, leaving).await;
+            // Returns once the server heard it (or the bound passed): sleep may go on then.
+            shell
+                .send_and_wait(|ticket| Input::Leave {
+                    leaving,
+                    ticket: Some(ticket),
+                })
+                .await;
         })
     }));
-    shell::spawn_reminders(app);
     #[cfg(unix)]
     quit_on_terminate(app);
 
@@ -169,17 +229,15 @@ fn setup<R: Runtime>(app: &AppHandle<R>) -> Result<(), Box<dyn std::error::Error
     match injected_session() {
         Some(Ok(session)) => {
             tracing::info!(server = %session.server, "session from {ENV_SERVER}/{ENV_TOKEN}");
-            shell.vault.inject(session.clone());
-            shell::start_session(app, session);
+            shell.vault.inject(session);
+            shell.send(Input::SessionStarted);
         }
         Some(Err(e)) => tracing::error!(%e, "{ENV_SERVER} is not a usable server address"),
         None => {
-            let app = app.clone();
             tauri::async_runtime::spawn(async move {
-                let shell = shell::shell(&app);
                 if let Some(session) = shell.vault.restore().await {
                     tracing::info!(server = %session.server, "stored session restored");
-                    shell::start_session(&app, session);
+                    shell.send(Input::SessionStarted);
                 }
             });
         }
@@ -191,7 +249,7 @@ fn setup<R: Runtime>(app: &AppHandle<R>) -> Result<(), Box<dyn std::error::Error
 #[cfg(unix)]
 fn quit_on_terminate<R: Runtime>(app: &AppHandle<R>) {
     use tokio::signal::unix::{signal, SignalKind};
-    let app = app.clone();
+    let shell = shell::shell(app);
     tauri::async_runtime::spawn(async move {
         let (Ok(mut term), Ok(mut int)) = (
             signal(SignalKind::terminate()),
@@ -204,6 +262,9 @@ fn quit_on_terminate<R: Runtime>(app: &AppHandle<R>) {
             _ = int.recv() => {}
         }
         tracing::info!("asked to terminate");
-        offline::leave(&app, Leaving::Quit).await;
+        shell.send(Input::Leave {
+            leaving: Leaving::Quit,
+            ticket: None,
+        });
     });
 }

@@ -8,7 +8,9 @@
 //!   with zbus, with a `default` action; the daemon's `ActionInvoked` signal for that
 //!   notification id is the click, and brings the window up on the request. The action is
 //!   heard on the same connection that sent the notification: daemons address it to the sender.
-//!   The sound is asked for with the `sound-name` hint (`message-new-instant`).
+//!   The sound is asked for with the `sound-name` hint (the counselor's choice). A request's
+//!   notification *stays* (hint `resident`, critical urgency, no expiry) and is withdrawn with
+//!   `CloseNotification` as soon as the request no longer waits.
 //! - **Windows and macOS**: the official notification plugin (toast / Notification Center).
 //!   It reports no click on desktop, so a click only brings the app forward as the OS does;
 //!   the request list in the dashboard shows what waits.
@@ -20,7 +22,7 @@ use tauri::{AppHandle, Runtime};
 use tokio::sync::Semaphore;
 use uuid::Uuid;
 
-use crate::decisions::Notice;
+use pforte_shell_core::decisions::Notice;
 
 /// How many notifications may be on their way at once; more are dropped.
 const SLOTS: usize = 4;
@@ -43,6 +45,8 @@ struct Inner {
     on_click: OnceLock<OnClick>,
     /// Notification id → the request it opens.
     opens: Mutex<Vec<(u32, Uuid)>>,
+    /// Requests that no longer wait, in case their notification is still on its way.
+    withdrawn: Mutex<Vec<Uuid>>,
     #[cfg(all(unix, not(target_os = "macos")))]
     bus: tokio::sync::Mutex<Option<zbus::Connection>>,
 }
@@ -61,6 +65,7 @@ impl Notifier {
                 slots: Arc::new(Semaphore::new(SLOTS)),
                 on_click: OnceLock::new(),
                 opens: Mutex::new(Vec::new()),
+                withdrawn: Mutex::new(Vec::new()),
                 #[cfg(all(unix, not(target_os = "macos")))]
                 bus: tokio::sync::Mutex::new(None),
             }),
@@ -77,6 +82,10 @@ impl Notifier {
         if !self.inner.enabled {
             return;
         }
+        if let (Some(request), Ok(mut withdrawn)) = (notice.opens, self.inner.withdrawn.lock()) {
+            // Only a withdrawal from now on concerns this notification.
+            withdrawn.retain(|r| *r != request);
+        }
         let Ok(slot) = Arc::clone(&self.inner.slots).try_acquire_owned() else {
             tracing::warn!(title = %notice.title, "notifications are stuck; this one is dropped");
             return;
@@ -91,6 +100,46 @@ impl Notifier {
                 Err(_) => tracing::warn!("the notification daemon did not answer in time"),
             }
         });
+    }
+}
+
+impl Notifier {
+    /// Take the notifications of a request away (it was taken, withdrawn, or is no longer
+    /// visible). Returns at once.
+    pub fn withdraw(&self, request: Uuid) {
+        if !self.inner.enabled {
+            return;
+        }
+        let ids: Vec<u32> = {
+            let Ok(mut opens) = self.inner.opens.lock() else {
+                return;
+            };
+            let ids = opens
+                .iter()
+                .filter(|(_, r)| *r == request)
+                .map(|(id, _)| *id)
+                .collect();
+            opens.retain(|(_, r)| *r != request);
+            ids
+        };
+        if let Ok(mut withdrawn) = self.inner.withdrawn.lock() {
+            withdrawn.push(request);
+            let excess = withdrawn.len().saturating_sub(REMEMBERED);
+            withdrawn.drain(..excess);
+        }
+        #[cfg(all(unix, not(target_os = "macos")))]
+        for id in ids {
+            let inner = Arc::clone(&self.inner);
+            tauri::async_runtime::spawn(async move {
+                match tokio::time::timeout(NOTIFY_TIMEOUT, inner.close(id)).await {
+                    Ok(Ok(())) => tracing::debug!(id, "notification withdrawn"),
+                    Ok(Err(e)) => tracing::debug!(%e, "notification not withdrawn"),
+                    Err(_) => tracing::debug!("the notification daemon did not answer in time"),
+                }
+            });
+        }
+        #[cfg(not(all(unix, not(target_os = "macos"))))]
+        let _ = ids;
     }
 }
 
@@ -132,7 +181,6 @@ mod linux {
     use zbus::zvariant::Value;
 
     use super::{Inner, Notice};
-    use crate::decisions::REQUEST_SOUND;
 
     const NAME: &str = "org.freedesktop.Notifications";
     const PATH: &str = "/org/freedesktop/Notifications";
@@ -189,14 +237,21 @@ mod linux {
         pub(super) async fn notify(self: &Arc<Self>, notice: &Notice) -> Result<(), String> {
             let bus = self.bus().await?;
             let mut hints: HashMap<&str, Value<'_>> = HashMap::new();
-            hints.insert("urgency", Value::U8(if notice.urgent { 2 } else { 1 }));
+            // A waiting human: critical urgency (daemons keep it up) and resident (a click
+            // does not remove it); it goes when the request no longer waits.
+            hints.insert("urgency", Value::U8(if notice.stays { 2 } else { 1 }));
+            hints.insert("resident", Value::Bool(notice.stays));
             hints.insert("category", Value::from("im.received"));
             hints.insert("desktop-entry", Value::from("Pforte"));
-            if notice.sound {
-                hints.insert("sound-name", Value::from(REQUEST_SOUND));
-            } else {
-                hints.insert("suppress-sound", Value::Bool(true));
+            match &notice.sound {
+                Some(name) => {
+                    hints.insert("sound-name", Value::from(name.as_str()));
+                }
+                None => {
+                    hints.insert("suppress-sound", Value::Bool(true));
+                }
             }
+            let expire_timeout: i32 = if notice.stays { 0 } else { -1 };
             let actions: Vec<&str> = if notice.opens.is_some() {
                 vec!["default", "Öffnen"]
             } else {
@@ -216,15 +271,33 @@ mod linux {
                         notice.body.as_str(),
                         actions,
                         hints,
-                        -1i32,
+                        expire_timeout,
                     ),
                 )
                 .await
                 .map_err(|e| e.to_string())?;
             let id: u32 = reply.body().deserialize().map_err(|e| e.to_string())?;
             if let Some(request) = notice.opens {
-                self.remember(id, request);
+                let gone = self
+                    .withdrawn
+                    .lock()
+                    .map(|w| w.contains(&request))
+                    .unwrap_or(false);
+                if gone {
+                    // The request ended while the notification was on its way.
+                    self.close(id).await?;
+                } else {
+                    self.remember(id, request);
+                }
             }
+            Ok(())
+        }
+
+        pub(super) async fn close(self: &Arc<Self>, id: u32) -> Result<(), String> {
+            let bus = self.bus().await?;
+            bus.call_method(Some(NAME), PATH, Some(NAME), "CloseNotification", &(id,))
+                .await
+                .map_err(|e| e.to_string())?;
             Ok(())
         }
     }
@@ -255,7 +328,7 @@ impl Inner {
                 .builder()
                 .title(&notice.title)
                 .body(&notice.body);
-            if notice.sound {
+            if notice.sound.is_some() {
                 builder = builder.sound("default");
             }
             builder.show().map_err(|e| e.to_string())

@@ -1,6 +1,6 @@
 //! The shell's own connection to the Pforte server: REST with reqwest, events over the
-//! counselor WebSocket (`/api/counselor/ws`, `Authorization: Bearer`), reconnecting with
-//! backoff. It talks to the configured server only.
+//! counselor WebSocket (`/api/counselor/ws`, `Authorization: Bearer`); the owner decides when
+//! to (re)connect (`pforte_shell_core::machine`). It talks to the configured server only.
 //!
 //! The shell's socket is one of the counselor's live connections: while the app runs (window
 //! shown or hidden to the tray) it keeps the counselor reachable; when the process dies the
@@ -16,15 +16,14 @@ use pforte_wire::{
 use reqwest::{Method, StatusCode};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use tauri::{AppHandle, Runtime};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message;
-use tokio_util::sync::CancellationToken;
 use url::Url;
 
-use crate::decisions::{self, SILENCE_LIMIT};
+use pforte_shell_core::decisions::{self, socket_end, SocketEnd, SILENCE_LIMIT};
+use pforte_shell_core::machine::SocketNews;
+
 use crate::session::Session;
-use crate::shell;
 
 /// Any REST call that is not bounded tighter.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
@@ -313,74 +312,29 @@ pub fn socket_url(server: &Url, fresh: bool) -> Option<Url> {
     Some(url)
 }
 
-/// How one socket ended.
-enum SocketEnd {
-    /// Reconnect after a pause.
-    Lost(String),
-    /// The token is no good any more: stop.
-    Unauthorized,
-    /// The server ended the session and said so (already handled): stop.
-    Over,
-    Cancelled,
-}
-
-/// Keep the counselor's socket up until `cancel` fires or the session is over. The first
-/// connection (app start or login) is fresh; reconnects after a drop are not.
-pub async fn run<R: Runtime>(app: AppHandle<R>, session: Session, cancel: CancellationToken) {
-    let mut attempt = 0u32;
-    let mut fresh = true;
-    loop {
-        let end = tokio::select! {
-            () = cancel.cancelled() => SocketEnd::Cancelled,
-            end = one_socket(&app, &session, &mut attempt, &mut fresh) => end,
-        };
-        shell::set_connected(&app, false);
-        match end {
-            SocketEnd::Cancelled | SocketEnd::Over => return,
-            SocketEnd::Unauthorized => {
-                tracing::info!("the server no longer knows the session");
-                shell::session_over(&app, pforte_wire::SessionEndReason::Expired);
-                return;
-            }
-            SocketEnd::Lost(why) => {
-                let delay = decisions::reconnect_delay(attempt, jitter());
-                tracing::info!(%why, ?delay, "connection to the server lost; reconnecting");
-                attempt = attempt.saturating_add(1);
-                tokio::select! {
-                    () = cancel.cancelled() => return,
-                    () = tokio::time::sleep(delay) => {}
-                }
-            }
-        }
+/// One attempt of the counselor's socket: wait `after`, connect, and report what happens
+/// until it ends. The owner decides whether and when to try again.
+pub async fn socket(session: &Session, fresh: bool, after: Duration, report: impl Fn(SocketNews)) {
+    if !after.is_zero() {
+        tokio::time::sleep(after).await;
     }
+    let end = one_socket(session, fresh, &report).await;
+    tracing::info!(?end, "the shell's socket ended");
+    report(SocketNews::Down(end));
 }
 
-fn jitter() -> f64 {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or_default();
-    f64::from(nanos % 1000) / 1000.0
-}
-
-async fn one_socket<R: Runtime>(
-    app: &AppHandle<R>,
-    session: &Session,
-    attempt: &mut u32,
-    fresh: &mut bool,
-) -> SocketEnd {
-    let Some(url) = socket_url(&session.server, *fresh) else {
-        return SocketEnd::Lost("no socket address".to_owned());
+async fn one_socket(session: &Session, fresh: bool, report: &impl Fn(SocketNews)) -> SocketEnd {
+    let Some(url) = socket_url(&session.server, fresh) else {
+        return SocketEnd::Lost;
     };
-    let mut request = match url.as_str().into_client_request() {
-        Ok(request) => request,
-        Err(e) => return SocketEnd::Lost(e.to_string()),
+    let Ok(mut request) = url.as_str().into_client_request() else {
+        return SocketEnd::Lost;
     };
     match format!("Bearer {}", session.token).parse() {
         Ok(value) => {
             request.headers_mut().insert("authorization", value);
         }
-        Err(_) => return SocketEnd::Unauthorized,
+        Err(_) => return SocketEnd::Refused,
     }
     let connected =
         tokio::time::timeout(CONNECT_TIMEOUT, tokio_tungstenite::connect_async(request)).await;
@@ -389,42 +343,34 @@ async fn one_socket<R: Runtime>(
         Ok(Err(tokio_tungstenite::tungstenite::Error::Http(response)))
             if response.status() == StatusCode::UNAUTHORIZED =>
         {
-            return SocketEnd::Unauthorized
+            return SocketEnd::Refused
         }
-        Ok(Err(e)) => return SocketEnd::Lost(e.to_string()),
-        Err(_) => return SocketEnd::Lost("connect timed out".to_owned()),
+        Ok(Err(e)) => {
+            tracing::debug!(%e, "no socket");
+            return SocketEnd::Lost;
+        }
+        Err(_) => return SocketEnd::Lost,
     };
     loop {
         // Reading also answers the server's pings (tungstenite queues and flushes pongs).
-        let next = tokio::time::timeout(SILENCE_LIMIT, socket.next()).await;
-        let message = match next {
-            Err(_) => return SocketEnd::Lost("the server went silent".to_owned()),
-            Ok(None) => return SocketEnd::Lost("closed".to_owned()),
-            Ok(Some(Err(e))) => return SocketEnd::Lost(e.to_string()),
+        let message = match tokio::time::timeout(SILENCE_LIMIT, socket.next()).await {
             Ok(Some(Ok(message))) => message,
+            Err(_) => {
+                tracing::info!("the server went silent");
+                return SocketEnd::Lost;
+            }
+            Ok(None) | Ok(Some(Err(_))) => return SocketEnd::Lost,
         };
         match message {
             Message::Text(text) => match serde_json::from_str::<ServerEvent>(&text) {
-                Ok(event) => {
-                    if matches!(event, ServerEvent::Ready) {
-                        // Connected and counted: from now on a new socket is a reconnect.
-                        *fresh = false;
-                        *attempt = 0;
-                        shell::set_connected(app, true);
-                    }
-                    shell::on_server_event(app, &event);
-                    if matches!(event, ServerEvent::SessionEnded { .. }) {
-                        return SocketEnd::Over;
-                    }
-                }
+                Ok(ServerEvent::Ready) => report(SocketNews::Up),
+                Ok(event) => report(SocketNews::Event(event)),
                 Err(e) => tracing::debug!(%e, "an event this version does not know"),
             },
             Message::Close(frame) => {
                 let code = frame.as_ref().map(|f| u16::from(f.code));
-                if code == Some(4401) {
-                    return SocketEnd::Unauthorized;
-                }
-                return SocketEnd::Lost(format!("closed by the server ({code:?})"));
+                tracing::info!(?code, "closed by the server");
+                return socket_end(code);
             }
             _ => {}
         }

@@ -8,6 +8,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use pforte_shell_core::decisions;
 use serde::{Deserialize, Serialize};
 use tokio::sync::OnceCell;
 use url::Url;
@@ -164,6 +165,8 @@ pub struct Vault {
     store: Arc<dyn SecretStore>,
     status: OnceCell<SecretStoreStatus>,
     current: Mutex<Option<(Session, StoredIn)>>,
+    /// Where the session just cleared was kept, until [`Vault::forget`] removes it there.
+    forgetting: Mutex<Option<StoredIn>>,
 }
 
 impl Vault {
@@ -172,6 +175,7 @@ impl Vault {
             store,
             status: OnceCell::new(),
             current: Mutex::new(None),
+            forgetting: Mutex::new(None),
         }
     }
 
@@ -208,15 +212,31 @@ impl Vault {
             .clone()
     }
 
-    /// The session stored by an earlier run, if any.
+    /// The session stored by an earlier run, if any. Its server address is checked again as
+    /// a typed one would be (`https`, or `http` on this machine): a stored entry that does not
+    /// pass is removed, never used.
     pub async fn restore(&self) -> Option<Session> {
         if !self.status().await.available {
             return None;
         }
         let secret = bounded(&self.store, |store| store.load()).await.ok()??;
         let stored: StoredSession = serde_json::from_str(&secret).ok()?;
+        let server = match decisions::server_address(&stored.server) {
+            Ok(server) if server.as_str() == stored.server => server,
+            checked => {
+                tracing::warn!(
+                    server = %stored.server,
+                    why = ?checked.err(),
+                    "the stored session names a server the app may not contact; removed"
+                );
+                if let Err(why) = bounded(&self.store, |store| store.clear()).await {
+                    tracing::warn!(%why, "could not remove the stored session");
+                }
+                return None;
+            }
+        };
         let session = Session {
-            server: Url::parse(&stored.server).ok()?,
+            server,
             token: stored.token,
         };
         self.set_current(Some((session.clone(), StoredIn::SecretStore)));
@@ -246,11 +266,28 @@ impl Vault {
         self.set_current(Some((session, StoredIn::Injected)));
     }
 
+    /// Stop using the session at once (the secret store is cleared by [`Vault::forget`]).
+    pub fn clear_current(&self) {
+        if let Ok(mut current) = self.current.lock() {
+            if let Some((_, stored_in)) = current.take() {
+                *self.forgetting.lock().unwrap_or_else(|e| e.into_inner()) = Some(stored_in);
+            }
+        }
+    }
+
     /// Forget the session everywhere.
     pub async fn forget(&self) {
-        let was = self.current();
+        let was_stored = self
+            .forgetting
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
+        let was = self
+            .current()
+            .map(|(_, stored_in)| stored_in)
+            .or(was_stored);
         self.set_current(None);
-        if matches!(was, Some((_, StoredIn::SecretStore))) || was.is_none() {
+        if matches!(was, Some(StoredIn::SecretStore)) || was.is_none() {
             if let Err(why) = bounded(&self.store, |store| store.clear()).await {
                 tracing::warn!(%why, "could not remove the session from the secret store");
             }
@@ -306,6 +343,28 @@ mod tests {
         vault.inject(session());
         assert_eq!(vault.current().unwrap().1, StoredIn::Injected);
         assert_eq!(store.load().unwrap(), None);
+    }
+
+    #[tokio::test]
+    async fn a_stored_session_naming_a_server_the_app_may_not_contact_is_not_restored() {
+        for server in [
+            "http://pforte.example.org/",
+            "file:///etc/passwd",
+            "https://user:pw@pforte.example.org/",
+            "https://pforte.example.org/evil/path",
+        ] {
+            let store: Arc<dyn SecretStore> = Arc::new(MemoryStore::default());
+            let secret = serde_json::json!({"server": server, "token": "t"}).to_string();
+            store.save(&secret).unwrap();
+            let vault = Vault::new(Arc::clone(&store));
+            assert_eq!(vault.restore().await, None, "{server} must not be restored");
+            assert_eq!(vault.session(), None);
+            assert_eq!(
+                store.load().unwrap(),
+                None,
+                "{server}: the entry is removed"
+            );
+        }
     }
 
     #[test]

@@ -1,177 +1,207 @@
-//! The shell's state and the glue that carries out the decisions of [`crate::decisions`]:
-//! it holds what the shell knows, starts and stops the server connection, and turns effects
-//! into tray updates, notifications and events for the webview.
+//! The one owner of the shell's state: a task that reads a channel of inputs, asks the
+//! [`Machine`] (crate `pforte-shell-core`) what to do and carries the effects out.
+//!
+//! Everything else only sends inputs: the tray's clicks, window events, the lock and sleep
+//! listeners, notification clicks, the socket task's news, the HTTP tasks' answers (tagged with
+//! the ask they answer), the commands, a one-second tick. Nothing but this task changes what
+//! the shell knows; the commands read a snapshot published after every step.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use pforte_wire::{Availability, ServerEvent, SessionEndReason};
-use serde::Serialize;
+use pforte_shell_core::decisions::{self, AlertPrefs, OFFLINE_TIMEOUT};
+use pforte_shell_core::machine::{
+    Answer, At, Call, Effect, Emission, Failure, Input, Machine, Status, Ticket,
+};
+use serde::{Deserialize, Serialize};
 use tauri::{AppHandle, Emitter, Manager, Runtime};
+use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
+use uuid::Uuid;
 
-use crate::decisions::{self, Alert, Effect, Knowledge, Leaving};
 use crate::notifications::Notifier;
-use crate::server::{self, Api};
-use crate::session::{Session, Vault};
-use crate::{events, offline, tray, window};
+use crate::server::{self, ApiFailure};
+use crate::session::Vault;
+use crate::{dialog, events, live, tray, window};
 
-/// The shell's state, managed by Tauri as `Arc<Shell>`.
+/// The shell's adapters and the door to its owner, managed by Tauri as `Arc<Shell>`.
 pub struct Shell {
     pub vault: Vault,
     pub notifier: Notifier,
     pub http: reqwest::Client,
-    known: Mutex<Knowledge>,
-    connection: Mutex<Option<CancellationToken>>,
-    last_toggle: Mutex<Option<Instant>>,
-    reminder: Mutex<Duration>,
-    sound: AtomicBool,
+    pub live: Arc<live::Sockets>,
+    inputs: mpsc::UnboundedSender<Input>,
+    receiver: Mutex<Option<mpsc::UnboundedReceiver<Input>>>,
+    status: Mutex<Status>,
+    prefs: Mutex<AlertPrefs>,
+    tickets: Mutex<HashMap<Ticket, oneshot::Sender<()>>>,
+    next_ticket: AtomicU64,
     settings_file: Mutex<Option<PathBuf>>,
+    /// A request a freshly built window is to show (its page takes it: `open_request_take`).
+    pending_open: Mutex<Option<Uuid>>,
+    /// The token of a login the webview just made, held here instead of in the webview:
+    /// (server, handle the webview got instead of the token, token).
+    login: Mutex<Option<(url::Url, String, String)>>,
     /// Set once the exit is decided, so the next exit request goes through.
-    pub quitting: AtomicBool,
+    quitting: AtomicBool,
 }
 
-#[derive(Serialize, serde::Deserialize, Default)]
+/// The settings file: preferences only, never a secret.
+#[derive(Serialize, Deserialize, Default)]
 struct Settings {
     reminder_seconds: Option<u64>,
     /// Whether request notifications ask for a sound (default: yes).
     sound: Option<bool>,
+    sound_name: Option<String>,
+    /// Request notifications stay until acted on (default: yes).
+    stay: Option<bool>,
 }
 
-/// What the shell reports about itself (command `shell_status`).
-#[derive(Clone, Debug, Serialize)]
-pub struct Status {
-    pub logged_in: bool,
-    pub connected: bool,
-    pub availability: Option<Availability>,
-    pub waiting: u32,
-    pub tray: decisions::TrayView,
+/// What the webview gets in place of a token.
+pub const LOGIN_HANDLE_PREFIX: &str = "held-by-shell:";
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 impl Shell {
     pub fn new(vault: Vault, notifier: Notifier) -> Self {
+        let (inputs, receiver) = mpsc::unbounded_channel();
         Self {
             vault,
             notifier,
             http: server::http_client(),
-            known: Mutex::new(Knowledge::default()),
-            connection: Mutex::new(None),
-            last_toggle: Mutex::new(None),
-            reminder: Mutex::new(decisions::DEFAULT_REMINDER),
-            sound: AtomicBool::new(true),
+            live: Arc::default(),
+            inputs,
+            receiver: Mutex::new(Some(receiver)),
+            status: Mutex::new(Machine::default().status(now_ms())),
+            prefs: Mutex::new(AlertPrefs::default()),
+            tickets: Mutex::new(HashMap::new()),
+            next_ticket: AtomicU64::new(1),
             settings_file: Mutex::new(None),
+            pending_open: Mutex::new(None),
+            login: Mutex::new(None),
             quitting: AtomicBool::new(false),
         }
     }
 
-    /// What the shell knows. Never hold the guard across an `.await`.
-    pub fn known(&self) -> MutexGuard<'_, Knowledge> {
-        self.known
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    /// Hand an input to the owner.
+    pub fn send(&self, input: Input) {
+        let _ = self.inputs.send(input);
     }
 
-    pub fn api(&self) -> Option<Api> {
-        self.vault
-            .session()
-            .map(|session| Api::new(self.http.clone(), session))
+    /// Hand an input to the owner and wait until it is done with it.
+    pub async fn send_and_wait(&self, input: impl FnOnce(Ticket) -> Input) {
+        let ticket = self.next_ticket.fetch_add(1, Ordering::SeqCst);
+        let (done, finished) = oneshot::channel();
+        lock(&self.tickets).insert(ticket, done);
+        self.send(input(ticket));
+        let _ = finished.await;
     }
 
+    fn done(&self, ticket: Ticket) {
+        if let Some(done) = lock(&self.tickets).remove(&ticket) {
+            let _ = done.send(());
+        }
+    }
+
+    /// What the shell knows and shows, as of the last step.
     pub fn status(&self) -> Status {
-        let known = self.known();
-        Status {
-            logged_in: known.logged_in,
-            connected: known.connected,
-            availability: known.availability.clone(),
-            waiting: known.waiting_total(),
-            tray: decisions::tray_view(&known),
+        lock(&self.status).clone()
+    }
+
+    pub fn prefs(&self) -> AlertPrefs {
+        lock(&self.prefs).clone()
+    }
+
+    /// Change the notification preferences (the owner keeps them within bounds and saves them).
+    pub fn set_prefs(&self, change: impl FnOnce(&mut AlertPrefs)) -> AlertPrefs {
+        let mut prefs = self.prefs();
+        change(&mut prefs);
+        prefs.reminder = decisions::clamp_reminder(prefs.reminder);
+        if decisions::sound_choice(&prefs.sound_name).is_none() {
+            prefs.sound_name = decisions::REQUEST_SOUND.to_owned();
+        }
+        *lock(&self.prefs) = prefs.clone();
+        self.send(Input::Prefs(prefs.clone()));
+        prefs
+    }
+
+    pub fn quitting(&self) -> bool {
+        self.quitting.load(Ordering::SeqCst)
+    }
+
+    /// Keep the token of a login; the webview gets a handle that only `session_store` takes.
+    pub fn hold_login(&self, server: url::Url, token: String) -> String {
+        let handle = format!("{LOGIN_HANDLE_PREFIX}{}", Uuid::new_v4().simple());
+        *lock(&self.login) = Some((server, handle.clone(), token));
+        handle
+    }
+
+    /// The token behind a handle from [`Shell::hold_login`], for the same server, once.
+    pub fn take_login(&self, server: &url::Url, handle: &str) -> Option<String> {
+        let mut held = lock(&self.login);
+        match held.as_ref() {
+            Some((s, h, _)) if s == server && h == handle => held.take().map(|(_, _, t)| t),
+            _ => None,
         }
     }
 
-    /// Time since the last accepted tray toggle; records `now` when `accept` says so.
-    pub fn toggle_gap(&self) -> Option<Duration> {
-        let last = self.last_toggle.lock().ok()?;
-        last.map(|at| at.elapsed())
+    pub fn take_pending_open(&self) -> Option<Uuid> {
+        lock(&self.pending_open).take()
     }
 
-    pub fn record_toggle(&self) {
-        if let Ok(mut last) = self.last_toggle.lock() {
-            *last = Some(Instant::now());
+    pub fn set_pending_open(&self, request: Option<Uuid>) {
+        *lock(&self.pending_open) = request;
+    }
+
+    /// Read the settings file and remember where it is.
+    pub fn load_settings(&self, path: PathBuf) {
+        if let Ok(bytes) = std::fs::read(&path) {
+            if let Ok(settings) = serde_json::from_slice::<Settings>(&bytes) {
+                let mut prefs = lock(&self.prefs);
+                if let Some(seconds) = settings.reminder_seconds {
+                    prefs.reminder = decisions::clamp_reminder(Duration::from_secs(seconds));
+                }
+                if let Some(sound) = settings.sound {
+                    prefs.sound = sound;
+                }
+                if let Some(name) = settings
+                    .sound_name
+                    .as_deref()
+                    .and_then(decisions::sound_choice)
+                {
+                    prefs.sound_name = name.to_owned();
+                }
+                if let Some(stay) = settings.stay {
+                    prefs.stay = stay;
+                }
+            }
         }
+        *lock(&self.settings_file) = Some(path);
     }
 
-    pub fn reminder(&self) -> Duration {
-        self.reminder
-            .lock()
-            .map(|r| *r)
-            .unwrap_or(decisions::DEFAULT_REMINDER)
-    }
-
-    /// Set the reminder interval (clamped), and remember it in the settings file.
-    pub fn set_reminder(&self, chosen: Duration) -> Duration {
-        let value = decisions::clamp_reminder(chosen);
-        if let Ok(mut reminder) = self.reminder.lock() {
-            *reminder = value;
-        }
-        self.save_settings();
-        value
-    }
-
-    /// Whether request notifications ask for a sound.
-    pub fn sound(&self) -> bool {
-        self.sound.load(Ordering::SeqCst)
-    }
-
-    /// Switch the notification sound, and remember it in the settings file.
-    pub fn set_sound(&self, on: bool) -> bool {
-        self.sound.store(on, Ordering::SeqCst);
-        self.save_settings();
-        on
-    }
-
-    fn save_settings(&self) {
-        let Some(path) = self.settings_file.lock().ok().and_then(|p| p.clone()) else {
+    fn save_settings(&self, prefs: &AlertPrefs) {
+        *lock(&self.prefs) = prefs.clone();
+        let Some(path) = lock(&self.settings_file).clone() else {
             return;
         };
         let settings = Settings {
-            reminder_seconds: Some(self.reminder().as_secs()),
-            sound: Some(self.sound()),
+            reminder_seconds: Some(prefs.reminder.as_secs()),
+            sound: Some(prefs.sound),
+            sound_name: Some(prefs.sound_name.clone()),
+            stay: Some(prefs.stay),
         };
         if let Some(dir) = path.parent() {
             let _ = std::fs::create_dir_all(dir);
         }
         if let Err(e) = std::fs::write(&path, serde_json::to_vec(&settings).unwrap_or_default()) {
             tracing::warn!(%e, "could not save the settings");
-        }
-    }
-
-    /// Read the settings file (not secret: only preferences live there).
-    pub fn load_settings(&self, path: PathBuf) {
-        if let Ok(bytes) = std::fs::read(&path) {
-            if let Ok(settings) = serde_json::from_slice::<Settings>(&bytes) {
-                if let Some(seconds) = settings.reminder_seconds {
-                    if let Ok(mut reminder) = self.reminder.lock() {
-                        *reminder = decisions::clamp_reminder(Duration::from_secs(seconds));
-                    }
-                }
-                if let Some(sound) = settings.sound {
-                    self.sound.store(sound, Ordering::SeqCst);
-                }
-            }
-        }
-        if let Ok(mut file) = self.settings_file.lock() {
-            *file = Some(path);
-        }
-    }
-
-    fn replace_connection(&self, next: Option<CancellationToken>) {
-        if let Ok(mut connection) = self.connection.lock() {
-            if let Some(old) = connection.take() {
-                old.cancel();
-            }
-            *connection = next;
         }
     }
 }
@@ -187,224 +217,206 @@ pub fn now_ms() -> i64 {
         .unwrap_or_default()
 }
 
-/// Local "HH:MM" of an epoch time, for notifications.
-pub fn local_clock(ms: i64) -> String {
-    chrono::DateTime::from_timestamp_millis(ms)
-        .map(|t| t.with_timezone(&chrono::Local).format("%H:%M").to_string())
-        .unwrap_or_default()
-}
-
-/// Begin (or switch to) a session: connect to its server. Never switches availability on.
-pub fn start_session<R: Runtime>(app: &AppHandle<R>, session: Session) {
-    let shell = shell(app);
-    {
-        let mut known = shell.known();
-        known.forget_session();
-        known.logged_in = true;
+fn at() -> At {
+    let now = now_ms();
+    let utc_offset_minutes = chrono::DateTime::from_timestamp_millis(now)
+        .map(|t| t.with_timezone(&chrono::Local).offset().local_minus_utc() / 60)
+        .unwrap_or_default();
+    let jitter = f64::from(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.subsec_nanos())
+            .unwrap_or_default()
+            % 1000,
+    ) / 1000.0;
+    At {
+        now,
+        utc_offset_minutes,
+        jitter,
     }
-    let cancel = CancellationToken::new();
-    shell.replace_connection(Some(cancel.clone()));
-    tauri::async_runtime::spawn(server::run(app.clone(), session, cancel));
-    refresh(app);
 }
 
-/// Stop the connection and forget the session (logout, expiry, `session_clear`). Returns
-/// whether there was one.
-pub async fn end_session<R: Runtime>(app: &AppHandle<R>) -> bool {
+/// Start the owner (once) and its one-second tick.
+pub fn start<R: Runtime>(app: &AppHandle<R>) {
     let shell = shell(app);
-    let had = shell.vault.session().is_some();
-    shell.replace_connection(None);
-    shell.known().forget_session();
-    shell.vault.forget().await;
-    refresh(app);
-    had
-}
-
-pub fn set_connected<R: Runtime>(app: &AppHandle<R>, connected: bool) {
-    let shell = shell(app);
-    let changed = {
-        let mut known = shell.known();
-        let changed = known.connected != connected;
-        known.connected = connected;
-        changed
+    let Some(mut inputs) = lock(&shell.receiver).take() else {
+        return;
     };
-    if changed {
-        let _ = app.emit(events::CONNECTION_CHANGED, events::Connection { connected });
-        refresh(app);
-    }
-}
-
-/// The server ended the session (socket told us, or the token was refused).
-pub fn session_over<R: Runtime>(app: &AppHandle<R>, reason: SessionEndReason) {
+    let ticking = Arc::clone(&shell);
     let app = app.clone();
     tauri::async_runtime::spawn(async move {
-        let leaving = match reason {
-            SessionEndReason::Expired => Leaving::SessionExpired,
-            // Logged out on this session elsewhere (or by us): no more to say to the server.
-            SessionEndReason::LoggedOut => Leaving::SessionExpired,
-        };
-        let plan = {
-            let shell = shell(&app);
-            let known = shell.known();
-            if !known.logged_in {
-                return; // already handled (our own logout, or a second notice of the end)
+        let mut machine = Machine::new(shell.prefs());
+        let mut socket: Option<CancellationToken> = None;
+        while let Some(input) = inputs.recv().await {
+            let at = at();
+            let effects = machine.step(input, at);
+            *lock(&shell.status) = machine.status(at.now);
+            if machine.quitting() {
+                shell.quitting.store(true, Ordering::SeqCst);
             }
-            let mut plan = decisions::plan(&known, leaving);
-            if reason == SessionEndReason::LoggedOut {
-                plan.tell = None;
-            }
-            plan
-        };
-        offline::carry_out(&app, plan, Some(reason)).await;
-    });
-}
-
-/// Update the tray from what the shell knows. The update runs on the main thread, where the
-/// tray lives, and reads the knowledge there, so the latest state always wins; no thread ever
-/// waits for the main thread while holding a lock.
-pub fn refresh<R: Runtime>(app: &AppHandle<R>) {
-    let handle = app.clone();
-    let scheduled = app.run_on_main_thread(move || {
-        let view = decisions::tray_view(&shell(&handle).known());
-        tray::show(&handle, &view);
-    });
-    if let Err(e) = scheduled {
-        tracing::debug!(%e, "tray not updated");
-    }
-}
-
-pub fn emit_availability<R: Runtime>(app: &AppHandle<R>) {
-    let availability = shell(app).known().availability.clone();
-    if let Some(availability) = availability {
-        let _ = app.emit(events::AVAILABILITY_CHANGED, availability);
-    }
-}
-
-/// A server event: decide, then carry the effects out.
-pub fn on_server_event<R: Runtime>(app: &AppHandle<R>, event: &ServerEvent) {
-    let _ = app.emit(events::SERVER_EVENT, event);
-    let effects = {
-        let shell = shell(app);
-        let mut known = shell.known();
-        decisions::on_server_event(&mut known, event, now_ms())
-    };
-    for effect in effects {
-        carry_out(app, effect);
-    }
-}
-
-fn carry_out<R: Runtime>(app: &AppHandle<R>, effect: Effect) {
-    match effect {
-        Effect::Tray => refresh(app),
-        Effect::EmitAvailability => emit_availability(app),
-        Effect::Notify(alert) => notify(app, &alert),
-        Effect::SessionOver(reason) => session_over(app, reason),
-        Effect::Resync => spawn_resync(app, true),
-        Effect::FetchRequests => spawn_resync(app, false),
-    }
-}
-
-pub fn notify<R: Runtime>(app: &AppHandle<R>, alert: &Alert) {
-    let shell = shell(app);
-    let mut notice = decisions::notice(alert, local_clock);
-    // The counselor's "sound" setting (dashboard > settings) silences request notifications.
-    notice.sound &= shell.sound();
-    shell.notifier.show(app, notice);
-}
-
-/// Re-read what the server knows: everything (`full`), or only the waiting requests.
-fn spawn_resync<R: Runtime>(app: &AppHandle<R>, full: bool) {
-    let app = app.clone();
-    tauri::async_runtime::spawn(async move {
-        let shell = shell(&app);
-        let Some(api) = shell.api() else { return };
-        if full {
-            match api.me().await {
-                Ok(me) => {
-                    let mut known = shell.known();
-                    known.my_topics = me.topics.iter().map(|t| t.id).collect();
-                    known.set_availability(me.availability);
-                }
-                Err(e) if e.is_unauthorized() => {
-                    session_over(&app, SessionEndReason::Expired);
-                    return;
-                }
-                Err(e) => tracing::warn!(%e, "could not read /api/me"),
-            }
-            match api.coverage().await {
-                Ok(coverage) => shell.known().set_coverage(&coverage.topics),
-                Err(e) => tracing::warn!(%e, "could not read the coverage"),
-            }
-            emit_availability(&app);
-        }
-        if shell.known().available() {
-            match api.requests().await {
-                Ok(list) => shell.known().set_requests(&list.requests, now_ms()),
-                Err(e) => tracing::debug!(%e, "could not read the requests"),
+            for effect in effects {
+                carry_out(&app, &shell, effect, &mut socket);
             }
         }
-        refresh(&app);
     });
-}
-
-/// Remind of requests that wait too long, every few seconds, for the app's lifetime.
-pub fn spawn_reminders<R: Runtime>(app: &AppHandle<R>) {
-    let app = app.clone();
     tauri::async_runtime::spawn(async move {
-        let mut ticker = tokio::time::interval(Duration::from_secs(5));
+        let mut ticker = tokio::time::interval(Duration::from_secs(1));
         loop {
             ticker.tick().await;
-            let alerts = {
-                let shell = shell(&app);
-                let every = shell.reminder();
-                let mut known = shell.known();
-                decisions::reminders_due(&mut known, now_ms(), every)
-            };
-            for alert in alerts {
-                notify(&app, &alert);
-            }
+            ticking.send(Input::Tick);
         }
     });
 }
 
-/// A click on a request notification: bring the window up on that request.
-pub fn open_request<R: Runtime>(app: &AppHandle<R>, request_id: uuid::Uuid) {
-    window::show_main(app);
-    let _ = app.emit(events::OPEN_REQUEST, events::OpenRequest { request_id });
+fn carry_out<R: Runtime>(
+    app: &AppHandle<R>,
+    shell: &Arc<Shell>,
+    effect: Effect,
+    socket: &mut Option<CancellationToken>,
+) {
+    match effect {
+        Effect::Call { ask, call } => {
+            let shell = Arc::clone(shell);
+            tauri::async_runtime::spawn(async move {
+                let answer = answer(&shell, call).await;
+                shell.send(Input::Answer { ask, answer });
+            });
+        }
+        Effect::Connect {
+            generation,
+            fresh,
+            after,
+        } => {
+            if let Some(old) = socket.take() {
+                old.cancel();
+            }
+            if let Some(session) = shell.vault.session() {
+                let cancel = CancellationToken::new();
+                *socket = Some(cancel.clone());
+                let shell = Arc::clone(shell);
+                tauri::async_runtime::spawn(async move {
+                    let report = |news| {
+                        shell.send(Input::Socket { generation, news });
+                    };
+                    tokio::select! {
+                        () = cancel.cancelled() => {}
+                        () = server::socket(&session, fresh, after, report) => {}
+                    }
+                });
+            }
+        }
+        Effect::Disconnect => {
+            if let Some(old) = socket.take() {
+                old.cancel();
+            }
+            shell.live.close_all();
+        }
+        Effect::ForgetSession { ticket } => {
+            shell.vault.clear_current();
+            let shell = Arc::clone(shell);
+            tauri::async_runtime::spawn(async move {
+                shell.vault.forget().await;
+                if let Some(ticket) = ticket {
+                    shell.done(ticket);
+                }
+            });
+        }
+        Effect::Tray(view) => tray::show_later(app, view),
+        Effect::Notify(notice) => shell.notifier.show(app, notice),
+        Effect::Withdraw(request) => shell.notifier.withdraw(request),
+        Effect::Emit(emission) => emit(app, emission),
+        Effect::ShowWindow { open } => window::show(app, open),
+        Effect::CloseWindow => {
+            shell.live.close_all();
+            window::close(app);
+        }
+        Effect::Attention(on) => window::attention(app, on),
+        Effect::Confirm { dialog, question } => dialog::confirm(app, dialog, question),
+        Effect::SavePrefs(prefs) => shell.save_settings(&prefs),
+        Effect::Exit => {
+            shell.quitting.store(true, Ordering::SeqCst);
+            app.exit(0);
+        }
+        Effect::Done(ticket) => shell.done(ticket),
+    }
 }
 
-/// The tray's availability item was clicked.
-pub fn toggle_clicked<R: Runtime>(app: &AppHandle<R>) {
-    let shell = shell(app);
-    let decision = {
-        let known = shell.known();
-        decisions::toggle_click(&known, shell.toggle_gap())
-    };
-    match decision {
-        decisions::ToggleClick::Ignore => refresh(app),
-        decisions::ToggleClick::Switch(on) => {
-            shell.record_toggle();
-            let app = app.clone();
-            tauri::async_runtime::spawn(async move {
-                let shell = self::shell(&app);
-                let Some(api) = shell.api() else { return };
-                match api.switch(on).await {
-                    Ok(availability) => {
-                        shell.known().set_availability(availability);
-                        emit_availability(&app);
-                    }
-                    Err(e) if e.is_unauthorized() => {
-                        session_over(&app, SessionEndReason::Expired);
-                    }
-                    Err(e) => tracing::warn!(%e, on, "the server refused the switch"),
-                }
-                refresh(&app);
-            });
+fn failure(e: ApiFailure) -> Failure {
+    match e {
+        ApiFailure::Unauthorized => Failure::Unauthorized,
+        ApiFailure::Refused { status, .. } => Failure::Refused(status),
+        ApiFailure::Unreachable(why) => {
+            tracing::debug!(%why, "the server did not answer");
+            Failure::Unreachable
         }
     }
 }
 
-/// Is the app quitting already?
-pub fn quitting<R: Runtime>(app: &AppHandle<R>) -> bool {
-    shell(app).quitting.load(Ordering::SeqCst)
+/// Make a call of the machine's with the session's token. Always answers, within the bound.
+async fn answer(shell: &Shell, call: Call) -> Answer {
+    let Some(api) = shell.api() else {
+        return match call {
+            Call::Me => Answer::Me(Err(Failure::Unreachable)),
+            Call::Coverage => Answer::Coverage(Err(Failure::Unreachable)),
+            Call::Requests => Answer::Requests(Err(Failure::Unreachable)),
+            Call::Switch(_) | Call::Offline(_) => Answer::Availability(Err(Failure::Unreachable)),
+            Call::Logout => Answer::Done(Err(Failure::Unreachable)),
+        };
+    };
+    match call {
+        Call::Me => Answer::Me(api.me().await.map_err(failure)),
+        Call::Coverage => Answer::Coverage(api.coverage().await.map_err(failure)),
+        Call::Requests => Answer::Requests(api.requests().await.map_err(failure)),
+        Call::Switch(on) => Answer::Availability(api.switch(on).await.map_err(failure)),
+        Call::Offline(reason) => {
+            let bounded =
+                tokio::time::timeout(OFFLINE_TIMEOUT, api.offline(reason, OFFLINE_TIMEOUT)).await;
+            let result = bounded.unwrap_or_else(|_| {
+                Err(ApiFailure::Unreachable("no answer within the bound".into()))
+            });
+            let delivered = result.is_ok();
+            tracing::info!(?reason, delivered, "offline signalled");
+            Answer::Availability(result.map_err(failure))
+        }
+        Call::Logout => {
+            let bounded = tokio::time::timeout(OFFLINE_TIMEOUT, api.logout(OFFLINE_TIMEOUT)).await;
+            let result = bounded.unwrap_or_else(|_| {
+                Err(ApiFailure::Unreachable("no answer within the bound".into()))
+            });
+            if let Err(e) = &result {
+                tracing::warn!(%e, "logout not acknowledged");
+            }
+            Answer::Done(result.map_err(failure))
+        }
+    }
+}
+
+impl Shell {
+    pub fn api(&self) -> Option<server::Api> {
+        self.vault
+            .session()
+            .map(|session| server::Api::new(self.http.clone(), session))
+    }
+}
+
+fn emit<R: Runtime>(app: &AppHandle<R>, emission: Emission) {
+    let sent = match emission {
+        Emission::AvailabilitySignal { reason, delivered } => app.emit(
+            events::AVAILABILITY_SIGNAL,
+            events::AvailabilitySignal { reason, delivered },
+        ),
+        Emission::Availability(availability) => {
+            app.emit(events::AVAILABILITY_CHANGED, availability)
+        }
+        Emission::SessionEnded(reason) => {
+            app.emit(events::SESSION_ENDED, events::SessionEnded { reason })
+        }
+        Emission::Connection(connected) => {
+            app.emit(events::CONNECTION_CHANGED, events::Connection { connected })
+        }
+        Emission::ServerEvent(event) => app.emit(events::SERVER_EVENT, event),
+    };
+    if let Err(e) = sent {
+        tracing::debug!(%e, "event not emitted");
+    }
 }

@@ -1,6 +1,6 @@
-//! The tray icon and its menu. What it shows comes from [`decisions::tray_view`]; a click
-//! goes to the shell. On Linux the menu is exported over D-Bus (`com.canonical.dbusmenu`)
-//! by libayatana-appindicator, so it works while the window is hidden.
+//! The tray icon and its menu. What it shows is the owner's [`TrayView`]; a click is an
+//! input for the owner. On Linux the menu is exported over D-Bus (`com.canonical.dbusmenu`)
+//! by libayatana-appindicator, so it works while there is no window.
 
 use std::sync::Mutex;
 
@@ -9,8 +9,10 @@ use tauri::menu::{CheckMenuItem, Menu, MenuItem, PredefinedMenuItem};
 use tauri::tray::{MouseButton, MouseButtonState, TrayIcon, TrayIconBuilder, TrayIconEvent};
 use tauri::{AppHandle, Manager, Runtime};
 
-use crate::decisions::{self, Leaving, TrayLook, TrayView};
-use crate::{offline, shell, window};
+use pforte_shell_core::decisions::{TrayLook, TrayView};
+use pforte_shell_core::machine::{Input, TrayItem};
+
+use crate::shell;
 
 pub const TRAY_ID: &str = "pforte";
 pub const ID_STATUS: &str = "status";
@@ -41,7 +43,7 @@ fn image(look: TrayLook) -> tauri::Result<Image<'static>> {
 }
 
 pub fn create<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
-    let view = decisions::tray_view(&shell::shell(app).known());
+    let view = shell::shell(app).status().tray;
     let status = MenuItem::with_id(app, ID_STATUS, &view.status_line, false, None::<&str>)?;
     let toggle = CheckMenuItem::with_id(
         app,
@@ -85,7 +87,7 @@ pub fn create<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
                 ..
             } = event
             {
-                window::show_main(tray.app_handle());
+                shell::shell(tray.app_handle()).send(Input::OpenWindow);
             }
         })
         .build(app)?;
@@ -100,24 +102,27 @@ pub fn create<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
 }
 
 fn on_menu<R: Runtime>(app: &AppHandle<R>, id: &str) {
-    match id {
-        ID_TOGGLE => shell::toggle_clicked(app),
-        ID_OPEN => window::show_main(app),
-        ID_LOGOUT => {
-            let app = app.clone();
-            tauri::async_runtime::spawn(async move { offline::leave(&app, Leaving::Logout).await });
-        }
-        ID_QUIT => {
-            let app = app.clone();
-            tauri::async_runtime::spawn(async move { offline::leave(&app, Leaving::Quit).await });
-        }
-        _ => {}
+    let item = match id {
+        ID_TOGGLE => TrayItem::Toggle,
+        ID_OPEN => TrayItem::Open,
+        ID_LOGOUT => TrayItem::Logout,
+        ID_QUIT => TrayItem::Quit,
+        _ => return,
+    };
+    shell::shell(app).send(Input::Tray(item));
+}
+
+/// Show `view` on the main thread, where the tray lives. Nothing waits for it.
+pub fn show_later<R: Runtime>(app: &AppHandle<R>, view: TrayView) {
+    let handle = app.clone();
+    if let Err(e) = app.run_on_main_thread(move || show(&handle, &view)) {
+        tracing::debug!(%e, "tray not updated");
     }
 }
 
 /// Show `view` (only what changed; the check state always, since a click toggles it natively).
-/// Main thread only (see `shell::refresh`).
-pub fn show<R: Runtime>(app: &AppHandle<R>, view: &TrayView) {
+/// Main thread only.
+fn show<R: Runtime>(app: &AppHandle<R>, view: &TrayView) {
     let Some(tray) = app.try_state::<Tray<R>>() else {
         return;
     };

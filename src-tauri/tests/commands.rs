@@ -38,6 +38,7 @@ fn desktop(store: Arc<dyn SecretStore>) -> Desktop {
     let app = pforte_desktop::with_commands(mock_builder(), shell)
         .build(pforte_desktop::context())
         .expect("the app builds on the mock runtime");
+    pforte_desktop::shell::start(app.handle());
     let window = WebviewWindowBuilder::new(&app, "main", Default::default())
         .build()
         .expect("main window");
@@ -327,11 +328,28 @@ fn start_at_login_is_off_by_default_and_can_be_switched() {
 }
 
 #[test]
-fn the_sound_setting_reaches_the_shell() {
+fn the_sound_settings_reach_the_shell() {
     let desktop = desktop(Arc::new(MemoryStore::default()));
     assert_eq!(desktop.call("sound_get", json!({})), true, "on by default");
     assert_eq!(desktop.call("sound_set", json!({"on": false})), false);
     assert_eq!(desktop.call("sound_get", json!({})), false);
+    let alerts = desktop.call("alerts_get", json!({}));
+    assert_eq!(alerts["sound_name"], "message-new-instant");
+    assert_eq!(
+        alerts["stay"], true,
+        "requests stay until acted on by default"
+    );
+    let chosen = desktop.call("alerts_set", json!({"soundName": "bell", "stay": false}));
+    assert_eq!(chosen["sound_name"], "bell");
+    assert_eq!(chosen["stay"], false);
+    let unknown = desktop.call(
+        "alerts_set",
+        json!({"soundName": "../../x.oga", "stay": true}),
+    );
+    assert_eq!(
+        unknown["sound_name"], "message-new-instant",
+        "only known sounds"
+    );
 }
 
 #[test]
@@ -391,4 +409,130 @@ fn the_statistics_workbook_is_saved_into_the_download_folder() {
         json!({"path": "/index.html", "fileName": "x"}),
     );
     assert!(outside.is_err(), "only the API");
+}
+
+/// A port that counts who knocks: another server the webview must never reach.
+struct Elsewhere {
+    listener: std::net::TcpListener,
+    base: String,
+}
+
+fn elsewhere() -> Elsewhere {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    Elsewhere { listener, base }
+}
+
+impl Elsewhere {
+    fn contacted(&self) -> bool {
+        std::thread::sleep(Duration::from_millis(200));
+        self.listener.accept().is_ok()
+    }
+}
+
+#[test]
+fn an_api_request_naming_another_server_than_the_sessions_is_refused_and_contacts_nothing() {
+    let server = server();
+    let token = server.login();
+    let desktop = desktop(Arc::new(MemoryStore::default()));
+    desktop.call(
+        "session_store",
+        json!({"server": server.base, "token": token}),
+    );
+    let other = elsewhere();
+    let refused = invoke(
+        &desktop.window,
+        "api_request",
+        json!({"method": "GET", "path": "/api/me", "server": other.base}),
+    );
+    assert!(refused.is_err(), "{refused:?}");
+    assert!(!other.contacted(), "the other server was contacted");
+    let own = desktop.call(
+        "api_request",
+        json!({"method": "GET", "path": "/api/me", "server": server.base}),
+    );
+    assert_eq!(own["status"], 200, "the session's own server still answers");
+}
+
+#[test]
+fn before_a_login_the_api_proxy_sends_nothing_but_the_login() {
+    let desktop = desktop(Arc::new(MemoryStore::default()));
+    let other = elsewhere();
+    for (method, path) in [("GET", "/api/me"), ("PUT", "/api/me/availability")] {
+        let refused = invoke(
+            &desktop.window,
+            "api_request",
+            json!({"method": method, "path": path, "server": other.base}),
+        );
+        assert!(refused.is_err(), "{method} {path}: {refused:?}");
+    }
+    assert!(
+        !other.contacted(),
+        "the server was contacted without a login"
+    );
+}
+
+#[test]
+fn the_session_token_never_reaches_the_webview() {
+    let server = server();
+    let desktop = desktop(Arc::new(MemoryStore::default()));
+    // The login as the dashboard makes it: the answer carries a handle, not the token.
+    let answer = desktop.call(
+        "api_request",
+        json!({"method": "POST", "path": "/api/auth/login", "server": server.base,
+               "body": {"name": "bernd", "password": "bernd-password"}}),
+    );
+    assert_eq!(answer["status"], 200, "{answer}");
+    let handle = answer["body"]["token"].as_str().unwrap().to_owned();
+    assert!(handle.starts_with("held-by-shell:"), "{handle}");
+    assert_eq!(server.me(&handle).0, 401, "the handle is no token");
+    let stored = desktop.call(
+        "session_store",
+        json!({"server": server.base, "token": handle}),
+    );
+    assert_eq!(stored["stored_in"], "secret_store");
+    let session = desktop.call("session_get", json!({}));
+    assert!(session.get("token").is_none(), "{session}");
+    assert_eq!(session["server"], format!("{}/", server.base));
+    // The shell holds the real token: its calls and its socket work.
+    desktop.wait_for("connected", |s| s["connected"] == true);
+    let me = desktop.call("api_request", json!({"method": "GET", "path": "/api/me"}));
+    assert_eq!(me["status"], 200);
+    // A handle is good once, and for its server only.
+    let again = invoke(
+        &desktop.window,
+        "session_store",
+        json!({"server": server.base, "token": handle}),
+    );
+    assert!(again.is_err(), "a handle is used once");
+}
+
+#[test]
+fn the_dashboards_socket_goes_to_the_sessions_server_whatever_address_the_webview_names() {
+    let server = server();
+    let token = server.login();
+    let desktop = desktop(Arc::new(MemoryStore::default()));
+    let other = elsewhere();
+    let url = other.base.replace("http", "ws");
+    let refused = invoke(
+        &desktop.window,
+        "live_open",
+        json!({"fresh": true, "onMessage": "__CHANNEL__:1", "url": url}),
+    );
+    assert!(refused.is_err(), "no session, no socket: {refused:?}");
+    desktop.call(
+        "session_store",
+        json!({"server": server.base, "token": token}),
+    );
+    let id = desktop.call(
+        "live_open",
+        json!({"fresh": false, "onMessage": "__CHANNEL__:1", "url": url}),
+    );
+    assert!(id.is_u64(), "{id}");
+    assert!(
+        !other.contacted(),
+        "the address the webview named was contacted"
+    );
+    desktop.call("live_close", json!({"id": id}));
 }

@@ -4,8 +4,9 @@
 # server. Installs what it needs, builds, runs tests/desktop/e2e.py.
 # Ends with `desktop: N passed, N failed`; exits non-zero on any failure.
 #
-# Options (environment): SKIP_BUILD=1 uses the binaries as built; E2E_LOGS=<dir> keeps the
-# logs of every process there (default: a temporary folder, printed at the start).
+# Options (environment): SKIP_BUILD=1 uses the binaries as built (scripts/test: by its
+# `cargo test --workspace --features pforte-desktop/bundled-ui`, so the app is built once);
+# E2E_LOGS=<dir> keeps the logs of every process there (default: a temporary folder).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$ROOT"
@@ -46,7 +47,7 @@ if [[ "${SKIP_BUILD:-}" != 1 ]]; then
   cargo build -p pforte-server --locked
   # custom-protocol: the UI from ui/dist inside the binary, as the installer has it.
   echo "==> cargo build -p pforte-desktop (ui/dist bundled)"
-  cargo build -p pforte-desktop --locked --features tauri/custom-protocol
+  cargo build -p pforte-desktop --locked --features bundled-ui
 fi
 
 # ---------------------------------------------------------------- run
@@ -57,6 +58,7 @@ chmod 700 "$home/run"
 export PFORTE_SERVER_BIN="$ROOT/target/debug/pforte-server"
 export PFORTE_DESKTOP_BIN="$ROOT/target/debug/pforte-desktop"
 export SCREENSHOTS="$ROOT/tests/desktop/screenshots"
+[[ -n "${E2E_LOGS:-}" ]] && mkdir -p "$E2E_LOGS"
 # A throwaway HOME: keyring, window state, autostart entry and settings stay out of the real one.
 HOME="$home" XDG_CONFIG_HOME="$home/.config" XDG_DATA_HOME="$home/.local/share" \
   XDG_CACHE_HOME="$home/.cache" XDG_RUNTIME_DIR="$home/run" NO_AT_BRIDGE=1 \

@@ -515,6 +515,28 @@ impl Desk {
             .map(|(id, _)| *id)
     }
 
+    /// The live-chat topics that only this counselor covers now, with the number of askers
+    /// waiting in each: the topics whose gate closes if they leave. Empty unless available.
+    pub fn sole_cover(&self, counselor: CounselorId) -> Vec<(TopicId, usize)> {
+        let Some(state) = self.counselors.get(&counselor).filter(|c| c.available()) else {
+            return Vec::new();
+        };
+        state
+            .topics
+            .iter()
+            .copied()
+            .filter(|topic| self.topics.get(topic).is_some_and(|t| t.live_chat))
+            .filter(|topic| {
+                self.available_counselors_of(*topic)
+                    .all(|other| other == counselor)
+            })
+            .map(|topic| {
+                let waiting = self.waiting.values().filter(|r| r.topic == topic).count();
+                (topic, waiting)
+            })
+            .collect()
+    }
+
     /// Every counselor of the topic (for coverage news).
     pub fn counselors_of(&self, topic: TopicId) -> impl Iterator<Item = CounselorId> + '_ {
         self.counselors

@@ -130,7 +130,10 @@ impl Outgoing {
                 | ServerEvent::CoverageChanged { .. }
                 // A request taken by a colleague may be coalesced too; the one taken by this
                 // counselor starts their conversation and must arrive.
-                | ServerEvent::RequestTaken { by_you: false, .. },
+                | ServerEvent::RequestTaken { by_you: false, .. }
+                // A refresh without a reason (e.g. "you are now the last one, N wait"): its
+                // newest state is what a re-read gives.
+                | ServerEvent::AvailabilityChanged { reason: None, .. },
             ) => Delivery::Coalesce,
             _ => Delivery::Must,
         };

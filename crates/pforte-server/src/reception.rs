@@ -119,6 +119,9 @@ pub struct Reception {
     /// Whether this instance serves: false after it lost its lease or its database, until
     /// it joined the service again.
     serving: std::sync::atomic::AtomicBool,
+    /// The `last_for` each counselor's sockets were told last, to tell them again when it
+    /// changes (a colleague came or went, an asker entered or left).
+    last_for_sent: std::sync::Mutex<HashMap<CounselorId, Vec<wire::LastCover>>>,
 }
 
 impl Reception {
@@ -239,6 +242,7 @@ impl Reception {
             hub,
             directory: RwLock::new(directory),
             settings,
+            last_for_sent: std::sync::Mutex::default(),
             instance: AtomicU32::new(instance.0),
             announcer,
             serving: std::sync::atomic::AtomicBool::new(true),
@@ -778,6 +782,15 @@ impl Reception {
                 .get(&counselor)
                 .and_then(|c| c.absence_message.clone())
                 .filter(|_| desk.is_absent(counselor)),
+            last_for: desk
+                .sole_cover(counselor)
+                .into_iter()
+                .map(|(topic, waiting)| wire::LastCover {
+                    topic_id: topic.0,
+                    topic_name: self.topic_name(topic),
+                    waiting: u32::try_from(waiting).unwrap_or(u32::MAX),
+                })
+                .collect(),
         }
     }
 
@@ -887,6 +900,7 @@ impl Reception {
     fn announce(&self, desk: &Desk, events: &[Event], now: Timestamp) -> Vec<Outgoing> {
         let mut out = Frames::default();
         let mut availability: BTreeMap<CounselorId, Option<SwitchReason>> = BTreeMap::new();
+        let mut availability_maybe: BTreeSet<CounselorId> = BTreeSet::new();
         let mut coverage: BTreeSet<TopicId> = BTreeSet::new();
         for event in events {
             match event {
@@ -1066,20 +1080,41 @@ impl Reception {
                 Event::TopicChanged { topic, .. } => {
                     coverage.insert(*topic);
                 }
-                Event::CounselorChanged { .. }
-                | Event::GraceEnded { .. }
-                | Event::InstanceGone { .. } => {}
+                Event::CounselorChanged { counselor } => {
+                    availability_maybe.insert(*counselor);
+                }
+                Event::GraceEnded { .. } | Event::InstanceGone { .. } => {}
+            }
+        }
+        // Whoever counsels a topic whose coverage or queue changed may have become (or
+        // stopped being) its last available counselor: tell them when that changed.
+        let mut sent = self.last_for_sent.lock().unwrap_or_else(|e| e.into_inner());
+        availability_maybe.extend(coverage.iter().flat_map(|topic| desk.counselors_of(*topic)));
+        for counselor in availability_maybe {
+            if availability.contains_key(&counselor) {
+                continue;
+            }
+            let before = sent.get(&counselor).map_or(&[][..], Vec::as_slice);
+            if self.availability(desk, counselor).last_for != before {
+                availability.insert(counselor, None);
             }
         }
         for (counselor, reason) in availability {
+            let current = self.availability(desk, counselor);
+            if current.last_for.is_empty() {
+                sent.remove(&counselor);
+            } else {
+                sent.insert(counselor, current.last_for.clone());
+            }
             out.to(
                 Target::Counselor(counselor),
                 &ServerEvent::AvailabilityChanged {
-                    availability: self.availability(desk, counselor),
+                    availability: current,
                     reason: reason.map(crate::convert::switch_reason),
                 },
             );
         }
+        drop(sent);
         for topic in coverage {
             out.to_each(
                 desk.counselors_of(topic).map(Target::Counselor),

@@ -302,6 +302,11 @@ pub struct Availability {
     pub absence_message: Option<String>,
     /// Why the counselor does not count as available (`null` while available).
     pub unavailable_because: Option<UnavailableReason>,
+    /// The topics where this counselor is the only available one (empty unless available),
+    /// with the askers waiting there: switching off closes those waiting rooms. Sent again
+    /// (`availability_changed` without a reason) whenever it changes.
+    #[serde(default)]
+    pub last_for: Vec<LastCover>,
 }
 
 /// Why a counselor does not count as available.
@@ -315,6 +320,15 @@ pub enum UnavailableReason {
     /// Switched on, but no device of theirs holds a live connection: available as soon as
     /// one connects.
     NoConnection,
+}
+
+/// "You are the last available counselor of this topic, and this many askers wait."
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+pub struct LastCover {
+    #[ts(type = "number")]
+    pub topic_id: i64,
+    pub topic_name: String,
+    pub waiting: u32,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
@@ -519,8 +533,9 @@ pub enum ServerEvent {
         conversation_id: Uuid,
         online: bool,
     },
-    /// Request events were left out because this socket fell behind (a flood of entries):
-    /// re-read `GET /api/requests`. Sent once the socket has caught up.
+    /// Events were left out because this socket fell behind (a flood of entries): request
+    /// and coverage events and availability refreshes. Re-read the requests, the coverage
+    /// and `GET /api/me`. Sent once the socket has caught up.
     RequestsChanged,
     /// The session was ended; the socket closes after this.
     SessionEnded {

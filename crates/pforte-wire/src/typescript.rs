@@ -35,6 +35,7 @@ pub fn render() -> String {
         Me,
         Availability,
         UnavailableReason,
+        LastCover,
         SwitchAvailability,
         OfflineReason,
         GoOffline,

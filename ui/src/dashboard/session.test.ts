@@ -152,7 +152,7 @@ describe("a counselor session", () => {
     expect(session.current.requests.map((r) => r.id)).toEqual(["r1"]);
   });
 
-  it("re-reads the request list when the server says it left request events out", async () => {
+  it("re-reads the request list, coverage and availability when the server says it left events out", async () => {
     const api = fakeApi({
       me: vi.fn(async () => okResult(me({ availability: availableNow() }))),
       requests: vi.fn(async () => okResult(onePage([request("r1", 1), request("r2", 2)]))),
@@ -161,6 +161,8 @@ describe("a counselor session", () => {
     live().emit({ type: "requests_changed" });
     await settle();
     expect(api.requests).toHaveBeenCalledTimes(1);
+    expect(api.me).toHaveBeenCalled();
+    expect(api.coverage).toHaveBeenCalled();
     expect(session.current.requests.map((r) => r.id)).toEqual(["r1", "r2"]);
   });
 
@@ -566,6 +568,15 @@ describe("a counselor session whose answers and events cross on the way", () => 
     // Read by the server when the socket became ready: nobody there, nobody waiting.
     live().emit({ type: "coverage_changed", coverage: coverage(1, 1, 0) });
     live().emit({ type: "coverage_changed", coverage: coverage(1, 1, 1) });
+    // The server also tells her she is the last one of Suchtberatung now.
+    live().emit({
+      type: "availability_changed",
+      availability: {
+        ...availableNow(),
+        last_for: [{ topic_id: 1, topic_name: "Suchtberatung", waiting: 1 }],
+      },
+      reason: null,
+    });
     coverages.answer(0, okResult({ topics: [coverage(1, 0, 0), coverage(2, 0, 0)] }));
     await settle();
     expect(session.current.coverage).toEqual([coverage(2, 0, 0), coverage(1, 1, 1)]);

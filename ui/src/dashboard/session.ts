@@ -204,8 +204,9 @@ export class CounselorSession {
         }
         break;
       case "requests_changed":
-        // This socket fell behind a flood of requests: the server left their events out.
-        if (this.current.availability?.available) void this.loadRequests();
+        // This socket fell behind a flood of requests: the server left events out (the
+        // request list, coverage, availability refreshes). Re-read them.
+        void this.resync();
         break;
       case "session_ended":
         this.finish(event.reason);

@@ -317,38 +317,48 @@ describe("conversations", () => {
 });
 
 describe("the last-counselor confirmation", () => {
-  it("asks when the counselor is the only available one of a topic in which askers wait", () => {
-    const state = run(
-      [{ type: "coverage_loaded", coverage: [coverage(1, 1, 3), coverage(2, 2, 1)] }],
-      available,
-    );
+  const last = (topic_id: number, topic_name: string, waiting: number) => ({
+    topic_id,
+    topic_name,
+    waiting,
+  });
+  const lastFor = (...covers: ReturnType<typeof last>[]) =>
+    run([{ type: "me_loaded", me: me({ availability: { ...availableNow(), last_for: covers } }) }]);
+
+  it("asks when the server says the counselor is the last one of a topic in which askers wait", () => {
+    const state = lastFor(last(1, "Suchtberatung", 3), last(2, "Schwangerschaftsberatung", 0));
     expect(uncoveredBySwitchingOff(state)).toEqual([
       { topicId: 1, topicName: "Suchtberatung", waiting: 3 },
     ]);
   });
 
   it("does not ask when nobody waits", () => {
-    const state = run([{ type: "coverage_loaded", coverage: [coverage(1, 1, 0)] }], available);
-    expect(uncoveredBySwitchingOff(state)).toEqual([]);
+    expect(uncoveredBySwitchingOff(lastFor(last(1, "Suchtberatung", 0)))).toEqual([]);
   });
 
-  it("does not ask when colleagues are available too", () => {
-    const state = run([{ type: "coverage_loaded", coverage: [coverage(1, 3, 5)] }], available);
+  it("does not ask when the server counts colleagues, whatever the coverage table shows", () => {
+    const state = run([{ type: "coverage_loaded", coverage: [coverage(1, 1, 5)] }], lastFor());
     expect(uncoveredBySwitchingOff(state)).toEqual([]);
   });
 
   it("does not ask when the counselor is not available anyway", () => {
-    const state = run(
-      [{ type: "coverage_loaded", coverage: [coverage(1, 1, 2)] }],
-      run([{ type: "me_loaded", me: me() }]),
-    );
+    const state = run([{ type: "me_loaded", me: me() }]);
     expect(uncoveredBySwitchingOff(state)).toEqual([]);
   });
 
-  it("follows coverage changes pushed by the server", () => {
-    let state = run([{ type: "coverage_loaded", coverage: [coverage(1, 2, 2)] }], available);
+  it("follows the server when it says again who is the last one", () => {
+    let state = lastFor();
     expect(uncoveredBySwitchingOff(state)).toEqual([]);
-    state = run([server({ type: "coverage_changed", coverage: coverage(1, 1, 2) })], state);
+    state = run(
+      [
+        server({
+          type: "availability_changed",
+          availability: { ...availableNow(), last_for: [last(1, "Suchtberatung", 2)] },
+          reason: null,
+        }),
+      ],
+      state,
+    );
     expect(uncoveredBySwitchingOff(state).map((t) => t.waiting)).toEqual([2]);
   });
 });

@@ -363,18 +363,14 @@ export interface UncoveredTopic {
 
 /**
  * The confirmation rule: switching off asks first when the counselor is the last available
- * one of a topic in which askers wait. `available_counselors` counts the counselor too; if the
- * server counted colleagues only, `<= 1` would ask once too often, never once too few.
+ * one of a topic in which askers wait. The server says so (`availability.last_for`, sent
+ * again whenever it changes); the desktop tray asks by the same fact.
  */
 export function uncoveredBySwitchingOff(state: DashboardState): UncoveredTopic[] {
   if (!state.availability?.available) return [];
-  const mine = new Set((state.me?.topics ?? []).map((t) => t.id));
-  return state.coverage
-    .filter(
-      (c) =>
-        (mine.size === 0 || mine.has(c.topic_id)) && c.available_counselors <= 1 && c.waiting > 0,
-    )
-    .map((c) => ({ topicId: c.topic_id, topicName: c.topic_name, waiting: c.waiting }));
+  return (state.availability.last_for ?? [])
+    .filter((last) => last.waiting > 0)
+    .map((last) => ({ topicId: last.topic_id, topicName: last.topic_name, waiting: last.waiting }));
 }
 
 /** Number of asker messages not yet seen, over all conversations. */

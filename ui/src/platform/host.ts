@@ -42,6 +42,15 @@ export interface OfflineSignal {
   delivered: boolean;
 }
 
+/** How the desktop app's request notifications sound and behave. */
+export interface AlertSettings {
+  /** The sound (a freedesktop sound name), one of `sounds`. */
+  sound_name: string;
+  /** Notifications stay until acted on (Linux: resident, critical). */
+  stay: boolean;
+  sounds: string[];
+}
+
 /** Only in the desktop app: the shell's events and settings. */
 export interface DesktopShell {
   /** A request notification was clicked: show that request. */
@@ -62,6 +71,11 @@ export interface DesktopShell {
   setReminderSeconds(seconds: number): Promise<number>;
   /** Whether the request notifications ask for a sound. */
   setSound(on: boolean): Promise<void>;
+  getAlerts(): Promise<AlertSettings>;
+  /** Gives the settings now in force. */
+  setAlerts(soundName: string, stay: boolean): Promise<AlertSettings>;
+  /** The request a clicked notification opened this window for (once), if any. */
+  takeOpenRequest(): Promise<string | null>;
 }
 
 export interface Host {

@@ -1,5 +1,13 @@
 import { describe, expect, it, vi } from "vitest";
-import { tauriHttpClient } from "./tauri";
+import { tauriHttpClient, tauriSocketTransport, type LiveMessage } from "./tauri";
+
+// Outside the app there is no IPC: a channel is a plain object whose messages a test sends.
+vi.mock("@tauri-apps/api/core", () => ({
+  invoke: vi.fn(),
+  Channel: class {
+    onmessage: (message: unknown) => void = () => undefined;
+  },
+}));
 
 /** A stand-in for the shell's `invoke`, answering like its `api_request`/`api_download`. */
 function shell(answer: (cmd: string, args: Record<string, unknown>) => unknown) {
@@ -73,6 +81,66 @@ describe("REST through the desktop shell", () => {
     expect(s.calls[0]).toEqual([
       "api_download",
       { path: "/api/me/statistics.xlsx?from=2026-01-01", fileName: "s.xlsx" },
+    ]);
+  });
+});
+
+describe("the live connection through the desktop shell", () => {
+  function opened(url: string) {
+    const calls: [string, Record<string, unknown>][] = [];
+    let channel: { onmessage: (m: LiveMessage) => void } | null = null;
+    const call = vi.fn(async (cmd: string, args?: Record<string, unknown>) => {
+      calls.push([cmd, args ?? {}]);
+      if (cmd === "live_open") {
+        channel = args?.onMessage as typeof channel;
+        return 7;
+      }
+      return true;
+    });
+    const seen: string[] = [];
+    const handle = tauriSocketTransport(call as never).open(url, "ignored", {
+      onOpen: () => seen.push("open"),
+      onMessage: (text) => seen.push(`text ${text}`),
+      onClose: (code) => seen.push(`closed ${code}`),
+    });
+    const deliver = (m: LiveMessage) => channel?.onmessage(m);
+    return { calls, seen, handle, deliver };
+  }
+
+  it("asks the shell for the socket with no address and no token, only whether it is fresh", async () => {
+    const s = opened("wss://x/api/counselor/ws?fresh=true");
+    await Promise.resolve();
+    const [cmd, args] = s.calls[0] ?? ["", {}];
+    expect(cmd).toBe("live_open");
+    expect(Object.keys(args).sort()).toEqual(["fresh", "onMessage"]);
+    expect(args.fresh).toBe(true);
+    expect(opened("wss://x/api/counselor/ws").calls[0]?.[1].fresh).toBe(false);
+  });
+
+  it("passes messages on in order, and the server's close code (a restart is 1012)", async () => {
+    const s = opened("wss://x/api/counselor/ws");
+    s.deliver({ kind: "text", data: '{"type":"ready"}' });
+    s.deliver({ kind: "open" });
+    s.deliver({ kind: "closed", code: 1012 });
+    s.deliver({ kind: "text", data: "late" });
+    expect(s.seen).toEqual(['text {"type":"ready"}', "open", "closed 1012"]);
+  });
+
+  it("reports a broken connection without a code", () => {
+    const s = opened("wss://x/api/counselor/ws");
+    s.deliver({ kind: "closed", code: null });
+    expect(s.seen).toEqual(["closed undefined"]);
+  });
+
+  it("sends through the shell and closes there", async () => {
+    const s = opened("wss://x/api/counselor/ws");
+    await Promise.resolve();
+    await Promise.resolve();
+    s.handle.send('{"type":"ping"}');
+    s.handle.close();
+    expect(s.calls.slice(1)).toEqual([
+      ["live_send", { id: 7, text: '{"type":"ping"}' }],
+      ["live_close", { id: 7 }],
     ]);
   });
 });

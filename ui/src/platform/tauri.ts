@@ -5,16 +5,17 @@
 // - REST goes through the shell's `api_request` command: the app's CSP lets the webview talk
 //   to Tauri's IPC only, and the shell contacts only the configured server, adding the
 //   session's token itself.
-// - The live connection is `@tauri-apps/plugin-websocket` with the token in an
-//   `Authorization` header (no `auth` message), so it works with the server's TLS settings.
+// - The live connection is a counselor socket the shell opens on the session's server for the
+//   page (`live_open`, messages through a `Channel`); the shell adds the token.
 // - The login lives in the shell (OS secret store, else memory): `session_store` after the
 //   login, `session_get` at start, the shell's `logout`. None of them switches availability on.
+//   The token never reaches the page: the login's answer carries a handle in its place, which
+//   only `session_store` takes.
 import { Channel, invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
-import TauriWebSocket, { type ConnectionConfig, type Message } from "@tauri-apps/plugin-websocket";
 import type { Availability, SessionEndReason } from "../wire/types";
 import { onNetworkBack } from "./browser";
-import type { DesktopShell, Host, OfflineSignal, SessionKeeper } from "./host";
+import type { AlertSettings, DesktopShell, Host, OfflineSignal, SessionKeeper } from "./host";
 import {
   apiUrl,
   fail,
@@ -41,9 +42,14 @@ interface DownloadAnswer extends RawAnswer {
 
 interface SessionInfo {
   server: string;
-  token: string;
   stored_in: "secret_store" | "memory" | "injected";
 }
+
+/**
+ * What the page holds in place of the session's token: the shell adds the real one to every
+ * call and socket, and never hands it out.
+ */
+export const TOKEN_HELD_BY_SHELL = "held-by-shell";
 
 interface Stored {
   stored_in: SessionInfo["stored_in"];
@@ -102,95 +108,73 @@ export function tauriHttpClient(baseUrl: string, call: typeof invoke = invoke): 
   };
 }
 
-/** Sockets still open, closed when the page goes (their Rust side would outlive it). */
-const openSockets = new Set<TauriWebSocket>();
+/** What the shell passes on from the page's socket (`live_open`). */
+export type LiveMessage =
+  { kind: "open" } | { kind: "text"; data: string } | { kind: "closed"; code: number | null };
 
 /**
- * `WebSocket.connect` of the plugin's JS, minus a race: it adds listeners only after the
- * connect call answered, but the server says `ready` the moment the socket is up, and that
- * message can arrive first and be lost. Here the channel's listeners exist before connecting;
- * the plugin's class then sends and disconnects as usual.
+ * The live connection through the shell: it opens `/api/counselor/ws` on the session's server
+ * with the token in a header, so the page names no address and holds no token. The channel
+ * exists before the socket, so the server's `ready` cannot be missed.
  */
-async function connectPluginSocket(
-  url: string,
-  config: Omit<ConnectionConfig, "headers"> & { headers: [string, string][] },
-  listener: (message: Message | string | null) => void,
-): Promise<TauriWebSocket> {
-  const listeners = new Set<(message: Message) => void>([listener as (m: Message) => void]);
-  const onMessage = new Channel<Message>();
-  onMessage.onmessage = (message) => listeners.forEach((l) => l(message));
-  const id = await invoke<number>("plugin:websocket|connect", { url, onMessage, config });
-  return new TauriWebSocket(id, listeners);
+export function tauriSocketTransport(call: typeof invoke = invoke): SocketTransport {
+  return {
+    authInHeader: true,
+    open(url, _token, handlers) {
+      let id: number | null = null;
+      let closed = false;
+      const fresh = /[?&]fresh=true(&|$)/.test(url);
+      const onMessage = new Channel<LiveMessage>();
+      onMessage.onmessage = (message) => {
+        if (closed) return;
+        switch (message.kind) {
+          case "open":
+            handlers.onOpen();
+            break;
+          case "text":
+            handlers.onMessage(message.data);
+            break;
+          case "closed":
+            closed = true;
+            // The server's close code as it sent it (1012 restart, 1011 internal error,
+            // 4401 refused token …); none when the connection just broke.
+            handlers.onClose(message.code ?? undefined);
+            break;
+        }
+      };
+      call<number>("live_open", { fresh, onMessage }).then(
+        (opened) => {
+          id = opened;
+          if (closed) void call("live_close", { id: opened }).catch(() => undefined);
+        },
+        () => {
+          if (closed) return;
+          closed = true;
+          handlers.onClose();
+        },
+      );
+      const handle: SocketHandle = {
+        send(text) {
+          if (id === null || closed) return;
+          void call<boolean>("live_send", { id, text }).then(
+            (sent) => {
+              if (!sent && !closed) {
+                closed = true;
+                handlers.onClose();
+              }
+            },
+            () => undefined,
+          );
+        },
+        close() {
+          closed = true;
+          if (id !== null) void call("live_close", { id }).catch(() => undefined);
+        },
+      };
+      return handle;
+    },
+  };
 }
-
-/** The live connection over plugin-websocket, authenticated by header. */
-export const tauriSocketTransport: SocketTransport = {
-  authInHeader: true,
-  open(url, token, handlers) {
-    let socket: TauriWebSocket | null = null;
-    let closed = false;
-    const gone = (code?: number) => {
-      if (closed) return;
-      closed = true;
-      if (socket) openSockets.delete(socket);
-      handlers.onClose(code);
-    };
-    const onMessage = (message: Message | string | null) => {
-      if (closed || message === null) return;
-      // The plugin reports a broken connection as a plain error string.
-      if (typeof message === "string") return gone();
-      switch (message.type) {
-        case "Text":
-          handlers.onMessage(message.data);
-          break;
-        case "Close":
-          gone(message.data?.code);
-          break;
-        default:
-          // Ping/Pong are answered in Rust; Binary is not part of the protocol.
-          break;
-      }
-    };
-    // Messages may arrive before `onOpen` (the server's `ready`): the live connection takes
-    // them in any order, so they are passed on at once.
-    connectPluginSocket(
-      url,
-      {
-        headers: token ? [["Authorization", `Bearer ${token}`]] : [],
-        // The server's events are small; keep an idle socket cheap.
-        readBufferSize: 8 * 1024,
-        writeBufferSize: 0,
-        maxMessageSize: 1024 * 1024,
-      },
-      onMessage,
-    ).then(
-      (ws) => {
-        if (closed) {
-          void ws.disconnect().catch(() => undefined);
-          return;
-        }
-        socket = ws;
-        openSockets.add(ws);
-        handlers.onOpen();
-      },
-      () => gone(),
-    );
-    const handle: SocketHandle = {
-      send(text) {
-        if (!socket || closed) return;
-        socket.send(text).catch(() => gone());
-      },
-      close() {
-        closed = true;
-        if (socket) {
-          openSockets.delete(socket);
-          void socket.disconnect().catch(() => undefined);
-        }
-      },
-    };
-    return handle;
-  },
-};
 
 function shellSessions(): SessionKeeper {
   return {
@@ -198,7 +182,7 @@ function shellSessions(): SessionKeeper {
       try {
         const session = await invoke<SessionInfo | null>("session_get");
         return session
-          ? { server: session.server.replace(/\/+$/, ""), token: session.token }
+          ? { server: session.server.replace(/\/+$/, ""), token: TOKEN_HELD_BY_SHELL }
           : null;
       } catch {
         return null;
@@ -254,14 +238,15 @@ function desktopShell(): DesktopShell {
     getReminderSeconds: () => invoke<number>("reminder_get"),
     setReminderSeconds: (seconds) => invoke<number>("reminder_set", { seconds }),
     setSound: async (on) => void (await invoke<boolean>("sound_set", { on })),
+    getAlerts: () => invoke<AlertSettings>("alerts_get"),
+    setAlerts: (soundName, stay) => invoke<AlertSettings>("alerts_set", { soundName, stay }),
+    takeOpenRequest: () => invoke<string | null>("open_request_take").catch(() => null),
   };
 }
 
 export function createTauriHost(): Host {
-  window.addEventListener("pagehide", () => {
-    for (const socket of openSockets) void socket.disconnect().catch(() => undefined);
-    openSockets.clear();
-  });
+  // The shell closes the page's sockets itself when the window goes.
+  const transport = tauriSocketTransport();
   return {
     kind: "desktop",
     defaultServer: "",
@@ -275,7 +260,7 @@ export function createTauriHost(): Host {
       createLiveConnection({
         url: socketUrl(baseUrl, path),
         token,
-        transport: tauriSocketTransport,
+        transport,
         ...options,
       }),
     // One window, no tabs: nothing per tab to keep.

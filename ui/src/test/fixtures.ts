@@ -23,6 +23,7 @@ export const availability = (over: Partial<Availability> = {}): Availability => 
       : over.switched_on
         ? "no_connection"
         : "switched_off",
+  last_for: [],
   ...over,
 });
 

@@ -90,9 +90,17 @@ online: boolean, absent: boolean, absence_message: string | null,
 /**
  * Why the counselor does not count as available (`null` while available).
  */
-unavailable_because: UnavailableReason | null, };
+unavailable_because: UnavailableReason | null, 
+/**
+ * The topics where this counselor is the only available one (empty unless available),
+ * with the askers waiting there: switching off closes those waiting rooms. Sent again
+ * (`availability_changed` without a reason) whenever it changes.
+ */
+last_for: Array<LastCover>, };
 
 export type UnavailableReason = "switched_off" | "absent" | "no_connection";
+
+export type LastCover = { topic_id: number, topic_name: string, waiting: number, };
 
 export type SwitchAvailability = { on: boolean, };
 

@@ -131,6 +131,27 @@ fn the_gate_is_closed_while_nobody_is_available() {
 }
 
 #[test]
+fn the_last_available_counselor_of_a_topic_is_told_so_with_the_number_of_waiting_askers() {
+    let mut desk = desk();
+    assert!(
+        desk.sole_cover(ANNA).is_empty(),
+        "not available: covers nothing"
+    );
+    available(&mut desk, ANNA, 1);
+    assert_eq!(desk.sole_cover(ANNA), vec![(SUCHT, 0), (SCHWANGER, 0)]);
+    enter(&mut desk, 1, SUCHT, t(1));
+    enter(&mut desk, 2, SUCHT, t(2));
+    assert_eq!(desk.sole_cover(ANNA), vec![(SUCHT, 2), (SCHWANGER, 0)]);
+    // A colleague of Suchtberatung switches on: Anna is no longer the last one there.
+    available(&mut desk, BERND, 2);
+    assert_eq!(desk.sole_cover(ANNA), vec![(SCHWANGER, 0)]);
+    assert!(desk.sole_cover(BERND).is_empty());
+    switch(&mut desk, ANNA, false, t(3));
+    assert!(desk.sole_cover(ANNA).is_empty());
+    assert_eq!(desk.sole_cover(BERND), vec![(SUCHT, 2)]);
+}
+
+#[test]
 fn switching_on_without_a_live_connection_does_not_open_the_gate() {
     let mut desk = desk();
     switch(&mut desk, ANNA, true, t(1));
@@ -682,6 +703,27 @@ proptest! {
                 prop_assert_eq!(desk.live_chat_requests(counselor).is_ok(), desk.is_available(counselor));
                 if desk.is_absent(counselor) {
                     prop_assert!(!desk.is_switched_on(counselor));
+                }
+                // "You are the last one": exactly the live-chat topics whose gate closes
+                // when this counselor leaves, each with its queue.
+                let sole: Vec<TopicId> = desk.sole_cover(counselor).iter().map(|(t, _)| *t).collect();
+                let truth: Vec<TopicId> = TOPICS
+                    .iter()
+                    .copied()
+                    .filter(|topic| {
+                        desk.is_available(counselor)
+                            && desk.gate_open(*topic)
+                            && desk.counselors[&counselor].topics.contains(topic)
+                            && desk.coverage(*topic) == 1
+                    })
+                    .collect();
+                let mut sole_sorted = sole.clone();
+                sole_sorted.sort();
+                let mut truth_sorted = truth;
+                truth_sorted.sort();
+                prop_assert_eq!(sole_sorted, truth_sorted);
+                for (topic, waiting) in desk.sole_cover(counselor) {
+                    prop_assert_eq!(waiting, desk.queue(topic).len());
                 }
             }
         }

@@ -159,3 +159,72 @@ async fn switching_on_without_a_live_connection_says_why_the_counselor_is_not_av
     let off = app.switch(&bernd, false).await;
     assert_eq!(off["unavailable_because"], "switched_off");
 }
+
+/// The `last_for` of the next `availability_changed` of an available counselor.
+async fn next_last_for(events: &mut Events, what: &str) -> Vec<(i64, String, u32)> {
+    match events
+        .expect(what, |e| {
+            matches!(e, ServerEvent::AvailabilityChanged { availability, .. } if availability.available)
+        })
+        .await
+    {
+        ServerEvent::AvailabilityChanged { availability, .. } => availability
+            .last_for
+            .into_iter()
+            .map(|c| (c.topic_id, c.topic_name, c.waiting))
+            .collect(),
+        _ => unreachable!(),
+    }
+}
+
+#[tokio::test]
+async fn the_last_available_counselor_of_a_topic_is_told_so_with_the_waiting_askers_and_told_again_when_it_changes(
+) {
+    let app = spawn_app().await;
+    let sucht = |waiting| (SUCHT, "Suchtberatung".to_owned(), waiting);
+    let bernd = app.login("bernd").await;
+    let mut bernd_events = app.connect_counselor(&bernd).await;
+    let answer = app.switch(&bernd, true).await;
+    assert_eq!(
+        answer["last_for"],
+        json!([{"topic_id": SUCHT, "topic_name": "Suchtberatung", "waiting": 0}])
+    );
+    assert_eq!(
+        next_last_for(&mut bernd_events, "switched on").await,
+        vec![sucht(0)]
+    );
+
+    let (_asker, _asker_events) = app.waiting(SUCHT).await;
+    assert_eq!(
+        next_last_for(&mut bernd_events, "an asker waits").await,
+        vec![sucht(1)]
+    );
+
+    // Anna switches on: Bernd is no longer the last one of Suchtberatung; Anna is the last
+    // of Schwangerschaftsberatung only.
+    let (anna, _anna_events) = app.available("anna").await;
+    assert_eq!(
+        next_last_for(&mut bernd_events, "a colleague came").await,
+        vec![]
+    );
+    let me: serde_json::Value = app.get("/api/me", &anna.token).await.json().await.unwrap();
+    assert_eq!(
+        me["availability"]["last_for"],
+        json!([{"topic_id": SCHWANGER, "topic_name": "Schwangerschaftsberatung", "waiting": 0}])
+    );
+
+    app.switch(&anna, false).await;
+    assert_eq!(
+        next_last_for(&mut bernd_events, "the colleague left").await,
+        vec![sucht(1)]
+    );
+    // A colleague of another topic switching on changes nothing for Bernd: no news.
+    let (_clara, _clara_events) = app.available("clara").await;
+    bernd_events
+        .expect_none(
+            "an availability change without news",
+            Duration::from_millis(300),
+            |e| matches!(e, ServerEvent::AvailabilityChanged { .. }),
+        )
+        .await;
+}

@@ -224,6 +224,16 @@ export const deDashboard = {
     reminderHint:
       "Wartet eine Anfrage so lange unbeantwortet, kommt eine weitere Benachrichtigung.",
     reminderAfter: (minutes: number) => plural(minutes, "nach 1 Minute", `nach ${minutes} Minuten`),
+    soundChoice: "Ton der Benachrichtigungen",
+    soundNames: {
+      "message-new-instant": "Nachricht (Standard)",
+      bell: "Glocke",
+      "phone-incoming-call": "Telefon",
+      "alarm-clock-elapsed": "Wecker",
+    } as Record<string, string>,
+    stay: "Benachrichtigungen bleiben stehen, bis die Anfrage angenommen ist",
+    stayHint:
+      "Eine Anfrage-Benachrichtigung verschwindet dann nicht von selbst, sondern erst, wenn die Anfrage nicht mehr wartet.",
     failed: "Die Einstellung konnte nicht gespeichert werden.",
     sessionMemory: (reason: string) =>
       `Ihre Anmeldung gilt nur, bis Sie die App beenden: Der Schlüsselbund des Systems ist nicht verfügbar (${reason}).`,

@@ -221,6 +221,16 @@ export const enDashboard: DashboardMessages = {
     reminderHint: "If a request waits unanswered this long, another notification comes.",
     reminderAfter: (minutes: number) =>
       plural(minutes, "after 1 minute", `after ${minutes} minutes`),
+    soundChoice: "Notification sound",
+    soundNames: {
+      "message-new-instant": "Message (default)",
+      bell: "Bell",
+      "phone-incoming-call": "Phone",
+      "alarm-clock-elapsed": "Alarm clock",
+    } as Record<string, string>,
+    stay: "Notifications stay until the request is taken",
+    stayHint:
+      "A request's notification then does not fade by itself; it goes when the request no longer waits.",
     failed: "The setting could not be saved.",
     sessionMemory: (reason: string) =>
       `Your login lasts only until you quit the app: the system's keyring is not available (${reason}).`,

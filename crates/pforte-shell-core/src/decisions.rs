@@ -1,9 +1,9 @@
 //! The shell's decisions as pure functions: no I/O, no clock, no Tauri.
 //!
-//! Everything the desktop shell decides lives here — what the tray shows, when to notify and
-//! with which words, what a window close, quit, logout, screen lock, system sleep or session
-//! expiry leads to, how long to wait before reconnecting, which addresses it may talk to. The
-//! modules around it (tray, notifications, offline, lock, server) only carry the decisions out.
+//! What the tray shows, when to notify and with which words, what a window close, quit,
+//! logout, screen lock, system sleep or session expiry leads to, how long to wait before
+//! reconnecting, which addresses the shell may talk to. [`crate::machine`] applies them to
+//! the shell's state; the desktop app only carries out what it says.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
@@ -28,8 +28,23 @@ pub const DEFAULT_REMINDER: Duration = Duration::from_secs(120);
 pub const REMINDER_BOUNDS: (Duration, Duration) =
     (Duration::from_secs(10), Duration::from_secs(3600));
 
-/// The sound a request notification asks for (freedesktop sound theme name).
+/// The sound a request notification asks for unless the counselor chose another
+/// (freedesktop sound theme name).
 pub const REQUEST_SOUND: &str = "message-new-instant";
+
+/// The sounds a counselor may choose for request notifications (freedesktop sound theme
+/// names, present in every theme that follows the naming specification).
+pub const SOUNDS: [&str; 4] = [
+    REQUEST_SOUND,
+    "bell",
+    "phone-incoming-call",
+    "alarm-clock-elapsed",
+];
+
+/// A chosen sound, if it is one of [`SOUNDS`].
+pub fn sound_choice(name: &str) -> Option<&'static str> {
+    SOUNDS.iter().copied().find(|known| *known == name)
+}
 
 // ---------------------------------------------------------------- what the shell knows
 
@@ -146,8 +161,26 @@ fn waiting_phrase(count: u32) -> String {
     }
 }
 
-/// What the tray shows for what the shell knows.
-pub fn tray_view(known: &Knowledge) -> TrayView {
+/// "seit 4 Min." for a wait of `ms` milliseconds (whole minutes, hours from 60 on).
+pub fn wait_phrase(ms: i64) -> String {
+    let minutes = ms.max(0) / 60_000;
+    match minutes {
+        0 => "seit weniger als 1 Min.".to_owned(),
+        1..=59 => format!("seit {minutes} Min."),
+        _ => format!("seit {} Std. {} Min.", minutes / 60, minutes % 60),
+    }
+}
+
+impl Knowledge {
+    /// When the request that has waited longest entered (only while available: the shell
+    /// sees requests only then).
+    pub fn oldest_wait_since(&self) -> Option<i64> {
+        self.requests.values().map(|r| r.entered_at).min()
+    }
+}
+
+/// What the tray shows for what the shell knows at `now` (epoch milliseconds).
+pub fn tray_view(known: &Knowledge, now: i64) -> TrayView {
     if !known.logged_in {
         return TrayView {
             look: TrayLook::Unavailable,
@@ -174,7 +207,11 @@ pub fn tray_view(known: &Knowledge) -> TrayView {
     } else {
         "Nicht verfügbar"
     };
-    let status_line = format!("{state} · {}", waiting_phrase(waiting));
+    let mut status_line = format!("{state} · {}", waiting_phrase(waiting));
+    if let (true, Some(since)) = (available, known.oldest_wait_since()) {
+        let oldest = if waiting > 1 { ", die älteste" } else { "" };
+        status_line.push_str(&format!("{oldest} {}", wait_phrase(now - since)));
+    }
     TrayView {
         look,
         tooltip: format!("Pforte – {status_line}"),
@@ -235,13 +272,38 @@ pub struct Notice {
     pub body: String,
     /// The request a click opens.
     pub opens: Option<Uuid>,
+    /// The sound to play (freedesktop name), or none.
+    pub sound: Option<String>,
+    /// A waiting human: stays on screen until acted on (Linux: `resident` hint, critical
+    /// urgency, no expiry) instead of fading, and is withdrawn when the request no longer waits.
+    pub stays: bool,
+}
+
+/// How the counselor wants request notifications (Profil > Meine Aktivitäten).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AlertPrefs {
     pub sound: bool,
-    /// Stays until dismissed (a waiting human), rather than fading.
-    pub urgent: bool,
+    /// One of [`SOUNDS`].
+    pub sound_name: String,
+    /// Request notifications stay until acted on.
+    pub stay: bool,
+    pub reminder: Duration,
+}
+
+impl Default for AlertPrefs {
+    fn default() -> Self {
+        Self {
+            sound: true,
+            sound_name: REQUEST_SOUND.to_owned(),
+            stay: true,
+            reminder: DEFAULT_REMINDER,
+        }
+    }
 }
 
 /// The notice for an alert; `clock` turns epoch milliseconds into local "HH:MM".
-pub fn notice(alert: &Alert, clock: impl Fn(i64) -> String) -> Notice {
+pub fn notice(alert: &Alert, clock: impl Fn(i64) -> String, prefs: &AlertPrefs) -> Notice {
+    let request_sound = prefs.sound.then(|| prefs.sound_name.clone());
     match alert {
         Alert::NewRequest {
             request_id,
@@ -251,8 +313,8 @@ pub fn notice(alert: &Alert, clock: impl Fn(i64) -> String) -> Notice {
             title: "Neue Live-Chat-Anfrage".to_owned(),
             body: format!("{topic_name} · {}", clock(*entered_at)),
             opens: Some(*request_id),
-            sound: true,
-            urgent: false,
+            sound: request_sound,
+            stays: prefs.stay,
         },
         Alert::StillWaiting {
             request_id,
@@ -262,8 +324,8 @@ pub fn notice(alert: &Alert, clock: impl Fn(i64) -> String) -> Notice {
             title: "Live-Chat-Anfrage wartet noch".to_owned(),
             body: format!("{topic_name} · wartet seit {}", clock(*entered_at)),
             opens: Some(*request_id),
-            sound: true,
-            urgent: true,
+            sound: request_sound,
+            stays: prefs.stay,
         },
         Alert::WentOffline { reason } => Notice {
             title: "Live-Chat ausgeschaltet".to_owned(),
@@ -281,15 +343,15 @@ pub fn notice(alert: &Alert, clock: impl Fn(i64) -> String) -> Notice {
             }
             .to_owned(),
             opens: None,
-            sound: false,
-            urgent: false,
+            sound: None,
+            stays: false,
         },
         Alert::SessionExpired => Notice {
             title: "Sitzung abgelaufen".to_owned(),
             body: "Bitte melden Sie sich neu an. Live-Chat ist ausgeschaltet.".to_owned(),
             opens: None,
-            sound: false,
-            urgent: false,
+            sound: None,
+            stays: false,
         },
     }
 }
@@ -324,7 +386,7 @@ pub fn clamp_reminder(chosen: Duration) -> Duration {
 
 /// What the shell does after an event from the server.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Effect {
+pub enum Reaction {
     /// Re-read availability, coverage and (while available) the requests.
     Resync,
     /// Re-read the waiting requests (just became available).
@@ -339,15 +401,16 @@ pub enum Effect {
 }
 
 /// Apply a server event to what the shell knows; say what to do about it.
-pub fn on_server_event(known: &mut Knowledge, event: &ServerEvent, now: i64) -> Vec<Effect> {
+pub fn on_server_event(known: &mut Knowledge, event: &ServerEvent, now: i64) -> Vec<Reaction> {
     match event {
-        ServerEvent::Ready => vec![Effect::Resync],
+        // Ready, or events were left out while the socket fell behind: re-read everything.
+        ServerEvent::Ready | ServerEvent::RequestsChanged => vec![Reaction::Resync],
         ServerEvent::AvailabilityChanged { availability, .. } => {
             let was_available = known.available();
             known.set_availability(availability.clone());
-            let mut effects = vec![Effect::Tray, Effect::EmitAvailability];
+            let mut effects = vec![Reaction::Tray, Reaction::EmitAvailability];
             if availability.available && !was_available {
-                effects.push(Effect::FetchRequests);
+                effects.push(Reaction::FetchRequests);
             }
             effects
         }
@@ -368,7 +431,7 @@ pub fn on_server_event(known: &mut Knowledge, event: &ServerEvent, now: i64) -> 
                     last_alert: now,
                 },
             );
-            vec![Effect::Notify(Alert::NewRequest {
+            vec![Reaction::Notify(Alert::NewRequest {
                 request_id: request.id,
                 topic_name: request.topic_name.clone(),
                 entered_at: request.entered_at,
@@ -377,15 +440,15 @@ pub fn on_server_event(known: &mut Knowledge, event: &ServerEvent, now: i64) -> 
         ServerEvent::RequestWithdrawn { request_id, .. }
         | ServerEvent::RequestTaken { request_id, .. } => {
             known.requests.remove(request_id);
-            vec![Effect::Tray]
+            vec![Reaction::Tray]
         }
         ServerEvent::CoverageChanged { coverage } => {
             if known.my_topics.is_empty() || known.my_topics.contains(&coverage.topic_id) {
                 known.waiting.insert(coverage.topic_id, coverage.waiting);
             }
-            vec![Effect::Tray]
+            vec![Reaction::Tray]
         }
-        ServerEvent::SessionEnded { reason } => vec![Effect::SessionOver(*reason)],
+        ServerEvent::SessionEnded { reason } => vec![Reaction::SessionOver(*reason)],
         _ => Vec::new(),
     }
 }
@@ -406,8 +469,8 @@ pub enum Leaving {
 /// What happens after the server was told.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Then {
-    /// Hide the window; the app stays in the tray.
-    HideWindow,
+    /// Close the window (the webview goes); the app stays in the tray.
+    CloseWindow,
     /// End the process.
     Exit,
     /// Forget the session and show the window (the dashboard's login).
@@ -438,7 +501,7 @@ pub fn plan(known: &Knowledge, leaving: Leaving) -> Plan {
             offline: offline(OfflineReason::WindowClosed),
             logout: false,
             tell: None,
-            then: Then::HideWindow,
+            then: Then::CloseWindow,
         },
         Leaving::Quit => Plan {
             offline: offline(OfflineReason::AppQuit),
@@ -488,6 +551,38 @@ pub fn reconnect_delay(attempt: u32, jitter: f64) -> Duration {
 /// A socket that heard nothing (not even the server's pings) for this long is dead.
 pub const SILENCE_LIMIT: Duration = Duration::from_secs(15);
 
+/// The server closes every socket with this code when it shuts down for a restart.
+pub const CLOSE_SERVICE_RESTART: u16 = 1012;
+/// The server refuses the socket's token with this close code.
+pub const CLOSE_UNAUTHORIZED: u16 = 4401;
+
+/// After a restart close, failed attempts are repeated at this short fixed interval …
+pub const RESTART_RETRY: Duration = Duration::from_millis(250);
+/// … for this long after the close (the server's resume window), then the backoff takes over.
+pub const RESTART_WINDOW: Duration = Duration::from_secs(30);
+
+/// How the shell's socket ended, as far as reconnecting is concerned.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SocketEnd {
+    /// Close code 1012: the server is restarting. Reconnect at once, no backoff.
+    Restarting,
+    /// The server refused the token (HTTP 401 at the upgrade, or close code 4401). That alone
+    /// does not end the session: only `GET /api/me` answering 401 does.
+    Refused,
+    /// Anything else: the network, a silent server, 1011 (internal error), a 5xx at the
+    /// upgrade. The server had a problem; the stored login stays.
+    Lost,
+}
+
+/// The kind of end for a close frame's code (`None`: no close frame at all).
+pub fn socket_end(code: Option<u16>) -> SocketEnd {
+    match code {
+        Some(CLOSE_SERVICE_RESTART) => SocketEnd::Restarting,
+        Some(CLOSE_UNAUTHORIZED) => SocketEnd::Refused,
+        _ => SocketEnd::Lost,
+    }
+}
+
 // ---------------------------------------------------------------- where the shell may go
 
 /// The server address a counselor typed, checked: `https`, or `http` on this machine only;
@@ -529,6 +624,25 @@ pub fn api_call_allowed(method: &str, path: &str) -> bool {
         && !path.contains('\\')
         && !path_only.ends_with("/ws")
         && path.chars().all(|c| c.is_ascii_graphic())
+}
+
+/// Whether WebKit's accelerated compositing should be switched off, for the app's setting
+/// (`on`, `off`, `auto` or unset) and whether the machine has a GPU render node. Measured on
+/// software GL (Mesa llvmpipe, no render node): compositing costs about 95 MiB PSS with the
+/// window open and paints nothing better, so `auto` switches it off there and leaves it on
+/// where a GPU draws (see `src-tauri/README.md`).
+pub fn compositing_off(setting: Option<&str>, gpu_render_node: bool) -> bool {
+    match setting.map(str::trim) {
+        Some("on") => false,
+        Some("off") => true,
+        _ => !gpu_render_node,
+    }
+}
+
+/// The one call the webview may make before a session exists: the login, to the server the
+/// login form names.
+pub fn login_call(method: &str, path: &str) -> bool {
+    method == "POST" && path == "/api/auth/login"
 }
 
 /// Whether the webview may navigate to `url`: only the bundled UI (and, in a debug build,
@@ -614,6 +728,7 @@ mod tests {
             } else {
                 pforte_wire::UnavailableReason::SwitchedOff
             }),
+            last_for: Vec::new(),
         }
     }
 
@@ -645,7 +760,7 @@ mod tests {
 
     #[test]
     fn an_available_counselor_without_waiting_requests_sees_the_available_icon_and_a_tick() {
-        let view = tray_view(&known(true, true, 0));
+        let view = tray_view(&known(true, true, 0), NOW);
         assert_eq!(view.look, TrayLook::Available);
         assert!(view.checked);
         assert!(view.toggle_enabled);
@@ -657,18 +772,18 @@ mod tests {
 
     #[test]
     fn waiting_requests_of_an_available_counselor_show_the_waiting_icon_and_their_number() {
-        let view = tray_view(&known(true, true, 3));
+        let view = tray_view(&known(true, true, 3), NOW);
         assert_eq!(view.look, TrayLook::Waiting);
         assert_eq!(view.status_line, "Live-Chat verfügbar · 3 Anfragen warten");
         assert_eq!(
-            tray_view(&known(true, true, 1)).status_line,
+            tray_view(&known(true, true, 1), NOW).status_line,
             "Live-Chat verfügbar · 1 Anfrage wartet"
         );
     }
 
     #[test]
     fn an_unavailable_counselor_sees_the_unavailable_icon_even_when_askers_wait() {
-        let view = tray_view(&known(false, false, 2));
+        let view = tray_view(&known(false, false, 2), NOW);
         assert_eq!(view.look, TrayLook::Unavailable);
         assert!(!view.checked);
         assert_eq!(view.status_line, "Nicht verfügbar · 2 Anfragen warten");
@@ -676,7 +791,7 @@ mod tests {
 
     #[test]
     fn nobody_logged_in_means_no_toggle_and_no_logout() {
-        let view = tray_view(&Knowledge::default());
+        let view = tray_view(&Knowledge::default(), NOW);
         assert_eq!(view.look, TrayLook::Unavailable);
         assert!(!view.toggle_enabled && !view.logout_enabled && !view.checked);
         assert_eq!(view.tooltip, "Pforte – nicht angemeldet");
@@ -686,7 +801,7 @@ mod tests {
     fn a_lost_connection_says_so_in_the_tray() {
         let mut k = known(true, false, 0);
         k.connected = false;
-        let view = tray_view(&k);
+        let view = tray_view(&k, NOW);
         assert_eq!(view.look, TrayLook::Unavailable);
         assert!(view.status_line.starts_with("Keine Verbindung zum Server"));
     }
@@ -695,7 +810,7 @@ mod tests {
     fn an_absent_counselor_cannot_switch_on_from_the_tray() {
         let mut k = known(false, false, 0);
         k.availability.as_mut().unwrap().absent = true;
-        assert!(!tray_view(&k).toggle_enabled);
+        assert!(!tray_view(&k, NOW).toggle_enabled);
         assert_eq!(toggle_click(&k, None), ToggleClick::Ignore);
     }
 
@@ -726,15 +841,15 @@ mod tests {
             request: request(7, SUCHT),
         };
         let effects = on_server_event(&mut k, &event, NOW);
-        let [Effect::Notify(alert)] = effects.as_slice() else {
+        let [Reaction::Notify(alert)] = effects.as_slice() else {
             panic!("expected one notification, got {effects:?}");
         };
-        let shown = notice(alert, clock);
+        let shown = notice(alert, clock, &AlertPrefs::default());
         assert_eq!(shown.title, "Neue Live-Chat-Anfrage");
         assert_eq!(shown.body, "Suchtberatung · 14:32");
         assert!(!shown.body.contains("Kranich") && !shown.title.contains("Kranich"));
         assert_eq!(shown.opens, Some(Uuid::from_u128(7)));
-        assert!(shown.sound);
+        assert_eq!(shown.sound.as_deref(), Some(REQUEST_SOUND));
     }
 
     #[test]
@@ -781,7 +896,7 @@ mod tests {
         assert!(reminders_due(&mut k, NOW + 59_000, every).is_empty());
         let due = reminders_due(&mut k, NOW + 60_000, every);
         assert_eq!(due.len(), 1);
-        let shown = notice(&due[0], clock);
+        let shown = notice(&due[0], clock, &AlertPrefs::default());
         assert_eq!(shown.title, "Live-Chat-Anfrage wartet noch");
         assert_eq!(shown.body, "Suchtberatung · wartet seit 14:32");
         assert!(reminders_due(&mut k, NOW + 61_000, every).is_empty());
@@ -858,12 +973,12 @@ mod tests {
         assert_eq!(
             effects,
             vec![
-                Effect::Tray,
-                Effect::EmitAvailability,
-                Effect::FetchRequests
+                Reaction::Tray,
+                Reaction::EmitAvailability,
+                Reaction::FetchRequests
             ]
         );
-        assert!(tray_view(&k).checked);
+        assert!(tray_view(&k, NOW).checked);
     }
 
     #[test]
@@ -889,7 +1004,7 @@ mod tests {
         let mut k = known(true, true, 0);
         assert_eq!(
             on_server_event(&mut k, &ServerEvent::Ready, NOW),
-            vec![Effect::Resync]
+            vec![Reaction::Resync]
         );
         assert_eq!(
             on_server_event(
@@ -899,7 +1014,7 @@ mod tests {
                 },
                 NOW
             ),
-            vec![Effect::SessionOver(SessionEndReason::Expired)]
+            vec![Reaction::SessionOver(SessionEndReason::Expired)]
         );
     }
 
@@ -907,7 +1022,7 @@ mod tests {
     fn closing_the_window_signals_offline_then_hides_to_the_tray() {
         let p = plan(&known(true, true, 0), Leaving::WindowClose);
         assert_eq!(p.offline, Some(OfflineReason::WindowClosed));
-        assert_eq!(p.then, Then::HideWindow);
+        assert_eq!(p.then, Then::CloseWindow);
         assert!(p.tell.is_none() && !p.logout);
     }
 
@@ -944,7 +1059,7 @@ mod tests {
         let p = plan(&known(true, true, 0), Leaving::ScreenLocked);
         assert_eq!(p.offline, Some(OfflineReason::ScreenLocked));
         assert_eq!(p.then, Then::Stay);
-        let told = notice(p.tell.as_ref().unwrap(), clock);
+        let told = notice(p.tell.as_ref().unwrap(), clock, &AlertPrefs::default());
         assert!(told.body.contains("gesperrt"), "{told:?}");
     }
 
@@ -959,7 +1074,7 @@ mod tests {
     fn system_sleep_switches_off_and_says_why() {
         let p = plan(&known(true, false, 0), Leaving::SystemSleep);
         assert_eq!(p.offline, Some(OfflineReason::SystemSleep));
-        let told = notice(p.tell.as_ref().unwrap(), clock);
+        let told = notice(p.tell.as_ref().unwrap(), clock, &AlertPrefs::default());
         assert!(told.body.contains("Ruhezustand"), "{told:?}");
     }
 
@@ -1012,6 +1127,23 @@ mod tests {
         assert!(!api_call_allowed("GET", "/api/counselor/ws"));
         assert!(!api_call_allowed("PATCH", "/api/me"));
         assert!(!api_call_allowed("GET", "/api/me\nHost: x"));
+    }
+
+    #[test]
+    fn compositing_goes_off_where_only_software_gl_draws_unless_chosen() {
+        assert!(compositing_off(None, false));
+        assert!(compositing_off(Some("auto"), false));
+        assert!(!compositing_off(None, true));
+        assert!(!compositing_off(Some("on"), false));
+        assert!(compositing_off(Some("off"), true));
+    }
+
+    #[test]
+    fn before_a_session_only_the_login_may_be_sent() {
+        assert!(login_call("POST", "/api/auth/login"));
+        assert!(!login_call("GET", "/api/auth/login"));
+        assert!(!login_call("POST", "/api/auth/login?x=1"));
+        assert!(!login_call("GET", "/api/me"));
     }
 
     #[test]
