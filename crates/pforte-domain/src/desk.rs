@@ -530,10 +530,7 @@ impl Desk {
                 self.available_counselors_of(*topic)
                     .all(|other| other == counselor)
             })
-            .map(|topic| {
-                let waiting = self.waiting.values().filter(|r| r.topic == topic).count();
-                (topic, waiting)
-            })
+            .map(|topic| (topic, self.queue_len(topic)))
             .collect()
     }
 
@@ -556,18 +553,31 @@ impl Desk {
     }
 
     /// The waiting requests of a topic from place `from` (1-based) on, with their places.
+    /// Costs what it returns: a place near the end is reached from the end.
     pub fn queue_from(
         &self,
         topic: TopicId,
         from: usize,
     ) -> impl Iterator<Item = (usize, &WaitingRequest)> + '_ {
-        self.queues
-            .get(&topic)
-            .into_iter()
-            .flat_map(|queue| queue.values())
+        let queue = self.queues.get(&topic);
+        let len = queue.map_or(0, OrdMap::len);
+        let from = from.max(1);
+        let tail: Vec<&RequestId> = match queue {
+            Some(queue) if from <= len => {
+                if from - 1 <= len - from {
+                    queue.values().skip(from - 1).collect()
+                } else {
+                    let mut tail: Vec<&RequestId> =
+                        queue.values().rev().take(len - from + 1).collect();
+                    tail.reverse();
+                    tail
+                }
+            }
+            _ => Vec::new(),
+        };
+        tail.into_iter()
             .enumerate()
-            .skip(from.saturating_sub(1))
-            .filter_map(|(index, id)| self.waiting.get(id).map(|r| (index + 1, r)))
+            .filter_map(move |(index, id)| self.waiting.get(id).map(|r| (from + index, r)))
     }
 
     /// The 1-based place of a waiting request in its topic's queue.
@@ -576,11 +586,24 @@ impl Desk {
         Some(self.rank(wanted.topic, wanted.seq))
     }
 
+    /// The place of `seq`, counted from whichever end is nearer (both walked in step).
     fn rank(&self, topic: TopicId, seq: u64) -> usize {
-        self.queues
-            .get(&topic)
-            .map_or(0, |queue| queue.range(..seq).count())
-            + 1
+        let Some(queue) = self.queues.get(&topic) else {
+            return 1;
+        };
+        let mut before = queue.range(..seq);
+        let mut after = queue.range(seq..);
+        let mut counted = 0;
+        loop {
+            if before.next().is_none() {
+                return counted + 1;
+            }
+            if after.next().is_none() {
+                // `counted` requests from `seq` on: the place is after all the others.
+                return queue.len() - counted + 1;
+            }
+            counted += 1;
+        }
     }
 
     pub fn waiting_request(&self, request: RequestId) -> Option<&WaitingRequest> {

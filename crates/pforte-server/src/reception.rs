@@ -415,6 +415,20 @@ impl Reception {
     ) -> AppResult<(Vec<Event>, R)> {
         let mut commanding = self.command.lock().await;
         let fact = is_fact(&command);
+        // A refusal no later entry of the log can change (the request was taken: taken it
+        // stays) needs no trip to the store: of 200 simultaneous accepts, 199 end here.
+        if let Err(refused) = commanding
+            .desk
+            .clone()
+            .apply(command.clone(), commanding.last_at)
+        {
+            if matches!(
+                refused,
+                pforte_domain::DeskError::AlreadyTaken | pforte_domain::DeskError::NotParticipant
+            ) {
+                return Err(refused.into());
+            }
+        }
         let decided = self
             .decide_locked(&mut commanding, &command, new_chat.as_ref())
             .await;
@@ -799,7 +813,7 @@ impl Reception {
             topic_id: topic.0,
             topic_name: self.topic_name(topic),
             available_counselors: desk.coverage(topic),
-            waiting: u32::try_from(desk.queue(topic).len()).unwrap_or(u32::MAX),
+            waiting: u32::try_from(desk.queue_len(topic)).unwrap_or(u32::MAX),
         }
     }
 

@@ -1073,3 +1073,29 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn places_in_a_long_queue_are_right_from_either_end() {
+    let mut desk = desk_with(DeskConfig {
+        max_waiting_per_topic: 100,
+        ..DeskConfig::default()
+    });
+    available(&mut desk, BERND, 1);
+    for n in 1..=9 {
+        enter(&mut desk, n, SUCHT, t(n as i64));
+    }
+    for n in 1..=9u128 {
+        assert_eq!(desk.position(rid(n)), Some(n as usize), "request {n}");
+    }
+    for from in 1..=10 {
+        let places: Vec<usize> = desk.queue_from(SUCHT, from).map(|(p, _)| p).collect();
+        assert_eq!(places, (from..=9).collect::<Vec<_>>(), "from {from}");
+        let ids: Vec<RequestId> = desk.queue_from(SUCHT, from).map(|(_, r)| r.id).collect();
+        assert_eq!(ids, (from..=9).map(|n| rid(n as u128)).collect::<Vec<_>>());
+    }
+    desk.apply(Command::Leave { request: rid(4) }, t(20))
+        .unwrap();
+    assert_eq!(desk.position(rid(9)), Some(8));
+    assert_eq!(desk.position(rid(3)), Some(3));
+    assert_eq!(desk.position(rid(5)), Some(4));
+}

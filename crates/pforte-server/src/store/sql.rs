@@ -980,52 +980,59 @@ impl Store for SqlStore {
         let mut results = Vec::with_capacity(batch.len());
         for NewMessage { message, counselor } in batch {
             let chat = message.chat.0.to_string();
-            // The chat's row, locked for this transaction: it orders the chat's messages and
-            // makes a retry wait for the first try (no duplicate, no unique violation).
-            let running: Option<i64> = sqlx::query_scalar(
-                "UPDATE chats SET message_count = message_count WHERE id = $1 \
-                 AND state = 'chatting' RETURNING message_count",
+            // Counting the message takes the chat's row lock: it orders the chat's messages
+            // (the count is the message's number) and makes a retry wait for the first try.
+            let number: Option<i64> = sqlx::query_scalar(
+                "UPDATE chats SET message_count = message_count + 1, last_message_at = $1 \
+                 WHERE id = $2 AND state = 'chatting' RETURNING message_count",
             )
+            .bind(message.sent_at.as_millis())
             .bind(chat.clone())
             .fetch_optional(&mut *tx)
             .await?;
-            if let Some(client_id) = message.client_id {
-                let before = sqlx::query(&format!(
-                    "SELECT {MESSAGE_COLUMNS} FROM messages WHERE chat_id = $1 AND client_id = $2"
-                ))
+            let inserted = match number {
+                Some(number) => sqlx::query(
+                    "INSERT INTO messages (id, client_id, chat_id, chat_seq, sender, body, sent_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
+                )
+                .bind(message.id.to_string())
+                .bind(message.client_id.map(|c| c.to_string()))
                 .bind(chat.clone())
-                .bind(client_id.to_string())
-                .fetch_optional(&mut *tx)
-                .await?;
-                if let Some(row) = before {
-                    results.push(Ok(Added::Before(message_from_row(&row)?)));
-                    continue;
-                }
-            }
-            let Some(count) = running else {
-                results.push(Err(StoreError::ConversationEnded));
-                continue;
-            };
-            let number = count + 1;
-            sqlx::query("UPDATE chats SET message_count = $1, last_message_at = $2 WHERE id = $3")
                 .bind(number)
+                .bind(sender_str(message.from))
+                .bind(message.text.clone())
                 .bind(message.sent_at.as_millis())
-                .bind(chat.clone())
                 .execute(&mut *tx)
-                .await?;
-            sqlx::query(
-                "INSERT INTO messages (id, client_id, chat_id, chat_seq, sender, body, sent_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
-            )
-            .bind(message.id.to_string())
-            .bind(message.client_id.map(|c| c.to_string()))
-            .bind(chat)
-            .bind(number)
-            .bind(sender_str(message.from))
-            .bind(message.text.clone())
-            .bind(message.sent_at.as_millis())
-            .execute(&mut *tx)
-            .await?;
+                .await?
+                .rows_affected(),
+                None => 0,
+            };
+            if inserted == 0 {
+                // A retry of a message stored before (its client id), or an ended chat.
+                if number.is_some() {
+                    sqlx::query("UPDATE chats SET message_count = message_count - 1 WHERE id = $1")
+                        .bind(chat.clone())
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                let before = match message.client_id {
+                    Some(client_id) => {
+                        sqlx::query(&format!(
+                            "SELECT {MESSAGE_COLUMNS} FROM messages WHERE chat_id = $1 AND client_id = $2"
+                        ))
+                        .bind(chat)
+                        .bind(client_id.to_string())
+                        .fetch_optional(&mut *tx)
+                        .await?
+                    }
+                    None => None,
+                };
+                results.push(match before {
+                    Some(row) => Ok(Added::Before(message_from_row(&row)?)),
+                    None => Err(StoreError::ConversationEnded),
+                });
+                continue;
+            }
             if let Some(counselor) = counselor {
                 sqlx::query(
                     "INSERT INTO counselor_activity (counselor_id, kind, at) \
@@ -1037,7 +1044,7 @@ impl Store for SqlStore {
                 .await?;
             }
             results.push(Ok(Added::Now {
-                seq: u64::try_from(number).unwrap_or(0),
+                seq: u64::try_from(number.unwrap_or(0)).unwrap_or(0),
             }));
         }
         tx.commit().await?;
