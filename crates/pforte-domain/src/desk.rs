@@ -14,8 +14,18 @@ use std::time::Duration;
 use imbl::{OrdMap, OrdSet};
 use serde::{Deserialize, Serialize};
 
+use crate::estimate::{estimate_wait, AcceptedWait, EstimateRules, QueueNow, WaitEstimate};
 use crate::ids::{ConnectionId, CounselorId, InstanceId, RequestId, TopicId};
+use crate::schedule::Schedule;
+use crate::shifts::{self, AtShiftEnd, CounselorNow, CoveredSlots, ShiftDue};
 use crate::time::Timestamp;
+
+/// How many recent accepts per topic the desk keeps for the waiting-time estimate.
+pub const KEPT_ACCEPTS: usize = 64;
+
+/// How far ahead the desk looks for the next boundary of a covered shift; with none in it,
+/// it looks again then.
+const SHIFT_LOOKAHEAD_MS: i64 = 8 * 24 * 60 * 60 * 1000;
 
 /// Timing rules of the desk.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -68,6 +78,30 @@ pub enum SwitchReason {
     SystemSleep,
     /// The last connection died and did not come back within the resume window.
     ConnectionLost,
+    /// A covered shift ended and the counselor chose to be switched off then
+    /// ([`crate::shifts::SHIFT_ENDED`]).
+    ShiftEnded,
+}
+
+/// Whose seat limit (the most running live chats per counselor) is meant.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum SeatsOf {
+    /// Every counselor in the chats of this topic.
+    Topic(TopicId),
+    /// This counselor, in all their topics.
+    Counselor(CounselorId),
+}
+
+/// What a shift reminder says.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum ShiftNotice {
+    /// "Ihre Chatzeit beginnt – Sie sind noch nicht verfügbar" (with an action that switches
+    /// on).
+    Started,
+    /// The shift ended: switch off, unless another shift follows.
+    EndedSwitchOff,
+    /// The shift ended and the counselor was switched off (reason `shift_ended`).
+    EndedSwitchedOff,
 }
 
 /// Why a waiting request ended without being accepted.
@@ -161,8 +195,20 @@ pub enum Command {
         instance: InstanceId,
         until: Timestamp,
     },
+    /// Set a topic's chat hours (operator). An empty schedule: no hours.
+    SetSchedule { topic: TopicId, schedule: Schedule },
+    /// Set a seat limit (operator): the most running live chats per counselor; `None` is
+    /// unlimited, 0 is refused.
+    SetSeats { of: SeatsOf, seats: Option<u32> },
+    /// A counselor marks the slots they cover ("Meine Chatzeiten"), per topic (topics left
+    /// out cover nothing), and whether they are switched off when a shift ends.
+    SetShifts {
+        counselor: CounselorId,
+        covered: std::collections::BTreeMap<TopicId, CoveredSlots>,
+        auto_switch_off: bool,
+    },
     /// Time passed: expire grace periods, long waits, gone askers, lost connections and
-    /// handovers.
+    /// handovers; decide what covered shifts that began or ended call for.
     Tick,
 }
 
@@ -248,6 +294,27 @@ pub enum Event {
     InstanceGone {
         instance: InstanceId,
     },
+    ScheduleChanged {
+        topic: TopicId,
+    },
+    SeatsChanged {
+        of: SeatsOf,
+    },
+    ShiftsChanged {
+        counselor: CounselorId,
+    },
+    /// A covered shift of the counselor began or ended (see [`ShiftNotice`]).
+    ShiftReminder {
+        counselor: CounselorId,
+        topic: TopicId,
+        start: Timestamp,
+        end: Timestamp,
+        notice: ShiftNotice,
+    },
+    /// Covered shifts are decided up to `until` (each boundary once, on every replica).
+    ShiftsDecided {
+        until: Timestamp,
+    },
 }
 
 /// Why a command was refused. A refused command changed nothing.
@@ -279,6 +346,12 @@ pub enum DeskError {
     ConversationGone,
     #[error("this conversation belongs to someone else")]
     NotParticipant,
+    #[error("all your seats are taken: end a running chat first")]
+    NoFreeSeat,
+    #[error("a seat limit must be at least 1 (or unlimited)")]
+    InvalidSeats,
+    #[error("this is not a weekly slot of the topic's chat hours")]
+    UnknownSlot,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -286,6 +359,10 @@ struct TopicState {
     live_chat: bool,
     /// Set while the gate is closed on waiting askers.
     grace_until: Option<Timestamp>,
+    #[serde(default)]
+    schedule: Option<Schedule>,
+    #[serde(default)]
+    seats: Option<u32>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -296,6 +373,13 @@ struct CounselorState {
     connections: OrdSet<ConnectionId>,
     /// When the last connection went without a goodbye, while switched on.
     lost_at: Option<Timestamp>,
+    #[serde(default)]
+    seats: Option<u32>,
+    /// The slots they cover, per topic.
+    #[serde(default)]
+    shifts: std::collections::BTreeMap<TopicId, CoveredSlots>,
+    #[serde(default)]
+    auto_switch_off: bool,
 }
 
 impl CounselorState {
@@ -366,6 +450,15 @@ pub struct Desk {
     /// Instances shutting down, with the end of their handover.
     draining: OrdMap<InstanceId, Timestamp>,
     next_seq: u64,
+    /// The most recent accepts of each topic (at most [`KEPT_ACCEPTS`]), oldest first.
+    #[serde(default)]
+    accepts: OrdMap<TopicId, imbl::Vector<AcceptedWait>>,
+    /// Covered shifts are decided up to here.
+    #[serde(default)]
+    shifts_until: Option<Timestamp>,
+    /// The next start or end of a covered shift after `shifts_until` (or when to look again).
+    #[serde(default)]
+    next_shift_boundary: Option<Timestamp>,
 }
 
 impl Desk {
@@ -379,6 +472,9 @@ impl Desk {
             conversations: OrdMap::new(),
             draining: OrdMap::new(),
             next_seq: 0,
+            accepts: OrdMap::new(),
+            shifts_until: None,
+            next_shift_boundary: None,
         }
     }
 
@@ -414,8 +510,44 @@ impl Desk {
                 absent,
                 connections: OrdSet::new(),
                 lost_at: switched_on.then_some(now),
+                ..CounselorState::default()
             },
         );
+    }
+
+    /// Restore a topic's chat hours and seat limit (stored rows, before the first snapshot).
+    pub fn restore_topic_settings(
+        &mut self,
+        topic: TopicId,
+        schedule: Option<Schedule>,
+        seats: Option<u32>,
+    ) {
+        if let Some(state) = self.topics.get_mut(&topic) {
+            state.schedule = schedule.filter(|s| !s.is_empty());
+            state.seats = seats.filter(|s| *s > 0);
+        }
+    }
+
+    /// Restore a counselor's seat limit and covered shifts, as stored (slots the schedule no
+    /// longer has are kept and never due). Call [`Desk::restore_done`] after the last.
+    pub fn restore_counselor_settings(
+        &mut self,
+        counselor: CounselorId,
+        seats: Option<u32>,
+        shifts: std::collections::BTreeMap<TopicId, CoveredSlots>,
+        auto_switch_off: bool,
+    ) {
+        if let Some(state) = self.counselors.get_mut(&counselor) {
+            state.seats = seats.filter(|s| *s > 0);
+            state.shifts = shifts.into_iter().filter(|(_, c)| !c.is_empty()).collect();
+            state.auto_switch_off = auto_switch_off;
+        }
+    }
+
+    /// After restoring: covered shifts are decided from `now` on.
+    pub fn restore_done(&mut self, now: Timestamp) {
+        self.shifts_until = Some(self.shifts_until.map_or(now, |t| t.max(now)));
+        self.plan_shift_boundary();
     }
 
     /// Restore a waiting request (call in the order they entered). Its gate is closed at
@@ -654,6 +786,119 @@ impl Desk {
             .filter(move |c| c.counselor == counselor)
     }
 
+    // ---- chat hours, seats, shifts, the estimate ----
+
+    /// The topic's chat hours (`None`: none set).
+    pub fn schedule(&self, topic: TopicId) -> Option<&Schedule> {
+        self.topics.get(&topic).and_then(|t| t.schedule.as_ref())
+    }
+
+    /// The topic's seat limit per counselor (`None`: unlimited).
+    pub fn topic_seats(&self, topic: TopicId) -> Option<u32> {
+        self.topics.get(&topic).and_then(|t| t.seats)
+    }
+
+    /// The counselor's own seat limit (`None`: unlimited).
+    pub fn counselor_seats(&self, counselor: CounselorId) -> Option<u32> {
+        self.counselors.get(&counselor).and_then(|c| c.seats)
+    }
+
+    /// How many live chats the counselor runs now.
+    pub fn running_chats(&self, counselor: CounselorId) -> u32 {
+        u32::try_from(self.conversations_of(counselor).count()).unwrap_or(u32::MAX)
+    }
+
+    /// The counselor's seat limit in `topic`: the smaller of theirs and the topic's.
+    pub fn seat_limit(&self, counselor: CounselorId, topic: TopicId) -> Option<u32> {
+        match (self.counselor_seats(counselor), self.topic_seats(topic)) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// Seats the counselor has free for a request of `topic` (`None`: unlimited). A seat is
+    /// room for one more running chat; every running chat counts, whatever its topic.
+    pub fn free_seats(&self, counselor: CounselorId, topic: TopicId) -> Option<u32> {
+        self.seat_limit(counselor, topic)
+            .map(|limit| limit.saturating_sub(self.running_chats(counselor)))
+    }
+
+    /// Whether the counselor may start one more chat of `topic` ("Chat starten").
+    pub fn has_free_seat(&self, counselor: CounselorId, topic: TopicId) -> bool {
+        self.free_seats(counselor, topic)
+            .is_none_or(|free| free > 0)
+    }
+
+    /// Free seats among the topic's available counselors (`None`: someone has no limit).
+    pub fn topic_free_seats(&self, topic: TopicId) -> Option<u32> {
+        self.available_counselors_of(topic)
+            .map(|c| self.free_seats(c, topic))
+            .try_fold(0u32, |sum, free| free.map(|f| sum.saturating_add(f)))
+    }
+
+    /// The recent accepts of a topic, oldest first.
+    pub fn recent_accepts(&self, topic: TopicId) -> Vec<AcceptedWait> {
+        self.accepts
+            .get(&topic)
+            .map(|a| a.iter().copied().collect())
+            .unwrap_or_default()
+    }
+
+    /// How long the asker of a waiting request will probably wait, or `None` while the
+    /// topic's recent accepts are too few to say. For the estimate, a counselor without a
+    /// seat limit has one free seat while running no chat and none while chatting: a
+    /// counselor in a chat rarely takes the next one at once.
+    pub fn estimate(&self, request: RequestId, now: Timestamp) -> Option<WaitEstimate> {
+        let waiting = self.waiting.get(&request)?;
+        let position = u32::try_from(self.position(request)?).ok()?;
+        let free_seats = self
+            .available_counselors_of(waiting.topic)
+            .map(|c| {
+                self.free_seats(c, waiting.topic)
+                    .unwrap_or(u32::from(self.running_chats(c) == 0))
+            })
+            .fold(0u32, u32::saturating_add);
+        let queue = QueueNow {
+            position: std::num::NonZeroU32::new(position)?,
+            free_seats,
+        };
+        estimate_wait(
+            &self.recent_accepts(waiting.topic),
+            queue,
+            now,
+            &EstimateRules::default(),
+        )
+    }
+
+    /// The slots the counselor covers, per topic.
+    pub fn shifts_of(
+        &self,
+        counselor: CounselorId,
+    ) -> Option<&std::collections::BTreeMap<TopicId, CoveredSlots>> {
+        self.counselors.get(&counselor).map(|c| &c.shifts)
+    }
+
+    /// Whether the counselor chose to be switched off when a shift ends.
+    pub fn auto_switch_off(&self, counselor: CounselorId) -> bool {
+        self.counselors
+            .get(&counselor)
+            .is_some_and(|c| c.auto_switch_off)
+    }
+
+    /// Who covers which slots of `topic`, for its weekly plan.
+    pub fn coverage_of_slots(&self, topic: TopicId) -> Vec<(CounselorId, &CoveredSlots)> {
+        self.counselors
+            .iter()
+            .filter(|(_, c)| c.topics.contains(&topic))
+            .filter_map(|(id, c)| c.shifts.get(&topic).map(|covered| (*id, covered)))
+            .collect()
+    }
+
+    /// The next start or end of a covered shift not yet decided.
+    pub fn next_shift_boundary(&self) -> Option<Timestamp> {
+        self.next_shift_boundary
+    }
+
     /// Every instance that holds a connection the desk counts, or hands over.
     pub fn instances_held(&self) -> BTreeSet<InstanceId> {
         let counselors = self
@@ -699,7 +944,12 @@ impl Desk {
             .values()
             .filter_map(|c| c.lost_at.map(|at| at.plus(config.resume_window)));
         let handovers = self.draining.values().copied();
-        topics.chain(waits).chain(lost).chain(handovers).min()
+        topics
+            .chain(waits)
+            .chain(lost)
+            .chain(handovers)
+            .chain(self.next_shift_boundary)
+            .min()
     }
 
     // ---- the one way to change anything ----
@@ -737,6 +987,8 @@ impl Desk {
                 let state = self.topics.entry(topic).or_insert(TopicState {
                     live_chat,
                     grace_until: None,
+                    schedule: None,
+                    seats: None,
                 });
                 state.live_chat = live_chat;
                 events.push(Event::TopicChanged { topic, live_chat });
@@ -864,9 +1116,20 @@ impl Desk {
                 if !state.topics.contains(&waiting.topic) {
                     return Err(DeskError::NotYourTopic);
                 }
+                if !self.has_free_seat(counselor, waiting.topic) {
+                    return Err(DeskError::NoFreeSeat);
+                }
                 let waiting = self
                     .take_waiting(request, moved)
                     .ok_or(DeskError::RequestGone)?;
+                let accepts = self.accepts.entry(waiting.topic).or_default();
+                accepts.push_back(AcceptedWait {
+                    entered_at: waiting.entered_at,
+                    accepted_at: now,
+                });
+                while accepts.len() > KEPT_ACCEPTS {
+                    accepts.pop_front();
+                }
                 self.conversations.insert(
                     request,
                     OpenConversation {
@@ -908,9 +1171,172 @@ impl Desk {
             Command::InstanceStopping { instance, until } => {
                 self.draining.insert(instance, until);
             }
-            Command::Tick => self.expire(now, events, moved),
+            Command::SetSchedule { topic, schedule } => {
+                if !self.topics.contains_key(&topic) {
+                    return Err(DeskError::UnknownTopic);
+                }
+                self.decide_shifts(now, events);
+                if let Some(state) = self.topics.get_mut(&topic) {
+                    state.schedule = (!schedule.is_empty()).then_some(schedule);
+                }
+                events.push(Event::ScheduleChanged { topic });
+                self.shifts_changed(now);
+            }
+            Command::SetSeats { of, seats } => {
+                if seats == Some(0) {
+                    return Err(DeskError::InvalidSeats);
+                }
+                match of {
+                    SeatsOf::Topic(topic) => {
+                        self.topics
+                            .get_mut(&topic)
+                            .ok_or(DeskError::UnknownTopic)?
+                            .seats = seats;
+                    }
+                    SeatsOf::Counselor(counselor) => self.counselor_mut(counselor)?.seats = seats,
+                }
+                events.push(Event::SeatsChanged { of });
+            }
+            Command::SetShifts {
+                counselor,
+                covered,
+                auto_switch_off,
+            } => {
+                let state = self
+                    .counselors
+                    .get(&counselor)
+                    .ok_or(DeskError::UnknownCounselor)?;
+                for (topic, slots) in &covered {
+                    if !state.topics.contains(topic) {
+                        return Err(DeskError::NotYourTopic);
+                    }
+                    let schedule = self.schedule(*topic);
+                    if slots
+                        .iter()
+                        .any(|key| schedule.and_then(|s| s.slot(key)).is_none())
+                    {
+                        return Err(DeskError::UnknownSlot);
+                    }
+                }
+                self.decide_shifts(now, events);
+                let state = self.counselor_mut(counselor)?;
+                state.shifts = covered.into_iter().filter(|(_, c)| !c.is_empty()).collect();
+                state.auto_switch_off = auto_switch_off;
+                events.push(Event::ShiftsChanged { counselor });
+                self.shifts_changed(now);
+            }
+            Command::Tick => {
+                self.expire(now, events, moved);
+                self.decide_shifts(now, events);
+            }
         }
         Ok(())
+    }
+
+    /// After the hours or the covered slots changed (what was due before is decided): the
+    /// new shifts count from `now`, so a shift that ended before it was covered is never due.
+    fn shifts_changed(&mut self, now: Timestamp) {
+        self.shifts_until = Some(self.shifts_until.map_or(now, |t| t.max(now)));
+        self.plan_shift_boundary();
+    }
+
+    /// The next start or end of a covered shift after `shifts_until`; with covered slots but
+    /// none within the look-ahead, the end of the look-ahead (to look again).
+    fn plan_shift_boundary(&mut self) {
+        let Some(from) = self.shifts_until else {
+            self.next_shift_boundary = None;
+            return;
+        };
+        let to = from.plus_millis(SHIFT_LOOKAHEAD_MS);
+        let mut any = false;
+        let mut next: Option<Timestamp> = None;
+        for state in self.counselors.values() {
+            for (topic, covered) in &state.shifts {
+                let Some(schedule) = self.schedule(*topic) else {
+                    continue;
+                };
+                any = true;
+                for shift in shifts::shifts(*topic, schedule, covered, from, to) {
+                    for at in [shift.start, shift.end] {
+                        if at > from && next.is_none_or(|n| at < n) {
+                            next = Some(at);
+                        }
+                    }
+                }
+            }
+        }
+        self.next_shift_boundary = if any { Some(next.unwrap_or(to)) } else { None };
+    }
+
+    /// What covered shifts that began or ended since the last decision call for
+    /// ([`shifts::due`]); every boundary is decided once, at the first tick at or after it.
+    fn decide_shifts(&mut self, now: Timestamp, events: &mut Vec<Event>) {
+        let (Some(boundary), Some(since)) = (self.next_shift_boundary, self.shifts_until) else {
+            return;
+        };
+        if now < boundary || now <= since {
+            return;
+        }
+        let mut decided = Vec::new();
+        for (id, state) in &self.counselors {
+            if state.shifts.is_empty() {
+                continue;
+            }
+            let all: Vec<shifts::Shift> = state
+                .shifts
+                .iter()
+                .filter_map(|(topic, covered)| {
+                    self.schedule(*topic)
+                        .map(|schedule| shifts::shifts(*topic, schedule, covered, since, now))
+                })
+                .flatten()
+                .collect();
+            let counselor = CounselorNow {
+                available: state.available(),
+                auto_switch_off: state.auto_switch_off,
+            };
+            for due in shifts::due(&all, counselor, since, now) {
+                decided.push((*id, due));
+            }
+        }
+        for (counselor, due) in decided {
+            match due {
+                ShiftDue::ShiftStarted { shift } => events.push(Event::ShiftReminder {
+                    counselor,
+                    topic: shift.topic,
+                    start: shift.start,
+                    end: shift.end,
+                    notice: ShiftNotice::Started,
+                }),
+                ShiftDue::ShiftEnded { shift, action } => {
+                    let mut notice = ShiftNotice::EndedSwitchOff;
+                    if action == AtShiftEnd::SwitchOff {
+                        if let Some(state) = self.counselors.get_mut(&counselor) {
+                            if state.switched_on {
+                                state.switched_on = false;
+                                state.lost_at = None;
+                                events.push(Event::AvailabilitySwitched {
+                                    counselor,
+                                    on: false,
+                                    reason: SwitchReason::ShiftEnded,
+                                });
+                                notice = ShiftNotice::EndedSwitchedOff;
+                            }
+                        }
+                    }
+                    events.push(Event::ShiftReminder {
+                        counselor,
+                        topic: shift.topic,
+                        start: shift.start,
+                        end: shift.end,
+                        notice,
+                    });
+                }
+            }
+        }
+        self.shifts_until = Some(now);
+        self.plan_shift_boundary();
+        events.push(Event::ShiftsDecided { until: now });
     }
 
     fn counselor_mut(&mut self, counselor: CounselorId) -> Result<&mut CounselorState, DeskError> {
@@ -1235,3 +1661,6 @@ impl Moves {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod hours_tests;

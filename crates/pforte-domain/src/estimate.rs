@@ -58,7 +58,9 @@ pub const BUCKETS: [u32; 13] = [0, 1, 2, 3, 5, 10, 15, 20, 30, 45, 60, 90, 120];
 
 /// One accepted request of the topic: when the asker entered the waiting room and when a
 /// counselor accepted.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub struct AcceptedWait {
     pub entered_at: Timestamp,
     pub accepted_at: Timestamp,

@@ -51,8 +51,8 @@ pub mod text;
 pub mod time;
 
 pub use desk::{
-    Command, Desk, DeskConfig, DeskError, EndReason, Event, OpenConversation, Party, SwitchReason,
-    WaitingRequest,
+    Command, Desk, DeskConfig, DeskError, EndReason, Event, OpenConversation, Party, SeatsOf,
+    ShiftNotice, SwitchReason, WaitingRequest,
 };
 pub use ids::{ConnectionId, CounselorId, InstanceId, RequestId, TopicId};
 pub use schedule::{Schedule, ScheduleDraft, ScheduleError};
