@@ -286,7 +286,7 @@ fn pforte_tag(data: &[u8]) -> Option<Tag> {
             topic: topic_id,
             open,
         }),
-        ServerEvent::RequestCreated { request } => Some(Tag::Request(request.id)),
+        ServerEvent::RequestCreated { request, .. } => Some(Tag::Request(request.id)),
         _ => None,
     }
 }

@@ -299,9 +299,13 @@ pub enum Event {
     },
     SeatsChanged {
         of: SeatsOf,
+        seats: Option<u32>,
     },
+    /// The counselor's covered slots (as they are now) or their choice changed.
     ShiftsChanged {
         counselor: CounselorId,
+        covered: std::collections::BTreeMap<TopicId, CoveredSlots>,
+        auto_switch_off: bool,
     },
     /// A covered shift of the counselor began or ended (see [`ShiftNotice`]).
     ShiftReminder {
@@ -1195,7 +1199,7 @@ impl Desk {
                     }
                     SeatsOf::Counselor(counselor) => self.counselor_mut(counselor)?.seats = seats,
                 }
-                events.push(Event::SeatsChanged { of });
+                events.push(Event::SeatsChanged { of, seats });
             }
             Command::SetShifts {
                 counselor,
@@ -1222,7 +1226,11 @@ impl Desk {
                 let state = self.counselor_mut(counselor)?;
                 state.shifts = covered.into_iter().filter(|(_, c)| !c.is_empty()).collect();
                 state.auto_switch_off = auto_switch_off;
-                events.push(Event::ShiftsChanged { counselor });
+                events.push(Event::ShiftsChanged {
+                    counselor,
+                    covered: state.shifts.clone(),
+                    auto_switch_off,
+                });
                 self.shifts_changed(now);
             }
             Command::Tick => {

@@ -231,7 +231,7 @@ async fn duties(reception: Arc<Reception>, limits: Arc<Limits>, shutdown: Cancel
         if reception
             .desk()
             .next_deadline()
-            .is_some_and(|due| due <= now())
+            .is_some_and(|due| due <= reception.clock())
         {
             if let Err(error) = reception.run(Command::Tick).await {
                 tracing::error!(?error, "tick failed");

@@ -10,6 +10,11 @@ fn duration(text: &str) -> Result<Duration, String> {
     humantime::parse_duration(text).map_err(|e| format!("{e} (examples: 60s, 30m, 48h)"))
 }
 
+/// An IANA time zone, or a clear refusal with its code.
+pub fn time_zone(text: &str) -> Result<pforte_domain::schedule::OrgZone, String> {
+    pforte_domain::schedule::OrgZone::parse(text).map_err(|e| format!("{}: {e}", e.code()))
+}
+
 /// Where the data lives.
 #[derive(Args, Clone, Debug)]
 pub struct StorageSettings {
@@ -115,6 +120,34 @@ pub struct ServeSettings {
     /// Folder with the built UI (`ui/dist`), served at `/`. Not served if missing.
     #[arg(long, env = "PFORTE_UI_DIR", default_value = "ui/dist")]
     pub ui_dir: PathBuf,
+    /// The organisation's time zone (IANA name): chat hours, "heute"/"morgen" and the week
+    /// plans are in it. An unknown zone stops the start with `unknown_time_zone`.
+    #[arg(long, env = "PFORTE_TIME_ZONE", default_value = "Europe/Berlin", value_parser = time_zone)]
+    pub time_zone: pforte_domain::schedule::OrgZone,
+    /// Tests only: moves the desk's clock ahead of the wall clock (a shift boundary reached
+    /// without waiting for it).
+    #[arg(skip)]
+    pub clock: TestClock,
+}
+
+/// The desk's clock ahead of the wall clock by an offset tests may move forward while the
+/// server runs (it never goes back: the desk's time never runs backwards anyway). Zero unless
+/// a test sets it.
+#[derive(Clone, Debug, Default)]
+pub struct TestClock(std::sync::Arc<std::sync::atomic::AtomicI64>);
+
+impl TestClock {
+    /// The wall clock plus the offset.
+    pub fn now(&self) -> pforte_domain::Timestamp {
+        crate::reception::now().plus_millis(self.0.load(std::sync::atomic::Ordering::Acquire))
+    }
+
+    /// Let the clock show `at` now (only forward).
+    pub fn set_to(&self, at: pforte_domain::Timestamp) {
+        let offset = at.as_millis() - crate::reception::now().as_millis();
+        self.0
+            .fetch_max(offset, std::sync::atomic::Ordering::AcqRel);
+    }
 }
 
 impl ServeSettings {
@@ -157,6 +190,8 @@ impl Default for ServeSettings {
             allowed_origins: vec!["tauri://localhost".into(), "http://tauri.localhost".into()],
             embed_origins: Vec::new(),
             ui_dir: PathBuf::from("ui/dist"),
+            time_zone: pforte_domain::schedule::OrgZone::default(),
+            clock: TestClock::default(),
         }
     }
 }

@@ -107,6 +107,9 @@ impl From<DeskError> for AppError {
             }
             DeskError::ConversationGone => (StatusCode::CONFLICT, ErrorCode::ConversationEnded),
             DeskError::NotParticipant => (StatusCode::NOT_FOUND, ErrorCode::NotFound),
+            DeskError::NoFreeSeat => (StatusCode::CONFLICT, ErrorCode::NoFreeSeat),
+            DeskError::InvalidSeats => (StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::InvalidField),
+            DeskError::UnknownSlot => (StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::UnknownSlot),
         };
         Self::new(status, code, error.to_string())
     }

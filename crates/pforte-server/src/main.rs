@@ -74,6 +74,31 @@ enum TopicCmd {
         #[arg(long)]
         clear: bool,
     },
+    /// Set a topic's chat hours (replacing them), or print them without options. The gate
+    /// stays as it is: open iff a counselor is available, inside or outside the hours.
+    Hours {
+        slug: String,
+        /// Weekly slots, e.g. "Mo-Fr 10:00-12:00, 14:00-16:00" or "Fr 22:00-02:00"
+        /// (repeatable; days Mo Di Mi Do Fr Sa So or Mo Tu We Th Fr Sa Su).
+        #[arg(long = "slot", value_name = "DAYS TIMES")]
+        slots: Vec<String>,
+        /// Dated exceptions: 2026-12-24:closed, 2026-12-31:closed 14:00-16:00, or extra
+        /// hours 2026-12-27:10:00-12:00 (repeatable).
+        #[arg(long = "except", value_name = "DATE:WHAT")]
+        exceptions: Vec<String>,
+        /// A note for askers and counselors ("An Feiertagen geschlossen").
+        #[arg(long)]
+        note: Option<String>,
+        /// Remove every slot, exception and the note.
+        #[arg(long, conflicts_with_all = ["slots", "exceptions", "note"])]
+        clear: bool,
+        /// The organisation's time zone the times are in.
+        #[arg(long, env = "PFORTE_TIME_ZONE", default_value = "Europe/Berlin", value_parser = pforte_server::config::time_zone)]
+        time_zone: pforte_domain::schedule::OrgZone,
+    },
+    /// Set the most running live chats per counselor in a topic: a number, or "unlimited"
+    /// (the default).
+    Seats { slug: String, seats: String },
     /// Print the snippet that puts the topic's chat button on a website.
     Snippet {
         slug: String,
@@ -108,6 +133,9 @@ enum CounselorCmd {
     },
     /// List counselors.
     List,
+    /// Set the most running live chats of a counselor: a number, or "unlimited" (the
+    /// default). With a topic's limit too, the smaller counts.
+    Seats { name: String, seats: String },
 }
 
 /// Settings from `PFORTE_*` variables and defaults, for a start without a subcommand.
@@ -322,6 +350,68 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             if changes {
                 println!("{note}");
+            }
+        }
+        Cmd::Topic(TopicCmd::Hours {
+            slug,
+            slots,
+            exceptions,
+            note,
+            clear,
+            time_zone,
+        }) => {
+            let changes = clear || !slots.is_empty() || !exceptions.is_empty() || note.is_some();
+            let now = pforte_server::reception::now();
+            let topic = if changes {
+                operator::set_hours(
+                    store.as_ref(),
+                    &slug,
+                    &time_zone,
+                    &slots,
+                    &exceptions,
+                    note.as_deref(),
+                    now,
+                )
+                .await?
+            } else {
+                store
+                    .topics()
+                    .await?
+                    .into_iter()
+                    .find(|t| t.slug == slug)
+                    .ok_or_else(|| anyhow::anyhow!("unknown_topic: there is no topic {slug:?}"))?
+            };
+            match topic.schedule.as_ref().filter(|s| !s.is_empty()) {
+                None => println!("{} has no chat hours.", topic.slug),
+                Some(schedule) => {
+                    println!("Chat hours of {} ({}):", topic.slug, schedule.zone());
+                    println!("  {}", schedule.to_text());
+                    if !schedule.note().is_empty() {
+                        println!("  note: {}", schedule.note());
+                    }
+                    if let Some(notice) = schedule.reopening_notice(now) {
+                        println!("  next opening: {}", notice.english());
+                    }
+                }
+            }
+            if changes {
+                println!("Every running server applies this at once.");
+            }
+        }
+        Cmd::Topic(TopicCmd::Seats { slug, seats }) => {
+            let seats = operator::parse_seats(&seats)?;
+            let topic = store.set_topic_seats(&slug, seats).await?;
+            match topic.seats {
+                Some(n) => println!("{}: at most {n} running chat(s) per counselor.", topic.slug),
+                None => println!("{}: no seat limit.", topic.slug),
+            }
+        }
+        Cmd::Counselor(CounselorCmd::Seats { name, seats }) => {
+            let seats = operator::parse_seats(&seats)?;
+            let counselor = store.set_counselor_seats(&name, seats).await?;
+            match counselor.seats {
+                Some(n) => println!("{}: at most {n} running chat(s).", counselor.name),
+                None => println!("{}: no seat limit.", counselor.name),
             }
         }
         Cmd::Topic(TopicCmd::Snippet { slug, base_url }) => {

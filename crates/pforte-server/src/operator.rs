@@ -6,6 +6,9 @@ use anyhow::Context;
 
 use url::Url;
 
+use pforte_domain::schedule::{parse_exceptions, parse_slots, OrgZone, ScheduleDraft};
+use pforte_domain::{ScheduleError, Timestamp};
+
 use crate::origin::EmbedOrigin;
 use crate::secrets::{hash_password, new_token};
 use crate::store::{CounselorRecord, Store, TopicRecord};
@@ -75,6 +78,76 @@ pub async fn change_embed_origins(
         }
     }
     Ok(store.set_embed_origins(slug, &origins).await?)
+}
+
+/// An exception as the CLI takes it: `2026-12-24:closed`, `2026-12-31:10:00-12:00`,
+/// `2026-12-31:closed 14:00-16:00`, or with a space instead of the first colon.
+fn exception_text(text: &str) -> String {
+    let text = text.trim();
+    let date_len = text.find([':', ' ']).unwrap_or(text.len());
+    let (date, rest) = text.split_at(date_len);
+    match rest.strip_prefix(':') {
+        Some(rest) if date.len() == 10 || date.contains('.') => format!("{date} {rest}"),
+        _ => text.to_owned(),
+    }
+}
+
+/// Set a topic's chat hours from the CLI's slots (`"Mo-Fr 10:00-12:00"`, one group each),
+/// exceptions and note, in the organisation's `zone`; `clear` sets none. Everything is
+/// checked before anything is stored (overlapping or inverted slots, unknown days, past
+/// exceptions); a refusal names its code. Exceptions already stored stay allowed when past.
+pub async fn set_hours(
+    store: &dyn Store,
+    slug: &str,
+    zone: &OrgZone,
+    slots: &[String],
+    exceptions: &[String],
+    note: Option<&str>,
+    now: Timestamp,
+) -> anyhow::Result<TopicRecord> {
+    let refused = |e: ScheduleError| anyhow::anyhow!("{}: {e}", e.code());
+    let topic = store
+        .topics()
+        .await?
+        .into_iter()
+        .find(|t| t.slug == slug)
+        .ok_or_else(|| anyhow::anyhow!("unknown_topic: there is no topic {slug:?}"))?;
+    let weekly = parse_slots(&slots.join(";")).map_err(refused)?;
+    let exceptions = exceptions
+        .iter()
+        .map(|e| parse_exceptions(&exception_text(e)))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(refused)?
+        .into_iter()
+        .flatten()
+        .collect();
+    let draft = ScheduleDraft {
+        zone: zone.clone(),
+        weekly,
+        exceptions,
+        note: note.unwrap_or_default().to_owned(),
+    };
+    let schedule = match &topic.schedule {
+        Some(previous) => draft.build_replacing(previous, now),
+        None => draft.build(now),
+    }
+    .map_err(refused)?;
+    Ok(store.set_schedule(slug, &schedule).await?)
+}
+
+/// A seat limit as the CLI takes it: a whole number of at least 1, or `unlimited`.
+pub fn parse_seats(text: &str) -> anyhow::Result<Option<u32>> {
+    let text = text.trim();
+    if text.eq_ignore_ascii_case("unlimited") {
+        return Ok(None);
+    }
+    match text.parse::<u32>() {
+        Ok(n) if n >= 1 => Ok(Some(n)),
+        _ => anyhow::bail!(
+            "seats_invalid: {text:?}: give the most running chats per counselor, at least 1, \
+             or \"unlimited\""
+        ),
+    }
 }
 
 /// The address Pforte is reached at from the internet, as the operator gives it for the
@@ -224,6 +297,8 @@ mod tests {
             live_chat: true,
             chat_hours: None,
             embed_origins: Vec::new(),
+            schedule: None,
+            seats: None,
         }
     }
 

@@ -125,6 +125,11 @@ pub struct Reception {
 }
 
 impl Reception {
+    /// The desk's clock: the wall clock (ahead by the tests' offset).
+    pub fn clock(&self) -> Timestamp {
+        self.settings.clock.now()
+    }
+
     pub fn is_serving(&self) -> bool {
         self.serving.load(Ordering::Acquire)
     }
@@ -176,6 +181,7 @@ impl Reception {
                         },
                         now,
                     )?;
+                    desk.restore_topic_settings(topic.id, topic.schedule, topic.seats);
                 }
                 for counselor in store.counselors().await? {
                     desk.restore_counselor(
@@ -185,7 +191,14 @@ impl Reception {
                         counselor.absent,
                         now,
                     );
+                    desk.restore_counselor_settings(
+                        counselor.id,
+                        counselor.seats,
+                        counselor.shifts,
+                        counselor.auto_switch_off,
+                    );
                 }
+                desk.restore_done(now);
                 for chat in store.open_chats().await? {
                     match (chat.state, chat.counselor) {
                         (ChatState::Waiting, _) => desk.restore_waiting(
@@ -223,8 +236,9 @@ impl Reception {
     pub async fn start(store: Arc<dyn Store>, settings: ServeSettings) -> anyhow::Result<Self> {
         let now = now();
         let instance = store.register_instance(now, now.plus(LEASE)).await?;
+        let clock = settings.clock.now();
         let (desk, seq, last_at) =
-            Self::load(store.as_ref(), Self::desk_config(&settings), now).await?;
+            Self::load(store.as_ref(), Self::desk_config(&settings), clock).await?;
         let directory = Self::read_directory(store.as_ref()).await?;
         let hub = Arc::new(Hub::new(instance));
         let (announcer, deliveries) = mpsc::unbounded_channel();
@@ -234,7 +248,7 @@ impl Reception {
             command: Mutex::new(Commanding {
                 desk,
                 seq,
-                last_at: last_at.max(now),
+                last_at: last_at.max(clock),
                 unstored: VecDeque::new(),
             }),
             messages: MessageWriter::start(store.clone()),
@@ -380,7 +394,7 @@ impl Reception {
         let (desk, seq, last_at) = Self::load(
             self.store.as_ref(),
             Self::desk_config(&self.settings),
-            now(),
+            self.clock(),
         )
         .await?;
         commanding.desk = desk;
@@ -441,7 +455,7 @@ impl Reception {
             Err(error) if fact && !matches!(error, StoreError::Fenced) => {
                 // The store failed; a fact counts anyway and is appended later.
                 tracing::error!(%error, "storing a fact failed; it counts anyway and is stored later");
-                let at = now().max(commanding.last_at);
+                let at = self.clock().max(commanding.last_at);
                 let mut next = commanding.desk.clone();
                 let events = next.apply(command.clone(), at)?;
                 let changes = changes_of(&events, None, at)
@@ -492,7 +506,7 @@ impl Reception {
             commanding.seq = seq;
             commanding.unstored.pop_front();
         }
-        let at = now().max(commanding.last_at);
+        let at = self.clock().max(commanding.last_at);
         let mut next = commanding.desk.clone();
         let events = match next.apply(command.clone(), at) {
             Ok(events) => events,
@@ -593,7 +607,7 @@ impl Reception {
         if let Err(error) = self
             .run(Command::InstanceStopping {
                 instance,
-                until: now().plus(handover),
+                until: self.clock().plus(handover),
             })
             .await
         {
@@ -805,6 +819,17 @@ impl Reception {
                     waiting: u32::try_from(waiting).unwrap_or(u32::MAX),
                 })
                 .collect(),
+            seats: desk
+                .topics_of(counselor)
+                .filter_map(|topic| {
+                    let limit = desk.seat_limit(counselor, topic)?;
+                    Some(wire::TopicSeats {
+                        topic_id: topic.0,
+                        limit,
+                        free: desk.free_seats(counselor, topic).unwrap_or(limit),
+                    })
+                })
+                .collect(),
         }
     }
 
@@ -814,7 +839,48 @@ impl Reception {
             topic_name: self.topic_name(topic),
             available_counselors: desk.coverage(topic),
             waiting: u32::try_from(desk.queue_len(topic)).unwrap_or(u32::MAX),
+            free_seats: desk.topic_free_seats(topic),
         }
+    }
+
+    /// A topic's chat hours as the public sees them at `now`: the running slot, the next
+    /// opening with its sentence, the note.
+    pub fn public_hours(
+        &self,
+        desk: &Desk,
+        topic: TopicId,
+        now: Timestamp,
+    ) -> (
+        Option<wire::TimeWindow>,
+        Option<wire::NextOpening>,
+        Option<String>,
+    ) {
+        let Some(schedule) = desk.schedule(topic) else {
+            return (None, None, None);
+        };
+        let current = schedule.current_slot(now).map(|slot| wire::TimeWindow {
+            starts_at: slot.start.as_millis(),
+            ends_at: slot.end.as_millis(),
+        });
+        let next = schedule
+            .reopening_notice(now)
+            .map(|notice| wire::NextOpening {
+                starts_at: notice.opening.start.as_millis(),
+                ends_at: notice.opening.end.as_millis(),
+                text_de: notice.german(),
+                text_en: notice.english(),
+            });
+        let note = Some(schedule.note().to_owned()).filter(|n| !n.is_empty());
+        (current, next, note)
+    }
+
+    /// What an asker whose request ended is told of the next chat hours: the next opening
+    /// of the schedule, else the operator's free text.
+    pub fn next_chat_hours(&self, desk: &Desk, topic: TopicId, now: Timestamp) -> Option<String> {
+        desk.schedule(topic)
+            .and_then(|s| s.reopening_notice(now))
+            .map(|notice| notice.german())
+            .or_else(|| self.chat_hours(topic))
     }
 
     pub fn topic_name(&self, topic: TopicId) -> String {
@@ -881,6 +947,9 @@ impl Reception {
                     .unwrap_or(0),
                 gate_open: desk.gate_open(chat.topic),
                 grace_until: desk.grace_until(chat.topic).map(Timestamp::as_millis),
+                estimate: desk
+                    .estimate(chat.id, self.clock())
+                    .map(crate::convert::estimate),
             },
             ChatState::Chatting => wire::AskerStatus::Chatting {
                 counselor_name: counselor_name.unwrap_or_default(),
@@ -891,7 +960,7 @@ impl Reception {
                     .end_reason
                     .map(crate::convert::end_reason)
                     .unwrap_or(wire::RequestEndReason::Withdrawn),
-                next_chat_hours: self.chat_hours(chat.topic),
+                next_chat_hours: self.next_chat_hours(desk, chat.topic, self.clock()),
             },
             ChatState::ChatEnded => wire::AskerStatus::ChatEnded {
                 counselor_name: counselor_name.unwrap_or_default(),
@@ -947,6 +1016,9 @@ impl Reception {
                             Target::Chat(request.id),
                             &ServerEvent::QueuePosition {
                                 position: u32::try_from(position).unwrap_or(u32::MAX),
+                                estimate: desk
+                                    .estimate(request.id, now)
+                                    .map(crate::convert::estimate),
                             },
                         );
                     }
@@ -984,13 +1056,20 @@ impl Reception {
                 }
                 Event::RequestCreated { request, .. } => {
                     if let Some(waiting) = desk.waiting_request(*request) {
-                        out.to_each(
-                            desk.available_counselors_of(waiting.topic)
-                                .map(Target::Counselor),
-                            &ServerEvent::RequestCreated {
-                                request: self.live_chat_request(waiting),
-                            },
-                        );
+                        // Listed for everyone available; a notification only for those
+                        // with a free seat.
+                        let (seated, full): (Vec<CounselorId>, Vec<CounselorId>) = desk
+                            .available_counselors_of(waiting.topic)
+                            .partition(|c| desk.has_free_seat(*c, waiting.topic));
+                        for (counselors, notify) in [(seated, true), (full, false)] {
+                            out.to_each(
+                                counselors.into_iter().map(Target::Counselor),
+                                &ServerEvent::RequestCreated {
+                                    request: self.live_chat_request(waiting),
+                                    notify,
+                                },
+                            );
+                        }
                     }
                 }
                 Event::RequestEnded {
@@ -1010,7 +1089,7 @@ impl Reception {
                         Target::Chat(*request),
                         &ServerEvent::RequestEnded {
                             reason: crate::convert::end_reason(*reason),
-                            next_chat_hours: self.chat_hours(*topic),
+                            next_chat_hours: self.next_chat_hours(desk, *topic, now),
                         },
                     );
                 }
@@ -1019,6 +1098,9 @@ impl Reception {
                     topic,
                     counselor,
                 } => {
+                    // A seat of theirs is taken: their seats and every coverage of theirs.
+                    availability.entry(*counselor).or_insert(None);
+                    coverage.extend(desk.topics_of(*counselor));
                     out.to_each(
                         desk.available_counselors_of(*topic)
                             .filter(|colleague| colleague != counselor)
@@ -1084,6 +1166,8 @@ impl Reception {
                     by,
                     ..
                 } => {
+                    availability.entry(*counselor).or_insert(None);
+                    coverage.extend(desk.topics_of(*counselor));
                     let ended = ServerEvent::ConversationEnded {
                         conversation_id: conversation.0,
                         by: crate::store::party_sender(*by),
@@ -1097,7 +1181,41 @@ impl Reception {
                 Event::CounselorChanged { counselor } => {
                     availability_maybe.insert(*counselor);
                 }
-                Event::GraceEnded { .. } | Event::InstanceGone { .. } => {}
+                Event::SeatsChanged { of, .. } => {
+                    let (counselors, topics): (Vec<CounselorId>, Vec<TopicId>) = match of {
+                        pforte_domain::SeatsOf::Topic(topic) => {
+                            (desk.counselors_of(*topic).collect(), vec![*topic])
+                        }
+                        pforte_domain::SeatsOf::Counselor(counselor) => {
+                            (vec![*counselor], desk.topics_of(*counselor).collect())
+                        }
+                    };
+                    for counselor in counselors {
+                        availability.entry(counselor).or_insert(None);
+                    }
+                    coverage.extend(topics);
+                }
+                Event::ShiftReminder {
+                    counselor,
+                    topic,
+                    start,
+                    end,
+                    notice,
+                } => out.to(
+                    Target::Counselor(*counselor),
+                    &ServerEvent::ShiftReminder {
+                        notice: crate::convert::shift_notice(*notice),
+                        topic_id: topic.0,
+                        topic_name: self.topic_name(*topic),
+                        starts_at: start.as_millis(),
+                        ends_at: end.as_millis(),
+                    },
+                ),
+                Event::GraceEnded { .. }
+                | Event::InstanceGone { .. }
+                | Event::ScheduleChanged { .. }
+                | Event::ShiftsChanged { .. }
+                | Event::ShiftsDecided { .. } => {}
             }
         }
         // Whoever counsels a topic whose coverage or queue changed may have become (or

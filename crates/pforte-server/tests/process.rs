@@ -660,3 +660,89 @@ async fn an_operator_allows_a_website_to_embed_a_topic_gets_its_snippet_and_sigh
         "let in, and told that nobody is there yet"
     );
 }
+
+#[tokio::test]
+async fn the_operator_sets_chat_hours_and_seats_with_the_cli_and_bad_ones_are_refused_with_their_codes(
+) {
+    let data = tempfile::tempdir().unwrap();
+    seed(data.path());
+
+    let set = operator(
+        data.path(),
+        &[
+            "topic",
+            "hours",
+            "suchtberatung",
+            "--slot",
+            "mo-fr 10:00-12:00",
+            "--slot",
+            "Mo-Fr 14:00-16:00",
+            "--except",
+            "2099-12-24:closed",
+            "--note",
+            "An Feiertagen geschlossen",
+        ],
+    );
+    assert!(
+        set.contains("Mo-Fr 10:00-12:00, 14:00-16:00; 2099-12-24 closed"),
+        "{set}"
+    );
+    assert!(set.contains("note: An Feiertagen geschlossen"), "{set}");
+    assert!(set.contains("next opening:"), "{set}");
+
+    let overlap = operator_refused(
+        data.path(),
+        &[
+            "topic",
+            "hours",
+            "suchtberatung",
+            "--slot",
+            "Mo 10:00-12:00",
+            "--slot",
+            "Mo 11:00-13:00",
+        ],
+    );
+    assert!(overlap.contains("overlapping_slots"), "{overlap}");
+    let zone = operator_refused(
+        data.path(),
+        &[
+            "topic",
+            "hours",
+            "suchtberatung",
+            "--slot",
+            "Mo 10:00-12:00",
+            "--time-zone",
+            "Mars/Base",
+        ],
+    );
+    assert!(zone.contains("unknown_time_zone"), "{zone}");
+    let seats = operator_refused(data.path(), &["counselor", "seats", "bernd", "0"]);
+    assert!(seats.contains("seats_invalid"), "{seats}");
+    // Nothing of the refusals was stored.
+    let shown = operator(data.path(), &["topic", "hours", "suchtberatung"]);
+    assert!(
+        shown.contains("Mo-Fr 10:00-12:00, 14:00-16:00; 2099-12-24 closed"),
+        "{shown}"
+    );
+
+    let seats = operator(data.path(), &["topic", "seats", "suchtberatung", "2"]);
+    assert!(seats.contains("at most 2"), "{seats}");
+    let seats = operator(data.path(), &["counselor", "seats", "bernd", "unlimited"]);
+    assert!(seats.contains("no seat limit"), "{seats}");
+}
+
+#[tokio::test]
+async fn an_unknown_time_zone_stops_the_start_with_one_clear_line() {
+    let data = tempfile::tempdir().unwrap();
+    let output = Command::new(BINARY)
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .env("PFORTE_DATA_DIR", data.path())
+        .env("PFORTE_TIME_ZONE", "Europe/Atlantis")
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("unknown_time_zone"), "{stderr}");
+    assert!(stderr.contains("Europe/Atlantis"), "{stderr}");
+}

@@ -414,7 +414,7 @@ pub fn on_server_event(known: &mut Knowledge, event: &ServerEvent, now: i64) -> 
             }
             effects
         }
-        ServerEvent::RequestCreated { request } => {
+        ServerEvent::RequestCreated { request, notify } => {
             // The server sends these only to available counselors of the topic; the shell
             // checks again, because a notification while unavailable must never happen.
             if !known.available() || !known.my_topics.contains(&request.topic_id) {
@@ -431,6 +431,11 @@ pub fn on_server_event(known: &mut Knowledge, event: &ServerEvent, now: i64) -> 
                     last_alert: now,
                 },
             );
+            // No free seat: listed (and counted in the tray), but no notification until a
+            // seat frees.
+            if !notify {
+                return vec![Reaction::Tray];
+            }
             vec![Reaction::Notify(Alert::NewRequest {
                 request_id: request.id,
                 topic_name: request.topic_name.clone(),
@@ -729,6 +734,7 @@ mod tests {
                 pforte_wire::UnavailableReason::SwitchedOff
             }),
             last_for: Vec::new(),
+            seats: Vec::new(),
         }
     }
 
@@ -839,6 +845,7 @@ mod tests {
         let mut k = known(true, true, 0);
         let event = ServerEvent::RequestCreated {
             request: request(7, SUCHT),
+            notify: true,
         };
         let effects = on_server_event(&mut k, &event, NOW);
         let [Reaction::Notify(alert)] = effects.as_slice() else {
@@ -853,10 +860,22 @@ mod tests {
     }
 
     #[test]
+    fn a_new_request_for_a_counselor_without_a_free_seat_is_listed_without_a_notification() {
+        let mut k = known(true, true, 0);
+        let event = ServerEvent::RequestCreated {
+            request: request(7, SUCHT),
+            notify: false,
+        };
+        assert_eq!(on_server_event(&mut k, &event, NOW), vec![Reaction::Tray]);
+        assert!(k.requests.contains_key(&Uuid::from_u128(7)));
+    }
+
+    #[test]
     fn no_notification_while_not_available() {
         let mut k = known(false, false, 0);
         let event = ServerEvent::RequestCreated {
             request: request(7, SUCHT),
+            notify: true,
         };
         assert!(on_server_event(&mut k, &event, NOW).is_empty());
         assert!(k.requests.is_empty());
@@ -867,6 +886,7 @@ mod tests {
         let mut k = known(true, true, 0);
         let event = ServerEvent::RequestCreated {
             request: request(7, 99),
+            notify: true,
         };
         assert!(on_server_event(&mut k, &event, NOW).is_empty());
     }
@@ -876,6 +896,7 @@ mod tests {
         let mut k = known(true, true, 0);
         let event = ServerEvent::RequestCreated {
             request: request(7, SUCHT),
+            notify: true,
         };
         assert_eq!(on_server_event(&mut k, &event, NOW).len(), 1);
         assert!(on_server_event(&mut k, &event, NOW + 1).is_empty());
@@ -889,6 +910,7 @@ mod tests {
             &mut k,
             &ServerEvent::RequestCreated {
                 request: request(7, SUCHT),
+                notify: true,
             },
             NOW,
         );
@@ -992,6 +1014,7 @@ mod tests {
                     topic_name: "Suchtberatung".to_owned(),
                     available_counselors: 1,
                     waiting: 4,
+                    free_seats: None,
                 },
             },
             NOW,

@@ -576,7 +576,7 @@ impl Machine {
             ServerEvent::CoverageChanged { coverage } => {
                 self.coverage_at.insert(coverage.topic_id, self.inputs);
             }
-            ServerEvent::RequestCreated { request } => {
+            ServerEvent::RequestCreated { request, .. } => {
                 self.requests_touched.insert(request.id, self.inputs);
             }
             ServerEvent::RequestTaken { request_id, .. }

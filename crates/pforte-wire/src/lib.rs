@@ -81,6 +81,11 @@ pub enum ErrorCode {
     /// A page of another website (its `Origin`) may not use this: the operator has not
     /// allowed that website to embed the topic's chat.
     OriginNotAllowed,
+    /// All the counselor's seats (the most running live chats) are taken: "Chat starten"
+    /// waits until one of their chats ends.
+    NoFreeSeat,
+    /// A slot is not a weekly slot of the topic's chat hours.
+    UnknownSlot,
 }
 
 // ---------------------------------------------------------------- topics
@@ -96,6 +101,50 @@ pub struct PublicTopic {
     pub gate_open: bool,
     /// When the chat is usually staffed, as the operator wrote it ("Mo–Fr 10–16 Uhr").
     pub chat_hours: Option<String>,
+    /// The slot of the chat hours running now (`null`: outside the hours, or none set).
+    #[serde(default)]
+    pub current_slot: Option<TimeWindow>,
+    /// The next opening of the chat hours after now (`null`: no more hours set).
+    #[serde(default)]
+    pub next_opening: Option<NextOpening>,
+    /// The operator's note on the chat hours ("An Feiertagen geschlossen").
+    #[serde(default)]
+    pub hours_note: Option<String>,
+}
+
+/// A span of time, milliseconds since the Unix epoch; `ends_at` is exclusive.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+pub struct TimeWindow {
+    #[ts(type = "number")]
+    pub starts_at: i64,
+    #[ts(type = "number")]
+    pub ends_at: i64,
+}
+
+/// When the chat is open again, with the sentence the asker page shows, computed by the
+/// server in the organisation's time zone ("Der Chat ist wieder geöffnet: heute
+/// 14:00–16:00 Uhr").
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+pub struct NextOpening {
+    #[ts(type = "number")]
+    pub starts_at: i64,
+    #[ts(type = "number")]
+    pub ends_at: i64,
+    pub text_de: String,
+    pub text_en: String,
+}
+
+/// How long the asker will probably wait: an honest range in whole minutes, from the
+/// topic's recent accepts, the free seats and the position. Absent while the data is thin.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+pub struct WaitEstimate {
+    pub min_minutes: u32,
+    /// `null`: "more than `min_minutes`".
+    pub max_minutes: Option<u32>,
+    /// "etwa 5–10 Minuten".
+    pub text_de: String,
+    /// "about 5–10 minutes".
+    pub text_en: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
@@ -128,6 +177,10 @@ fn integer<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<i64, D::
         }
         _ => Err(serde::de::Error::custom("expected an integer")),
     }
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// A boolean that only `true` satisfies (agreements).
@@ -171,6 +224,9 @@ pub enum AskerStatus {
         /// While the gate is closed: when the wait ends unless someone comes back.
         #[ts(type = "number | null")]
         grace_until: Option<i64>,
+        /// The waiting-time estimate (`null`: not enough data to be honest).
+        #[serde(default)]
+        estimate: Option<WaitEstimate>,
     },
     Chatting {
         counselor_name: String,
@@ -307,6 +363,19 @@ pub struct Availability {
     /// (`availability_changed` without a reason) whenever it changes.
     #[serde(default)]
     pub last_for: Vec<LastCover>,
+    /// The counselor's seats in each of their topics with a seat limit (a topic not listed
+    /// has no limit). Sent again when a chat of theirs starts or ends.
+    #[serde(default)]
+    pub seats: Vec<TopicSeats>,
+}
+
+/// Seats (the most running live chats) of a counselor in one topic.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+pub struct TopicSeats {
+    #[ts(type = "number")]
+    pub topic_id: i64,
+    pub limit: u32,
+    pub free: u32,
 }
 
 /// Why a counselor does not count as available.
@@ -366,6 +435,121 @@ pub enum SwitchReason {
     ScreenLocked,
     SystemSleep,
     ConnectionLost,
+    /// A covered shift ended and the counselor chose to be switched off then.
+    ShiftEnded,
+}
+
+/// A weekday as the wire writes it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, TS, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Weekday {
+    Monday,
+    Tuesday,
+    Wednesday,
+    Thursday,
+    Friday,
+    Saturday,
+    Sunday,
+}
+
+/// A weekly slot of a topic's chat hours, and whether the counselor covers it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+pub struct ShiftSlot {
+    pub day: Weekday,
+    /// Local start, `HH:MM`.
+    pub start: String,
+    /// Local end, `HH:MM` (`24:00` at midnight; earlier than `start` across midnight).
+    pub end: String,
+    pub covered: bool,
+}
+
+/// "Meine Chatzeiten" of one topic.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+pub struct TopicShifts {
+    #[ts(type = "number")]
+    pub topic_id: i64,
+    pub topic_name: String,
+    pub slots: Vec<ShiftSlot>,
+    pub hours_note: Option<String>,
+}
+
+/// "Meine Chatzeiten": the slots the counselor covers, per topic, and what happens when a
+/// shift ends.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+pub struct MyShifts {
+    pub topics: Vec<TopicShifts>,
+    /// Switched off automatically when a shift ends (else reminded to switch off).
+    pub auto_switch_off: bool,
+}
+
+/// A weekly slot named by its day and start.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SlotRef {
+    pub day: Weekday,
+    /// `HH:MM`.
+    pub start: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SetTopicShifts {
+    #[ts(type = "number")]
+    #[serde(deserialize_with = "integer")]
+    pub topic_id: i64,
+    pub slots: Vec<SlotRef>,
+}
+
+/// Set "Meine Chatzeiten": every topic's covered slots (topics left out cover none).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SetMyShifts {
+    pub topics: Vec<SetTopicShifts>,
+    pub auto_switch_off: bool,
+}
+
+/// One occurrence of a topic's chat hours in its weekly plan, with who covers it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+pub struct PlanEntry {
+    pub day: Weekday,
+    /// The local date, `YYYY-MM-DD`.
+    pub date: String,
+    /// Local start and end, `HH:MM`.
+    pub start: String,
+    pub end: String,
+    #[ts(type = "number")]
+    pub starts_at: i64,
+    #[ts(type = "number")]
+    pub ends_at: i64,
+    /// Display names of the counselors who cover it; empty: a gap.
+    pub counselors: Vec<String>,
+    /// Extra hours of a dated exception (nobody covers those).
+    pub extra_hours: bool,
+}
+
+/// A topic's weekly plan (Monday to Sunday, local dates).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+pub struct WeekPlan {
+    #[ts(type = "number")]
+    pub topic_id: i64,
+    pub topic_name: String,
+    /// The Monday, `YYYY-MM-DD`.
+    pub monday: String,
+    pub entries: Vec<PlanEntry>,
+    /// How many entries nobody covers.
+    pub gaps: u32,
+}
+
+/// What a shift reminder says.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, TS, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ShiftNotice {
+    /// "Ihre Chatzeit beginnt – Sie sind noch nicht verfügbar" (offer to switch on).
+    Started,
+    /// The shift ended: remember to switch off.
+    Ended,
+    /// The shift ended and the counselor was switched off (reason `shift_ended`).
+    SwitchedOff,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
@@ -429,6 +613,9 @@ pub struct TopicCoverage {
     pub topic_name: String,
     pub available_counselors: u32,
     pub waiting: u32,
+    /// Free seats among the available counselors (`null`: someone has no seat limit).
+    #[serde(default)]
+    pub free_seats: Option<u32>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
@@ -502,9 +689,12 @@ pub enum ServerEvent {
         availability: Availability,
         reason: Option<SwitchReason>,
     },
-    /// A new request waits (only to available counselors of its topic).
+    /// A new request waits (only to available counselors of its topic). `notify` is false
+    /// for a counselor without a free seat: it is listed, but no notification is raised.
     RequestCreated {
         request: LiveChatRequest,
+        #[serde(default = "yes")]
+        notify: bool,
     },
     /// A request left the list without a chat.
     RequestWithdrawn {
@@ -541,11 +731,24 @@ pub enum ServerEvent {
     SessionEnded {
         reason: SessionEndReason,
     },
+    /// A covered shift of this counselor began while they are not available, or ended.
+    ShiftReminder {
+        notice: ShiftNotice,
+        #[ts(type = "number")]
+        topic_id: i64,
+        topic_name: String,
+        #[ts(type = "number")]
+        starts_at: i64,
+        #[ts(type = "number")]
+        ends_at: i64,
+    },
 
     // ---- to askers
-    /// The asker's place in the queue.
+    /// The asker's place in the queue, with the waiting-time estimate.
     QueuePosition {
         position: u32,
+        #[serde(default)]
+        estimate: Option<WaitEstimate>,
     },
     /// The last counselor left; the asker is kept until `grace_until`.
     WaitingRoomClosing {

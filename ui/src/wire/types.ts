@@ -3,7 +3,7 @@
 
 export type ApiError = { code: ErrorCode, message: string, };
 
-export type ErrorCode = "invalid_body" | "invalid_field" | "payload_too_large" | "unsupported_media_type" | "invalid_parameter" | "not_found" | "method_not_allowed" | "unauthorized" | "invalid_credentials" | "rate_limited" | "consent_required" | "unknown_topic" | "live_chat_disabled" | "gate_closed" | "queue_full" | "absent" | "not_available" | "not_your_topic" | "already_taken" | "request_gone" | "conversation_ended" | "not_accepted" | "message_empty" | "message_too_long" | "internal" | "unavailable" | "websocket_required" | "origin_not_allowed";
+export type ErrorCode = "invalid_body" | "invalid_field" | "payload_too_large" | "unsupported_media_type" | "invalid_parameter" | "not_found" | "method_not_allowed" | "unauthorized" | "invalid_credentials" | "rate_limited" | "consent_required" | "unknown_topic" | "live_chat_disabled" | "gate_closed" | "queue_full" | "absent" | "not_available" | "not_your_topic" | "already_taken" | "request_gone" | "conversation_ended" | "not_accepted" | "message_empty" | "message_too_long" | "internal" | "unavailable" | "websocket_required" | "origin_not_allowed" | "no_free_seat" | "unknown_slot";
 
 export type PublicTopic = { id: number, slug: string, name: string, 
 /**
@@ -13,7 +13,37 @@ gate_open: boolean,
 /**
  * When the chat is usually staffed, as the operator wrote it ("Mo–Fr 10–16 Uhr").
  */
-chat_hours: string | null, };
+chat_hours: string | null, 
+/**
+ * The slot of the chat hours running now (`null`: outside the hours, or none set).
+ */
+current_slot: TimeWindow | null, 
+/**
+ * The next opening of the chat hours after now (`null`: no more hours set).
+ */
+next_opening: NextOpening | null, 
+/**
+ * The operator's note on the chat hours ("An Feiertagen geschlossen").
+ */
+hours_note: string | null, };
+
+export type TimeWindow = { starts_at: number, ends_at: number, };
+
+export type NextOpening = { starts_at: number, ends_at: number, text_de: string, text_en: string, };
+
+export type WaitEstimate = { min_minutes: number, 
+/**
+ * `null`: "more than `min_minutes`".
+ */
+max_minutes: number | null, 
+/**
+ * "etwa 5–10 Minuten".
+ */
+text_de: string, 
+/**
+ * "about 5–10 minutes".
+ */
+text_en: string, };
 
 export type PublicTopicList = { topics: Array<PublicTopic>, };
 
@@ -31,7 +61,11 @@ export type AskerStatus = { "state": "waiting", position: number, gate_open: boo
 /**
  * While the gate is closed: when the wait ends unless someone comes back.
  */
-grace_until: number | null, } | { "state": "chatting", counselor_name: string, counselor_online: boolean, } | { "state": "request_ended", reason: RequestEndReason, next_chat_hours: string | null, } | { "state": "chat_ended", counselor_name: string, ended_by: Sender, };
+grace_until: number | null, 
+/**
+ * The waiting-time estimate (`null`: not enough data to be honest).
+ */
+estimate: WaitEstimate | null, } | { "state": "chatting", counselor_name: string, counselor_online: boolean, } | { "state": "request_ended", reason: RequestEndReason, next_chat_hours: string | null, } | { "state": "chat_ended", counselor_name: string, ended_by: Sender, };
 
 export type AskerState = { request_id: string, topic_id: number, topic_name: string, pseudonym: string, status: AskerStatus, 
 /**
@@ -96,11 +130,18 @@ unavailable_because: UnavailableReason | null,
  * with the askers waiting there: switching off closes those waiting rooms. Sent again
  * (`availability_changed` without a reason) whenever it changes.
  */
-last_for: Array<LastCover>, };
+last_for: Array<LastCover>, 
+/**
+ * The counselor's seats in each of their topics with a seat limit (a topic not listed
+ * has no limit). Sent again when a chat of theirs starts or ends.
+ */
+seats: Array<TopicSeats>, };
 
 export type UnavailableReason = "switched_off" | "absent" | "no_connection";
 
 export type LastCover = { topic_id: number, topic_name: string, waiting: number, };
+
+export type TopicSeats = { topic_id: number, limit: number, free: number, };
 
 export type SwitchAvailability = { on: boolean, };
 
@@ -108,7 +149,67 @@ export type OfflineReason = "window_closed" | "app_quit" | "screen_locked" | "sy
 
 export type GoOffline = { reason: OfflineReason, };
 
-export type SwitchReason = "toggle" | "logout" | "session_expired" | "absence" | "window_closed" | "app_quit" | "screen_locked" | "system_sleep" | "connection_lost";
+export type SwitchReason = "toggle" | "logout" | "session_expired" | "absence" | "window_closed" | "app_quit" | "screen_locked" | "system_sleep" | "connection_lost" | "shift_ended";
+
+export type Weekday = "monday" | "tuesday" | "wednesday" | "thursday" | "friday" | "saturday" | "sunday";
+
+export type ShiftSlot = { day: Weekday, 
+/**
+ * Local start, `HH:MM`.
+ */
+start: string, 
+/**
+ * Local end, `HH:MM` (`24:00` at midnight; earlier than `start` across midnight).
+ */
+end: string, covered: boolean, };
+
+export type TopicShifts = { topic_id: number, topic_name: string, slots: Array<ShiftSlot>, hours_note: string | null, };
+
+export type MyShifts = { topics: Array<TopicShifts>, 
+/**
+ * Switched off automatically when a shift ends (else reminded to switch off).
+ */
+auto_switch_off: boolean, };
+
+export type SlotRef = { day: Weekday, 
+/**
+ * `HH:MM`.
+ */
+start: string, };
+
+export type SetTopicShifts = { topic_id: number, slots: Array<SlotRef>, };
+
+export type SetMyShifts = { topics: Array<SetTopicShifts>, auto_switch_off: boolean, };
+
+export type PlanEntry = { day: Weekday, 
+/**
+ * The local date, `YYYY-MM-DD`.
+ */
+date: string, 
+/**
+ * Local start and end, `HH:MM`.
+ */
+start: string, end: string, starts_at: number, ends_at: number, 
+/**
+ * Display names of the counselors who cover it; empty: a gap.
+ */
+counselors: Array<string>, 
+/**
+ * Extra hours of a dated exception (nobody covers those).
+ */
+extra_hours: boolean, };
+
+export type WeekPlan = { topic_id: number, topic_name: string, 
+/**
+ * The Monday, `YYYY-MM-DD`.
+ */
+monday: string, entries: Array<PlanEntry>, 
+/**
+ * How many entries nobody covers.
+ */
+gaps: number, };
+
+export type ShiftNotice = "started" | "ended" | "switched_off";
 
 export type SetAbsence = { absent: boolean, message: string | null, };
 
@@ -124,7 +225,11 @@ export type Conversation = { id: string, topic_id: number, topic_name: string, p
 
 export type ConversationList = { conversations: Array<Conversation>, };
 
-export type TopicCoverage = { topic_id: number, topic_name: string, available_counselors: number, waiting: number, };
+export type TopicCoverage = { topic_id: number, topic_name: string, available_counselors: number, waiting: number, 
+/**
+ * Free seats among the available counselors (`null`: someone has no seat limit).
+ */
+free_seats: number | null, };
 
 export type CoverageList = { topics: Array<TopicCoverage>, };
 
@@ -144,4 +249,4 @@ export type ClientMessage = { "type": "auth", token: string, } | { "type": "ping
 
 export type SessionEndReason = "logged_out" | "expired";
 
-export type ServerEvent = { "type": "ready" } | { "type": "pong" } | { "type": "gate_changed", topic_id: number, open: boolean, } | { "type": "availability_changed", availability: Availability, reason: SwitchReason | null, } | { "type": "request_created", request: LiveChatRequest, } | { "type": "request_withdrawn", request_id: string, topic_id: number, reason: RequestEndReason, } | { "type": "request_taken", request_id: string, topic_id: number, by_you: boolean, } | { "type": "coverage_changed", coverage: TopicCoverage, } | { "type": "conversation_started", conversation: Conversation, } | { "type": "asker_presence_changed", conversation_id: string, online: boolean, } | { "type": "requests_changed" } | { "type": "session_ended", reason: SessionEndReason, } | { "type": "queue_position", position: number, } | { "type": "waiting_room_closing", grace_until: number | null, } | { "type": "waiting_room_reopened" } | { "type": "request_ended", reason: RequestEndReason, next_chat_hours: string | null, } | { "type": "chat_accepted", counselor_name: string, } | { "type": "counselor_presence_changed", online: boolean, } | { "type": "message_posted", message: Message, } | { "type": "conversation_ended", conversation_id: string, by: Sender, };
+export type ServerEvent = { "type": "ready" } | { "type": "pong" } | { "type": "gate_changed", topic_id: number, open: boolean, } | { "type": "availability_changed", availability: Availability, reason: SwitchReason | null, } | { "type": "request_created", request: LiveChatRequest, notify: boolean, } | { "type": "request_withdrawn", request_id: string, topic_id: number, reason: RequestEndReason, } | { "type": "request_taken", request_id: string, topic_id: number, by_you: boolean, } | { "type": "coverage_changed", coverage: TopicCoverage, } | { "type": "conversation_started", conversation: Conversation, } | { "type": "asker_presence_changed", conversation_id: string, online: boolean, } | { "type": "requests_changed" } | { "type": "session_ended", reason: SessionEndReason, } | { "type": "shift_reminder", notice: ShiftNotice, topic_id: number, topic_name: string, starts_at: number, ends_at: number, } | { "type": "queue_position", position: number, estimate: WaitEstimate | null, } | { "type": "waiting_room_closing", grace_until: number | null, } | { "type": "waiting_room_reopened" } | { "type": "request_ended", reason: RequestEndReason, next_chat_hours: string | null, } | { "type": "chat_accepted", counselor_name: string, } | { "type": "counselor_presence_changed", online: boolean, } | { "type": "message_posted", message: Message, } | { "type": "conversation_ended", conversation_id: string, by: Sender, };

@@ -31,18 +31,26 @@ pub async fn health() -> AppJson<Health> {
 }
 
 async fn public_topics(reception: &Reception) -> Vec<PublicTopic> {
+    let now = reception.clock();
     reception
         .read(|desk| {
             let directory = reception.directory();
             let mut topics: Vec<PublicTopic> = desk
                 .live_chat_topics()
                 .filter_map(|id| directory.topics.get(&id))
-                .map(|topic| PublicTopic {
-                    id: topic.id.0,
-                    slug: topic.slug.clone(),
-                    name: topic.name.clone(),
-                    gate_open: desk.gate_open(topic.id),
-                    chat_hours: topic.chat_hours.clone(),
+                .map(|topic| {
+                    let (current_slot, next_opening, hours_note) =
+                        reception.public_hours(desk, topic.id, now);
+                    PublicTopic {
+                        id: topic.id.0,
+                        slug: topic.slug.clone(),
+                        name: topic.name.clone(),
+                        gate_open: desk.gate_open(topic.id),
+                        chat_hours: topic.chat_hours.clone(),
+                        current_slot,
+                        next_opening,
+                        hours_note,
+                    }
                 })
                 .collect();
             topics.sort_by(|a, b| a.name.cmp(&b.name));

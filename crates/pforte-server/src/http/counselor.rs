@@ -321,7 +321,7 @@ pub async fn requests(
     params(("id" = Uuid, Path, description = "the request")),
     responses(
         (status = 200, body = Conversation),
-        (status = 409, body = ApiError, description = "`already_taken`, `request_gone`, `not_available`"),
+        (status = 409, body = ApiError, description = "`already_taken`, `request_gone`, `not_available`, `no_free_seat` (all the counselor's seats are taken)"),
         (status = 403, body = ApiError, description = "`not_your_topic`"),
     ))]
 pub async fn accept(

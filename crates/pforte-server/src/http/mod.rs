@@ -27,6 +27,7 @@ pub mod client;
 pub mod counselor;
 pub mod extract;
 pub mod headers;
+pub mod hours;
 pub mod limits;
 pub mod openapi;
 pub mod origins;
@@ -178,6 +179,11 @@ pub fn router(limits: Arc<Limits>) -> Router<Arc<Reception>> {
         .route("/api/me/offline", post(counselor::go_offline))
         .route("/api/me/absence", put(counselor::set_absence))
         .route("/api/me/coverage", get(counselor::coverage))
+        .route(
+            "/api/me/shifts",
+            get(hours::get_shifts).put(hours::set_shifts),
+        )
+        .route("/api/topics/{slug}/plan", get(hours::plan))
         .route("/api/me/statistics", get(statistics::figures))
         .route("/api/me/statistics.xlsx", get(statistics::workbook))
         .route("/api/requests", get(counselor::requests))

@@ -5,7 +5,7 @@
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{asker, counselor, statistics};
+use super::{asker, counselor, hours, statistics};
 use pforte_wire as wire;
 
 struct BearerTokens;
@@ -150,6 +150,7 @@ fn counselor_ws() {}
         counselor::accept, counselor::conversations, counselor::conversation,
         counselor::messages, counselor::send, counselor::end,
         statistics::figures, statistics::workbook,
+        hours::get_shifts, hours::set_shifts, hours::plan,
         gates_ws, asker_ws, counselor_ws,
     ),
     components(schemas(wire::ServerEvent, wire::ClientMessage, wire::ErrorCode)),

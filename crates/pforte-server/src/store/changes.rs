@@ -69,6 +69,12 @@ pub enum Change {
         activity: Activity,
         at: Timestamp,
     },
+    /// "Meine Chatzeiten": the covered slots per topic and the automatic switch-off.
+    Shifts {
+        counselor: CounselorId,
+        covered: std::collections::BTreeMap<TopicId, pforte_domain::shifts::CoveredSlots>,
+        auto_switch_off: bool,
+    },
 }
 
 /// What is missing to store an event (a new request's token hash).
@@ -161,7 +167,22 @@ pub fn changes(
                     at,
                 });
             }
-            Event::TopicChanged { .. }
+            Event::ShiftsChanged {
+                counselor,
+                covered,
+                auto_switch_off,
+            } => changes.push(Change::Shifts {
+                counselor: *counselor,
+                covered: covered.clone(),
+                auto_switch_off: *auto_switch_off,
+            }),
+            // Operators change hours and seats in their own transaction (the rows and the
+            // log entry together); the desk's events of them change no rows.
+            Event::ScheduleChanged { .. }
+            | Event::SeatsChanged { .. }
+            | Event::ShiftReminder { .. }
+            | Event::ShiftsDecided { .. }
+            | Event::TopicChanged { .. }
             | Event::CounselorChanged { .. }
             | Event::CounselorPresenceChanged { .. }
             | Event::CoverageChanged { .. }

@@ -117,6 +117,10 @@ pub struct TopicRecord {
     /// Websites that may embed this topic's chat button and asker page (besides those of
     /// every topic, `PFORTE_EMBED_ORIGINS`).
     pub embed_origins: Vec<EmbedOrigin>,
+    /// The chat hours (`None`: none set).
+    pub schedule: Option<pforte_domain::Schedule>,
+    /// The most running live chats per counselor in this topic (`None`: unlimited).
+    pub seats: Option<u32>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -128,6 +132,11 @@ pub struct CounselorRecord {
     pub switched_on: bool,
     pub absent: bool,
     pub absence_message: Option<String>,
+    /// The most running live chats (`None`: unlimited).
+    pub seats: Option<u32>,
+    /// The slots they cover, per topic ("Meine Chatzeiten").
+    pub shifts: std::collections::BTreeMap<TopicId, pforte_domain::shifts::CoveredSlots>,
+    pub auto_switch_off: bool,
 }
 
 /// Where a chat stands in storage.
@@ -249,6 +258,20 @@ pub trait Store: Send + Sync + 'static {
         origins: &[EmbedOrigin],
     ) -> StoreResult<TopicRecord>;
     async fn topics(&self) -> StoreResult<Vec<TopicRecord>>;
+    /// Set a topic's chat hours (an empty schedule: none); every instance applies it.
+    async fn set_schedule(
+        &self,
+        slug: &str,
+        schedule: &pforte_domain::Schedule,
+    ) -> StoreResult<TopicRecord>;
+    /// Set a topic's seat limit per counselor (`None`: unlimited; never 0).
+    async fn set_topic_seats(&self, slug: &str, seats: Option<u32>) -> StoreResult<TopicRecord>;
+    /// Set a counselor's seat limit (`None`: unlimited; never 0).
+    async fn set_counselor_seats(
+        &self,
+        name: &str,
+        seats: Option<u32>,
+    ) -> StoreResult<CounselorRecord>;
     async fn create_counselor(
         &self,
         name: &str,

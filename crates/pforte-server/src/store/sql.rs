@@ -66,7 +66,51 @@ fn topic_from_row(row: &AnyRow) -> TopicRecord {
         live_chat: get_flag(row, "live_chat"),
         chat_hours: row.get("chat_hours"),
         embed_origins: Vec::new(),
+        schedule: row
+            .get::<Option<String>, _>("schedule")
+            .and_then(|json| stored_schedule(&json)),
+        seats: stored_seats(row.get("seats")),
     }
+}
+
+/// A stored schedule, checked again; one that no longer reads is ignored (logged).
+fn stored_schedule(json: &str) -> Option<pforte_domain::Schedule> {
+    serde_json::from_str(json)
+        .inspect_err(|error| tracing::warn!(%error, "ignoring invalid stored chat hours"))
+        .ok()
+}
+
+fn stored_seats(seats: Option<i64>) -> Option<u32> {
+    seats.and_then(|n| u32::try_from(n).ok()).filter(|n| *n > 0)
+}
+
+/// Covered slots of one topic as stored in `counselors.shifts`.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct StoredShifts {
+    topic_id: i64,
+    slots: pforte_domain::shifts::CoveredSlots,
+}
+
+type ShiftMap = std::collections::BTreeMap<TopicId, pforte_domain::shifts::CoveredSlots>;
+
+fn shifts_json(covered: &ShiftMap) -> String {
+    let list: Vec<StoredShifts> = covered
+        .iter()
+        .map(|(topic, slots)| StoredShifts {
+            topic_id: topic.0,
+            slots: slots.clone(),
+        })
+        .collect();
+    serde_json::to_string(&list).unwrap_or_else(|_| "[]".to_owned())
+}
+
+fn stored_shifts(json: &str) -> ShiftMap {
+    serde_json::from_str::<Vec<StoredShifts>>(json)
+        .inspect_err(|error| tracing::warn!(%error, "ignoring invalid stored covered slots"))
+        .unwrap_or_default()
+        .into_iter()
+        .map(|s| (TopicId(s.topic_id), s.slots))
+        .collect()
 }
 
 /// A stored embed origin, checked again: a value put into the database by other means never
@@ -77,7 +121,7 @@ fn stored_origin(text: &str) -> Option<EmbedOrigin> {
         .ok()
 }
 
-const TOPIC_COLUMNS: &str = "id, slug, name, live_chat, chat_hours";
+const TOPIC_COLUMNS: &str = "id, slug, name, live_chat, chat_hours, schedule, seats";
 
 const CHAT_COLUMNS: &str = "c.id, c.topic_id, c.pseudonym, c.state, c.entered_at, c.end_reason, \
      c.counselor_id, c.accepted_at, c.ended_at, c.ended_by, c.message_count, c.last_message_at";
@@ -279,6 +323,16 @@ async fn execute(tx: &mut Tx, changes: &[Change]) -> StoreResult<()> {
             .bind(counselor.0)
             .bind(activity.as_str())
             .bind(at.as_millis()),
+            Change::Shifts {
+                counselor,
+                covered,
+                auto_switch_off,
+            } => {
+                sqlx::query("UPDATE counselors SET shifts = $1, shift_auto_off = $2 WHERE id = $3")
+                    .bind(shifts_json(covered))
+                    .bind(flag(*auto_switch_off))
+                    .bind(counselor.0)
+            }
         };
         query.execute(&mut **tx).await?;
     }
@@ -572,6 +626,93 @@ impl Store for SqlStore {
         Ok(topic)
     }
 
+    async fn set_schedule(
+        &self,
+        slug: &str,
+        schedule: &pforte_domain::Schedule,
+    ) -> StoreResult<TopicRecord> {
+        let json = (!schedule.is_empty() || !schedule.note().is_empty())
+            .then(|| serde_json::to_string(schedule))
+            .transpose()
+            .map_err(|e| StoreError::Failed(e.to_string()))?;
+        let mut tx = self.locked().await?;
+        let row = sqlx::query(&format!(
+            "UPDATE topics SET schedule = $1 WHERE slug = $2 RETURNING {TOPIC_COLUMNS}"
+        ))
+        .bind(json)
+        .bind(slug.to_owned())
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(StoreError::NotFound { what: "topic" })?;
+        let mut topic = topic_from_row(&row);
+        topic.embed_origins = Self::origins_of(&mut *tx, topic.id).await?;
+        self.operator_entry(
+            &mut tx,
+            Entry::Desk(pforte_domain::Command::SetSchedule {
+                topic: topic.id,
+                schedule: schedule.clone(),
+            }),
+        )
+        .await?;
+        // The note and free text are directory data: the others re-read them.
+        self.operator_entry(&mut tx, Entry::Directory).await?;
+        tx.commit().await?;
+        Ok(topic)
+    }
+
+    async fn set_topic_seats(&self, slug: &str, seats: Option<u32>) -> StoreResult<TopicRecord> {
+        let mut tx = self.locked().await?;
+        let row = sqlx::query(&format!(
+            "UPDATE topics SET seats = $1 WHERE slug = $2 RETURNING {TOPIC_COLUMNS}"
+        ))
+        .bind(seats.map(i64::from))
+        .bind(slug.to_owned())
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(StoreError::NotFound { what: "topic" })?;
+        let mut topic = topic_from_row(&row);
+        topic.embed_origins = Self::origins_of(&mut *tx, topic.id).await?;
+        self.operator_entry(
+            &mut tx,
+            Entry::Desk(pforte_domain::Command::SetSeats {
+                of: pforte_domain::SeatsOf::Topic(topic.id),
+                seats,
+            }),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(topic)
+    }
+
+    async fn set_counselor_seats(
+        &self,
+        name: &str,
+        seats: Option<u32>,
+    ) -> StoreResult<CounselorRecord> {
+        let mut tx = self.locked().await?;
+        let id: i64 =
+            sqlx::query_scalar("UPDATE counselors SET seats = $1 WHERE name = $2 RETURNING id")
+                .bind(seats.map(i64::from))
+                .bind(name.to_owned())
+                .fetch_optional(&mut *tx)
+                .await?
+                .ok_or(StoreError::NotFound { what: "counselor" })?;
+        self.operator_entry(
+            &mut tx,
+            Entry::Desk(pforte_domain::Command::SetSeats {
+                of: pforte_domain::SeatsOf::Counselor(CounselorId(id)),
+                seats,
+            }),
+        )
+        .await?;
+        tx.commit().await?;
+        self.counselors()
+            .await?
+            .into_iter()
+            .find(|c| c.id == CounselorId(id))
+            .ok_or(StoreError::NotFound { what: "counselor" })
+    }
+
     async fn topics(&self) -> StoreResult<Vec<TopicRecord>> {
         let rows = sqlx::query(&format!("SELECT {TOPIC_COLUMNS} FROM topics ORDER BY name"))
             .fetch_all(&self.pool)
@@ -652,6 +793,9 @@ impl Store for SqlStore {
             switched_on: false,
             absent: false,
             absence_message: None,
+            seats: None,
+            shifts: ShiftMap::new(),
+            auto_switch_off: false,
         })
     }
 
@@ -669,8 +813,8 @@ impl Store for SqlStore {
 
     async fn counselors(&self) -> StoreResult<Vec<CounselorRecord>> {
         let rows = sqlx::query(
-            "SELECT id, name, display_name, switched_on, absent, absence_message \
-             FROM counselors ORDER BY name",
+            "SELECT id, name, display_name, switched_on, absent, absence_message, seats, shifts, \
+             shift_auto_off FROM counselors ORDER BY name",
         )
         .fetch_all(&self.pool)
         .await?;
@@ -687,6 +831,9 @@ impl Store for SqlStore {
                     switched_on: get_flag(row, "switched_on"),
                     absent: get_flag(row, "absent"),
                     absence_message: row.get("absence_message"),
+                    seats: stored_seats(row.get("seats")),
+                    shifts: stored_shifts(&row.get::<String, _>("shifts")),
+                    auto_switch_off: get_flag(row, "shift_auto_off"),
                 }
             })
             .collect())

@@ -8,6 +8,7 @@ mod conversations;
 mod embed;
 mod errors;
 mod gate;
+mod hours;
 mod limits;
 mod requests;
 mod sessions;

@@ -21,7 +21,7 @@ async fn only_available_counselors_of_the_topic_are_told_of_a_new_request() {
             matches!(e, ServerEvent::RequestCreated { .. })
         })
         .await;
-    let ServerEvent::RequestCreated { request } = created else {
+    let ServerEvent::RequestCreated { request, .. } = created else {
         unreachable!()
     };
     assert_eq!(request.id.to_string(), asker.request_id);

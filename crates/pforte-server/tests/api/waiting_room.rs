@@ -21,7 +21,7 @@ async fn an_asker_learns_their_position_and_it_moves_up_when_someone_ahead_leave
 
     second_events
         .expect("position 1", |e| {
-            matches!(e, ServerEvent::QueuePosition { position: 1 })
+            matches!(e, ServerEvent::QueuePosition { position: 1, .. })
         })
         .await;
     let state: Value = app

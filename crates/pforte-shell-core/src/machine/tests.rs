@@ -21,6 +21,7 @@ fn availability(switched_on: bool, available: bool) -> Availability {
             pforte_wire::UnavailableReason::SwitchedOff
         }),
         last_for: Vec::new(),
+        seats: Vec::new(),
     }
 }
 
@@ -139,6 +140,7 @@ impl Shell {
                     topic_name: "Suchtberatung".to_owned(),
                     available_counselors: u32::from(available),
                     waiting: 0,
+                    free_seats: None,
                 }],
             })),
         );
@@ -202,6 +204,7 @@ fn a_request_list_asked_before_events_keeps_what_the_events_said() {
     // While the list is on its way: request 2 is created, request 1 is taken.
     shell.event(ServerEvent::RequestCreated {
         request: request(2, T0),
+        notify: true,
     });
     shell.event(ServerEvent::RequestTaken {
         request_id: Uuid::from_u128(1),
@@ -233,6 +236,7 @@ fn a_coverage_list_asked_before_a_coverage_event_keeps_the_events_count() {
             topic_name: "Suchtberatung".to_owned(),
             available_counselors: 1,
             waiting: 3,
+            free_seats: None,
         },
     });
     shell.answer(
@@ -243,6 +247,7 @@ fn a_coverage_list_asked_before_a_coverage_event_keeps_the_events_count() {
                 topic_name: "Suchtberatung".to_owned(),
                 available_counselors: 1,
                 waiting: 1,
+                free_seats: None,
             }],
         })),
     );
@@ -555,6 +560,7 @@ fn a_waiting_request_asks_for_attention_while_the_window_is_not_focused() {
     shell.step(Input::WindowFocused(false));
     let effects = shell.event(ServerEvent::RequestCreated {
         request: request(5, T0),
+        notify: true,
     });
     assert!(effects.contains(&Effect::Attention(true)));
     let effects = shell.step(Input::WindowFocused(true));
@@ -573,6 +579,7 @@ fn a_request_that_no_longer_waits_takes_its_notification_away() {
     let mut shell = Shell::logged_in(true, true);
     let effects = shell.event(ServerEvent::RequestCreated {
         request: request(5, T0),
+        notify: true,
     });
     let Some(Effect::Notify(notice)) = effects.iter().find(|e| matches!(e, Effect::Notify(_)))
     else {
@@ -599,6 +606,7 @@ fn the_chosen_sound_and_manner_go_into_the_notification() {
     }));
     let effects = shell.event(ServerEvent::RequestCreated {
         request: request(5, T0),
+        notify: true,
     });
     let Some(Effect::Notify(notice)) = effects.iter().find(|e| matches!(e, Effect::Notify(_)))
     else {
@@ -636,9 +644,11 @@ fn the_tray_says_how_long_the_oldest_request_has_waited() {
     let mut shell = Shell::logged_in(true, true);
     shell.event(ServerEvent::RequestCreated {
         request: request(5, T0 - 4 * 60_000),
+        notify: true,
     });
     shell.event(ServerEvent::RequestCreated {
         request: request(6, T0),
+        notify: true,
     });
     shell.event(ServerEvent::CoverageChanged {
         coverage: TopicCoverage {
@@ -646,6 +656,7 @@ fn the_tray_says_how_long_the_oldest_request_has_waited() {
             topic_name: "Suchtberatung".to_owned(),
             available_counselors: 1,
             waiting: 2,
+            free_seats: None,
         },
     });
     let effects = shell.step(Input::Tick);
@@ -714,6 +725,7 @@ fn notification_times_are_local() {
             generation: shell.generation,
             news: SocketNews::Event(ServerEvent::RequestCreated {
                 request: request(5, entered),
+                notify: true,
             }),
         },
         At {
