@@ -25,6 +25,7 @@ pub fn switch_reason(reason: domain::SwitchReason) -> wire::SwitchReason {
         domain::SwitchReason::ScreenLocked => wire::SwitchReason::ScreenLocked,
         domain::SwitchReason::SystemSleep => wire::SwitchReason::SystemSleep,
         domain::SwitchReason::ConnectionLost => wire::SwitchReason::ConnectionLost,
+        domain::SwitchReason::Operator => wire::SwitchReason::Operator,
     }
 }
 

@@ -69,6 +69,10 @@ pub enum Change {
         activity: Activity,
         at: Timestamp,
     },
+    /// An operator removed the topic: its row and its ended chats go.
+    TopicDeleted {
+        topic: TopicId,
+    },
 }
 
 /// What is missing to store an event (a new request's token hash).
@@ -161,8 +165,10 @@ pub fn changes(
                     at,
                 });
             }
+            Event::TopicRemoved { topic } => changes.push(Change::TopicDeleted { topic: *topic }),
             Event::TopicChanged { .. }
             | Event::CounselorChanged { .. }
+            | Event::SwitchedOffByOperator { .. }
             | Event::CounselorPresenceChanged { .. }
             | Event::CoverageChanged { .. }
             | Event::GateOpened { .. }

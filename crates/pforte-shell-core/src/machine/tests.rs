@@ -36,6 +36,8 @@ fn me(availability: Availability) -> Me {
             live_chat: true,
         }],
         availability,
+        operator: false,
+        must_change_password: false,
     }
 }
 
