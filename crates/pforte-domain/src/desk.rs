@@ -78,6 +78,9 @@ pub enum SwitchReason {
     SystemSleep,
     /// The last connection died and did not come back within the resume window.
     ConnectionLost,
+    /// An operator switched the counselor off ("Verfügbarkeit beenden"), or deactivated
+    /// the account. The reason they gave comes with [`Event::SwitchedOffByOperator`].
+    Operator,
     /// A covered shift ended and the counselor chose to be switched off then
     /// ([`crate::shifts::SHIFT_ENDED`]).
     ShiftEnded,
@@ -142,6 +145,15 @@ pub enum Command {
         on: bool,
         reason: SwitchReason,
     },
+    /// An operator switches a counselor off, with a reason the counselor is shown on every
+    /// device ("Von der Administration ausgeschaltet: …"). Told even if the switch was off
+    /// already, so the operator's word always arrives.
+    SwitchOffByOperator {
+        counselor: CounselorId,
+        reason: crate::text::OperatorReason,
+    },
+    /// Remove a topic (operator). Refused while a request waits or a chat runs in it.
+    RemoveTopic { topic: TopicId },
     /// Report or end absence. Absence forces the switch off and blocks switching it on.
     SetAbsence {
         counselor: CounselorId,
@@ -221,6 +233,15 @@ pub enum Event {
     },
     CounselorChanged {
         counselor: CounselorId,
+    },
+    /// The topic is gone (its gate closed with it, if it was open).
+    TopicRemoved {
+        topic: TopicId,
+    },
+    /// An operator switched the counselor off, saying why (to every device of theirs).
+    SwitchedOffByOperator {
+        counselor: CounselorId,
+        reason: String,
     },
     /// The counselor's switch changed (their intent), on every device.
     AvailabilitySwitched {
@@ -346,6 +367,8 @@ pub enum DeskError {
     DuplicateRequest,
     #[error("the waiting room of this topic is full right now")]
     QueueFull,
+    #[error("a request waits or a chat runs in this topic")]
+    TopicInUse,
     #[error("no running conversation with this id")]
     ConversationGone,
     #[error("this conversation belongs to someone else")]
@@ -596,6 +619,19 @@ impl Desk {
     // ---- queries ----
 
     /// Rule 1: the gate of a topic is open iff live chat is on and a counselor is available.
+    /// How many conversations run in a topic.
+    pub fn conversations_in(&self, topic: TopicId) -> usize {
+        self.conversations
+            .values()
+            .filter(|c| c.topic == topic)
+            .count()
+    }
+
+    /// Every topic the desk knows.
+    pub fn topic_ids(&self) -> impl Iterator<Item = TopicId> + '_ {
+        self.topics.keys().copied()
+    }
+
     pub fn gate_open(&self, topic: TopicId) -> bool {
         self.topics.get(&topic).is_some_and(|t| t.live_chat) && self.coverage(topic) > 0
     }
@@ -1019,6 +1055,52 @@ impl Desk {
                         reason,
                     });
                 }
+            }
+            Command::SwitchOffByOperator { counselor, reason } => {
+                let state = self.counselor_mut(counselor)?;
+                if state.switched_on {
+                    state.switched_on = false;
+                    state.lost_at = None;
+                    events.push(Event::AvailabilitySwitched {
+                        counselor,
+                        on: false,
+                        reason: SwitchReason::Operator,
+                    });
+                }
+                events.push(Event::SwitchedOffByOperator {
+                    counselor,
+                    reason: reason.into_string(),
+                });
+            }
+            Command::RemoveTopic { topic } => {
+                if !self.topics.contains_key(&topic) {
+                    return Err(DeskError::UnknownTopic);
+                }
+                if self.queue_len(topic) > 0
+                    || self.conversations.values().any(|c| c.topic == topic)
+                {
+                    return Err(DeskError::TopicInUse);
+                }
+                if self.gate_open(topic) {
+                    events.push(Event::GateClosed {
+                        topic,
+                        grace_until: None,
+                    });
+                }
+                self.topics.remove(&topic);
+                let holders: Vec<CounselorId> = self
+                    .counselors
+                    .iter()
+                    .filter(|(_, c)| c.topics.contains(&topic))
+                    .map(|(id, _)| *id)
+                    .collect();
+                for counselor in holders {
+                    if let Some(state) = self.counselors.get_mut(&counselor) {
+                        state.topics.remove(&topic);
+                    }
+                    events.push(Event::CounselorChanged { counselor });
+                }
+                events.push(Event::TopicRemoved { topic });
             }
             Command::SetAbsence { counselor, absent } => {
                 let state = self.counselor_mut(counselor)?;

@@ -12,7 +12,10 @@
 //!   changes nothing, or changes the state and returns the [`Event`]s that happened, as facts
 //!   in the past tense. The server persists and routes those events; it never decides itself.
 //! - [`text`]: texts people write ([`text::MessageText`], [`text::AbsenceText`]) as parsed
-//!   types: within their limits and never empty in disguise (only invisible characters).
+//!   types: within their limits and never empty in disguise (only invisible characters);
+//!   the operator's inputs too ([`text::Slug`], [`text::Name`], [`text::Login`],
+//!   [`text::Password`], [`text::OperatorReason`]), refused with an [`text::InputError`] whose
+//!   code the CLI, the REST handlers and the console share.
 //! - [`schedule`]: chat hours of a topic as a [`Schedule`]: weekly slots (a slot may cross
 //!   midnight), dated exceptions (closed all day, closed for a time range, extra hours) and a
 //!   note, in the organisation's time zone (default Europe/Berlin, from the IANA database

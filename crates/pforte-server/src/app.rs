@@ -220,6 +220,7 @@ async fn duties(reception: Arc<Reception>, limits: Arc<Limits>, shutdown: Cancel
     let mut quarters: u64 = 0;
     // Purge often enough that nothing outlives its retention by more than a quarter of it.
     let purge_every = (reception.settings.retention.as_secs() / 4).clamp(1, 60);
+    let audit_purge_every = (reception.settings.audit_retention.as_secs() / 4).clamp(1, 3600);
     loop {
         tokio::select! {
             () = shutdown.cancelled() => return,
@@ -262,6 +263,18 @@ async fn duties(reception: Arc<Reception>, limits: Arc<Limits>, shutdown: Cancel
                     }
                 }
                 Err(error) => tracing::error!(%error, "purging old chats failed"),
+            }
+        }
+        if seconds.is_multiple_of(audit_purge_every) {
+            let cutoff = pforte_domain::Timestamp::from_millis(
+                now().as_millis()
+                    - i64::try_from(reception.settings.audit_retention.as_millis())
+                        .unwrap_or(i64::MAX),
+            );
+            match reception.store.purge_audit(cutoff).await {
+                Ok(0) => {}
+                Ok(count) => tracing::info!(count, "deleted audit entries past their retention"),
+                Err(error) => tracing::error!(%error, "purging old audit entries failed"),
             }
         }
     }

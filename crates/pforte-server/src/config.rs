@@ -49,6 +49,9 @@ pub struct ServeSettings {
     /// How long everything of an ended chat is kept before it is deleted.
     #[arg(long, env = "PFORTE_RETENTION", default_value = "48h", value_parser = duration)]
     pub retention: Duration,
+    /// How long the audit log keeps an operator's action.
+    #[arg(long, env = "PFORTE_AUDIT_RETENTION", default_value = "365d", value_parser = duration)]
+    pub audit_retention: Duration,
     /// Interval of the WebSocket heartbeat (ping).
     #[arg(long, env = "PFORTE_HEARTBEAT", default_value = "3s", value_parser = duration)]
     pub heartbeat: Duration,
@@ -173,6 +176,7 @@ impl Default for ServeSettings {
             grace: Duration::from_secs(60),
             max_wait: Duration::from_secs(30 * 60),
             retention: Duration::from_secs(48 * 3600),
+            audit_retention: Duration::from_secs(365 * 24 * 3600),
             heartbeat: Duration::from_secs(3),
             heartbeat_timeout: Duration::from_secs(9),
             watcher_heartbeat: Duration::from_secs(25),

@@ -26,6 +26,7 @@ pub fn switch_reason(reason: domain::SwitchReason) -> wire::SwitchReason {
         domain::SwitchReason::SystemSleep => wire::SwitchReason::SystemSleep,
         domain::SwitchReason::ConnectionLost => wire::SwitchReason::ConnectionLost,
         domain::SwitchReason::ShiftEnded => wire::SwitchReason::ShiftEnded,
+        domain::SwitchReason::Operator => wire::SwitchReason::Operator,
     }
 }
 

@@ -110,8 +110,53 @@ impl From<DeskError> for AppError {
             DeskError::NoFreeSeat => (StatusCode::CONFLICT, ErrorCode::NoFreeSeat),
             DeskError::InvalidSeats => (StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::InvalidField),
             DeskError::UnknownSlot => (StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::UnknownSlot),
+            DeskError::TopicInUse => (StatusCode::CONFLICT, ErrorCode::TopicInUse),
         };
         Self::new(status, code, error.to_string())
+    }
+}
+
+impl From<pforte_domain::text::InputError> for AppError {
+    fn from(error: pforte_domain::text::InputError) -> Self {
+        let code = match error.code() {
+            "slug_invalid" => ErrorCode::SlugInvalid,
+            "slug_too_short" => ErrorCode::SlugTooShort,
+            "slug_too_long" => ErrorCode::SlugTooLong,
+            "name_empty" => ErrorCode::NameEmpty,
+            "name_too_long" => ErrorCode::NameTooLong,
+            "name_invalid" => ErrorCode::NameInvalid,
+            "login_empty" => ErrorCode::LoginEmpty,
+            "login_too_long" => ErrorCode::LoginTooLong,
+            "login_invalid" => ErrorCode::LoginInvalid,
+            "password_too_short" => ErrorCode::PasswordTooShort,
+            "password_too_long" => ErrorCode::PasswordTooLong,
+            "password_invalid" => ErrorCode::PasswordInvalid,
+            "reason_empty" => ErrorCode::ReasonEmpty,
+            "reason_too_long" => ErrorCode::ReasonTooLong,
+            "reason_invalid" => ErrorCode::ReasonInvalid,
+            _ => ErrorCode::InvalidField,
+        };
+        Self::new(StatusCode::UNPROCESSABLE_ENTITY, code, error.to_string())
+    }
+}
+
+impl From<crate::operator::OperatorError> for AppError {
+    fn from(error: crate::operator::OperatorError) -> Self {
+        use crate::operator::OperatorError as E;
+        let message = error.to_string();
+        match error {
+            E::Input(input) => input.into(),
+            E::UnknownTopic(_) => {
+                Self::new(StatusCode::NOT_FOUND, ErrorCode::UnknownTopic, message)
+            }
+            E::UnknownCounselor(_) => {
+                Self::new(StatusCode::NOT_FOUND, ErrorCode::UnknownCounselor, message)
+            }
+            E::SlugTaken(_) => Self::new(StatusCode::CONFLICT, ErrorCode::SlugTaken, message),
+            E::LoginTaken(_) => Self::new(StatusCode::CONFLICT, ErrorCode::LoginTaken, message),
+            E::Store(store) => store.into(),
+            E::Hashing(text) => Self::internal("hashing a password failed", &text),
+        }
     }
 }
 

@@ -428,6 +428,23 @@ impl Hub {
         }
     }
 
+    /// End every socket of a counselor (the account was deactivated).
+    pub fn end_counselor(&self, counselor: CounselorId, event: &ServerEvent) {
+        let text = Self::encode(event);
+        let mut registry = self.lock();
+        let ids: Vec<ConnectionId> = registry
+            .connections
+            .iter()
+            .filter(|(_, c)| matches!(c.owner, Owner::Counselor { id, .. } if id == counselor))
+            .map(|(id, _)| *id)
+            .collect();
+        for id in ids {
+            if let Some(mut connection) = registry.remove(id) {
+                connection.end(Ending::SessionEnded(text.clone()));
+            }
+        }
+    }
+
     /// The heartbeat: ping the sockets whose interval is due and end those silent past their
     /// timeout. Call every [`Heartbeats::sweep_every`].
     pub fn sweep(&self, heartbeats: &Heartbeats) {

@@ -7,7 +7,7 @@ use clap::{Parser, Subcommand};
 use pforte_server::config::{ServeSettings, StorageSettings};
 use pforte_server::operator;
 use pforte_server::store::sql::SqlStore;
-use pforte_server::store::Store;
+use pforte_server::store::{Actor, Store};
 use pforte_server::Application;
 
 #[derive(Parser)]
@@ -121,9 +121,19 @@ enum CounselorCmd {
         /// Topic slugs, comma-separated.
         #[arg(long, value_delimiter = ',')]
         topics: Vec<String>,
-        /// Password (else `PFORTE_PASSWORD`, else one is generated and printed).
+        /// Password (else `PFORTE_PASSWORD`, else a one-time password is generated and
+        /// printed, which must be changed at the first login).
         #[arg(long, env = "PFORTE_PASSWORD", hide_env_values = true)]
         password: Option<String>,
+        /// Make the account an operator (Administrator_in): the console "Verwaltung".
+        #[arg(long)]
+        operator: bool,
+    },
+    /// Make a counselor an operator (on) or not (off).
+    Operator {
+        name: String,
+        #[arg(value_parser = ["on", "off"])]
+        state: String,
     },
     /// Set a counselor's password.
     SetPassword {
@@ -254,7 +264,7 @@ async fn main() -> std::process::ExitCode {
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
     let store = open_store(&cli.storage).await?;
-    let note = "A running server picks this up on SIGHUP or restart.";
+    let note = "Running servers apply this at once.";
     match cli
         .command
         .unwrap_or_else(|| Cmd::Serve(serve_settings_from_env()))
@@ -291,9 +301,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             live_chat,
             chat_hours,
         }) => {
-            let topic = store
-                .create_topic(&slug, &name, live_chat, chat_hours.as_deref())
-                .await?;
+            let new = operator::NewTopic::parse(&slug, &name, live_chat, chat_hours.as_deref())?;
+            let topic = operator::create_topic(store.as_ref(), &Actor::Cli, new).await?;
             println!(
                 "created topic {} ({}), live chat {}. {note}",
                 topic.slug,
@@ -302,7 +311,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             );
         }
         Cmd::Topic(TopicCmd::LiveChat { slug, state }) => {
-            let topic = store.set_live_chat(&slug, state == "on").await?;
+            let topic =
+                operator::set_live_chat(store.as_ref(), &Actor::Cli, &slug, state == "on").await?;
             println!("live chat of {} is {state}. {note}", topic.slug);
         }
         Cmd::Topic(TopicCmd::List) => {
@@ -443,23 +453,39 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             display_name,
             topics,
             password,
+            operator: is_operator,
         }) => {
-            let (password, generated) = match password {
-                Some(p) => (p, false),
-                None => (operator::generated_password(), true),
-            };
-            let display = display_name.unwrap_or_else(|| name.clone());
-            let counselor =
-                operator::create_counselor(store.as_ref(), &name, &display, &password, &topics)
-                    .await?;
+            let new = operator::NewCounselor::parse(
+                &name,
+                display_name.as_deref(),
+                &topics,
+                is_operator,
+                password.as_deref(),
+            )?;
+            let (counselor, one_time) =
+                operator::add_counselor(store.as_ref(), &Actor::Cli, new).await?;
             println!(
-                "created counselor {} with {} topic(s). {note}",
+                "created {} {} with {} topic(s).",
+                if counselor.operator {
+                    "operator"
+                } else {
+                    "counselor"
+                },
                 counselor.name,
                 counselor.topics.len()
             );
-            if generated {
-                println!("password: {password}");
+            if let Some(password) = one_time {
+                println!("password: {password} (one-time: to be changed at the first login)");
             }
+        }
+        Cmd::Counselor(CounselorCmd::Operator { name, state }) => {
+            let counselor =
+                operator::set_operator(store.as_ref(), &Actor::Cli, &name, state == "on").await?;
+            println!(
+                "{} is {}an operator.",
+                counselor.name,
+                if counselor.operator { "" } else { "not " }
+            );
         }
         Cmd::Counselor(CounselorCmd::SetPassword { name, password }) => {
             let (password, generated) = match password {

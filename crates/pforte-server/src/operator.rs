@@ -1,9 +1,16 @@
 //! The operator's commands: topics, counselors, and the demo data.
+//!
+//! The command line and the console's REST handlers (`http/admin.rs`) call the same
+//! functions here: the inputs are parsed by the domain's types (same refusals, same codes),
+//! every change is stored with its log entry (so every instance applies it at once) and
+//! recorded in the audit log with who did it.
 
 use std::sync::Arc;
 
 use anyhow::Context;
 
+use pforte_domain::text::{InputError, Login, Name, Password, Slug};
+use serde_json::json;
 use url::Url;
 
 use pforte_domain::schedule::{parse_exceptions, parse_slots, OrgZone, ScheduleDraft};
@@ -11,9 +18,384 @@ use pforte_domain::{ScheduleError, Timestamp};
 
 use crate::origin::EmbedOrigin;
 use crate::secrets::{hash_password, new_token};
-use crate::store::{CounselorRecord, Store, TopicRecord};
+use crate::store::{Actor, CounselorRecord, Store, StoreError, TopicRecord};
 
-/// Create a counselor; the password is hashed with argon2id.
+/// Why an operator command was refused. Its `Display` starts with the stable code.
+#[derive(Debug, thiserror::Error)]
+pub enum OperatorError {
+    #[error("{code}: {0}", code = .0.code())]
+    Input(#[from] InputError),
+    #[error("unknown_topic: there is no topic {0:?}")]
+    UnknownTopic(String),
+    #[error("unknown_counselor: there is no counselor {0:?}")]
+    UnknownCounselor(String),
+    #[error("slug_taken: a topic {0:?} exists already")]
+    SlugTaken(String),
+    #[error("login_taken: a counselor {0:?} exists already")]
+    LoginTaken(String),
+    #[error("{0}")]
+    Store(StoreError),
+    #[error("hashing the password failed: {0}")]
+    Hashing(String),
+}
+
+pub type OperatorResult<T> = Result<T, OperatorError>;
+
+impl OperatorError {
+    /// A store refusal named after what was looked for.
+    fn from_store(error: StoreError, topic: &str, counselor: &str) -> Self {
+        match error {
+            StoreError::NotFound { what: "topic" } => Self::UnknownTopic(topic.to_owned()),
+            StoreError::NotFound { what: "counselor" } => {
+                Self::UnknownCounselor(counselor.to_owned())
+            }
+            StoreError::Duplicate { what: "topic" } => Self::SlugTaken(topic.to_owned()),
+            StoreError::Duplicate { what: "counselor" } => Self::LoginTaken(counselor.to_owned()),
+            other => Self::Store(other),
+        }
+    }
+}
+
+pub(crate) fn topic_json(topic: &TopicRecord) -> serde_json::Value {
+    json!({"slug": topic.slug, "name": topic.name, "live_chat": topic.live_chat})
+}
+
+pub(crate) fn counselor_json(
+    store_topics: &[TopicRecord],
+    c: &CounselorRecord,
+) -> serde_json::Value {
+    let mut topics: Vec<&str> = c
+        .topics
+        .iter()
+        .filter_map(|id| {
+            store_topics
+                .iter()
+                .find(|t| t.id == *id)
+                .map(|t| t.slug.as_str())
+        })
+        .collect();
+    topics.sort_unstable();
+    json!({
+        "login": c.name,
+        "display_name": c.display_name,
+        "topics": topics,
+        "operator": c.operator,
+        "deactivated": c.deactivated,
+    })
+}
+
+/// Record an operator action. Never pass content or a password.
+pub async fn audit(
+    store: &dyn Store,
+    actor: &Actor,
+    action: &str,
+    target: &str,
+    before: Option<serde_json::Value>,
+    after: Option<serde_json::Value>,
+) -> OperatorResult<()> {
+    store
+        .add_audit(
+            crate::reception::now(),
+            actor,
+            action,
+            target,
+            before.as_ref(),
+            after.as_ref(),
+        )
+        .await
+        .map_err(OperatorError::Store)
+}
+
+async fn topic(store: &dyn Store, slug: &str) -> OperatorResult<TopicRecord> {
+    store
+        .topics()
+        .await
+        .map_err(OperatorError::Store)?
+        .into_iter()
+        .find(|t| t.slug == slug)
+        .ok_or_else(|| OperatorError::UnknownTopic(slug.to_owned()))
+}
+
+pub async fn find_counselor(store: &dyn Store, login: &str) -> OperatorResult<CounselorRecord> {
+    store
+        .counselors()
+        .await
+        .map_err(OperatorError::Store)?
+        .into_iter()
+        .find(|c| c.name == login)
+        .ok_or_else(|| OperatorError::UnknownCounselor(login.to_owned()))
+}
+
+/// A new topic, from what the operator typed.
+pub struct NewTopic {
+    pub slug: Slug,
+    pub name: Name,
+    pub live_chat: bool,
+    pub chat_hours: Option<String>,
+}
+
+impl NewTopic {
+    pub fn parse(
+        slug: &str,
+        name: &str,
+        live_chat: bool,
+        chat_hours: Option<&str>,
+    ) -> OperatorResult<Self> {
+        Ok(Self {
+            slug: Slug::parse(slug)?,
+            name: Name::parse(name)?,
+            live_chat,
+            chat_hours: chat_hours
+                .map(str::trim)
+                .filter(|h| !h.is_empty())
+                .map(str::to_owned),
+        })
+    }
+}
+
+pub async fn create_topic(
+    store: &dyn Store,
+    actor: &Actor,
+    topic: NewTopic,
+) -> OperatorResult<TopicRecord> {
+    let slug = topic.slug.as_str();
+    let created = store
+        .create_topic(
+            slug,
+            topic.name.as_str(),
+            topic.live_chat,
+            topic.chat_hours.as_deref(),
+        )
+        .await
+        .map_err(|e| OperatorError::from_store(e, slug, ""))?;
+    audit(
+        store,
+        actor,
+        "topic_created",
+        slug,
+        None,
+        Some(topic_json(&created)),
+    )
+    .await?;
+    Ok(created)
+}
+
+pub async fn rename_topic(
+    store: &dyn Store,
+    actor: &Actor,
+    slug: &str,
+    name: &str,
+) -> OperatorResult<TopicRecord> {
+    let name = Name::parse(name)?;
+    let before = topic(store, slug).await?;
+    let after = store
+        .rename_topic(slug, name.as_str())
+        .await
+        .map_err(|e| OperatorError::from_store(e, slug, ""))?;
+    audit(
+        store,
+        actor,
+        "topic_renamed",
+        slug,
+        Some(topic_json(&before)),
+        Some(topic_json(&after)),
+    )
+    .await?;
+    Ok(after)
+}
+
+pub async fn set_live_chat(
+    store: &dyn Store,
+    actor: &Actor,
+    slug: &str,
+    on: bool,
+) -> OperatorResult<TopicRecord> {
+    let before = topic(store, slug).await?;
+    let after = store
+        .set_live_chat(slug, on)
+        .await
+        .map_err(|e| OperatorError::from_store(e, slug, ""))?;
+    audit(
+        store,
+        actor,
+        "topic_live_chat",
+        slug,
+        Some(topic_json(&before)),
+        Some(topic_json(&after)),
+    )
+    .await?;
+    Ok(after)
+}
+
+/// A new account, from what the operator typed.
+pub struct NewCounselor {
+    pub login: Login,
+    pub display_name: Name,
+    pub topics: Vec<Slug>,
+    pub operator: bool,
+    /// `None`: a one-time password is generated, to be changed at the first login.
+    pub password: Option<Password>,
+}
+
+impl NewCounselor {
+    pub fn parse(
+        login: &str,
+        display_name: Option<&str>,
+        topics: &[String],
+        operator: bool,
+        password: Option<&str>,
+    ) -> OperatorResult<Self> {
+        let login = Login::parse(login)?;
+        let display_name = Name::parse(display_name.unwrap_or(login.as_str()))?;
+        Ok(Self {
+            topics: topics
+                .iter()
+                .map(|t| Slug::parse(t.trim()))
+                .collect::<Result<_, _>>()?,
+            login,
+            display_name,
+            operator,
+            password: password.map(Password::parse).transpose()?,
+        })
+    }
+}
+
+/// Create an account. Returns it and the one-time password if one was generated.
+pub async fn add_counselor(
+    store: &dyn Store,
+    actor: &Actor,
+    new: NewCounselor,
+) -> OperatorResult<(CounselorRecord, Option<String>)> {
+    let topics = store.topics().await.map_err(OperatorError::Store)?;
+    if let Some(unknown) = new
+        .topics
+        .iter()
+        .find(|s| !topics.iter().any(|t| t.slug == s.as_str()))
+    {
+        return Err(OperatorError::UnknownTopic(unknown.to_string()));
+    }
+    let (password, one_time) = match new.password {
+        Some(p) => (p.as_str().to_owned(), None),
+        None => {
+            let p = generated_password();
+            (p.clone(), Some(p))
+        }
+    };
+    let hash = hash(&password)
+        .await
+        .map_err(|e| OperatorError::Hashing(e.to_string()))?;
+    let slugs: Vec<String> = new.topics.iter().map(|s| s.to_string()).collect();
+    let login = new.login.as_str();
+    let created = store
+        .create_counselor(
+            login,
+            new.display_name.as_str(),
+            &hash,
+            &slugs,
+            new.operator,
+            one_time.is_some(),
+        )
+        .await
+        .map_err(|e| OperatorError::from_store(e, "", login))?;
+    audit(
+        store,
+        actor,
+        "counselor_created",
+        login,
+        None,
+        Some(counselor_json(&topics, &created)),
+    )
+    .await?;
+    Ok((created, one_time))
+}
+
+pub async fn set_operator(
+    store: &dyn Store,
+    actor: &Actor,
+    login: &str,
+    on: bool,
+) -> OperatorResult<CounselorRecord> {
+    let topics = store.topics().await.map_err(OperatorError::Store)?;
+    let before = find_counselor(store, login).await?;
+    let after = store
+        .set_operator(login, on)
+        .await
+        .map_err(|e| OperatorError::from_store(e, "", login))?;
+    audit(
+        store,
+        actor,
+        "counselor_operator",
+        login,
+        Some(counselor_json(&topics, &before)),
+        Some(counselor_json(&topics, &after)),
+    )
+    .await?;
+    Ok(after)
+}
+
+pub async fn set_counselor_topics(
+    store: &dyn Store,
+    actor: &Actor,
+    login: &str,
+    slugs: &[String],
+) -> OperatorResult<CounselorRecord> {
+    let parsed: Vec<Slug> = slugs
+        .iter()
+        .map(|s| Slug::parse(s.trim()))
+        .collect::<Result<_, _>>()?;
+    let topics = store.topics().await.map_err(OperatorError::Store)?;
+    if let Some(unknown) = parsed
+        .iter()
+        .find(|s| !topics.iter().any(|t| t.slug == s.as_str()))
+    {
+        return Err(OperatorError::UnknownTopic(unknown.to_string()));
+    }
+    let before = find_counselor(store, login).await?;
+    let slugs: Vec<String> = parsed.iter().map(|s| s.to_string()).collect();
+    let after = store
+        .set_counselor_topics(login, &slugs)
+        .await
+        .map_err(|e| OperatorError::from_store(e, "", login))?;
+    audit(
+        store,
+        actor,
+        "counselor_topics",
+        login,
+        Some(counselor_json(&topics, &before)),
+        Some(counselor_json(&topics, &after)),
+    )
+    .await?;
+    Ok(after)
+}
+
+/// Give the account a new one-time password (returned, to be shown once); the counselor
+/// must change it at the next login.
+pub async fn reset_password(
+    store: &dyn Store,
+    actor: &Actor,
+    login: &str,
+) -> OperatorResult<(CounselorRecord, String)> {
+    let password = generated_password();
+    let hash = hash(&password)
+        .await
+        .map_err(|e| OperatorError::Hashing(e.to_string()))?;
+    store
+        .set_one_time_password(login, &hash)
+        .await
+        .map_err(|e| OperatorError::from_store(e, "", login))?;
+    audit(
+        store,
+        actor,
+        "password_reset",
+        login,
+        None,
+        Some(json!({"must_change_password": true})),
+    )
+    .await?;
+    Ok((find_counselor(store, login).await?, password))
+}
+
+/// Create a counselor; the password is hashed with argon2id (demo data and tests).
 pub async fn create_counselor(
     store: &dyn Store,
     name: &str,
@@ -23,21 +405,21 @@ pub async fn create_counselor(
 ) -> anyhow::Result<CounselorRecord> {
     let hash = hash(password).await?;
     Ok(store
-        .create_counselor(name, display_name, &hash, topics)
+        .create_counselor(name, display_name, &hash, topics, false, false)
         .await?)
 }
 
 pub async fn set_password(store: &dyn Store, name: &str, password: &str) -> anyhow::Result<()> {
     let hash = hash(password).await?;
-    Ok(store.set_password(name, &hash).await?)
+    store.set_password(name, &hash).await.map_err(|e| match e {
+        StoreError::NotFound { .. } => OperatorError::UnknownCounselor(name.to_owned()).into(),
+        other => anyhow::Error::from(other),
+    })
 }
 
 /// Check the operator's password and hash it off the async threads.
 async fn hash(password: &str) -> anyhow::Result<String> {
-    anyhow::ensure!(
-        password.chars().count() >= 8,
-        "a password needs at least 8 characters"
-    );
+    Password::parse(password).map_err(|e| anyhow::anyhow!("{}: {e}", e.code()))?;
     let password = password.to_owned();
     tokio::task::spawn_blocking(move || hash_password(&password))
         .await?

@@ -366,7 +366,9 @@ impl Reception {
                 Entry::Desk(command) => {
                     names_changed |= matches!(
                         command,
-                        Command::UpsertTopic { .. } | Command::UpsertCounselor { .. }
+                        Command::UpsertTopic { .. }
+                            | Command::UpsertCounselor { .. }
+                            | Command::RemoveTopic { .. }
                     );
                     match commanding.desk.apply(command, entry.at) {
                         Ok(events) => {
@@ -385,6 +387,8 @@ impl Reception {
             if let Err(error) = self.reload_names().await {
                 tracing::warn!(%error, "re-reading topics and counselors failed");
             }
+            // Operators see new names, topics and accounts in the overview at once.
+            self.send(self.overview_frames(&commanding.desk));
         }
         true
     }
@@ -678,6 +682,16 @@ impl Reception {
         }
     }
 
+    /// End every session and socket of a counselor on every instance (deactivated).
+    pub async fn end_counselor(&self, counselor: CounselorId, reason: wire::SessionEndReason) {
+        let event = ServerEvent::SessionEnded { reason };
+        self.hub.end_counselor(counselor, &event);
+        let notice = serde_json::json!({"counselor": counselor.0, "reason": reason}).to_string();
+        if let Err(error) = self.store.notify(SESSIONS, &notice).await {
+            tracing::warn!(%error, "telling the other instances of an ended account failed");
+        }
+    }
+
     /// Tell the other instances of stored messages, so they deliver them to their sockets.
     pub async fn tell_others_of_message(
         &self,
@@ -741,16 +755,20 @@ impl Reception {
             SESSIONS => {
                 #[derive(serde::Deserialize)]
                 struct Notice {
-                    session: i64,
+                    session: Option<i64>,
+                    counselor: Option<i64>,
                     reason: wire::SessionEndReason,
                 }
                 if let Ok(notice) = serde_json::from_str::<Notice>(payload) {
-                    self.hub.end_session(
-                        notice.session,
-                        &ServerEvent::SessionEnded {
-                            reason: notice.reason,
-                        },
-                    );
+                    let event = ServerEvent::SessionEnded {
+                        reason: notice.reason,
+                    };
+                    if let Some(session) = notice.session {
+                        self.hub.end_session(session, &event);
+                    }
+                    if let Some(counselor) = notice.counselor {
+                        self.hub.end_counselor(CounselorId(counselor), &event);
+                    }
                 }
             }
             _ => {}
@@ -787,6 +805,85 @@ impl Reception {
     }
 
     // ---- views ----
+
+    /// The live overview of every topic, for operators: names of available counselors and
+    /// counts, never content or pseudonyms.
+    pub fn overview(&self, desk: &Desk) -> wire::Overview {
+        let directory = self.directory();
+        let mut topics: Vec<wire::TopicOverview> = directory
+            .topics
+            .values()
+            .filter(|t| desk.topic_ids().any(|id| id == t.id))
+            .map(|t| {
+                let queue = desk.queue(t.id);
+                let mut available: Vec<String> = desk
+                    .available_counselors_of(t.id)
+                    .filter_map(|c| directory.counselors.get(&c))
+                    .map(|c| c.display_name.clone())
+                    .collect();
+                available.sort();
+                wire::TopicOverview {
+                    topic_id: t.id.0,
+                    topic_name: t.name.clone(),
+                    live_chat: t.live_chat,
+                    gate_open: desk.gate_open(t.id),
+                    available_counselors: available,
+                    free_seats: None,
+                    waiting: u32::try_from(queue.len()).unwrap_or(u32::MAX),
+                    oldest_waiting_since: queue.first().map(|r| r.entered_at.as_millis()),
+                    running_chats: u32::try_from(desk.conversations_in(t.id)).unwrap_or(u32::MAX),
+                }
+            })
+            .collect();
+        topics.sort_by(|a, b| a.topic_name.cmp(&b.topic_name));
+        wire::Overview { topics }
+    }
+
+    /// Operators holding a live connection to this service.
+    fn operators_online(&self, desk: &Desk) -> Vec<CounselorId> {
+        self.directory()
+            .counselors
+            .values()
+            .filter(|c| c.operator && !c.deactivated && desk.is_online(c.id))
+            .map(|c| c.id)
+            .collect()
+    }
+
+    /// The overview for every operator online (nothing if none is).
+    fn overview_frames(&self, desk: &Desk) -> Vec<Outgoing> {
+        let operators = self.operators_online(desk);
+        if operators.is_empty() {
+            return Vec::new();
+        }
+        let mut out = Frames::default();
+        out.to_each(
+            operators.into_iter().map(Target::Counselor),
+            &ServerEvent::OverviewChanged {
+                overview: self.overview(desk),
+            },
+        );
+        out.0
+    }
+
+    /// Send the overview to one operator's devices, in order with the commands around it
+    /// (after their socket said `ready`).
+    pub async fn send_overview(&self, counselor: CounselorId) {
+        let commanding = self.command.lock().await;
+        self.send(vec![Outgoing::new(
+            Target::Counselor(counselor),
+            &ServerEvent::OverviewChanged {
+                overview: self.overview(&commanding.desk),
+            },
+        )]);
+    }
+
+    /// Whether a counselor is an operator (as this instance's directory has it).
+    pub fn is_operator(&self, counselor: CounselorId) -> bool {
+        self.directory()
+            .counselors
+            .get(&counselor)
+            .is_some_and(|c| c.operator && !c.deactivated)
+    }
 
     pub fn availability(&self, desk: &Desk, counselor: CounselorId) -> wire::Availability {
         let unavailable_because = if desk.is_available(counselor) {
@@ -985,8 +1082,34 @@ impl Reception {
         let mut availability: BTreeMap<CounselorId, Option<SwitchReason>> = BTreeMap::new();
         let mut availability_maybe: BTreeSet<CounselorId> = BTreeSet::new();
         let mut coverage: BTreeSet<TopicId> = BTreeSet::new();
+        let overview_changed = events.iter().any(|e| {
+            matches!(
+                e,
+                Event::CoverageChanged { .. }
+                    | Event::QueueChanged { .. }
+                    | Event::RequestCreated { .. }
+                    | Event::RequestEnded { .. }
+                    | Event::RequestAccepted { .. }
+                    | Event::ConversationEnded { .. }
+                    | Event::TopicChanged { .. }
+                    | Event::TopicRemoved { .. }
+                    | Event::CounselorAvailabilityChanged { .. }
+                    | Event::CounselorPresenceChanged { .. }
+                    | Event::GateOpened { .. }
+                    | Event::GateClosed { .. }
+            )
+        });
         for event in events {
             match event {
+                Event::SwitchedOffByOperator { counselor, reason } => {
+                    out.to(
+                        Target::Counselor(*counselor),
+                        &ServerEvent::SwitchedOffByOperator {
+                            reason: reason.clone(),
+                        },
+                    );
+                }
+                Event::TopicRemoved { .. } => {}
                 Event::AvailabilitySwitched {
                     counselor, reason, ..
                 } => {
@@ -1254,6 +1377,9 @@ impl Reception {
                     coverage: self.coverage(desk, topic),
                 },
             );
+        }
+        if overview_changed {
+            out.0.extend(self.overview_frames(desk));
         }
         out.0
     }

@@ -390,6 +390,11 @@ async fn serve(
         Message::Text(Hub::encode(&ServerEvent::Ready)),
     )
     .await;
+    if let Owner::Counselor { id, .. } = owner {
+        if reception.is_operator(id) {
+            reception.send_overview(id).await;
+        }
+    }
     // Made once, not per event.
     let shutdown = lifecycle.shutdown.cancelled();
     tokio::pin!(shutdown);

@@ -1179,3 +1179,117 @@ async fn behind_nginx_a_rolling_restart_of_every_instance_closes_no_gate_and_cos
     assert_eq!(state["status"]["state"], "waiting");
     assert_eq!(state["status"]["position"], 2, "the place is kept");
 }
+
+#[tokio::test]
+async fn an_operators_changes_on_one_instance_apply_on_the_others_at_once() {
+    let Some(database) = Database::new().await else {
+        return;
+    };
+    database.seed();
+    database.operator(&[
+        "counselor",
+        "create",
+        "--name",
+        "olga",
+        "--operator",
+        "--password",
+        "olga-password",
+    ]);
+    let [a, b, c] = [(); 3].map(|_| Instance::start(&database));
+    let olga = login(&a, "olga").await;
+    let admin = |method: reqwest::Method, path: &str, body: Value| {
+        http()
+            .request(method, a.url(path))
+            .bearer_auth(&olga)
+            .json(&body)
+            .send()
+    };
+    let within = Duration::from_secs(1);
+
+    // A new topic shows on another instance at once.
+    let created = admin(
+        reqwest::Method::POST,
+        "/api/admin/topics",
+        json!({"slug": "trauer", "name": "Trauer", "live_chat": true}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(created.status(), 201);
+    let deadline = Instant::now() + within;
+    loop {
+        let answer = http()
+            .get(b.url("/api/topics/trauer"))
+            .send()
+            .await
+            .unwrap();
+        if answer.status() == 200 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the new topic is not on b");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+
+    // The forced switch-off reaches carla's devices on b and c with its reason.
+    let (carla, mut on_b) = available(&b, "carla").await;
+    let mut on_c = counselor_socket(&c, &carla).await;
+    let answer = admin(
+        reqwest::Method::POST,
+        "/api/admin/counselors/carla/switch-off",
+        json!({"reason": "Feierabend"}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(answer.status(), 204);
+    for socket in [&mut on_b, &mut on_c] {
+        expect(socket, "the operator's reason", within, |e| {
+            e["type"] == "switched_off_by_operator" && e["reason"] == "Feierabend"
+        })
+        .await;
+    }
+
+    // Deactivating bernd on a ends his socket on b and his token everywhere, at once.
+    let (bernd, mut bernd_on_b) = available(&b, "bernd").await;
+    eventually_open(&c, true).await;
+    let answer = admin(
+        reqwest::Method::POST,
+        "/api/admin/counselors/bernd/deactivate",
+        json!({}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(answer.status(), 200);
+    expect(&mut bernd_on_b, "the session ended", within, |e| {
+        e["type"] == "session_ended" && e["reason"] == "deactivated"
+    })
+    .await;
+    eventually_open(&c, false).await;
+    let me = http()
+        .get(c.url("/api/me"))
+        .bearer_auth(&bernd)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(me.status(), 401);
+
+    // Live chat off on a closes the gate of b's counselor for askers on c.
+    let (_carla_again, _socket) = (carla.clone(), counselor_socket(&b, &carla).await);
+    let answer = http()
+        .put(b.url("/api/me/availability"))
+        .bearer_auth(&carla)
+        .json(&json!({"on": true}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 200);
+    eventually_open(&c, true).await;
+    let answer = admin(
+        reqwest::Method::PATCH,
+        "/api/admin/topics/suchtberatung",
+        json!({"live_chat": false}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(answer.status(), 200);
+    eventually_open(&c, false).await;
+    assert_eq!(enter(&c).await, Err(409));
+}

@@ -746,3 +746,127 @@ async fn an_unknown_time_zone_stops_the_start_with_one_clear_line() {
     assert!(stderr.contains("unknown_time_zone"), "{stderr}");
     assert!(stderr.contains("Europe/Atlantis"), "{stderr}");
 }
+
+#[tokio::test]
+async fn operator_commands_refuse_bad_input_with_one_clear_line_and_make_operators() {
+    let data = tempfile::tempdir().unwrap();
+    seed(data.path());
+    let long_login = "x".repeat(5000);
+    for (args, code) in [
+        (
+            vec![
+                "topic",
+                "create",
+                "--slug",
+                "ümlaut slug/?",
+                "--name",
+                "Umlaut",
+            ],
+            "slug_invalid",
+        ),
+        (
+            vec!["topic", "create", "--slug", "leer", "--name", "   "],
+            "name_empty",
+        ),
+        (
+            vec![
+                "counselor",
+                "create",
+                "--name",
+                "dora",
+                "--display-name",
+                "",
+            ],
+            "name_empty",
+        ),
+        (
+            vec!["counselor", "create", "--name", long_login.as_str()],
+            "login_too_long",
+        ),
+        (
+            vec![
+                "counselor",
+                "create",
+                "--name",
+                "dora",
+                "--topics",
+                "gibt-es-nicht",
+            ],
+            "unknown_topic",
+        ),
+        (
+            vec!["counselor", "create", "--name", "bernd"],
+            "login_taken",
+        ),
+        (
+            vec!["topic", "live-chat", "gibt-es-nicht", "on"],
+            "unknown_topic",
+        ),
+        (
+            vec!["counselor", "operator", "niemand", "on"],
+            "unknown_counselor",
+        ),
+    ] {
+        let stderr = operator_refused(data.path(), &args);
+        let lines: Vec<&str> = stderr.lines().collect();
+        assert_eq!(lines.len(), 1, "{args:?}: {stderr}");
+        assert!(lines[0].contains(code), "{args:?}: {stderr}");
+        assert!(
+            !stderr.contains("backtrace") && !stderr.contains("panicked"),
+            "{stderr}"
+        );
+    }
+    let listed = operator(data.path(), &["counselor", "list"]);
+    assert!(!listed.contains("dora"), "{listed}");
+
+    let created = operator(
+        data.path(),
+        &["counselor", "create", "--name", "olga", "--operator"],
+    );
+    assert!(created.contains("created operator olga"), "{created}");
+    assert!(created.contains("one-time"), "{created}");
+    let off = operator(data.path(), &["counselor", "operator", "olga", "off"]);
+    assert!(off.contains("olga is not an operator"), "{off}");
+    let on = operator(data.path(), &["counselor", "operator", "bernd", "on"]);
+    assert!(on.contains("bernd is an operator"), "{on}");
+
+    // bernd reaches the console of a running server at once; olga does not.
+    let server = Server::start(data.path());
+    let http = reqwest::Client::new();
+    let token = login(&http, &server).await;
+    let topics = http
+        .get(server.url("/api/admin/topics"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(topics.status(), 200);
+    let audit: Value = http
+        .get(server.url("/api/admin/audit"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let actions: Vec<&str> = audit["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        &actions[..3],
+        [
+            "counselor_operator",
+            "counselor_operator",
+            "counselor_created"
+        ]
+    );
+    assert!(audit["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|e| e["actor"] == "cli"));
+}

@@ -508,7 +508,8 @@ impl Machine {
             return;
         }
         let leaving = match reason {
-            SessionEndReason::Expired => Leaving::SessionExpired,
+            // A deactivated account is over like an expired session: told, back to the login.
+            SessionEndReason::Expired | SessionEndReason::Deactivated => Leaving::SessionExpired,
             SessionEndReason::LoggedOut => Leaving::Logout,
         };
         let mut plan = plan(&self.known, Leaving::SessionExpired);

@@ -86,6 +86,212 @@ pub enum ErrorCode {
     NoFreeSeat,
     /// A slot is not a weekly slot of the topic's chat hours.
     UnknownSlot,
+    /// Only operators (Administrator_innen) may do this.
+    OperatorOnly,
+    /// A topic's slug: only lowercase a–z, digits and hyphens.
+    SlugInvalid,
+    /// A topic's slug needs at least 2 characters.
+    SlugTooShort,
+    /// A topic's slug may have at most 64 characters.
+    SlugTooLong,
+    /// Another topic has this slug.
+    SlugTaken,
+    /// A name is empty (nothing visible after trimming).
+    NameEmpty,
+    /// A name may have at most 100 characters.
+    NameTooLong,
+    /// A name must be one line without control characters.
+    NameInvalid,
+    LoginEmpty,
+    /// A login name may have at most 64 characters.
+    LoginTooLong,
+    /// A login name may not contain spaces or invisible characters.
+    LoginInvalid,
+    /// Another account has this login name.
+    LoginTaken,
+    /// A password needs at least 8 characters.
+    PasswordTooShort,
+    /// A password may have at most 256 characters.
+    PasswordTooLong,
+    /// A password may not contain control characters.
+    PasswordInvalid,
+    /// The current password given for a change is wrong.
+    WrongPassword,
+    /// The reason for switching a counselor off is empty.
+    ReasonEmpty,
+    /// The reason may have at most 300 characters.
+    ReasonTooLong,
+    ReasonInvalid,
+    UnknownCounselor,
+    /// A request waits or a chat runs in this topic: it cannot be deleted now.
+    TopicInUse,
+    /// The account is deactivated.
+    Deactivated,
+}
+
+// ---------------------------------------------------------------- operator console
+
+/// A topic as operators manage it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+pub struct AdminTopic {
+    #[ts(type = "number")]
+    pub id: i64,
+    pub slug: String,
+    pub name: String,
+    pub live_chat: bool,
+    pub chat_hours: Option<String>,
+    /// Requests waiting and chats running now: while any, the topic cannot be deleted.
+    pub open_chats: u32,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+pub struct AdminTopicList {
+    pub topics: Vec<AdminTopic>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateTopic {
+    /// Lowercase a–z, digits and hyphens, 2–64 characters.
+    pub slug: String,
+    /// 1–100 characters after trimming.
+    pub name: String,
+    #[serde(default)]
+    pub live_chat: bool,
+    #[serde(default)]
+    pub chat_hours: Option<String>,
+}
+
+/// What to change of a topic; absent fields stay.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ChangeTopic {
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub live_chat: Option<bool>,
+}
+
+/// A counselor account as operators manage it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+pub struct AdminCounselor {
+    #[ts(type = "number")]
+    pub id: i64,
+    pub login: String,
+    pub display_name: String,
+    /// Slugs of their topics.
+    pub topics: Vec<String>,
+    pub operator: bool,
+    pub deactivated: bool,
+    pub must_change_password: bool,
+    /// Whether they count as available now.
+    pub available: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+pub struct AdminCounselorList {
+    pub counselors: Vec<AdminCounselor>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateCounselor {
+    /// 1–64 characters, no spaces.
+    pub login: String,
+    /// 1–100 characters after trimming.
+    pub display_name: String,
+    /// Slugs of their topics.
+    #[serde(default)]
+    pub topics: Vec<String>,
+    #[serde(default)]
+    pub operator: bool,
+}
+
+/// A new account, or a reset password: the one-time password is shown this once and must be
+/// changed at the next login.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+pub struct OneTimePassword {
+    pub counselor: AdminCounselor,
+    pub one_time_password: String,
+}
+
+/// What to change of a counselor; absent fields stay.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ChangeCounselor {
+    #[serde(default)]
+    pub topics: Option<Vec<String>>,
+    #[serde(default)]
+    pub operator: Option<bool>,
+}
+
+/// "Verfügbarkeit beenden": why, shown to the counselor.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SwitchOff {
+    /// 1–300 characters after trimming.
+    pub reason: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ChangePassword {
+    pub current_password: String,
+    /// 8–256 characters.
+    pub new_password: String,
+}
+
+/// One operator action: who, what, on what, when, before and after. Never chat content,
+/// never a password.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS, ToSchema)]
+pub struct AuditEntry {
+    #[ts(type = "number")]
+    pub id: i64,
+    #[ts(type = "number")]
+    pub at: i64,
+    /// The operator's login, or `cli` for the command line.
+    pub actor: String,
+    pub action: String,
+    pub target: String,
+    #[ts(type = "unknown")]
+    #[schema(value_type = Object)]
+    pub before: Option<serde_json::Value>,
+    #[ts(type = "unknown")]
+    #[schema(value_type = Object)]
+    pub after: Option<serde_json::Value>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS, ToSchema)]
+pub struct AuditPage {
+    /// Newest first.
+    pub entries: Vec<AuditEntry>,
+    /// Pass as `before` for the next (older) page; `null` on the last page.
+    #[ts(type = "number | null")]
+    pub next_before: Option<i64>,
+}
+
+/// The live overview of one topic. Counts and names only.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+pub struct TopicOverview {
+    #[ts(type = "number")]
+    pub topic_id: i64,
+    pub topic_name: String,
+    pub live_chat: bool,
+    pub gate_open: bool,
+    /// Display names of the counselors available now.
+    pub available_counselors: Vec<String>,
+    /// Free seats, where the topic limits concurrent chats (no limit: `null`).
+    pub free_seats: Option<u32>,
+    pub waiting: u32,
+    /// When the oldest waiting asker entered (`null` if nobody waits).
+    #[ts(type = "number | null")]
+    pub oldest_waiting_since: Option<i64>,
+    pub running_chats: u32,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+pub struct Overview {
+    pub topics: Vec<TopicOverview>,
 }
 
 // ---------------------------------------------------------------- topics
@@ -332,6 +538,8 @@ pub struct LoggedIn {
     #[ts(type = "number")]
     pub expires_at: i64,
     pub me: Me,
+    /// The password is a one-time password: set a new one (`PUT /api/me/password`) first.
+    pub must_change_password: bool,
 }
 
 /// The logged-in counselor.
@@ -343,6 +551,10 @@ pub struct Me {
     pub display_name: String,
     pub topics: Vec<TopicRef>,
     pub availability: Availability,
+    /// An operator (Administrator_in): the section "Verwaltung" and `/api/admin`.
+    pub operator: bool,
+    /// Logged in with a one-time password: must set a new one before anything else.
+    pub must_change_password: bool,
 }
 
 /// A counselor's live-chat availability ("Meine Live-Chat Verfügbarkeit").
@@ -435,6 +647,8 @@ pub enum SwitchReason {
     ScreenLocked,
     SystemSleep,
     ConnectionLost,
+    /// An operator switched the counselor off (the reason comes as `switched_off_by_operator`).
+    Operator,
     /// A covered shift ended and the counselor chose to be switched off then.
     ShiftEnded,
 }
@@ -664,6 +878,8 @@ pub enum ClientMessage {
 pub enum SessionEndReason {
     LoggedOut,
     Expired,
+    /// An operator deactivated the account.
+    Deactivated,
 }
 
 /// Everything the server pushes over a WebSocket. Each socket receives only what concerns
@@ -741,6 +957,16 @@ pub enum ServerEvent {
         starts_at: i64,
         #[ts(type = "number")]
         ends_at: i64,
+    },
+    /// An operator switched this counselor's availability off, saying why ("Von der
+    /// Administration ausgeschaltet: …"). To every device of the counselor.
+    SwitchedOffByOperator {
+        reason: String,
+    },
+    /// The live overview of every topic (to operators only): counts and names of available
+    /// counselors, never content or pseudonyms. Sent after `ready` and whenever it changes.
+    OverviewChanged {
+        overview: Overview,
     },
 
     // ---- to askers

@@ -3,7 +3,7 @@
 
 export type ApiError = { code: ErrorCode, message: string, };
 
-export type ErrorCode = "invalid_body" | "invalid_field" | "payload_too_large" | "unsupported_media_type" | "invalid_parameter" | "not_found" | "method_not_allowed" | "unauthorized" | "invalid_credentials" | "rate_limited" | "consent_required" | "unknown_topic" | "live_chat_disabled" | "gate_closed" | "queue_full" | "absent" | "not_available" | "not_your_topic" | "already_taken" | "request_gone" | "conversation_ended" | "not_accepted" | "message_empty" | "message_too_long" | "internal" | "unavailable" | "websocket_required" | "origin_not_allowed" | "no_free_seat" | "unknown_slot";
+export type ErrorCode = "invalid_body" | "invalid_field" | "payload_too_large" | "unsupported_media_type" | "invalid_parameter" | "not_found" | "method_not_allowed" | "unauthorized" | "invalid_credentials" | "rate_limited" | "consent_required" | "unknown_topic" | "live_chat_disabled" | "gate_closed" | "queue_full" | "absent" | "not_available" | "not_your_topic" | "already_taken" | "request_gone" | "conversation_ended" | "not_accepted" | "message_empty" | "message_too_long" | "internal" | "unavailable" | "websocket_required" | "origin_not_allowed" | "no_free_seat" | "unknown_slot" | "operator_only" | "slug_invalid" | "slug_too_short" | "slug_too_long" | "slug_taken" | "name_empty" | "name_too_long" | "name_invalid" | "login_empty" | "login_too_long" | "login_invalid" | "login_taken" | "password_too_short" | "password_too_long" | "password_invalid" | "wrong_password" | "reason_empty" | "reason_too_long" | "reason_invalid" | "unknown_counselor" | "topic_in_use" | "deactivated";
 
 export type PublicTopic = { id: number, slug: string, name: string, 
 /**
@@ -104,9 +104,21 @@ export type LoggedIn = {
 /**
  * Bearer token for the API and the WebSocket.
  */
-token: string, expires_at: number, me: Me, };
+token: string, expires_at: number, me: Me, 
+/**
+ * The password is a one-time password: set a new one (`PUT /api/me/password`) first.
+ */
+must_change_password: boolean, };
 
-export type Me = { id: number, name: string, display_name: string, topics: Array<TopicRef>, availability: Availability, };
+export type Me = { id: number, name: string, display_name: string, topics: Array<TopicRef>, availability: Availability, 
+/**
+ * An operator (Administrator_in): the section "Verwaltung" and `/api/admin`.
+ */
+operator: boolean, 
+/**
+ * Logged in with a one-time password: must set a new one before anything else.
+ */
+must_change_password: boolean, };
 
 export type Availability = { 
 /**
@@ -149,7 +161,7 @@ export type OfflineReason = "window_closed" | "app_quit" | "screen_locked" | "sy
 
 export type GoOffline = { reason: OfflineReason, };
 
-export type SwitchReason = "toggle" | "logout" | "session_expired" | "absence" | "window_closed" | "app_quit" | "screen_locked" | "system_sleep" | "connection_lost" | "shift_ended";
+export type SwitchReason = "toggle" | "logout" | "session_expired" | "absence" | "window_closed" | "app_quit" | "screen_locked" | "system_sleep" | "connection_lost" | "operator" | "shift_ended";
 
 export type Weekday = "monday" | "tuesday" | "wednesday" | "thursday" | "friday" | "saturday" | "sunday";
 
@@ -247,6 +259,100 @@ export type Health = { status: string, version: string, };
 
 export type ClientMessage = { "type": "auth", token: string, } | { "type": "ping" };
 
-export type SessionEndReason = "logged_out" | "expired";
+export type SessionEndReason = "logged_out" | "expired" | "deactivated";
 
-export type ServerEvent = { "type": "ready" } | { "type": "pong" } | { "type": "gate_changed", topic_id: number, open: boolean, } | { "type": "availability_changed", availability: Availability, reason: SwitchReason | null, } | { "type": "request_created", request: LiveChatRequest, notify: boolean, } | { "type": "request_withdrawn", request_id: string, topic_id: number, reason: RequestEndReason, } | { "type": "request_taken", request_id: string, topic_id: number, by_you: boolean, } | { "type": "coverage_changed", coverage: TopicCoverage, } | { "type": "conversation_started", conversation: Conversation, } | { "type": "asker_presence_changed", conversation_id: string, online: boolean, } | { "type": "requests_changed" } | { "type": "session_ended", reason: SessionEndReason, } | { "type": "shift_reminder", notice: ShiftNotice, topic_id: number, topic_name: string, starts_at: number, ends_at: number, } | { "type": "queue_position", position: number, estimate: WaitEstimate | null, } | { "type": "waiting_room_closing", grace_until: number | null, } | { "type": "waiting_room_reopened" } | { "type": "request_ended", reason: RequestEndReason, next_chat_hours: string | null, } | { "type": "chat_accepted", counselor_name: string, } | { "type": "counselor_presence_changed", online: boolean, } | { "type": "message_posted", message: Message, } | { "type": "conversation_ended", conversation_id: string, by: Sender, };
+export type AdminTopic = { id: number, slug: string, name: string, live_chat: boolean, chat_hours: string | null, 
+/**
+ * Requests waiting and chats running now: while any, the topic cannot be deleted.
+ */
+open_chats: number, };
+
+export type AdminTopicList = { topics: Array<AdminTopic>, };
+
+export type CreateTopic = { 
+/**
+ * Lowercase a–z, digits and hyphens, 2–64 characters.
+ */
+slug: string, 
+/**
+ * 1–100 characters after trimming.
+ */
+name: string, live_chat: boolean, chat_hours: string | null, };
+
+export type ChangeTopic = { name: string | null, live_chat: boolean | null, };
+
+export type AdminCounselor = { id: number, login: string, display_name: string, 
+/**
+ * Slugs of their topics.
+ */
+topics: Array<string>, operator: boolean, deactivated: boolean, must_change_password: boolean, 
+/**
+ * Whether they count as available now.
+ */
+available: boolean, };
+
+export type AdminCounselorList = { counselors: Array<AdminCounselor>, };
+
+export type CreateCounselor = { 
+/**
+ * 1–64 characters, no spaces.
+ */
+login: string, 
+/**
+ * 1–100 characters after trimming.
+ */
+display_name: string, 
+/**
+ * Slugs of their topics.
+ */
+topics: Array<string>, operator: boolean, };
+
+export type OneTimePassword = { counselor: AdminCounselor, one_time_password: string, };
+
+export type ChangeCounselor = { topics: Array<string> | null, operator: boolean | null, };
+
+export type SwitchOff = { 
+/**
+ * 1–300 characters after trimming.
+ */
+reason: string, };
+
+export type ChangePassword = { current_password: string, 
+/**
+ * 8–256 characters.
+ */
+new_password: string, };
+
+export type AuditEntry = { id: number, at: number, 
+/**
+ * The operator's login, or `cli` for the command line.
+ */
+actor: string, action: string, target: string, before: unknown, after: unknown, };
+
+export type AuditPage = { 
+/**
+ * Newest first.
+ */
+entries: Array<AuditEntry>, 
+/**
+ * Pass as `before` for the next (older) page; `null` on the last page.
+ */
+next_before: number | null, };
+
+export type TopicOverview = { topic_id: number, topic_name: string, live_chat: boolean, gate_open: boolean, 
+/**
+ * Display names of the counselors available now.
+ */
+available_counselors: Array<string>, 
+/**
+ * Free seats, where the topic limits concurrent chats (no limit: `null`).
+ */
+free_seats: number | null, waiting: number, 
+/**
+ * When the oldest waiting asker entered (`null` if nobody waits).
+ */
+oldest_waiting_since: number | null, running_chats: number, };
+
+export type Overview = { topics: Array<TopicOverview>, };
+
+export type ServerEvent = { "type": "ready" } | { "type": "pong" } | { "type": "gate_changed", topic_id: number, open: boolean, } | { "type": "availability_changed", availability: Availability, reason: SwitchReason | null, } | { "type": "request_created", request: LiveChatRequest, notify: boolean, } | { "type": "request_withdrawn", request_id: string, topic_id: number, reason: RequestEndReason, } | { "type": "request_taken", request_id: string, topic_id: number, by_you: boolean, } | { "type": "coverage_changed", coverage: TopicCoverage, } | { "type": "conversation_started", conversation: Conversation, } | { "type": "asker_presence_changed", conversation_id: string, online: boolean, } | { "type": "requests_changed" } | { "type": "session_ended", reason: SessionEndReason, } | { "type": "shift_reminder", notice: ShiftNotice, topic_id: number, topic_name: string, starts_at: number, ends_at: number, } | { "type": "switched_off_by_operator", reason: string, } | { "type": "overview_changed", overview: Overview, } | { "type": "queue_position", position: number, estimate: WaitEstimate | null, } | { "type": "waiting_room_closing", grace_until: number | null, } | { "type": "waiting_room_reopened" } | { "type": "request_ended", reason: RequestEndReason, next_chat_hours: string | null, } | { "type": "chat_accepted", counselor_name: string, } | { "type": "counselor_presence_changed", online: boolean, } | { "type": "message_posted", message: Message, } | { "type": "conversation_ended", conversation_id: string, by: Sender, };

@@ -1099,3 +1099,130 @@ fn places_in_a_long_queue_are_right_from_either_end() {
     assert_eq!(desk.position(rid(3)), Some(3));
     assert_eq!(desk.position(rid(5)), Some(4));
 }
+
+fn reason(text: &str) -> crate::text::OperatorReason {
+    crate::text::OperatorReason::parse(text).unwrap()
+}
+
+#[test]
+fn an_operator_switching_a_counselor_off_closes_their_gates_and_tells_them_why() {
+    let mut desk = desk();
+    available(&mut desk, ANNA, 1);
+    assert!(desk.gate_open(SCHWANGER));
+    let events = desk
+        .apply(
+            Command::SwitchOffByOperator {
+                counselor: ANNA,
+                reason: reason("Schicht vorbei"),
+            },
+            t(5),
+        )
+        .unwrap();
+    assert!(events.contains(&Event::AvailabilitySwitched {
+        counselor: ANNA,
+        on: false,
+        reason: SwitchReason::Operator,
+    }));
+    assert!(events.contains(&Event::SwitchedOffByOperator {
+        counselor: ANNA,
+        reason: "Schicht vorbei".into(),
+    }));
+    assert!(events.contains(&Event::GateClosed {
+        topic: SCHWANGER,
+        grace_until: None
+    }));
+    assert!(!desk.is_switched_on(ANNA));
+    assert!(!desk.gate_open(SCHWANGER));
+}
+
+#[test]
+fn an_operator_switching_off_a_counselor_who_is_off_still_tells_them_why() {
+    let mut desk = desk();
+    let events = desk
+        .apply(
+            Command::SwitchOffByOperator {
+                counselor: BERND,
+                reason: reason("Bitte abmelden"),
+            },
+            t(1),
+        )
+        .unwrap();
+    assert_eq!(
+        events,
+        vec![Event::SwitchedOffByOperator {
+            counselor: BERND,
+            reason: "Bitte abmelden".into()
+        }]
+    );
+    assert_eq!(
+        desk.apply(
+            Command::SwitchOffByOperator {
+                counselor: CounselorId(99),
+                reason: reason("x"),
+            },
+            t(1),
+        ),
+        Err(DeskError::UnknownCounselor)
+    );
+}
+
+#[test]
+fn a_topic_with_a_waiting_request_or_a_running_chat_cannot_be_removed() {
+    let mut desk = desk();
+    available(&mut desk, BERND, 1);
+    enter(&mut desk, 1, SUCHT, t(1));
+    assert_eq!(
+        desk.apply(Command::RemoveTopic { topic: SUCHT }, t(2)),
+        Err(DeskError::TopicInUse)
+    );
+    desk.apply(
+        Command::Accept {
+            request: rid(1),
+            counselor: BERND,
+        },
+        t(3),
+    )
+    .unwrap();
+    assert_eq!(desk.conversations_in(SUCHT), 1);
+    assert_eq!(
+        desk.apply(Command::RemoveTopic { topic: SUCHT }, t(4)),
+        Err(DeskError::TopicInUse)
+    );
+    desk.apply(
+        Command::EndConversation {
+            conversation: rid(1),
+            by: Party::Asker,
+        },
+        t(5),
+    )
+    .unwrap();
+    let events = desk
+        .apply(Command::RemoveTopic { topic: SUCHT }, t(6))
+        .unwrap();
+    assert_eq!(
+        events.first(),
+        Some(&Event::GateClosed {
+            topic: SUCHT,
+            grace_until: None
+        })
+    );
+    assert!(events.contains(&Event::TopicRemoved { topic: SUCHT }));
+    assert!(events.contains(&Event::CounselorChanged { counselor: ANNA }));
+    assert!(!desk.gate_open(SUCHT));
+    assert_eq!(desk.topics_of(BERND).count(), 0);
+    assert_eq!(
+        desk.apply(
+            Command::Enter {
+                request: rid(2),
+                topic: SUCHT,
+                pseudonym: "Wolke".into()
+            },
+            t(7)
+        ),
+        Err(DeskError::UnknownTopic)
+    );
+    assert_eq!(
+        desk.apply(Command::RemoveTopic { topic: SUCHT }, t(8)),
+        Err(DeskError::UnknownTopic)
+    );
+}

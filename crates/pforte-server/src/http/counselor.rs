@@ -10,9 +10,10 @@ use axum::Extension;
 use pforte_domain::text::AbsenceText;
 use pforte_domain::{Command, CounselorId, Party, RequestId, SwitchReason};
 use pforte_wire::{
-    ApiError, Availability, Conversation, ConversationList, CoverageList, ErrorCode, GoOffline,
-    LiveChatRequestList, LoggedIn, Login, Me, Message, MessageList, SendMessage, Sender,
-    SessionEndReason, SetAbsence, SwitchAvailability, TopicRef, MAX_ABSENCE_MESSAGE_CHARS,
+    ApiError, Availability, ChangePassword, Conversation, ConversationList, CoverageList,
+    ErrorCode, GoOffline, LiveChatRequestList, LoggedIn, Login, Me, Message, MessageList,
+    SendMessage, Sender, SessionEndReason, SetAbsence, SwitchAvailability, TopicRef,
+    MAX_ABSENCE_MESSAGE_CHARS,
 };
 use uuid::Uuid;
 
@@ -28,29 +29,41 @@ async fn me(reception: &Reception, counselor: CounselorId) -> AppResult<Me> {
     let availability = reception
         .read(|desk| reception.availability(desk, counselor))
         .await;
-    let directory = reception.directory();
-    let record = directory
-        .counselors
-        .get(&counselor)
+    let (name, display_name, topics) = {
+        let directory = reception.directory();
+        let record = directory
+            .counselors
+            .get(&counselor)
+            .ok_or_else(AppError::unauthorized)?;
+        let mut topics: Vec<TopicRef> = record
+            .topics
+            .iter()
+            .filter_map(|id| directory.topics.get(id))
+            .map(|t| TopicRef {
+                id: t.id.0,
+                slug: t.slug.clone(),
+                name: t.name.clone(),
+                live_chat: t.live_chat,
+            })
+            .collect();
+        topics.sort_by(|a, b| a.name.cmp(&b.name));
+        (record.name.clone(), record.display_name.clone(), topics)
+    };
+    // The account's rights as stored now, not as this instance last read them.
+    let account = reception
+        .store
+        .counselor(counselor)
+        .await?
+        .filter(|c| !c.deactivated)
         .ok_or_else(AppError::unauthorized)?;
-    let mut topics: Vec<TopicRef> = record
-        .topics
-        .iter()
-        .filter_map(|id| directory.topics.get(id))
-        .map(|t| TopicRef {
-            id: t.id.0,
-            slug: t.slug.clone(),
-            name: t.name.clone(),
-            live_chat: t.live_chat,
-        })
-        .collect();
-    topics.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(Me {
         id: counselor.0,
-        name: record.name.clone(),
-        display_name: record.display_name.clone(),
+        name,
+        display_name,
         topics,
         availability,
+        operator: account.operator,
+        must_change_password: account.must_change_password,
     })
 }
 
@@ -105,12 +118,56 @@ pub async fn login(
         .store
         .create_session(counselor, &token_hash(&token), now, expires_at)
         .await?;
+    let me = me(&reception, counselor).await?;
     Ok(AppJson(LoggedIn {
         token,
         expires_at: expires_at.as_millis(),
-        me: me(&reception, counselor).await?,
+        must_change_password: me.must_change_password,
+        me,
     })
     .into_response())
+}
+
+/// Set a new password: with the current one (after a one-time password, this is the first
+/// thing to do). Other sessions stay.
+#[utoipa::path(put, path = "/api/me/password", tag = "counselor",
+    security(("session_token" = [])), request_body = ChangePassword,
+    responses(
+        (status = 204),
+        (status = 403, body = ApiError, description = "`wrong_password`: the current password is wrong"),
+        (status = 422, body = ApiError, description = "`password_too_short`, `password_too_long`, `password_invalid`"),
+    ))]
+pub async fn change_password(
+    State(reception): State<Arc<Reception>>,
+    auth: CounselorAuth,
+    AppJson(body): AppJson<ChangePassword>,
+) -> AppResult<StatusCode> {
+    let new = pforte_domain::text::Password::parse(&body.new_password)?;
+    let hash = reception
+        .store
+        .password_hash(auth.counselor)
+        .await?
+        .ok_or_else(AppError::unauthorized)?;
+    let current = body.current_password;
+    let valid = tokio::task::spawn_blocking(move || verify_password(&current, &hash))
+        .await
+        .map_err(|e| AppError::internal("password check failed", &e))?;
+    if !valid {
+        return Err(AppError::new(
+            StatusCode::FORBIDDEN,
+            ErrorCode::WrongPassword,
+            "the current password is wrong",
+        ));
+    }
+    let hash = tokio::task::spawn_blocking(move || crate::secrets::hash_password(new.as_str()))
+        .await
+        .map_err(|e| AppError::internal("hashing failed", &e))?
+        .map_err(|e| AppError::internal("hashing failed", &e))?;
+    reception
+        .store
+        .change_own_password(auth.counselor, &hash)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// Log out this device. Switches availability off on every device.

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post, put};
+use axum::routing::{get, patch, post, put};
 use axum::{Extension, Router};
 use pforte_domain::text::{MessageText, TextError};
 use pforte_domain::RequestId;
@@ -22,6 +22,7 @@ const _: () = assert!(pforte_wire::MAX_MESSAGE_CHARS == pforte_domain::text::MAX
 const _: () =
     assert!(pforte_wire::MAX_ABSENCE_MESSAGE_CHARS == pforte_domain::text::MAX_ABSENCE_CHARS);
 
+pub mod admin;
 pub mod asker;
 pub mod client;
 pub mod counselor;
@@ -176,6 +177,37 @@ pub fn router(limits: Arc<Limits>) -> Router<Arc<Reception>> {
         .route("/api/auth/logout", post(counselor::logout))
         .route("/api/me", get(counselor::get_me))
         .route("/api/me/availability", put(counselor::switch_availability))
+        .route("/api/me/password", put(counselor::change_password))
+        .route(
+            "/api/admin/topics",
+            get(admin::topics).post(admin::create_topic),
+        )
+        .route(
+            "/api/admin/topics/{slug}",
+            patch(admin::change_topic).delete(admin::delete_topic),
+        )
+        .route(
+            "/api/admin/counselors",
+            get(admin::counselors).post(admin::create_counselor),
+        )
+        .route(
+            "/api/admin/counselors/{login}",
+            patch(admin::change_counselor),
+        )
+        .route(
+            "/api/admin/counselors/{login}/deactivate",
+            post(admin::deactivate),
+        )
+        .route(
+            "/api/admin/counselors/{login}/reset-password",
+            post(admin::reset_password),
+        )
+        .route(
+            "/api/admin/counselors/{login}/switch-off",
+            post(admin::switch_off),
+        )
+        .route("/api/admin/audit", get(admin::audit))
+        .route("/api/admin/overview", get(admin::overview))
         .route("/api/me/offline", post(counselor::go_offline))
         .route("/api/me/absence", put(counselor::set_absence))
         .route("/api/me/coverage", get(counselor::coverage))

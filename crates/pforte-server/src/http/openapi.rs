@@ -5,7 +5,7 @@
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{asker, counselor, hours, statistics};
+use super::{admin, asker, counselor, hours, statistics};
 use pforte_wire as wire;
 
 struct BearerTokens;
@@ -62,6 +62,7 @@ impl Modify for ErrorResponses {
                 item.put.as_mut(),
                 item.post.as_mut(),
                 item.delete.as_mut(),
+                item.patch.as_mut(),
             ]
             .into_iter()
             .flatten()
@@ -148,7 +149,10 @@ fn counselor_ws() {}
         counselor::login, counselor::logout, counselor::get_me, counselor::switch_availability,
         counselor::go_offline, counselor::set_absence, counselor::coverage, counselor::requests,
         counselor::accept, counselor::conversations, counselor::conversation,
-        counselor::messages, counselor::send, counselor::end,
+        counselor::messages, counselor::send, counselor::end, counselor::change_password,
+        admin::topics, admin::create_topic, admin::change_topic, admin::delete_topic,
+        admin::counselors, admin::create_counselor, admin::change_counselor, admin::deactivate,
+        admin::reset_password, admin::switch_off, admin::audit, admin::overview,
         statistics::figures, statistics::workbook,
         hours::get_shifts, hours::set_shifts, hours::plan,
         gates_ws, asker_ws, counselor_ws,
@@ -159,6 +163,7 @@ fn counselor_ws() {}
         (name = "public", description = "Anyone"),
         (name = "asker", description = "Anonymous askers, by their chat token"),
         (name = "counselor", description = "Logged-in counselors"),
+        (name = "operator", description = "Operators (Administrator_innen): the console \"Verwaltung\"; everyone else gets 403 `operator_only`"),
         (name = "websocket", description = "Live events"),
     )
 )]

@@ -75,6 +75,10 @@ pub enum Change {
         covered: std::collections::BTreeMap<TopicId, pforte_domain::shifts::CoveredSlots>,
         auto_switch_off: bool,
     },
+    /// An operator removed the topic: its row and its ended chats go.
+    TopicDeleted {
+        topic: TopicId,
+    },
 }
 
 /// What is missing to store an event (a new request's token hash).
@@ -176,6 +180,7 @@ pub fn changes(
                 covered: covered.clone(),
                 auto_switch_off: *auto_switch_off,
             }),
+            Event::TopicRemoved { topic } => changes.push(Change::TopicDeleted { topic: *topic }),
             // Operators change hours and seats in their own transaction (the rows and the
             // log entry together); the desk's events of them change no rows.
             Event::ScheduleChanged { .. }
@@ -184,6 +189,7 @@ pub fn changes(
             | Event::ShiftsDecided { .. }
             | Event::TopicChanged { .. }
             | Event::CounselorChanged { .. }
+            | Event::SwitchedOffByOperator { .. }
             | Event::CounselorPresenceChanged { .. }
             | Event::CoverageChanged { .. }
             | Event::GateOpened { .. }

@@ -137,6 +137,49 @@ pub struct CounselorRecord {
     /// The slots they cover, per topic ("Meine Chatzeiten").
     pub shifts: std::collections::BTreeMap<TopicId, pforte_domain::shifts::CoveredSlots>,
     pub auto_switch_off: bool,
+    /// An operator (Administrator_in): may use `/api/admin`.
+    pub operator: bool,
+    /// Holds a one-time password: must set a new one after logging in.
+    pub must_change_password: bool,
+    /// Deactivated by an operator: cannot log in, has no sessions.
+    pub deactivated: bool,
+}
+
+/// Who did an operator action: an operator's account, or the command line on the server.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Actor {
+    Cli,
+    Operator { id: CounselorId, login: String },
+}
+
+impl Actor {
+    pub fn id(&self) -> Option<CounselorId> {
+        match self {
+            Actor::Cli => None,
+            Actor::Operator { id, .. } => Some(*id),
+        }
+    }
+
+    pub fn name(&self) -> &str {
+        match self {
+            Actor::Cli => "cli",
+            Actor::Operator { login, .. } => login,
+        }
+    }
+}
+
+/// One operator action as the audit log keeps it: who, what, on what, when, the state
+/// before and after (as JSON, never chat content or passwords).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AuditRecord {
+    pub id: i64,
+    pub at: Timestamp,
+    pub actor_id: Option<CounselorId>,
+    pub actor: String,
+    pub action: String,
+    pub target: String,
+    pub before: Option<serde_json::Value>,
+    pub after: Option<serde_json::Value>,
 }
 
 /// Where a chat stands in storage.
@@ -251,6 +294,8 @@ pub trait Store: Send + Sync + 'static {
         chat_hours: Option<&str>,
     ) -> StoreResult<TopicRecord>;
     async fn set_live_chat(&self, slug: &str, live_chat: bool) -> StoreResult<TopicRecord>;
+    /// Rename a topic (every instance re-reads the names).
+    async fn rename_topic(&self, slug: &str, name: &str) -> StoreResult<TopicRecord>;
     /// Replace the websites that may embed the topic.
     async fn set_embed_origins(
         &self,
@@ -278,11 +323,51 @@ pub trait Store: Send + Sync + 'static {
         display_name: &str,
         password_hash: &str,
         topic_slugs: &[String],
+        operator: bool,
+        must_change_password: bool,
     ) -> StoreResult<CounselorRecord>;
     async fn set_password(&self, name: &str, password_hash: &str) -> StoreResult<()>;
     async fn counselors(&self) -> StoreResult<Vec<CounselorRecord>>;
-    /// The counselor and their password hash, for logging in.
+    /// One counselor as stored now (operators' rights are checked against this).
+    async fn counselor(&self, id: CounselorId) -> StoreResult<Option<CounselorRecord>>;
+    /// The counselor and their password hash, for logging in (never a deactivated one).
     async fn counselor_login(&self, name: &str) -> StoreResult<Option<(CounselorId, String)>>;
+    /// Make a counselor an operator or not (every instance re-reads the accounts).
+    async fn set_operator(&self, name: &str, operator: bool) -> StoreResult<CounselorRecord>;
+    /// Replace a counselor's topics.
+    async fn set_counselor_topics(
+        &self,
+        name: &str,
+        topic_slugs: &[String],
+    ) -> StoreResult<CounselorRecord>;
+    /// Deactivate an account: it can no longer log in; its sessions are deleted and returned.
+    async fn deactivate_counselor(&self, name: &str) -> StoreResult<Vec<SessionRecord>>;
+    /// Set a one-time password: the counselor must change it at the next login.
+    async fn set_one_time_password(&self, name: &str, password_hash: &str) -> StoreResult<()>;
+    /// The counselor's own new password (clears the one-time flag).
+    async fn change_own_password(
+        &self,
+        counselor: CounselorId,
+        password_hash: &str,
+    ) -> StoreResult<()>;
+    /// The current password hash of a counselor.
+    async fn password_hash(&self, counselor: CounselorId) -> StoreResult<Option<String>>;
+
+    // ---- the audit log
+    #[allow(clippy::too_many_arguments)]
+    async fn add_audit(
+        &self,
+        at: Timestamp,
+        actor: &Actor,
+        action: &str,
+        target: &str,
+        before: Option<&serde_json::Value>,
+        after: Option<&serde_json::Value>,
+    ) -> StoreResult<()>;
+    /// Entries older than `before` (an id; all if `None`), newest first, at most `limit`.
+    async fn audit(&self, before: Option<i64>, limit: u32) -> StoreResult<Vec<AuditRecord>>;
+    /// Delete audit entries from before `cutoff`; returns how many.
+    async fn purge_audit(&self, cutoff: Timestamp) -> StoreResult<u64>;
     async fn set_absence_message(
         &self,
         counselor: CounselorId,

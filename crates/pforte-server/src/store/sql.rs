@@ -58,6 +58,28 @@ fn get_flag(row: &AnyRow, column: &str) -> bool {
     row.get::<i64, _>(column) != 0
 }
 
+const COUNSELOR_COLUMNS: &str = "id, name, display_name, switched_on, absent, absence_message, \
+     seats, shifts, shift_auto_off, operator, must_change_password, deactivated";
+
+/// A counselor row without their topics.
+fn counselor_from_row(row: &AnyRow) -> CounselorRecord {
+    CounselorRecord {
+        id: CounselorId(row.get("id")),
+        name: row.get("name"),
+        display_name: row.get("display_name"),
+        topics: Vec::new(),
+        switched_on: get_flag(row, "switched_on"),
+        absent: get_flag(row, "absent"),
+        absence_message: row.get("absence_message"),
+        seats: stored_seats(row.get("seats")),
+        shifts: stored_shifts(&row.get::<String, _>("shifts")),
+        auto_switch_off: get_flag(row, "shift_auto_off"),
+        operator: get_flag(row, "operator"),
+        must_change_password: get_flag(row, "must_change_password"),
+        deactivated: get_flag(row, "deactivated"),
+    }
+}
+
 fn topic_from_row(row: &AnyRow) -> TopicRecord {
     TopicRecord {
         id: TopicId(row.get("id")),
@@ -244,6 +266,15 @@ async fn entries_after(
 async fn execute(tx: &mut Tx, changes: &[Change]) -> StoreResult<()> {
     for change in changes {
         let query = match change {
+            Change::TopicDeleted { topic } => {
+                // Nothing runs in it (the desk refused otherwise): only ended chats are left,
+                // which go with it (their messages with them).
+                sqlx::query("DELETE FROM chats WHERE topic_id = $1")
+                    .bind(topic.0)
+                    .execute(&mut **tx)
+                    .await?;
+                sqlx::query("DELETE FROM topics WHERE id = $1").bind(topic.0)
+            }
             Change::SwitchedOn { counselor, on } => {
                 sqlx::query("UPDATE counselors SET switched_on = $1 WHERE id = $2")
                     .bind(flag(*on))
@@ -515,6 +546,27 @@ impl SqlStore {
         Ok(())
     }
 
+    async fn counselor_by_name(tx: &mut Tx, name: &str) -> StoreResult<CounselorRecord> {
+        let row = sqlx::query(&format!(
+            "SELECT {COUNSELOR_COLUMNS} FROM counselors WHERE name = $1"
+        ))
+        .bind(name.to_owned())
+        .fetch_optional(&mut **tx)
+        .await?
+        .ok_or(StoreError::NotFound { what: "counselor" })?;
+        let mut record = counselor_from_row(&row);
+        record.topics = sqlx::query_scalar(
+            "SELECT topic_id FROM counselor_topics WHERE counselor_id = $1 ORDER BY topic_id",
+        )
+        .bind(record.id.0)
+        .fetch_all(&mut **tx)
+        .await?
+        .into_iter()
+        .map(TopicId)
+        .collect();
+        Ok(record)
+    }
+
     async fn topic_by_slug(tx: &mut Tx, slug: &str) -> StoreResult<TopicRecord> {
         let row = sqlx::query(&format!(
             "SELECT {TOPIC_COLUMNS} FROM topics WHERE slug = $1"
@@ -595,6 +647,23 @@ impl Store for SqlStore {
             }),
         )
         .await?;
+        tx.commit().await?;
+        Ok(topic)
+    }
+
+    async fn rename_topic(&self, slug: &str, name: &str) -> StoreResult<TopicRecord> {
+        let mut tx = self.locked().await?;
+        let row = sqlx::query(&format!(
+            "UPDATE topics SET name = $1 WHERE slug = $2 RETURNING {TOPIC_COLUMNS}"
+        ))
+        .bind(name.to_owned())
+        .bind(slug.to_owned())
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(StoreError::NotFound { what: "topic" })?;
+        let mut topic = topic_from_row(&row);
+        topic.embed_origins = Self::origins_of(&mut *tx, topic.id).await?;
+        self.operator_entry(&mut tx, Entry::Directory).await?;
         tx.commit().await?;
         Ok(topic)
     }
@@ -742,15 +811,19 @@ impl Store for SqlStore {
         display_name: &str,
         password_hash: &str,
         topic_slugs: &[String],
+        operator: bool,
+        must_change_password: bool,
     ) -> StoreResult<CounselorRecord> {
         let mut tx = self.locked().await?;
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO counselors (name, display_name, password_hash) VALUES ($1, $2, $3) \
-             RETURNING id",
+            "INSERT INTO counselors (name, display_name, password_hash, operator, must_change_password) \
+             VALUES ($1, $2, $3, $4, $5) RETURNING id",
         )
         .bind(name.to_owned())
         .bind(display_name.to_owned())
         .bind(password_hash.to_owned())
+        .bind(flag(operator))
+        .bind(flag(must_change_password))
         .fetch_one(&mut *tx)
         .await
         .map_err(|e| {
@@ -796,6 +869,9 @@ impl Store for SqlStore {
             seats: None,
             shifts: ShiftMap::new(),
             auto_switch_off: false,
+            operator,
+            must_change_password,
+            deactivated: false,
         })
     }
 
@@ -812,38 +888,220 @@ impl Store for SqlStore {
     }
 
     async fn counselors(&self) -> StoreResult<Vec<CounselorRecord>> {
-        let rows = sqlx::query(
-            "SELECT id, name, display_name, switched_on, absent, absence_message, seats, shifts, \
-             shift_auto_off FROM counselors ORDER BY name",
-        )
+        let rows = sqlx::query(&format!(
+            "SELECT {COUNSELOR_COLUMNS} FROM counselors ORDER BY name"
+        ))
         .fetch_all(&self.pool)
         .await?;
         let mut topics = self.topics_of_counselors().await?;
         Ok(rows
             .iter()
             .map(|row| {
-                let id = CounselorId(row.get("id"));
-                CounselorRecord {
-                    id,
-                    name: row.get("name"),
-                    display_name: row.get("display_name"),
-                    topics: topics.remove(&id).unwrap_or_default(),
-                    switched_on: get_flag(row, "switched_on"),
-                    absent: get_flag(row, "absent"),
-                    absence_message: row.get("absence_message"),
-                    seats: stored_seats(row.get("seats")),
-                    shifts: stored_shifts(&row.get::<String, _>("shifts")),
-                    auto_switch_off: get_flag(row, "shift_auto_off"),
-                }
+                let mut record = counselor_from_row(row);
+                record.topics = topics.remove(&record.id).unwrap_or_default();
+                record
             })
             .collect())
     }
 
-    async fn counselor_login(&self, name: &str) -> StoreResult<Option<(CounselorId, String)>> {
-        let row = sqlx::query("SELECT id, password_hash FROM counselors WHERE name = $1")
+    async fn counselor(&self, id: CounselorId) -> StoreResult<Option<CounselorRecord>> {
+        let row = sqlx::query(&format!(
+            "SELECT {COUNSELOR_COLUMNS} FROM counselors WHERE id = $1"
+        ))
+        .bind(id.0)
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let mut record = counselor_from_row(&row);
+        record.topics = sqlx::query_scalar(
+            "SELECT topic_id FROM counselor_topics WHERE counselor_id = $1 ORDER BY topic_id",
+        )
+        .bind(id.0)
+        .fetch_all(&self.pool)
+        .await?
+        .into_iter()
+        .map(TopicId)
+        .collect();
+        Ok(Some(record))
+    }
+
+    async fn set_operator(&self, name: &str, operator: bool) -> StoreResult<CounselorRecord> {
+        let mut tx = self.locked().await?;
+        let done = sqlx::query("UPDATE counselors SET operator = $1 WHERE name = $2")
+            .bind(flag(operator))
             .bind(name.to_owned())
-            .fetch_optional(&self.pool)
+            .execute(&mut *tx)
             .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound { what: "counselor" });
+        }
+        self.operator_entry(&mut tx, Entry::Directory).await?;
+        let record = Self::counselor_by_name(&mut tx, name).await?;
+        tx.commit().await?;
+        Ok(record)
+    }
+
+    async fn set_counselor_topics(
+        &self,
+        name: &str,
+        topic_slugs: &[String],
+    ) -> StoreResult<CounselorRecord> {
+        let mut tx = self.locked().await?;
+        let counselor = Self::counselor_by_name(&mut tx, name).await?;
+        let mut topics = Vec::new();
+        for slug in topic_slugs {
+            let topic = Self::topic_by_slug(&mut tx, slug).await?;
+            if !topics.contains(&topic.id) {
+                topics.push(topic.id);
+            }
+        }
+        sqlx::query("DELETE FROM counselor_topics WHERE counselor_id = $1")
+            .bind(counselor.id.0)
+            .execute(&mut *tx)
+            .await?;
+        for topic in &topics {
+            sqlx::query("INSERT INTO counselor_topics (counselor_id, topic_id) VALUES ($1, $2)")
+                .bind(counselor.id.0)
+                .bind(topic.0)
+                .execute(&mut *tx)
+                .await?;
+        }
+        self.operator_entry(
+            &mut tx,
+            Entry::Desk(pforte_domain::Command::UpsertCounselor {
+                counselor: counselor.id,
+                topics: topics.iter().copied().collect(),
+            }),
+        )
+        .await?;
+        let record = Self::counselor_by_name(&mut tx, name).await?;
+        tx.commit().await?;
+        Ok(record)
+    }
+
+    async fn deactivate_counselor(&self, name: &str) -> StoreResult<Vec<SessionRecord>> {
+        let mut tx = self.locked().await?;
+        let counselor = Self::counselor_by_name(&mut tx, name).await?;
+        sqlx::query("UPDATE counselors SET deactivated = 1 WHERE id = $1")
+            .bind(counselor.id.0)
+            .execute(&mut *tx)
+            .await?;
+        let sessions = sqlx::query(
+            "DELETE FROM sessions WHERE counselor_id = $1 RETURNING id, counselor_id, expires_at",
+        )
+        .bind(counselor.id.0)
+        .fetch_all(&mut *tx)
+        .await?;
+        self.operator_entry(&mut tx, Entry::Directory).await?;
+        tx.commit().await?;
+        Ok(sessions.iter().map(session_from_row).collect())
+    }
+
+    async fn set_one_time_password(&self, name: &str, password_hash: &str) -> StoreResult<()> {
+        let done = sqlx::query(
+            "UPDATE counselors SET password_hash = $1, must_change_password = 1 WHERE name = $2",
+        )
+        .bind(password_hash.to_owned())
+        .bind(name.to_owned())
+        .execute(&self.pool)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound { what: "counselor" });
+        }
+        Ok(())
+    }
+
+    async fn change_own_password(
+        &self,
+        counselor: CounselorId,
+        password_hash: &str,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE counselors SET password_hash = $1, must_change_password = 0 WHERE id = $2",
+        )
+        .bind(password_hash.to_owned())
+        .bind(counselor.0)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn password_hash(&self, counselor: CounselorId) -> StoreResult<Option<String>> {
+        Ok(
+            sqlx::query_scalar("SELECT password_hash FROM counselors WHERE id = $1")
+                .bind(counselor.0)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
+    }
+
+    async fn add_audit(
+        &self,
+        at: Timestamp,
+        actor: &Actor,
+        action: &str,
+        target: &str,
+        before: Option<&serde_json::Value>,
+        after: Option<&serde_json::Value>,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO audit_log (at, actor_id, actor, action, target, before_json, after_json) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(at.as_millis())
+        .bind(actor.id().map(|c| c.0))
+        .bind(actor.name().to_owned())
+        .bind(action.to_owned())
+        .bind(target.to_owned())
+        .bind(before.map(|v| v.to_string()))
+        .bind(after.map(|v| v.to_string()))
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn audit(&self, before: Option<i64>, limit: u32) -> StoreResult<Vec<AuditRecord>> {
+        let rows = sqlx::query(
+            "SELECT id, at, actor_id, actor, action, target, before_json, after_json \
+             FROM audit_log WHERE id < $1 ORDER BY id DESC LIMIT $2",
+        )
+        .bind(before.unwrap_or(i64::MAX))
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        let json = |text: Option<String>| text.and_then(|t| serde_json::from_str(&t).ok());
+        Ok(rows
+            .iter()
+            .map(|row| AuditRecord {
+                id: row.get("id"),
+                at: Timestamp::from_millis(row.get("at")),
+                actor_id: row.get::<Option<i64>, _>("actor_id").map(CounselorId),
+                actor: row.get("actor"),
+                action: row.get("action"),
+                target: row.get("target"),
+                before: json(row.get("before_json")),
+                after: json(row.get("after_json")),
+            })
+            .collect())
+    }
+
+    async fn purge_audit(&self, cutoff: Timestamp) -> StoreResult<u64> {
+        let done = sqlx::query("DELETE FROM audit_log WHERE at < $1")
+            .bind(cutoff.as_millis())
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected())
+    }
+
+    async fn counselor_login(&self, name: &str) -> StoreResult<Option<(CounselorId, String)>> {
+        let row = sqlx::query(
+            "SELECT id, password_hash FROM counselors WHERE name = $1 AND deactivated = 0",
+        )
+        .bind(name.to_owned())
+        .fetch_optional(&self.pool)
+        .await?;
         Ok(row.map(|r| (CounselorId(r.get("id")), r.get("password_hash"))))
     }
 

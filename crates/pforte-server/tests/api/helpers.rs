@@ -61,6 +61,20 @@ pub async fn spawn_app_embedded_by(
     embedding: &[(&str, &str)],
     adjust: impl FnOnce(&mut ServeSettings),
 ) -> TestApp {
+    spawn(embedding, false, adjust).await
+}
+
+/// As [`spawn_app`], plus the operator olga (no topics, password "olga-password"), made on
+/// the command line's path.
+pub async fn spawn_console() -> TestApp {
+    spawn(&[], true, |_| {}).await
+}
+
+async fn spawn(
+    embedding: &[(&str, &str)],
+    with_operator: bool,
+    adjust: impl FnOnce(&mut ServeSettings),
+) -> TestApp {
     let database = TestDatabase::new().await;
     let store = SqlStore::open(&database.url).await.unwrap();
     store
@@ -92,6 +106,19 @@ pub async fn spawn_app_embedded_by(
     ] {
         let topics: Vec<String> = topics.into_iter().map(String::from).collect();
         operator::create_counselor(&store, name, name, &format!("{name}-password"), &topics)
+            .await
+            .unwrap();
+    }
+    if with_operator {
+        let new = operator::NewCounselor::parse(
+            "olga",
+            Some("Olga Operator"),
+            &[],
+            true,
+            Some("olga-password"),
+        )
+        .unwrap();
+        operator::add_counselor(&store, &pforte_server::store::Actor::Cli, new)
             .await
             .unwrap();
     }
@@ -279,6 +306,25 @@ impl TestApp {
             .post(self.url(path))
             .bearer_auth(token)
             .json(&body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn patch(&self, path: &str, token: &str, body: Value) -> reqwest::Response {
+        self.http
+            .patch(self.url(path))
+            .bearer_auth(token)
+            .json(&body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn delete(&self, path: &str, token: &str) -> reqwest::Response {
+        self.http
+            .delete(self.url(path))
+            .bearer_auth(token)
             .send()
             .await
             .unwrap()

@@ -4,6 +4,7 @@ mod database;
 mod helpers;
 
 mod authorization;
+mod console;
 mod conversations;
 mod embed;
 mod errors;

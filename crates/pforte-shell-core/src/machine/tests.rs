@@ -37,6 +37,8 @@ fn me(availability: Availability) -> Me {
             live_chat: true,
         }],
         availability,
+        operator: false,
+        must_change_password: false,
     }
 }
 
