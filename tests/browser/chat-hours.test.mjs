@@ -120,22 +120,26 @@ test("a counselor marks a slot in Meine Chatzeiten and the weekly plan highlight
   await page.setViewportSize(SIZES.desktop);
 });
 
-test("when the covered shift begins the dashboard reminds her, and its button switches her on", {
-  skip: crossesMidnight ? "the slots cross midnight now; run it again in a minute" : false,
-  timeout: 110_000,
-}, async () => {
-  const page = anna.page;
-  const banner = page.locator("[data-shift-reminder=started]");
-  await banner.waitFor({ timeout: shiftStart - Date.now() + 15_000 });
-  assert.match(
-    await banner.innerText(),
-    /Ihre Chatzeit beginnt – Sie sind noch nicht verfügbar \(Suchtberatung, /,
-  );
-  await page.evaluate(() => window.scrollTo(0, 0));
-  await look(page, "dashboard-shift-reminder", { fullPage: false });
+test(
+  "when the covered shift begins the dashboard reminds her, and its button switches her on",
+  {
+    skip: crossesMidnight ? "the slots cross midnight now; run it again in a minute" : false,
+    timeout: 110_000,
+  },
+  async () => {
+    const page = anna.page;
+    const banner = page.locator("[data-shift-reminder=started]");
+    await banner.waitFor({ timeout: shiftStart - Date.now() + 15_000 });
+    assert.match(
+      await banner.innerText(),
+      /Ihre Chatzeit beginnt – Sie sind noch nicht verfügbar \(Suchtberatung, /,
+    );
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await look(page, "dashboard-shift-reminder", { fullPage: false });
 
-  await banner.getByRole("button", { name: "Jetzt verfügbar schalten" }).click();
-  await page.locator(".pill.on", { hasText: "Verfügbar" }).waitFor();
-  await banner.waitFor({ state: "detached" });
-  assertClean(asker, anna);
-});
+    await banner.getByRole("button", { name: "Jetzt verfügbar schalten" }).click();
+    await page.locator(".pill.on", { hasText: "Verfügbar" }).waitFor();
+    await banner.waitFor({ state: "detached" });
+    assertClean(asker, anna);
+  },
+);

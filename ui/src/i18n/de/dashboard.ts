@@ -127,7 +127,7 @@ export const deDashboard = {
   },
   plan: {
     title: (topic: string) => `Wochenplan: ${topic}`,
-    week: (monday: string) => `Woche ab ${monday.split("-").reverse().join(".")}`,
+    week: (monday: string) => `Woche ab ${String(monday).split("-").reverse().join(".")}`,
     gaps: (n: number) =>
       n === 0
         ? "Alle Chatzeiten sind abgedeckt."
