@@ -12,10 +12,13 @@ import type {
   Me,
   Message,
   MessageList,
+  MyShifts,
   SendMessage,
   SetAbsence,
+  SetMyShifts,
   Statistics,
   SwitchAvailability,
+  WeekPlan,
 } from "../wire/types";
 
 /**
@@ -55,6 +58,11 @@ export function counselorApi(http: HttpClient, token: string) {
     setAbsence: (body: SetAbsence): Promise<Result<Availability>> =>
       http.request("PUT", "/api/me/absence", { ...auth, body }),
     coverage: (): Promise<Result<CoverageList>> => http.request("GET", "/api/me/coverage", auth),
+    shifts: (): Promise<Result<MyShifts>> => http.request("GET", "/api/me/shifts", auth),
+    setShifts: (body: SetMyShifts): Promise<Result<MyShifts>> =>
+      http.request("PUT", "/api/me/shifts", { ...auth, body }),
+    plan: (slug: string): Promise<Result<WeekPlan>> =>
+      http.request("GET", `/api/topics/${id(slug)}/plan`, auth),
     statistics: (period: StatisticsPeriod): Promise<Result<Statistics>> =>
       http.request("GET", "/api/me/statistics", { ...auth, query: periodQuery(period) }),
     downloadStatistics: (

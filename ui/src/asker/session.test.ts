@@ -39,7 +39,15 @@ function setup(
   } as PublicApi;
   const askerApi: AskerApi = {
     state: vi.fn(async () =>
-      okResult(askerState({ state: "waiting", position: 2, gate_open: true, grace_until: null })),
+      okResult(
+        askerState({
+          state: "waiting",
+          position: 2,
+          gate_open: true,
+          grace_until: null,
+          estimate: null,
+        }),
+      ),
     ),
     leave: vi.fn(async () => okResult(undefined)),
     messages: vi.fn(async () => okResult({ messages: [message("m1", "c", 1)] })),
@@ -180,10 +188,18 @@ describe("the asker's visit", () => {
       () => new Promise<StateAnswer>((resolve) => (answer = resolve)),
     );
     visits[0]!.emit({ type: "ready" });
-    visits[0]!.emit({ type: "queue_position", position: 1 });
+    visits[0]!.emit({ type: "queue_position", position: 1, estimate: null });
     visits[0]!.emit({ type: "chat_accepted", counselor_name: "Anna" });
     answer(
-      okResult(askerState({ state: "waiting", position: 2, gate_open: true, grace_until: null })),
+      okResult(
+        askerState({
+          state: "waiting",
+          position: 2,
+          gate_open: true,
+          grace_until: null,
+          estimate: null,
+        }),
+      ),
     );
     await settle();
     expect(session.current.phase).toMatchObject({ name: "chatting", counselorName: "Anna" });

@@ -94,7 +94,12 @@ describe("a closed gate", () => {
 
 describe("entering the waiting room", () => {
   it("waits with the position the server gave", () => {
-    expect(waiting.phase).toEqual({ name: "waiting", position: 3, reopened: false });
+    expect(waiting.phase).toEqual({
+      name: "waiting",
+      position: 3,
+      reopened: false,
+      estimate: null,
+    });
     expect(waiting.visit).toMatchObject({
       requestId: "req-1",
       pseudonym: "Gast 17",
@@ -118,13 +123,18 @@ describe("entering the waiting room", () => {
 
 describe("waiting", () => {
   it("moves up in the queue live", () => {
-    const view = run([server({ type: "queue_position", position: 1 })], waiting);
+    const view = run([server({ type: "queue_position", position: 1, estimate: null })], waiting);
     expect(view.phase).toMatchObject({ name: "waiting", position: 1 });
   });
 
   it("is told at once when the last counselor leaves, with the grace period", () => {
     const view = run([server({ type: "waiting_room_closing", grace_until: 99_000 })], waiting);
-    expect(view.phase).toEqual({ name: "closing", position: 3, graceUntil: 99_000 });
+    expect(view.phase).toEqual({
+      name: "closing",
+      position: 3,
+      graceUntil: 99_000,
+      estimate: null,
+    });
   });
 
   it("goes on waiting when a counselor comes back during the grace period", () => {
@@ -135,7 +145,7 @@ describe("waiting", () => {
       ],
       waiting,
     );
-    expect(view.phase).toEqual({ name: "waiting", position: 3, reopened: true });
+    expect(view.phase).toEqual({ name: "waiting", position: 3, reopened: true, estimate: null });
   });
 
   it("ends with a clear reason and the next chat hours when the grace period is over", () => {
@@ -226,10 +236,16 @@ describe("resuming from the server's state", () => {
     const view = run([
       {
         type: "state_loaded",
-        state: askerState({ state: "waiting", position: 2, gate_open: true, grace_until: null }),
+        state: askerState({
+          state: "waiting",
+          position: 2,
+          gate_open: true,
+          grace_until: null,
+          estimate: null,
+        }),
       },
     ]);
-    expect(view.phase).toEqual({ name: "waiting", position: 2, reopened: false });
+    expect(view.phase).toEqual({ name: "waiting", position: 2, reopened: false, estimate: null });
     expect(view.visit?.retentionSeconds).toBe(86_400);
   });
 
@@ -237,10 +253,16 @@ describe("resuming from the server's state", () => {
     const view = run([
       {
         type: "state_loaded",
-        state: askerState({ state: "waiting", position: 1, gate_open: false, grace_until: 5_000 }),
+        state: askerState({
+          state: "waiting",
+          position: 1,
+          gate_open: false,
+          grace_until: 5_000,
+          estimate: null,
+        }),
       },
     ]);
-    expect(view.phase).toEqual({ name: "closing", position: 1, graceUntil: 5_000 });
+    expect(view.phase).toEqual({ name: "closing", position: 1, graceUntil: 5_000, estimate: null });
   });
 
   it("restores a running chat", () => {
@@ -288,5 +310,48 @@ describe("starting over", () => {
     expect(view.visit).toBeNull();
     expect(view.messages).toEqual([]);
     expect(view.phase).toEqual({ name: "choose", unknownLink: false });
+  });
+});
+
+describe("the waiting-time estimate", () => {
+  const estimate = {
+    min_minutes: 5,
+    max_minutes: 10,
+    text_de: "etwa 5–10 Minuten",
+    text_en: "about 5–10 minutes",
+  };
+
+  it("is shown once the server gives one and follows the queue", () => {
+    const view = run([server({ type: "queue_position", position: 2, estimate })], waiting);
+    expect(view.phase).toMatchObject({ name: "waiting", position: 2, estimate });
+    const later = run([server({ type: "queue_position", position: 1, estimate: null })], view);
+    expect(later.phase).toMatchObject({ name: "waiting", position: 1, estimate: null });
+  });
+
+  it("comes with the state read after a reload", () => {
+    const view = run(
+      [
+        {
+          type: "state_loaded",
+          state: askerState({
+            state: "waiting",
+            position: 3,
+            gate_open: true,
+            grace_until: null,
+            estimate,
+          }),
+        },
+      ],
+      waiting,
+    );
+    expect(view.phase).toMatchObject({ name: "waiting", estimate });
+  });
+
+  it("is kept while the waiting room closes and reopens", () => {
+    let view = run([server({ type: "queue_position", position: 2, estimate })], waiting);
+    view = run([server({ type: "waiting_room_closing", grace_until: 9_000 })], view);
+    expect(view.phase).toMatchObject({ name: "closing", estimate });
+    view = run([server({ type: "waiting_room_reopened" })], view);
+    expect(view.phase).toMatchObject({ name: "waiting", estimate });
   });
 });

@@ -8,6 +8,7 @@ import type {
   RequestEndReason,
   Sender,
   ServerEvent,
+  WaitEstimate,
 } from "../wire/types";
 
 /** Why entering the waiting room did not work, as the page explains it. */
@@ -22,9 +23,15 @@ export type AskerPhase =
   | { name: "closed"; topicId: number }
   | { name: "consent"; topicId: number; openedWhileWatching: boolean; problem: EnterProblem | null }
   | { name: "entering"; topicId: number }
-  | { name: "waiting"; position: number; reopened: boolean }
+  /** `estimate`: the server's honest range, or null while it has too little data. */
+  | { name: "waiting"; position: number; reopened: boolean; estimate: WaitEstimate | null }
   /** The last counselor left; the place is kept until `graceUntil`. */
-  | { name: "closing"; position: number; graceUntil: number | null }
+  | {
+      name: "closing";
+      position: number;
+      graceUntil: number | null;
+      estimate: WaitEstimate | null;
+    }
   | { name: "request_ended"; reason: RequestEndReason; nextChatHours: string | null }
   | { name: "chatting"; counselorName: string; counselorOnline: boolean }
   | { name: "chat_ended"; counselorName: string; endedBy: Sender }
@@ -95,9 +102,15 @@ function phaseFromState(state: AskerState, previous: AskerPhase): AskerPhase {
           name: "waiting",
           position: status.position,
           reopened: previous.name === "waiting" && previous.reopened,
+          estimate: status.estimate ?? null,
         };
       }
-      return { name: "closing", position: status.position, graceUntil: status.grace_until };
+      return {
+        name: "closing",
+        position: status.position,
+        graceUntil: status.grace_until,
+        estimate: status.estimate ?? null,
+      };
     case "chatting":
       return {
         name: "chatting",
@@ -152,7 +165,10 @@ function applyServerEvent(view: AskerView, event: ServerEvent): AskerView {
 
     case "queue_position":
       if (phase.name === "waiting" || phase.name === "closing") {
-        return { ...view, phase: { ...phase, position: event.position } };
+        return {
+          ...view,
+          phase: { ...phase, position: event.position, estimate: event.estimate ?? null },
+        };
       }
       return view;
 
@@ -160,14 +176,27 @@ function applyServerEvent(view: AskerView, event: ServerEvent): AskerView {
       if (phase.name === "waiting" || phase.name === "closing") {
         return {
           ...view,
-          phase: { name: "closing", position: phase.position, graceUntil: event.grace_until },
+          phase: {
+            name: "closing",
+            position: phase.position,
+            graceUntil: event.grace_until,
+            estimate: phase.estimate,
+          },
         };
       }
       return view;
 
     case "waiting_room_reopened":
       if (phase.name === "closing" || phase.name === "waiting") {
-        return { ...view, phase: { name: "waiting", position: phase.position, reopened: true } };
+        return {
+          ...view,
+          phase: {
+            name: "waiting",
+            position: phase.position,
+            reopened: true,
+            estimate: phase.estimate,
+          },
+        };
       }
       return view;
 
@@ -257,7 +286,7 @@ export function reduceAsker(view: AskerView, action: AskerAction): AskerView {
           retentionSeconds: null,
         },
         messages: [],
-        phase: { name: "waiting", position: entered.position, reopened: false },
+        phase: { name: "waiting", position: entered.position, reopened: false, estimate: null },
       };
     }
 

@@ -180,7 +180,7 @@ describe("a counselor session", () => {
       topic_id: 1,
       reason: "withdrawn",
     });
-    live().emit({ type: "request_created", request: request("new", 30) });
+    live().emit({ type: "request_created", request: request("new", 30), notify: true });
     answer(okResult(onePage([request("gone", 10), request("old", 20)])));
     await loading;
     expect(session.current.requests.map((r) => r.id)).toEqual(["old", "new"]);
@@ -188,14 +188,14 @@ describe("a counselor session", () => {
 
   it("tells the page about a new request so it can alert and play the sound", async () => {
     const { live, onNewRequest } = startSession(fakeApi(), me({ availability: availableNow() }));
-    live().emit({ type: "request_created", request: request("r1", 1) });
-    live().emit({ type: "request_created", request: request("r1", 1) });
+    live().emit({ type: "request_created", request: request("r1", 1), notify: true });
+    live().emit({ type: "request_created", request: request("r1", 1), notify: true });
     expect(onNewRequest).toHaveBeenCalledTimes(1);
   });
 
   it("does not alert for requests while unavailable", () => {
     const { live, onNewRequest } = startSession(fakeApi());
-    live().emit({ type: "request_created", request: request("r1", 1) });
+    live().emit({ type: "request_created", request: request("r1", 1), notify: true });
     expect(onNewRequest).not.toHaveBeenCalled();
   });
 
@@ -428,7 +428,7 @@ describe("a counselor session whose answers and events cross on the way", () => 
     const first = session.loadRequests();
     const second = session.loadRequests();
     // Created after the first read was answered on the server, before the second one.
-    session.receive({ type: "request_created", request: request("new", 30) });
+    session.receive({ type: "request_created", request: request("new", 30), notify: true });
     reads.answer(1, requestList(request("new", 30)));
     await second;
     reads.answer(0, requestList());
@@ -450,7 +450,7 @@ describe("a counselor session whose answers and events cross on the way", () => 
     await settle();
     // An asker enters while the list is being read. However many reads the dashboard made,
     // the server answered them before the request existed, and the newest answer comes first.
-    live().emit({ type: "request_created", request: request("new", 30) });
+    live().emit({ type: "request_created", request: request("new", 30), notify: true });
     reads.answerAllNewestFirst(requestList());
     await switching;
     await settle();
@@ -484,7 +484,7 @@ describe("a counselor session whose answers and events cross on the way", () => 
     profiles.answer(0, okResult(me()));
     await settle();
     expect(session.current.availability).toMatchObject({ switched_on: true, available: true });
-    live().emit({ type: "request_created", request: request("new", 30) });
+    live().emit({ type: "request_created", request: request("new", 30), notify: true });
     expect(session.current.requests.map((r) => r.id)).toEqual(["new"]);
     expect(onNewRequest).toHaveBeenCalledTimes(1);
   });

@@ -11,11 +11,14 @@ import type {
   Conversation,
   LiveChatRequest,
   Me,
+  MyShifts,
   Message,
   ServerEvent,
   SessionEndReason,
+  SetMyShifts,
   Statistics,
   SwitchReason,
+  WeekPlan,
 } from "../wire/types";
 import {
   initialDashboard,
@@ -450,6 +453,24 @@ export class CounselorSession {
 
   dismissAlert(requestId?: string): void {
     this.dispatch({ type: "alert_dismissed", requestId });
+  }
+
+  dismissShiftReminder(): void {
+    this.dispatch({ type: "shift_reminder_dismissed" });
+  }
+
+  /** "Meine Chatzeiten". */
+  shifts(): Promise<Result<MyShifts>> {
+    return this.deps.api.shifts();
+  }
+
+  setShifts(body: SetMyShifts): Promise<Result<MyShifts>> {
+    return this.deps.api.setShifts(body);
+  }
+
+  /** A topic's weekly plan (this week). */
+  plan(slug: string): Promise<Result<WeekPlan>> {
+    return this.deps.api.plan(slug);
   }
 
   /** Logs out on the server (which switches availability off), then here. */

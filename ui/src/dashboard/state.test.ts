@@ -11,6 +11,7 @@ import {
 import type { ServerEvent } from "../wire/types";
 import {
   endedConversations,
+  freeSeats,
   initialDashboard,
   reduceDashboard,
   runningConversations,
@@ -46,7 +47,10 @@ describe("availability", () => {
 
   it("hides the requests and their alerts when it goes off", () => {
     let state = withRequests(request("r1", 10));
-    state = run([server({ type: "request_created", request: request("r2", 20) })], state);
+    state = run(
+      [server({ type: "request_created", request: request("r2", 20), notify: true })],
+      state,
+    );
     state = run(
       [
         server({
@@ -94,13 +98,19 @@ describe("the live-chat request list", () => {
 
   it("adds a new request in its place by waiting time", () => {
     let state = withRequests(request("a", 100), request("c", 300));
-    state = run([server({ type: "request_created", request: request("b", 200) })], state);
+    state = run(
+      [server({ type: "request_created", request: request("b", 200), notify: true })],
+      state,
+    );
     expect(state.requests.map((r) => r.id)).toEqual(["a", "b", "c"]);
   });
 
   it("does not list a request twice when its event repeats", () => {
     let state = withRequests(request("a", 100));
-    state = run([server({ type: "request_created", request: request("a", 100) })], state);
+    state = run(
+      [server({ type: "request_created", request: request("a", 100), notify: true })],
+      state,
+    );
     expect(state.requests).toHaveLength(1);
   });
 
@@ -124,7 +134,7 @@ describe("the live-chat request list", () => {
 
   it("ignores requests while the counselor is not available", () => {
     const state = run(
-      [server({ type: "request_created", request: request("a", 1) })],
+      [server({ type: "request_created", request: request("a", 1), notify: true })],
       run([{ type: "me_loaded", me: me() }]),
     );
     expect(state.requests).toEqual([]);
@@ -143,12 +153,18 @@ describe("alerts for new requests", () => {
   it("raises an alert for a request that arrives live, not for the ones already listed", () => {
     let state = withRequests(request("old", 1));
     expect(state.alerts).toEqual([]);
-    state = run([server({ type: "request_created", request: request("new", 2) })], state);
+    state = run(
+      [server({ type: "request_created", request: request("new", 2), notify: true })],
+      state,
+    );
     expect(state.alerts.map((a) => a.requestId)).toEqual(["new"]);
   });
 
   it("drops the alert when the request is gone", () => {
-    let state = run([server({ type: "request_created", request: request("a", 2) })], available);
+    let state = run(
+      [server({ type: "request_created", request: request("a", 2), notify: true })],
+      available,
+    );
     state = run(
       [server({ type: "request_taken", request_id: "a", topic_id: 1, by_you: false })],
       state,
@@ -157,7 +173,10 @@ describe("alerts for new requests", () => {
   });
 
   it("drops all alerts when dismissed", () => {
-    let state = run([server({ type: "request_created", request: request("a", 2) })], available);
+    let state = run(
+      [server({ type: "request_created", request: request("a", 2), notify: true })],
+      available,
+    );
     state = run([{ type: "alert_dismissed" }], state);
     expect(state.alerts).toEqual([]);
     expect(state.requests).toHaveLength(1);
@@ -367,5 +386,94 @@ describe("the session", () => {
   it("records that the server ended it", () => {
     const state = run([server({ type: "session_ended", reason: "expired" })], available);
     expect(state.sessionEnded).toBe("expired");
+  });
+});
+
+describe("shift reminders", () => {
+  const reminder = (notice: "started" | "ended" | "switched_off"): ServerEvent => ({
+    type: "shift_reminder",
+    notice,
+    topic_id: 1,
+    topic_name: "Suchtberatung",
+    starts_at: 1_000,
+    ends_at: 2_000,
+  });
+  const notAvailable = run([{ type: "me_loaded", me: me() }]);
+
+  it("shows that a shift begins while not available, until switched on", () => {
+    let state = run([server(reminder("started"))], notAvailable);
+    expect(state.shiftReminder).toEqual({
+      notice: "started",
+      topicName: "Suchtberatung",
+      startsAt: 1_000,
+      endsAt: 2_000,
+    });
+    state = run(
+      [server({ type: "availability_changed", availability: availableNow(), reason: "toggle" })],
+      state,
+    );
+    expect(state.shiftReminder).toBeNull();
+  });
+
+  it("ignores a reminder to switch on once available", () => {
+    expect(run([server(reminder("started"))], available).shiftReminder).toBeNull();
+  });
+
+  it("keeps the reminder to switch off until the switch is off", () => {
+    let state = run([server(reminder("ended"))], available);
+    expect(state.shiftReminder?.notice).toBe("ended");
+    state = run(
+      [
+        server({
+          type: "availability_changed",
+          availability: availability({ switched_on: false }),
+          reason: "toggle",
+        }),
+      ],
+      state,
+    );
+    expect(state.shiftReminder).toBeNull();
+  });
+
+  it("tells of the automatic switch-off with its reason until dismissed", () => {
+    let state = run(
+      [
+        server({
+          type: "availability_changed",
+          availability: availability({ switched_on: false }),
+          reason: "shift_ended",
+        }),
+        server(reminder("switched_off")),
+      ],
+      available,
+    );
+    expect(state.availabilityReason).toBe("shift_ended");
+    expect(state.shiftReminder?.notice).toBe("switched_off");
+    state = run([{ type: "shift_reminder_dismissed" }], state);
+    expect(state.shiftReminder).toBeNull();
+  });
+});
+
+describe("seats", () => {
+  it("lists a request that comes without a free seat but raises no alert", () => {
+    const state = run(
+      [server({ type: "request_created", request: request("a", 1), notify: false })],
+      available,
+    );
+    expect(state.requests.map((r) => r.id)).toEqual(["a"]);
+    expect(state.alerts).toEqual([]);
+  });
+
+  it("knows the free seats per topic, none listed meaning no limit", () => {
+    const limited = run([
+      {
+        type: "me_loaded",
+        me: me({
+          availability: { ...availableNow(), seats: [{ topic_id: 1, limit: 2, free: 0 }] },
+        }),
+      },
+    ]);
+    expect(freeSeats(limited, 1)).toBe(0);
+    expect(freeSeats(limited, 2)).toBeNull();
   });
 });

@@ -9,9 +9,18 @@ import type {
   Message,
   ServerEvent,
   SessionEndReason,
+  ShiftNotice,
   SwitchReason,
   TopicCoverage,
 } from "../wire/types";
+
+/** A shift reminder the dashboard shows until it is dealt with or dismissed. */
+export interface ShiftReminderView {
+  notice: ShiftNotice;
+  topicName: string;
+  startsAt: number;
+  endsAt: number;
+}
 
 export interface ConversationView extends Conversation {
   /** Asker messages that arrived while the conversation was not open. */
@@ -42,6 +51,8 @@ export interface DashboardState {
   coverage: TopicCoverage[];
   alerts: RequestAlert[];
   sessionEnded: SessionEndReason | null;
+  /** The last shift reminder ("Ihre Chatzeit beginnt – Sie sind noch nicht verfügbar"). */
+  shiftReminder: ShiftReminderView | null;
 }
 
 export const initialDashboard: DashboardState = {
@@ -57,6 +68,7 @@ export const initialDashboard: DashboardState = {
   coverage: [],
   alerts: [],
   sessionEnded: null,
+  shiftReminder: null,
 };
 
 /** What the client itself learned: answers of HTTP calls and the counselor's own actions. */
@@ -74,6 +86,7 @@ export type DashboardAction =
   | { type: "ended_by_me"; conversationId: string; at: number }
   | { type: "coverage_loaded"; coverage: TopicCoverage[] }
   | { type: "alert_dismissed"; requestId?: string }
+  | { type: "shift_reminder_dismissed" }
   /**
    * The live connection broke. The server now counts the counselor as not available (the
    * switch stays on for its resume window), so the dashboard says the same until it is back.
@@ -117,11 +130,18 @@ function setAvailability(
   availability: Availability,
   reason: SwitchReason | null,
 ): DashboardState {
+  // A reminder to switch on is done once available; one to switch off once off.
+  const reminder = state.shiftReminder;
+  const settled =
+    reminder !== null &&
+    ((reminder.notice === "started" && availability.available) ||
+      (reminder.notice === "ended" && !availability.switched_on));
   const next: DashboardState = {
     ...state,
     availability,
     availabilityReason: reason,
     me: state.me ? { ...state.me, availability } : state.me,
+    shiftReminder: settled ? null : reminder,
   };
   if (!availability.available) {
     // Only available counselors see requests: the list goes, and must be re-read later.
@@ -183,6 +203,10 @@ function applyServerEvent(state: DashboardState, event: ServerEvent, at: number)
     case "request_created": {
       if (!state.availability?.available) return state;
       if (state.requests.some((r) => r.id === event.request.id)) return state;
+      // Without a free seat the request is listed, but nobody is alerted.
+      if (event.notify === false) {
+        return { ...state, requests: sortRequests([...state.requests, event.request]) };
+      }
       const alert: RequestAlert = {
         requestId: event.request.id,
         topicName: event.request.topic_name,
@@ -246,6 +270,19 @@ function applyServerEvent(state: DashboardState, event: ServerEvent, at: number)
 
     case "session_ended":
       return { ...state, sessionEnded: event.reason };
+
+    case "shift_reminder":
+      // A reminder to switch on means nothing to a counselor who is available by now.
+      if (event.notice === "started" && state.availability?.available) return state;
+      return {
+        ...state,
+        shiftReminder: {
+          notice: event.notice,
+          topicName: event.topic_name,
+          startsAt: event.starts_at,
+          endsAt: event.ends_at,
+        },
+      };
 
     default:
       // ready, pong, gate events and asker events do not change the dashboard.
@@ -341,6 +378,9 @@ export function reduceDashboard(state: DashboardState, action: DashboardAction):
           : [],
       };
 
+    case "shift_reminder_dismissed":
+      return { ...state, shiftReminder: null };
+
     case "connection_lost":
       if (!state.availability) return state;
       return setAvailability(
@@ -371,6 +411,15 @@ export function uncoveredBySwitchingOff(state: DashboardState): UncoveredTopic[]
   return (state.availability.last_for ?? [])
     .filter((last) => last.waiting > 0)
     .map((last) => ({ topicId: last.topic_id, topicName: last.topic_name, waiting: last.waiting }));
+}
+
+/**
+ * Free seats of the counselor for a topic's requests: `null` without a seat limit. At 0,
+ * "Chat starten" is refused (`no_free_seat`) until a chat ends.
+ */
+export function freeSeats(state: DashboardState, topicId: number): number | null {
+  const seats = state.availability?.seats?.find((s) => s.topic_id === topicId);
+  return seats ? seats.free : null;
 }
 
 /** Number of asker messages not yet seen, over all conversations. */

@@ -17,6 +17,9 @@ const sucht = (open: boolean): PublicTopic => ({
   name: "Suchtberatung",
   gate_open: open,
   chat_hours: "Mo–Fr 10–16 Uhr",
+  current_slot: null,
+  next_opening: null,
+  hours_note: null,
 });
 
 interface FakeSocket {

@@ -104,7 +104,7 @@ describe("a live connection", () => {
     live.onEvent((e) => events.push(e.type));
     t.say({ type: "ready" });
     t.say({ type: "pong" });
-    t.say({ type: "queue_position", position: 2 });
+    t.say({ type: "queue_position", position: 2, estimate: null });
     t.last().handlers.onMessage("not json");
     expect(events).toEqual(["ready", "queue_position"]);
   });

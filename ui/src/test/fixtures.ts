@@ -24,6 +24,7 @@ export const availability = (over: Partial<Availability> = {}): Availability => 
         ? "no_connection"
         : "switched_off",
   last_for: [],
+  seats: [],
   ...over,
 });
 
@@ -91,6 +92,7 @@ export const coverage = (topicId: number, available: number, waiting: number): T
     topicId === 1 ? "Suchtberatung" : topicId === 2 ? "Schwangerschaftsberatung" : `T${topicId}`,
   available_counselors: available,
   waiting,
+  free_seats: null,
 });
 
 export const topic = (
@@ -103,6 +105,9 @@ export const topic = (
   name: `Thema ${id}`,
   gate_open: gateOpen,
   chat_hours: "Mo–Fr 10–16 Uhr",
+  current_slot: null,
+  next_opening: null,
+  hours_note: null,
   ...over,
 });
 

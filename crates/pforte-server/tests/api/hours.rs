@@ -464,3 +464,53 @@ async fn the_hours_and_the_covered_slots_are_stored_in_the_database() {
         .unwrap();
     assert_eq!(topic.schedule.unwrap().to_text(), "Mo 14:00-16:00");
 }
+
+#[tokio::test]
+async fn the_waiting_asker_gets_no_estimate_without_history_and_a_range_once_enough_chats_began() {
+    let app = spawn_app().await;
+    let (bernd, _events) = app.available("bernd").await;
+    let estimate_of = async |asker: &Asker| -> Value {
+        let state: Value = app
+            .get("/api/asker", &asker.token)
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(state["status"]["state"], "waiting", "{state}");
+        state["status"]["estimate"].clone()
+    };
+    for round in 0..5 {
+        let asker = app.enter(SUCHT).await;
+        if round == 0 {
+            assert!(
+                estimate_of(&asker).await.is_null(),
+                "no history: nothing made up"
+            );
+        }
+        let response = app
+            .post(
+                &format!("/api/requests/{}/accept", asker.request_id),
+                &bernd.token,
+                json!({}),
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::OK);
+        let response = app
+            .post(
+                &format!("/api/conversations/{}/end", asker.request_id),
+                &bernd.token,
+                json!({}),
+            )
+            .await;
+        assert!(response.status().is_success());
+    }
+
+    let asker = app.enter(SUCHT).await;
+    let estimate = estimate_of(&asker).await;
+
+    // Five chats began within moments of their askers entering.
+    assert_eq!(estimate["min_minutes"], 0, "{estimate}");
+    assert_eq!(estimate["max_minutes"], 1, "{estimate}");
+    assert_eq!(estimate["text_de"], "bis zu 1 Minute");
+    assert_eq!(estimate["text_en"], "up to 1 minute");
+}

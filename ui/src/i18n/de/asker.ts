@@ -1,4 +1,5 @@
 import { plural } from "../plural";
+import type { NextOpening, WaitEstimate } from "../../wire/types";
 
 export const deAsker = {
   pageTitle: "Anonymer Chat",
@@ -21,6 +22,8 @@ export const deAsker = {
     body: (topic: string) =>
       `Im Moment ist für „${topic}“ keine Berater_in erreichbar. Deshalb ist der Warteraum geschlossen – so warten Sie nicht vergeblich.`,
     hours: (hours: string) => `Der Chat ist meist besetzt: ${hours}`,
+    nextOpening: (opening: NextOpening) => opening.text_de,
+    note: (note: string) => `Hinweis: ${note}`,
     watching:
       "Sie müssen nichts neu laden: Diese Seite öffnet sich von selbst, sobald jemand da ist.",
     otherTopic: "Anderes Thema wählen",
@@ -61,6 +64,8 @@ export const deAsker = {
         ? "Sie sind als Nächstes an der Reihe."
         : `Vor Ihnen ${plural(n - 1, "wartet 1 Person", `warten ${n - 1} Personen`)}.`,
     pseudonym: (name: string) => `Im Chat heißen Sie „${name}“.`,
+    estimateLabel: "Geschätzte Wartezeit",
+    estimate: (estimate: WaitEstimate) => estimate.text_de,
     keepOpen:
       "Bitte lassen Sie diese Seite geöffnet. Sobald eine Berater_in Zeit hat, beginnt der Chat genau hier.",
     reopened: "Es ist wieder jemand da. Ihr Platz bleibt erhalten.",

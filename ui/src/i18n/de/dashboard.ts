@@ -74,7 +74,12 @@ export const deDashboard = {
       not_available:
         "Sie sind nicht mehr verfügbar. Schalten Sie Ihre Verfügbarkeit wieder ein, um Anfragen anzunehmen.",
       not_your_topic: "Diese Anfrage gehört zu einem Thema, das Sie nicht betreuen.",
+      no_free_seat:
+        "Alle Ihre Plätze sind belegt: Beenden Sie zuerst einen laufenden Chat, dann können Sie diesen starten.",
     },
+    noFreeSeat: "Alle Ihre Plätze sind belegt",
+    seats: (free: number, limit: number) =>
+      `${plural(free, "1 freier Platz", `${free} freie Plätze`)} von ${limit}`,
   },
   coverage: {
     title: "Wer ist gerade da?",
@@ -83,6 +88,66 @@ export const deDashboard = {
     waiting: "Wartend",
     none: "Keine Themen mit Live-Chat.",
     lastOne: "Nur Sie",
+    freeSeats: "Freie Plätze",
+    unlimited: "unbegrenzt",
+  },
+  shifts: {
+    title: "Meine Chatzeiten",
+    intro:
+      "Markieren Sie die Zeiten, die Sie abdecken. Beginnt eine davon und Sie sind noch nicht verfügbar, werden Sie erinnert.",
+    none: "Für Ihre Themen sind keine Chatzeiten eingetragen.",
+    loading: "Chatzeiten werden geladen…",
+    slot: (day: string, start: string, end: string) => `${day} ${start}–${end} Uhr`,
+    atEnd: "Am Ende meiner Chatzeit",
+    remind: "an das Ausschalten erinnern",
+    autoOff: "automatisch ausschalten",
+    save: "Chatzeiten speichern",
+    saving: "Wird gespeichert…",
+    saved: "Ihre Chatzeiten sind gespeichert.",
+    failed: "Die Chatzeiten konnten nicht gespeichert werden.",
+    unknownSlot: "Diese Chatzeit gibt es nicht mehr. Bitte laden Sie die Seite neu.",
+    days: {
+      monday: "Mo",
+      tuesday: "Di",
+      wednesday: "Mi",
+      thursday: "Do",
+      friday: "Fr",
+      saturday: "Sa",
+      sunday: "So",
+    },
+    dayNames: {
+      monday: "Montag",
+      tuesday: "Dienstag",
+      wednesday: "Mittwoch",
+      thursday: "Donnerstag",
+      friday: "Freitag",
+      saturday: "Samstag",
+      sunday: "Sonntag",
+    },
+  },
+  plan: {
+    title: (topic: string) => `Wochenplan: ${topic}`,
+    week: (monday: string) => `Woche ab ${String(monday).split("-").reverse().join(".")}`,
+    gaps: (n: number) =>
+      n === 0
+        ? "Alle Chatzeiten sind abgedeckt."
+        : plural(n, "1 Chatzeit ist nicht abgedeckt", `${n} Chatzeiten sind nicht abgedeckt`),
+    nobody: "Niemand – nicht abgedeckt",
+    extra: "Zusätzliche Zeit",
+    noHours: "Keine Chatzeiten in dieser Woche.",
+    loading: "Wochenplan wird geladen…",
+    failed: "Der Wochenplan konnte nicht geladen werden.",
+  },
+  reminder: {
+    started: (topic: string, start: string, end: string) =>
+      `Ihre Chatzeit beginnt – Sie sind noch nicht verfügbar (${topic}, ${start}–${end} Uhr).`,
+    ended: (topic: string) =>
+      `Ihre Chatzeit für ${topic} ist zu Ende. Denken Sie daran, Ihre Verfügbarkeit auszuschalten.`,
+    switchedOff: (topic: string) =>
+      `Ihre Chatzeit für ${topic} ist zu Ende: Ihre Verfügbarkeit wurde automatisch ausgeschaltet.`,
+    switchOn: "Jetzt verfügbar schalten",
+    switchOff: "Verfügbarkeit ausschalten",
+    dismiss: "Ausblenden",
   },
   alert: {
     title: "Neue Live-Chat Anfrage",
@@ -152,6 +217,7 @@ export const deDashboard = {
       system_sleep: "Ihre Verfügbarkeit wurde beim Ruhezustand ausgeschaltet.",
       connection_lost:
         "Ihre Verfügbarkeit wurde ausgeschaltet, weil die Verbindung abgebrochen ist. Schalten Sie sie wieder ein, wenn Sie weiter da sind.",
+      shift_ended: "Ihre Chatzeit ist zu Ende: Ihre Verfügbarkeit wurde automatisch ausgeschaltet.",
     },
     confirmTitle: "Wirklich ausschalten?",
     confirmLogoutTitle: "Wirklich abmelden?",

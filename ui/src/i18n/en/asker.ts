@@ -1,4 +1,5 @@
 import { plural } from "../plural";
+import type { NextOpening, WaitEstimate } from "../../wire/types";
 import type { AskerMessages } from "../types";
 
 export const enAsker: AskerMessages = {
@@ -22,6 +23,8 @@ export const enAsker: AskerMessages = {
     body: (topic: string) =>
       `At the moment no counsellor is available for “${topic}”. That is why the waiting room is closed – so you do not wait in vain.`,
     hours: (hours: string) => `The chat is usually staffed: ${hours}`,
+    nextOpening: (opening: NextOpening) => opening.text_en,
+    note: (note: string) => `Note: ${note}`,
     watching: "No need to reload: this page opens by itself as soon as someone is available.",
     otherTopic: "Choose another topic",
   },
@@ -59,6 +62,8 @@ export const enAsker: AskerMessages = {
         ? "You are next."
         : `${plural(n - 1, "1 person is", `${n - 1} people are`)} waiting ahead of you.`,
     pseudonym: (name: string) => `In the chat your name is “${name}”.`,
+    estimateLabel: "Estimated wait",
+    estimate: (estimate: WaitEstimate) => estimate.text_en,
     keepOpen:
       "Please keep this page open. As soon as a counsellor has time, the chat starts right here.",
     reopened: "Someone is available again. You keep your place.",

@@ -73,7 +73,12 @@ export const enDashboard: DashboardMessages = {
       request_gone: "This request no longer exists: the person left the waiting room.",
       not_available: "You are no longer available. Switch your availability on to accept requests.",
       not_your_topic: "This request belongs to a topic you do not cover.",
+      no_free_seat:
+        "All your seats are taken: end a running chat first, then you can start this one.",
     },
+    noFreeSeat: "All your seats are taken",
+    seats: (free: number, limit: number) =>
+      `${plural(free, "1 free seat", `${free} free seats`)} of ${limit}`,
   },
   coverage: {
     title: "Who is available?",
@@ -82,6 +87,66 @@ export const enDashboard: DashboardMessages = {
     waiting: "Waiting",
     none: "No topics with live chat.",
     lastOne: "Only you",
+    freeSeats: "Free seats",
+    unlimited: "unlimited",
+  },
+  shifts: {
+    title: "My chat hours",
+    intro:
+      "Mark the hours you cover. When one begins and you are not available yet, you are reminded.",
+    none: "No chat hours are set for your topics.",
+    loading: "Loading chat hours…",
+    slot: (day: string, start: string, end: string) => `${day} ${start}–${end}`,
+    atEnd: "At the end of my chat hours",
+    remind: "remind me to switch off",
+    autoOff: "switch me off automatically",
+    save: "Save chat hours",
+    saving: "Saving…",
+    saved: "Your chat hours are saved.",
+    failed: "The chat hours could not be saved.",
+    unknownSlot: "These chat hours no longer exist. Please reload the page.",
+    days: {
+      monday: "Mo",
+      tuesday: "Tu",
+      wednesday: "We",
+      thursday: "Th",
+      friday: "Fr",
+      saturday: "Sa",
+      sunday: "Su",
+    },
+    dayNames: {
+      monday: "Monday",
+      tuesday: "Tuesday",
+      wednesday: "Wednesday",
+      thursday: "Thursday",
+      friday: "Friday",
+      saturday: "Saturday",
+      sunday: "Sunday",
+    },
+  },
+  plan: {
+    title: (topic: string) => `Weekly plan: ${topic}`,
+    week: (monday: string) => `Week from ${monday}`,
+    gaps: (n: number) =>
+      n === 0
+        ? "All chat hours are covered."
+        : plural(n, "1 chat slot is not covered", `${n} chat slots are not covered`),
+    nobody: "Nobody – not covered",
+    extra: "Extra hours",
+    noHours: "No chat hours this week.",
+    loading: "Loading the weekly plan…",
+    failed: "The weekly plan could not be loaded.",
+  },
+  reminder: {
+    started: (topic: string, start: string, end: string) =>
+      `Your chat hours begin – you are not available yet (${topic}, ${start}–${end}).`,
+    ended: (topic: string) =>
+      `Your chat hours for ${topic} have ended. Remember to switch your availability off.`,
+    switchedOff: (topic: string) =>
+      `Your chat hours for ${topic} have ended: your availability was switched off automatically.`,
+    switchOn: "Switch on now",
+    switchOff: "Switch availability off",
+    dismiss: "Dismiss",
   },
   alert: {
     title: "New live-chat request",
@@ -150,6 +215,7 @@ export const enDashboard: DashboardMessages = {
       system_sleep: "Your availability was switched off when the computer went to sleep.",
       connection_lost:
         "Your availability was switched off because the connection was lost. Switch it on again if you are still here.",
+      shift_ended: "Your chat hours have ended: your availability was switched off automatically.",
     },
     confirmTitle: "Really switch off?",
     confirmLogoutTitle: "Really log out?",
