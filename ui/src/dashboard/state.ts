@@ -7,6 +7,7 @@ import type {
   LiveChatRequest,
   Me,
   Message,
+  Overview,
   ServerEvent,
   SessionEndReason,
   SwitchReason,
@@ -42,6 +43,10 @@ export interface DashboardState {
   coverage: TopicCoverage[];
   alerts: RequestAlert[];
   sessionEnded: SessionEndReason | null;
+  /** Why the administration switched this counselor off, until they switch on again. */
+  operatorReason: string | null;
+  /** The live overview (operators only), as the socket pushed it last. */
+  overview: Overview | null;
 }
 
 export const initialDashboard: DashboardState = {
@@ -57,6 +62,8 @@ export const initialDashboard: DashboardState = {
   coverage: [],
   alerts: [],
   sessionEnded: null,
+  operatorReason: null,
+  overview: null,
 };
 
 /** What the client itself learned: answers of HTTP calls and the counselor's own actions. */
@@ -122,6 +129,8 @@ function setAvailability(
     availability,
     availabilityReason: reason,
     me: state.me ? { ...state.me, availability } : state.me,
+    // The administration's word stays until the counselor switches on again.
+    operatorReason: availability.switched_on ? null : state.operatorReason,
   };
   if (!availability.available) {
     // Only available counselors see requests: the list goes, and must be re-read later.
@@ -246,6 +255,12 @@ function applyServerEvent(state: DashboardState, event: ServerEvent, at: number)
 
     case "session_ended":
       return { ...state, sessionEnded: event.reason };
+
+    case "switched_off_by_operator":
+      return { ...state, operatorReason: event.reason };
+
+    case "overview_changed":
+      return { ...state, overview: event.overview };
 
     default:
       // ready, pong, gate events and asker events do not change the dashboard.

@@ -1,4 +1,5 @@
 import { plural } from "../plural";
+import { deAdmin } from "./admin";
 
 export const deDashboard = {
   pageTitle: "Pforte – Live-Chat",
@@ -23,6 +24,7 @@ export const deDashboard = {
     sessionEnded: {
       logged_out: "Sie wurden abgemeldet.",
       expired: "Ihre Sitzung ist abgelaufen. Bitte melden Sie sich neu an.",
+      deactivated: "Ihr Zugang wurde von der Administration deaktiviert.",
     },
     errorSummary: "Bitte prüfen Sie Ihre Angaben.",
   },
@@ -152,7 +154,9 @@ export const deDashboard = {
       system_sleep: "Ihre Verfügbarkeit wurde beim Ruhezustand ausgeschaltet.",
       connection_lost:
         "Ihre Verfügbarkeit wurde ausgeschaltet, weil die Verbindung abgebrochen ist. Schalten Sie sie wieder ein, wenn Sie weiter da sind.",
+      operator: "Ihre Verfügbarkeit wurde von der Administration ausgeschaltet.",
     },
+    byOperator: (reason: string) => `Von der Administration ausgeschaltet: ${reason}`,
     confirmTitle: "Wirklich ausschalten?",
     confirmLogoutTitle: "Wirklich abmelden?",
     confirmIntro: "Sie sind die letzte verfügbare Person für:",
@@ -242,4 +246,5 @@ export const deDashboard = {
   },
   logoutFailed:
     "Die Abmeldung hat den Server nicht erreicht. Sie wurden trotzdem auf diesem Gerät abgemeldet.",
+  admin: deAdmin,
 };
