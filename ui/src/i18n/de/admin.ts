@@ -6,6 +6,7 @@ export const deAdmin = {
   title: "Verwaltung",
   intro:
     "Fachbereiche, Zugänge der Berater_innen und die Lage im Live-Chat. Chat-Inhalte sehen Sie hier nie.",
+  table: (title: string) => `Tabelle: ${title}`,
   overview: {
     title: "Live-Übersicht",
     topic: "Fachbereich",
@@ -28,6 +29,7 @@ export const deAdmin = {
     liveChat: "Live-Chat anbieten",
     create: "Fachbereich anlegen",
     created: (name: string) => `Fachbereich „${name}“ angelegt.`,
+    newName: "Neuer Name",
     rename: "Umbenennen",
     save: "Speichern",
     cancel: "Abbrechen",

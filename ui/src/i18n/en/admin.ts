@@ -6,6 +6,7 @@ export const enAdmin: DashboardMessages["admin"] = {
   nav: "Administration",
   title: "Administration",
   intro: "Topics, counselor accounts and the live-chat situation. You never see chat content here.",
+  table: (title: string) => `Table: ${title}`,
   overview: {
     title: "Live overview",
     topic: "Topic",
@@ -28,6 +29,7 @@ export const enAdmin: DashboardMessages["admin"] = {
     liveChat: "Offer live chat",
     create: "Create topic",
     created: (name: string) => `Topic “${name}” created.`,
+    newName: "New name",
     rename: "Rename",
     save: "Save",
     cancel: "Cancel",
