@@ -262,6 +262,10 @@ pub enum Alert {
         reason: OfflineReason,
     },
     SessionExpired,
+    /// An operator ended the counselor's availability, saying why (their words, no asker's).
+    SwitchedOffByOperator {
+        reason: String,
+    },
 }
 
 /// The words and manner of a notification. Safe for a lock screen: topic and time only,
@@ -349,6 +353,13 @@ pub fn notice(alert: &Alert, clock: impl Fn(i64) -> String, prefs: &AlertPrefs) 
         Alert::SessionExpired => Notice {
             title: "Sitzung abgelaufen".to_owned(),
             body: "Bitte melden Sie sich neu an. Live-Chat ist ausgeschaltet.".to_owned(),
+            opens: None,
+            sound: None,
+            stays: false,
+        },
+        Alert::SwitchedOffByOperator { reason } => Notice {
+            title: "Von der Administration ausgeschaltet".to_owned(),
+            body: reason.clone(),
             opens: None,
             sound: None,
             stays: false,
@@ -454,6 +465,12 @@ pub fn on_server_event(known: &mut Knowledge, event: &ServerEvent, now: i64) -> 
             vec![Reaction::Tray]
         }
         ServerEvent::SessionEnded { reason } => vec![Reaction::SessionOver(*reason)],
+        // Told while logged in, whether or not the switch was on: the operator's word arrives.
+        ServerEvent::SwitchedOffByOperator { reason } if known.logged_in => {
+            vec![Reaction::Notify(Alert::SwitchedOffByOperator {
+                reason: reason.clone(),
+            })]
+        }
         _ => Vec::new(),
     }
 }
@@ -762,6 +779,33 @@ mod tests {
 
     fn clock(_: i64) -> String {
         "14:32".to_owned()
+    }
+
+    #[test]
+    fn an_operators_switch_off_is_a_native_notification_with_the_reason() {
+        let mut known = known(true, true, 0);
+        let reactions = on_server_event(
+            &mut known,
+            &ServerEvent::SwitchedOffByOperator {
+                reason: "Schicht vorbei".to_owned(),
+            },
+            NOW,
+        );
+        let [Reaction::Notify(alert)] = reactions.as_slice() else {
+            panic!("expected one notification, got {reactions:?}");
+        };
+        let notice = notice(alert, clock, &AlertPrefs::default());
+        assert_eq!(notice.title, "Von der Administration ausgeschaltet");
+        assert_eq!(notice.body, "Schicht vorbei");
+        assert_eq!(notice.opens, None);
+        assert!(on_server_event(
+            &mut Knowledge::default(),
+            &ServerEvent::SwitchedOffByOperator {
+                reason: "x".to_owned()
+            },
+            NOW
+        )
+        .is_empty());
     }
 
     #[test]

@@ -3,7 +3,8 @@
 export type Route =
   | { name: "requests" }
   | { name: "conversations"; conversationId: string | null }
-  | { name: "activities" };
+  | { name: "activities" }
+  | { name: "admin" };
 
 export function parseRoute(hash: string): Route {
   const parts = hash.replace(/^#\/?/, "").split("/").filter(Boolean).map(decodeURIComponent);
@@ -12,6 +13,8 @@ export function parseRoute(hash: string): Route {
       return { name: "conversations", conversationId: parts[1] ?? null };
     case "profil":
       return { name: "activities" };
+    case "verwaltung":
+      return { name: "admin" };
     default:
       return { name: "requests" };
   }
@@ -27,5 +30,7 @@ export function routeHash(route: Route): string {
         : "#/beratungen";
     case "activities":
       return "#/profil/aktivitaeten";
+    case "admin":
+      return "#/verwaltung";
   }
 }

@@ -477,3 +477,44 @@ describe("seats", () => {
     expect(freeSeats(limited, 2)).toBeNull();
   });
 });
+
+describe("the administration", () => {
+  it("says why it switched the counselor off until they switch on again", () => {
+    const off = availability();
+    let state = run(
+      [
+        server({ type: "switched_off_by_operator", reason: "Schicht vorbei" }),
+        server({ type: "availability_changed", availability: off, reason: "operator" }),
+      ],
+      available,
+    );
+    expect(state.operatorReason).toBe("Schicht vorbei");
+    expect(state.availabilityReason).toBe("operator");
+    expect(state.availability?.switched_on).toBe(false);
+    state = run(
+      [{ type: "availability_set", availability: availableNow(), reason: "toggle" }],
+      state,
+    );
+    expect(state.operatorReason).toBeNull();
+  });
+
+  it("keeps the live overview an operator's socket pushed last", () => {
+    const overview = {
+      topics: [
+        {
+          topic_id: 1,
+          topic_name: "Suchtberatung",
+          live_chat: true,
+          gate_open: true,
+          available_counselors: ["Bernd"],
+          free_seats: null,
+          waiting: 2,
+          oldest_waiting_since: 1000,
+          running_chats: 1,
+        },
+      ],
+    };
+    const state = run([server({ type: "overview_changed", overview })], available);
+    expect(state.overview).toEqual(overview);
+  });
+});

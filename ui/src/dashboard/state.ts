@@ -7,6 +7,7 @@ import type {
   LiveChatRequest,
   Me,
   Message,
+  Overview,
   ServerEvent,
   SessionEndReason,
   ShiftNotice,
@@ -53,6 +54,10 @@ export interface DashboardState {
   sessionEnded: SessionEndReason | null;
   /** The last shift reminder ("Ihre Chatzeit beginnt – Sie sind noch nicht verfügbar"). */
   shiftReminder: ShiftReminderView | null;
+  /** Why the administration switched this counselor off, until they switch on again. */
+  operatorReason: string | null;
+  /** The live overview (operators only), as the socket pushed it last. */
+  overview: Overview | null;
 }
 
 export const initialDashboard: DashboardState = {
@@ -69,6 +74,8 @@ export const initialDashboard: DashboardState = {
   alerts: [],
   sessionEnded: null,
   shiftReminder: null,
+  operatorReason: null,
+  overview: null,
 };
 
 /** What the client itself learned: answers of HTTP calls and the counselor's own actions. */
@@ -142,6 +149,8 @@ function setAvailability(
     availabilityReason: reason,
     me: state.me ? { ...state.me, availability } : state.me,
     shiftReminder: settled ? null : reminder,
+    // The administration's word stays until the counselor switches on again.
+    operatorReason: availability.switched_on ? null : state.operatorReason,
   };
   if (!availability.available) {
     // Only available counselors see requests: the list goes, and must be re-read later.
@@ -283,6 +292,11 @@ function applyServerEvent(state: DashboardState, event: ServerEvent, at: number)
           endsAt: event.ends_at,
         },
       };
+    case "switched_off_by_operator":
+      return { ...state, operatorReason: event.reason };
+
+    case "overview_changed":
+      return { ...state, overview: event.overview };
 
     default:
       // ready, pong, gate events and asker events do not change the dashboard.

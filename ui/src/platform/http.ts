@@ -20,7 +20,7 @@ export function failureCode(failure: Failure): ErrorCode | null {
   return failure.kind === "api" ? failure.code : null;
 }
 
-export type Method = "GET" | "POST" | "PUT" | "DELETE";
+export type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 
 export interface RequestOptions {
   /** Sent as JSON. */

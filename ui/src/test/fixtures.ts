@@ -40,6 +40,8 @@ export const me = (over: Partial<Me> = {}): Me => ({
     { id: 2, slug: "schwanger", name: "Schwangerschaftsberatung", live_chat: true },
   ],
   availability: availability(),
+  operator: false,
+  must_change_password: false,
   ...over,
 });
 

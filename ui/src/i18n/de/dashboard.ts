@@ -1,4 +1,5 @@
 import { plural } from "../plural";
+import { deAdmin } from "./admin";
 
 export const deDashboard = {
   pageTitle: "Pforte – Live-Chat",
@@ -23,6 +24,7 @@ export const deDashboard = {
     sessionEnded: {
       logged_out: "Sie wurden abgemeldet.",
       expired: "Ihre Sitzung ist abgelaufen. Bitte melden Sie sich neu an.",
+      deactivated: "Ihr Zugang wurde von der Administration deaktiviert.",
     },
     errorSummary: "Bitte prüfen Sie Ihre Angaben.",
   },
@@ -218,7 +220,9 @@ export const deDashboard = {
       connection_lost:
         "Ihre Verfügbarkeit wurde ausgeschaltet, weil die Verbindung abgebrochen ist. Schalten Sie sie wieder ein, wenn Sie weiter da sind.",
       shift_ended: "Ihre Chatzeit ist zu Ende: Ihre Verfügbarkeit wurde automatisch ausgeschaltet.",
+      operator: "Ihre Verfügbarkeit wurde von der Administration ausgeschaltet.",
     },
+    byOperator: (reason: string) => `Von der Administration ausgeschaltet: ${reason}`,
     confirmTitle: "Wirklich ausschalten?",
     confirmLogoutTitle: "Wirklich abmelden?",
     confirmIntro: "Sie sind die letzte verfügbare Person für:",
@@ -308,4 +312,5 @@ export const deDashboard = {
   },
   logoutFailed:
     "Die Abmeldung hat den Server nicht erreicht. Sie wurden trotzdem auf diesem Gerät abgemeldet.",
+  admin: deAdmin,
 };

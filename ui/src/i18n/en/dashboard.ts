@@ -1,5 +1,6 @@
 import { plural } from "../plural";
 import type { DashboardMessages } from "../types";
+import { enAdmin } from "./admin";
 
 export const enDashboard: DashboardMessages = {
   pageTitle: "Pforte – live chat",
@@ -24,6 +25,7 @@ export const enDashboard: DashboardMessages = {
     sessionEnded: {
       logged_out: "You have been logged out.",
       expired: "Your session has expired. Please log in again.",
+      deactivated: "Your account was deactivated by the administration.",
     },
     errorSummary: "Please check your entries.",
   },
@@ -216,7 +218,9 @@ export const enDashboard: DashboardMessages = {
       connection_lost:
         "Your availability was switched off because the connection was lost. Switch it on again if you are still here.",
       shift_ended: "Your chat hours have ended: your availability was switched off automatically.",
+      operator: "Your availability was switched off by the administration.",
     },
+    byOperator: (reason: string) => `Switched off by the administration: ${reason}`,
     confirmTitle: "Really switch off?",
     confirmLogoutTitle: "Really log out?",
     confirmIntro: "You are the last available person for:",
@@ -304,4 +308,5 @@ export const enDashboard: DashboardMessages = {
       "The server did not confirm in time that your availability is off. Please check your connection and your availability.",
   },
   logoutFailed: "The logout did not reach the server. You were logged out on this device anyway.",
+  admin: enAdmin,
 };
