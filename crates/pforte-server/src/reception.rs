@@ -828,7 +828,7 @@ impl Reception {
                     live_chat: t.live_chat,
                     gate_open: desk.gate_open(t.id),
                     available_counselors: available,
-                    free_seats: None,
+                    free_seats: desk.topic_free_seats(t.id),
                     waiting: u32::try_from(queue.len()).unwrap_or(u32::MAX),
                     oldest_waiting_since: queue.first().map(|r| r.entered_at.as_millis()),
                     running_chats: u32::try_from(desk.conversations_in(t.id)).unwrap_or(u32::MAX),
@@ -1093,6 +1093,7 @@ impl Reception {
                     | Event::ConversationEnded { .. }
                     | Event::TopicChanged { .. }
                     | Event::TopicRemoved { .. }
+                    | Event::SeatsChanged { .. }
                     | Event::CounselorAvailabilityChanged { .. }
                     | Event::CounselorPresenceChanged { .. }
                     | Event::GateOpened { .. }

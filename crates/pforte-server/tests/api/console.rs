@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use pforte_server::store::Store;
 use pforte_wire::{
     AuditPage, ErrorCode, OneTimePassword, Overview, ServerEvent, SessionEndReason, SwitchReason,
 };
@@ -796,4 +797,35 @@ fn topic(overview: &Overview, id: i64) -> &pforte_wire::TopicOverview {
         .iter()
         .find(|t| t.topic_id == id)
         .expect("the topic is in the overview")
+}
+
+#[tokio::test]
+async fn the_overview_counts_the_free_seats_of_a_topic_whose_counselors_have_a_limit() {
+    let app = spawn_console().await;
+    let olga = olga(&app).await;
+    let mut console = app.connect_counselor(&olga).await;
+    let store = pforte_server::store::sql::SqlStore::open(&app.database.url)
+        .await
+        .unwrap();
+    store.set_counselor_seats("bernd", Some(2)).await.unwrap();
+    let (bernd, _bernd_events) = app.available("bernd").await;
+    console
+        .expect("two free seats with bernd available", |e| {
+            matches!(e, ServerEvent::OverviewChanged { overview } if topic(overview, SUCHT).free_seats == Some(2))
+        })
+        .await;
+    let asker = app.enter(SUCHT).await;
+    let accepted = app
+        .post(
+            &format!("/api/requests/{}/accept", asker.request_id),
+            &bernd.token,
+            json!({}),
+        )
+        .await;
+    assert_eq!(accepted.status(), StatusCode::OK);
+    console
+        .expect("one free seat with one chat running", |e| {
+            matches!(e, ServerEvent::OverviewChanged { overview } if topic(overview, SUCHT).free_seats == Some(1) && topic(overview, SUCHT).running_chats == 1)
+        })
+        .await;
 }
