@@ -307,7 +307,12 @@ impl Figures {
             put(format!("{name}_cpu_percent"), idle.cpu_percent);
         }
         if let Some(i) = &self.instances {
-            for (which, service) in [("single", &i.single), ("multi", &i.multi)] {
+            let services = [
+                Some(("single", &i.single)),
+                Some(("multi", &i.multi)),
+                i.single_postgres.as_ref().map(|s| ("single_postgres", s)),
+            ];
+            for (which, service) in services.into_iter().flatten() {
                 if let Some(g) = &service.gate {
                     put(format!("instances_{which}_gate_to_all_ms"), g.to_all);
                 }
@@ -1274,6 +1279,24 @@ pub fn instance_tables(i: &Instances) -> String {
             cell(&g.goal),
             cell(&g.figure)
         ));
+    }
+    if let Some(pg) = &i.single_postgres {
+        out.push_str(&format!(
+            "\nThe same beside {} (what the store costs, apart from crossing instances):\n\n\
+             | figure | {} | {} (same run) | ratio |\n|---|---|---|---|\n",
+            pg.label(),
+            i.multi.label(),
+            pg.label()
+        ));
+        for r in instance_rows(&i.multi, pg, None) {
+            out.push_str(&format!(
+                "| {} | {} | {} | {} |\n",
+                cell(&r.figure),
+                cell(&r.pforte),
+                cell(&r.reference),
+                cell(&r.ratio)
+            ));
+        }
     }
     out
 }
