@@ -4,7 +4,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use anyhow::{anyhow, bail};
-use pforte_wire::{EnteredWaitingRoom, LoggedIn, PublicTopicList};
+use pforte_wire::{AskerState, EnteredWaitingRoom, LoggedIn, PublicTopicList};
 use reqwest::StatusCode;
 use serde_json::json;
 use tokio::time::Instant;
@@ -58,6 +58,34 @@ impl Api {
             .find(|t| t.slug == slug)
             .map(|t| t.id)
             .ok_or_else(|| anyhow!("the server does not list topic {slug}"))
+    }
+
+    /// Whether the gate of the topic `slug` is open, as this instance says.
+    pub async fn gate_open(&self, slug: &str) -> anyhow::Result<bool> {
+        let response = self.http.get(self.url("/api/topics")).send().await?;
+        let list: PublicTopicList = expect(response, StatusCode::OK, "GET /api/topics")
+            .await?
+            .json()
+            .await?;
+        list.topics
+            .iter()
+            .find(|t| t.slug == slug)
+            .map(|t| t.gate_open)
+            .ok_or_else(|| anyhow!("the server does not list topic {slug}"))
+    }
+
+    /// Where an asker stands (`GET /api/asker`).
+    pub async fn asker_state(&self, token: &str) -> anyhow::Result<AskerState> {
+        let response = self
+            .http
+            .get(self.url("/api/asker"))
+            .bearer_auth(token)
+            .send()
+            .await?;
+        Ok(expect(response, StatusCode::OK, "GET /api/asker")
+            .await?
+            .json()
+            .await?)
     }
 
     /// Log in; the session token and how long the answer took.

@@ -14,6 +14,7 @@
 
 mod api;
 mod disk;
+mod instances;
 mod net;
 mod procfs;
 mod protocol;
@@ -50,9 +51,9 @@ struct Args {
     /// The server binary (default: `pforte-server` next to this binary).
     #[arg(long)]
     server: Option<PathBuf>,
-    /// Measure only these (comma-separated: disk, pforte, nats, mosquitto). A partial run
-    /// writes no results entry.
-    #[arg(long, value_delimiter = ',', value_parser = ["disk", "pforte", "nats", "mosquitto"])]
+    /// Measure only these (comma-separated: disk, pforte, nats, mosquitto, instances). A
+    /// partial run writes no results entry.
+    #[arg(long, value_delimiter = ',', value_parser = ["disk", "pforte", "nats", "mosquitto", "instances"])]
     only: Vec<String>,
     /// The results file (default: benches/RESULTS.md of this workspace).
     #[arg(long)]
@@ -83,6 +84,14 @@ struct Plan {
     queue: usize,
     queue_probes: usize,
     logins_sequential: usize,
+    /// Several instances (issue 9): gate watchers on another instance than the counselor's.
+    instance_watchers: usize,
+    kill_rounds: usize,
+    kill_watchers: usize,
+    roll_watchers: usize,
+    roll_askers: usize,
+    /// `PFORTE_HANDOVER` of the instances (None: the default, 15 s).
+    handover: Option<Duration>,
     sync: Budget,
     sqlite_single: Budget,
     sqlite_batched: Budget,
@@ -106,6 +115,12 @@ impl Plan {
             queue: 10_000,
             queue_probes: 50,
             logins_sequential: 20,
+            instance_watchers: 1_000,
+            kill_rounds: 3,
+            kill_watchers: 10,
+            roll_watchers: 30,
+            roll_askers: 20,
+            handover: None,
             sync: Budget {
                 count: 20_000,
                 time: Duration::from_secs(3),
@@ -137,6 +152,12 @@ impl Plan {
             queue: 30,
             queue_probes: 3,
             logins_sequential: 2,
+            instance_watchers: 12,
+            kill_rounds: 1,
+            kill_watchers: 2,
+            roll_watchers: 3,
+            roll_askers: 3,
+            handover: Some(Duration::from_secs(3)),
             sync: Budget {
                 count: 20,
                 time: Duration::from_secs(1),
@@ -1130,6 +1151,18 @@ async fn run(args: &Args, plan: &Plan, root: &Path, binary: &Path) -> anyhow::Re
         pforte_phases(plan, binary, &data, &mut figures, &mut checks, started).await;
         server_log = server::log_summary(&data);
         log(started, format!("the server's logs: {server_log}"));
+    }
+
+    if wanted("instances") {
+        instances::part(
+            plan,
+            binary,
+            folder.path(),
+            &mut figures,
+            &mut checks,
+            started,
+        )
+        .await;
     }
 
     let mut versions = Vec::new();

@@ -87,6 +87,8 @@ pub enum Tag {
     Gate { topic: i64, open: bool },
     /// Pforte's `request_created`.
     Request(Uuid),
+    /// Pforte's `request_taken` (to every counselor who was shown the request).
+    Taken(Uuid),
     /// A peer's message with this payload.
     Seq(u64),
     /// The socket ended (with why).
@@ -138,7 +140,7 @@ async fn next_data(ws: &mut Ws) -> anyhow::Result<Vec<u8>> {
 }
 
 /// Read until Pforte says `ready` (events before it are not measured).
-async fn pforte_ready(ws: &mut Ws) -> anyhow::Result<()> {
+pub async fn pforte_ready(ws: &mut Ws) -> anyhow::Result<()> {
     loop {
         let data = next_data(ws).await?;
         if let Ok(ServerEvent::Ready) = serde_json::from_slice(&data) {
@@ -287,6 +289,7 @@ fn pforte_tag(data: &[u8]) -> Option<Tag> {
             open,
         }),
         ServerEvent::RequestCreated { request, .. } => Some(Tag::Request(request.id)),
+        ServerEvent::RequestTaken { request_id, .. } => Some(Tag::Taken(request_id)),
         _ => None,
     }
 }
@@ -548,6 +551,18 @@ impl Fleet {
         limit: Duration,
         what: &str,
     ) -> anyhow::Result<Vec<Arrival>> {
+        self.collect_where(count, |a| want(&a.tag), limit, what)
+            .await
+    }
+
+    /// [`Fleet::collect`], judging the whole arrival (e.g. which socket it came from).
+    pub async fn collect_where(
+        &mut self,
+        count: usize,
+        want: impl Fn(&Arrival) -> bool,
+        limit: Duration,
+        what: &str,
+    ) -> anyhow::Result<Vec<Arrival>> {
         let deadline = Instant::now() + limit;
         let mut seen = std::collections::HashSet::new();
         let mut got = Vec::with_capacity(count);
@@ -569,7 +584,7 @@ impl Fleet {
                     arrival.socket
                 );
             }
-            if want(&arrival.tag) && seen.insert(arrival.socket) {
+            if want(&arrival) && seen.insert(arrival.socket) {
                 got.push(arrival);
             }
         }

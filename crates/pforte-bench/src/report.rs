@@ -129,6 +129,95 @@ pub struct Queue {
     pub fill_seconds: f64,
 }
 
+/// One service measured in the instances part: a single SQLite instance, or several instances
+/// on PostgreSQL; the counselor on the first instance, askers and watchers on another.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct Service {
+    pub instances: usize,
+    /// "SQLite" or "PostgreSQL".
+    pub store: String,
+    /// Gate change on instance A → the watchers on instance B.
+    pub gate: Option<FanOut>,
+    /// Asker entry on B → the counselor on A.
+    pub entry: Option<Entry>,
+    /// Asker on B, counselor on A.
+    pub chats: Vec<Chats>,
+    /// Counselors spread over the instances.
+    pub race: Option<Race>,
+    /// Until every losing counselor's socket had `request_taken`, over the rounds.
+    pub losers_told: Option<Summary>,
+}
+
+impl Service {
+    fn chats_at(&self, n: usize) -> Option<&Chats> {
+        self.chats.iter().find(|c| c.chats == n)
+    }
+
+    pub fn label(&self) -> String {
+        format!(
+            "{} on {}",
+            n_of(self.instances, "instance", "instances"),
+            self.store
+        )
+    }
+}
+
+/// kill -9 of the instance holding the only available counselor.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Kill {
+    pub rounds: usize,
+    /// From the SIGKILL until every gate watcher on another instance had the gate closed.
+    pub closed: Summary,
+    /// The configured bound: the lease, how often it is renewed and how often lapsed leases
+    /// are looked for, seconds.
+    pub lease_s: f64,
+    pub renew_s: f64,
+    pub check_s: f64,
+}
+
+impl Kill {
+    /// The worst case the settings allow: killed just after a renewal, the lease runs out
+    /// after `lease_s` and is noticed within `check_s`.
+    pub fn bound_s(&self) -> f64 {
+        self.lease_s + self.check_s
+    }
+}
+
+/// SIGTERM of each instance in turn, each started again before the next.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Rolling {
+    pub instances: usize,
+    /// From the first SIGTERM until the last instance listened again, s.
+    pub seconds: f64,
+    /// SIGTERM → exited, and start → listening, over the instances.
+    pub stop: Summary,
+    pub start: Summary,
+    /// How long the clients were watched for a sign of closing after the last restart
+    /// (the handover window and a little more), s.
+    pub watched_s: f64,
+    pub watchers: usize,
+    pub askers: usize,
+    /// Reconnects of all clients (watchers, askers, the counselor) to another instance.
+    pub reconnects: usize,
+    /// `gate_changed` closed, at any watcher or asker.
+    pub gate_closed_seen: usize,
+    /// `waiting_room_closing` at any asker.
+    pub closing_seen: usize,
+    /// Askers whose place (or state "waiting") differs after the restart.
+    pub places_lost: usize,
+}
+
+/// Issue 9's figures: several instances on PostgreSQL beside one on SQLite, in one run.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct Instances {
+    pub single: Service,
+    pub multi: Service,
+    /// One instance on PostgreSQL: what the store costs, apart from crossing instances.
+    pub single_postgres: Option<Service>,
+    pub kill: Option<Kill>,
+    pub rolling: Option<Rolling>,
+}
+
 /// Everything a run measured (what a phase could not measure is missing).
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct Figures {
@@ -143,6 +232,9 @@ pub struct Figures {
     pub race: Option<Race>,
     pub chats: Vec<Chats>,
     pub queue: Option<Queue>,
+    pub instances: Option<Instances>,
+    /// Why the instances part was skipped (no PostgreSQL).
+    pub instances_skipped: Option<String>,
 }
 
 impl Figures {
@@ -213,6 +305,39 @@ impl Figures {
                 .replace(' ', "_");
             put(format!("{name}_kib"), idle.kib_per_socket);
             put(format!("{name}_cpu_percent"), idle.cpu_percent);
+        }
+        if let Some(i) = &self.instances {
+            let services = [
+                Some(("single", &i.single)),
+                Some(("multi", &i.multi)),
+                i.single_postgres.as_ref().map(|s| ("single_postgres", s)),
+            ];
+            for (which, service) in services.into_iter().flatten() {
+                if let Some(g) = &service.gate {
+                    put(format!("instances_{which}_gate_to_all_ms"), g.to_all);
+                }
+                if let Some(e) = &service.entry {
+                    put(format!("instances_{which}_entry_p50_ms"), e.delivery.p50);
+                }
+                for c in &service.chats {
+                    put(
+                        format!("instances_{which}_messages_per_s_at_{}", c.chats),
+                        c.per_s,
+                    );
+                }
+                if let Some(r) = &service.race {
+                    put(
+                        format!("instances_{which}_race_all_answered_ms"),
+                        r.all_answered.p50,
+                    );
+                }
+            }
+            if let Some(k) = &i.kill {
+                put("instances_kill_gate_closed_max_ms".into(), k.closed.max);
+            }
+            if let Some(r) = &i.rolling {
+                put("instances_rolling_restart_s".into(), r.seconds);
+            }
         }
         keys
     }
@@ -855,6 +980,324 @@ pub fn tables(f: &Figures, before: Option<&BTreeMap<String, f64>>) -> String {
             cell(&g.figure)
         ));
     }
+    if let Some(i) = &f.instances {
+        out.push('\n');
+        out.push_str(&instance_tables(i));
+    } else if let Some(why) = &f.instances_skipped {
+        out.push_str(&format!("\nSeveral instances (issue 9): skipped: {why}\n"));
+    }
+    out
+}
+
+fn seconds(value_ms: f64) -> String {
+    if value_ms.is_finite() {
+        format!("{:.2} s", value_ms / 1000.0)
+    } else {
+        "—".into()
+    }
+}
+
+/// The rows of issue 9's table: (figure, several instances, one instance, ratio).
+fn instance_rows(m: &Service, s: &Service, i: Option<&Instances>) -> Vec<Row> {
+    let mut out = Vec::new();
+    if let (Some(gm), Some(gs)) = (&m.gate, &s.gate) {
+        let k = gm.subscribers;
+        out.push(row(
+            format!(
+                "gate change on A → {} on B: p50 / p99 over watchers",
+                n_of(k, "watcher", "watchers")
+            ),
+            format!("{} / {}", ms(gm.p50), ms(gm.p99)),
+            format!("{} / {}", ms(gs.p50), ms(gs.p99)),
+            format!(
+                "p50 {}, p99 {}",
+                times(ratio(gm.p50, gs.p50)),
+                times(ratio(gm.p99, gs.p99))
+            ),
+        ));
+        out.push(row(
+            format!(
+                "gate change on A → {} on B: time to all (median of {}; worst)",
+                n_of(k, "watcher", "watchers"),
+                gm.events
+            ),
+            format!("{} ({})", ms(gm.to_all), ms(gm.to_all_max)),
+            format!("{} ({})", ms(gs.to_all), ms(gs.to_all_max)),
+            times(ratio(gm.to_all, gs.to_all)),
+        ));
+        let (am, as_) = (gm.answer.unwrap_or(f64::NAN), gs.answer.unwrap_or(f64::NAN));
+        out.push(row(
+            "`PUT /api/me/availability` answer on A (median)",
+            ms(am),
+            ms(as_),
+            times(ratio(am, as_)),
+        ));
+    }
+    if let (Some(em), Some(es)) = (&m.entry, &s.entry) {
+        out.push(row(
+            format!(
+                "asker entry on B → the counselor on A: p50 / p99 ({} entries)",
+                em.rounds
+            ),
+            format!(
+                "{} / {} (POST answer p50 {})",
+                ms(em.delivery.p50),
+                ms(em.delivery.p99),
+                ms(em.answer.p50)
+            ),
+            format!(
+                "{} / {} (POST answer p50 {})",
+                ms(es.delivery.p50),
+                ms(es.delivery.p99),
+                ms(es.answer.p50)
+            ),
+            format!(
+                "p50 {}, p99 {}",
+                times(ratio(em.delivery.p50, es.delivery.p50)),
+                times(ratio(em.delivery.p99, es.delivery.p99))
+            ),
+        ));
+    }
+    for cm in &m.chats {
+        let Some(cs) = s.chats_at(cm.chats) else {
+            continue;
+        };
+        out.push(row(
+            format!(
+                "acknowledged messages, {}, asker on B, counselor on A: per second; p50 / p99 ack",
+                n_of(cm.chats, "chat", "concurrent chats")
+            ),
+            format!(
+                "{}/s; {} / {}",
+                count(cm.per_s),
+                ms(cm.ack.p50),
+                ms(cm.ack.p99)
+            ),
+            format!(
+                "{}/s; {} / {}",
+                count(cs.per_s),
+                ms(cs.ack.p50),
+                ms(cs.ack.p99)
+            ),
+            format!(
+                "{} the rate; p50 {}, p99 {}",
+                times(ratio(cm.per_s, cs.per_s)),
+                times(ratio(cm.ack.p50, cs.ack.p50)),
+                times(ratio(cm.ack.p99, cs.ack.p99))
+            ),
+        ));
+    }
+    if let (Some(rm), Some(rs)) = (&m.race, &s.race) {
+        out.push(row(
+            format!(
+                "accept race of {} (spread over the instances): exactly one winner in each of {} rounds; until all answered (median; worst)",
+                rm.counselors, rm.rounds
+            ),
+            format!(
+                "{} ({}); winner's answer p50 {}",
+                ms(rm.all_answered.p50),
+                ms(rm.all_answered.max),
+                ms(rm.winner.p50)
+            ),
+            format!(
+                "{} ({}); winner's answer p50 {}",
+                ms(rs.all_answered.p50),
+                ms(rs.all_answered.max),
+                ms(rs.winner.p50)
+            ),
+            times(ratio(rm.all_answered.p50, rs.all_answered.p50)),
+        ));
+        if let (Some(lm), Some(ls)) = (&m.losers_told, &s.losers_told) {
+            out.push(row(
+                format!(
+                    "accept race of {}: until every loser's socket had `request_taken` (median; worst)",
+                    rm.counselors
+                ),
+                format!("{} ({})", ms(lm.p50), ms(lm.max)),
+                format!("{} ({})", ms(ls.p50), ms(ls.max)),
+                times(ratio(lm.p50, ls.p50)),
+            ));
+        }
+    }
+    let Some(i) = i else {
+        return out;
+    };
+    if let Some(k) = &i.kill {
+        out.push(row(
+            format!(
+                "kill -9 of the instance holding the only available counselor → gate closed at the watchers on another instance (median of {}; worst)",
+                k.rounds
+            ),
+            format!("{} ({})", seconds(k.closed.p50), seconds(k.closed.max)),
+            format!(
+                "bound: lease {:.0} s, renewed every {:.0} s, lapsed leases looked for every {:.0} s → ≤ {:.0} s",
+                k.lease_s,
+                k.renew_s,
+                k.check_s,
+                k.bound_s()
+            ),
+            format!("worst {} of 10 s", times(ratio(k.closed.max, 10_000.0))),
+        ));
+    }
+    if let Some(r) = &i.rolling {
+        out.push(row(
+            format!(
+                "rolling restart (SIGTERM each of {} instances in turn, start it again)",
+                r.instances
+            ),
+            format!(
+                "{:.1} s in all (stop p50 {}, start p50 {})",
+                r.seconds,
+                ms(r.stop.p50),
+                ms(r.start.p50)
+            ),
+            format!(
+                "{} gate watchers, {} waiting askers, watched until {:.0} s after the last restart; {} reconnects",
+                r.watchers, r.askers, r.watched_s, r.reconnects
+            ),
+            format!(
+                "gate closed seen {}×, waiting_room_closing {}×, places lost {} of {}",
+                r.gate_closed_seen, r.closing_seen, r.places_lost, r.askers
+            ),
+        ));
+    }
+    out
+}
+
+/// Issue 9's goals: a command across instances within 2× the single instance, instance loss
+/// noticed within 10 s, a rolling restart nobody notices.
+pub fn instance_goals(i: &Instances) -> Vec<Goal> {
+    let (m, s) = (&i.multi, &i.single);
+    let mut out = Vec::new();
+    let mut within_2x = |what: String, multi: f64, single: f64| {
+        let r = ratio(multi, single);
+        out.push(goal(
+            format!("{what}: several instances within 2× one instance"),
+            r,
+            2.0,
+            true,
+            format!("{} ({} vs {})", times(r), ms(multi), ms(single)),
+        ));
+    };
+    if let (Some(gm), Some(gs)) = (&m.gate, &s.gate) {
+        within_2x(
+            format!(
+                "gate change → {} on another instance, time to all",
+                n_of(gm.subscribers, "watcher", "watchers")
+            ),
+            gm.to_all,
+            gs.to_all,
+        );
+    }
+    if let (Some(em), Some(es)) = (&m.entry, &s.entry) {
+        within_2x(
+            "asker entry → counselor on another instance, p50".into(),
+            em.delivery.p50,
+            es.delivery.p50,
+        );
+    }
+    for cm in &m.chats {
+        if let Some(cs) = s.chats_at(cm.chats) {
+            within_2x(
+                format!(
+                    "message acknowledgment at {}, p50",
+                    n_of(cm.chats, "chat", "chats")
+                ),
+                cm.ack.p50,
+                cs.ack.p50,
+            );
+        }
+    }
+    if let (Some(rm), Some(rs)) = (&m.race, &s.race) {
+        within_2x(
+            format!("accept race of {}, until all answered", rm.counselors),
+            rm.all_answered.p50,
+            rs.all_answered.p50,
+        );
+    }
+    if let (Some(lm), Some(ls)) = (&m.losers_told, &s.losers_told) {
+        within_2x(
+            "accept race, until every loser is told".into(),
+            lm.p50,
+            ls.p50,
+        );
+    }
+    if let Some(k) = &i.kill {
+        out.push(goal(
+            "instance lost (kill -9) → gate closed on the others ≤ 10 s, worst case",
+            k.closed.max,
+            10_000.0,
+            true,
+            format!(
+                "worst {} of {} rounds (bound {:.0} s)",
+                seconds(k.closed.max),
+                k.rounds,
+                k.bound_s()
+            ),
+        ));
+    }
+    if let Some(r) = &i.rolling {
+        let noticed = r.gate_closed_seen + r.closing_seen + r.places_lost;
+        out.push(Goal {
+            goal: "rolling restart: no watcher sees the gate close, no asker loses their place"
+                .into(),
+            figure: format!(
+                "{} gate closings seen, {} closing notices, {} places lost ({:.1} s)",
+                r.gate_closed_seen, r.closing_seen, r.places_lost, r.seconds
+            ),
+            met: Some(noticed == 0),
+        });
+    }
+    out
+}
+
+/// Issue 9's two tables.
+pub fn instance_tables(i: &Instances) -> String {
+    let mut out = format!(
+        "| figure (issue 9: A, B = two different instances) | {} | {} (same run) | ratio |\n|---|---|---|---|\n",
+        i.multi.label(),
+        i.single.label()
+    );
+    for r in instance_rows(&i.multi, &i.single, Some(i)) {
+        out.push_str(&format!(
+            "| {} | {} | {} | {} |\n",
+            cell(&r.figure),
+            cell(&r.pforte),
+            cell(&r.reference),
+            cell(&r.ratio)
+        ));
+    }
+    out.push_str("\n| goal (issue 9) | measured | |\n|---|---|---|\n");
+    for g in instance_goals(i) {
+        let met = match g.met {
+            Some(true) => "met",
+            Some(false) => "**missed**",
+            None => "n/a",
+        };
+        out.push_str(&format!(
+            "| {} | {} | {met} |\n",
+            cell(&g.goal),
+            cell(&g.figure)
+        ));
+    }
+    if let Some(pg) = &i.single_postgres {
+        out.push_str(&format!(
+            "\nThe same beside {} (what the store costs, apart from crossing instances):\n\n\
+             | figure | {} | {} (same run) | ratio |\n|---|---|---|---|\n",
+            pg.label(),
+            i.multi.label(),
+            pg.label()
+        ));
+        for r in instance_rows(&i.multi, pg, None) {
+            out.push_str(&format!(
+                "| {} | {} | {} | {} |\n",
+                cell(&r.figure),
+                cell(&r.pforte),
+                cell(&r.reference),
+                cell(&r.ratio)
+            ));
+        }
+    }
     out
 }
 
@@ -988,6 +1431,71 @@ mod tests {
         assert!(text.contains("| gate change → 10k watchers: time to all (median of 1; worst) | 150 ms (150 ms) | NATS 170 ms (170 ms); Mosquitto — (—) | 0.88× NATS, — Mosquitto |"), "{text}");
         assert!(text.contains("**missed**"));
         assert!(text.contains("| met |"));
+    }
+
+    #[test]
+    fn instance_figures_are_judged_against_the_single_instance_of_the_same_run() {
+        let service = |instances, store: &str, gate: f64, ack: f64| Service {
+            instances,
+            store: store.into(),
+            gate: Some(FanOut::from_events(
+                PFORTE,
+                1000,
+                &[vec![gate / 2.0, gate]],
+                &[3.0],
+            )),
+            chats: vec![Chats {
+                chats: 10,
+                messages: 100,
+                seconds: 1.0,
+                per_s: 100.0,
+                ack: summary(ack, ack * 2.0),
+            }],
+            ..Service::default()
+        };
+        let i = Instances {
+            single: service(1, "SQLite", 10.0, 2.0),
+            multi: service(3, "PostgreSQL", 30.0, 3.0),
+            single_postgres: Some(service(1, "PostgreSQL", 20.0, 2.5)),
+            kill: Some(Kill {
+                rounds: 3,
+                closed: summary(5_000.0, 7_500.0),
+                lease_s: 6.0,
+                renew_s: 2.0,
+                check_s: 1.0,
+            }),
+            rolling: Some(Rolling {
+                instances: 3,
+                seconds: 9.0,
+                stop: summary(100.0, 200.0),
+                start: summary(300.0, 400.0),
+                watched_s: 17.0,
+                watchers: 30,
+                askers: 20,
+                reconnects: 60,
+                gate_closed_seen: 0,
+                closing_seen: 0,
+                places_lost: 1,
+            }),
+        };
+        let goals = instance_goals(&i);
+        let find = |start: &str| goals.iter().find(|g| g.goal.starts_with(start)).unwrap();
+        // 30 ms vs 10 ms to all: 3×.
+        assert_eq!(find("gate change → 1k watchers").met, Some(false));
+        // 3 ms vs 2 ms: 1.5×.
+        assert_eq!(find("message acknowledgment at 10 chats").met, Some(true));
+        assert_eq!(find("instance lost").met, Some(true));
+        assert_eq!(find("rolling restart").met, Some(false));
+        let text = instance_tables(&i);
+        assert!(
+            text.contains("| 3 instances on PostgreSQL | 1 instance on SQLite (same run) |"),
+            "{text}"
+        );
+        assert!(text.contains("→ ≤ 7 s"), "{text}");
+        assert!(
+            text.contains("| 3 instances on PostgreSQL | 1 instance on PostgreSQL (same run) |"),
+            "{text}"
+        );
     }
 
     #[test]

@@ -125,6 +125,20 @@ impl Process {
         }
     }
 
+    /// SIGKILL (no goodbye), and wait until it is gone.
+    pub async fn kill(mut self) -> anyhow::Result<()> {
+        let _ = Command::new("kill")
+            .args(["-KILL", &self.pid.to_string()])
+            .status()
+            .await;
+        let ended = timeout(Duration::from_secs(10), self.child.wait()).await;
+        children().retain(|pid| *pid != self.pid);
+        match ended {
+            Ok(status) => status.map(|_| ()).map_err(Into::into),
+            Err(_) => bail!("{} did not end within 10 s of SIGKILL", self.name),
+        }
+    }
+
     /// Wait until the process holds at most `at_most` open files (it has noticed closed
     /// sockets), within `limit`.
     pub async fn wait_open_files(&mut self, at_most: usize, limit: Duration) -> anyhow::Result<()> {
@@ -148,13 +162,26 @@ impl Process {
 
 /// Run an operator command of the server binary and return what it printed.
 pub async fn operator(binary: &Path, data: &Path, args: &[&str]) -> anyhow::Result<String> {
-    let run = Command::new(binary)
+    operator_on(binary, data, None, args).await
+}
+
+/// An operator command against the SQLite database in `data`, or against `database` (a
+/// `postgres://` URL) when given.
+pub async fn operator_on(
+    binary: &Path,
+    data: &Path,
+    database: Option<&str>,
+    args: &[&str],
+) -> anyhow::Result<String> {
+    let mut command = Command::new(binary);
+    command
         .args(args)
         .env("PFORTE_DATA_DIR", data)
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::null())
-        .kill_on_drop(true)
-        .output();
+        .env("NO_COLOR", "1");
+    if let Some(url) = database {
+        command.env("PFORTE_DATABASE_URL", url);
+    }
+    let run = command.stdin(Stdio::null()).kill_on_drop(true).output();
     let output = timeout(Duration::from_secs(120), run)
         .await
         .map_err(|_| anyhow!("`pforte-server {}` took longer than 120 s", args.join(" ")))?
@@ -193,7 +220,17 @@ pub async fn start_pforte(
     data: &Path,
     n: usize,
 ) -> anyhow::Result<(Process, SocketAddr)> {
-    let port = free_port()?;
+    start_pforte_on(binary, data, n, free_port()?, &[]).await
+}
+
+/// [`start_pforte`] on a given port, with more settings (e.g. `PFORTE_DATABASE_URL`).
+pub async fn start_pforte_on(
+    binary: &Path,
+    data: &Path,
+    n: usize,
+    port: u16,
+    extra: &[(&str, String)],
+) -> anyhow::Result<(Process, SocketAddr)> {
     let address = SocketAddr::from(([127, 0, 0, 1], port));
     let mut command = Command::new(binary);
     command
@@ -202,6 +239,9 @@ pub async fn start_pforte(
         .env("PFORTE_UI_DIR", data.join("no-ui"))
         .env("NO_COLOR", "1");
     for (name, value) in SERVER_ENV {
+        command.env(name, value);
+    }
+    for (name, value) in extra {
         command.env(name, value);
     }
     let mut process = Process::spawn(
