@@ -200,6 +200,10 @@ fn setup<R: Runtime>(app: &AppHandle<R>) -> Result<(), Box<dyn std::error::Error
     shell
         .notifier
         .on_click(move |request| clicked.send(Input::NotificationClicked(request)));
+    let switch_on = Arc::clone(&shell);
+    shell
+        .notifier
+        .on_switch_on(move || switch_on.send(Input::NotificationSwitchOn));
     shell::start(app);
     tray::create(app)?;
     let hidden = std::env::args().any(|arg| arg == HIDDEN_ARG);

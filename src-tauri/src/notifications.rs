@@ -32,6 +32,7 @@ const NOTIFY_TIMEOUT: Duration = Duration::from_secs(3);
 const REMEMBERED: usize = 64;
 
 type OnClick = Arc<dyn Fn(Uuid) + Send + Sync>;
+type OnSwitchOn = Arc<dyn Fn() + Send + Sync>;
 
 /// Sends notifications; cheap to clone.
 #[derive(Clone)]
@@ -43,6 +44,9 @@ struct Inner {
     enabled: bool,
     slots: Arc<Semaphore>,
     on_click: OnceLock<OnClick>,
+    on_switch_on: OnceLock<OnSwitchOn>,
+    /// Notifications whose action switches on (a shift began).
+    switching_on: Mutex<Vec<u32>>,
     /// Notification id → the request it opens.
     opens: Mutex<Vec<(u32, Uuid)>>,
     /// Requests that no longer wait, in case their notification is still on its way.
@@ -64,6 +68,8 @@ impl Notifier {
                 enabled,
                 slots: Arc::new(Semaphore::new(SLOTS)),
                 on_click: OnceLock::new(),
+                on_switch_on: OnceLock::new(),
+                switching_on: Mutex::new(Vec::new()),
                 opens: Mutex::new(Vec::new()),
                 withdrawn: Mutex::new(Vec::new()),
                 #[cfg(all(unix, not(target_os = "macos")))]
@@ -75,6 +81,11 @@ impl Notifier {
     /// What a click on a request notification does.
     pub fn on_click(&self, action: impl Fn(Uuid) + Send + Sync + 'static) {
         let _ = self.inner.on_click.set(Arc::new(action));
+    }
+
+    /// What the action of a shift reminder ("Jetzt verfügbar schalten") does.
+    pub fn on_switch_on(&self, action: impl Fn() + Send + Sync + 'static) {
+        let _ = self.inner.on_switch_on.set(Arc::new(action));
     }
 
     /// Show a notice. Returns at once; the notification is sent in the background.
@@ -153,6 +164,18 @@ impl Inner {
     }
 
     fn clicked(&self, id: u32) {
+        let switches_on = self
+            .switching_on
+            .lock()
+            .map(|ids| ids.contains(&id))
+            .unwrap_or(false);
+        if switches_on {
+            if let Some(on_switch_on) = self.on_switch_on.get() {
+                tracing::info!("shift reminder: switching on");
+                on_switch_on();
+            }
+            return;
+        }
         let request = self.opens.lock().ok().and_then(|opens| {
             opens
                 .iter()
@@ -168,6 +191,9 @@ impl Inner {
     fn closed(&self, id: u32) {
         if let Ok(mut opens) = self.opens.lock() {
             opens.retain(|(known, _)| *known != id);
+        }
+        if let Ok(mut ids) = self.switching_on.lock() {
+            ids.retain(|known| *known != id);
         }
     }
 }
@@ -252,7 +278,9 @@ mod linux {
                 }
             }
             let expire_timeout: i32 = if notice.stays { 0 } else { -1 };
-            let actions: Vec<&str> = if notice.opens.is_some() {
+            let actions: Vec<&str> = if notice.switches_on {
+                vec!["default", "Jetzt verfügbar schalten"]
+            } else if notice.opens.is_some() {
                 vec!["default", "Öffnen"]
             } else {
                 Vec::new()
@@ -277,6 +305,13 @@ mod linux {
                 .await
                 .map_err(|e| e.to_string())?;
             let id: u32 = reply.body().deserialize().map_err(|e| e.to_string())?;
+            if notice.switches_on {
+                if let Ok(mut ids) = self.switching_on.lock() {
+                    ids.push(id);
+                    let excess = ids.len().saturating_sub(super::REMEMBERED);
+                    ids.drain(..excess);
+                }
+            }
             if let Some(request) = notice.opens {
                 let gone = self
                     .withdrawn

@@ -125,7 +125,8 @@ test("the request appears on the counselor's list without a reload, with an aler
 test("the counselor sees in the coverage that they are the only one there while one person waits", async () => {
   const page = counselor.page;
   const row = page.getByRole("row", { name: /^Suchtberatung/ });
-  assert.equal(await row.innerText(), "Suchtberatung\t1 (Nur Sie)\t1");
+  // Topic, available, waiting, free seats (no seat limit set).
+  assert.equal(await row.innerText(), "Suchtberatung\t1 (Nur Sie)\t1\tunbegrenzt");
 });
 
 test("switching off as the last counselor while someone waits asks first and says how many wait", async () => {

@@ -9,7 +9,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use pforte_wire::{
-    Availability, LiveChatRequest, OfflineReason, ServerEvent, SessionEndReason, TopicCoverage,
+    Availability, LiveChatRequest, OfflineReason, ServerEvent, SessionEndReason, ShiftNotice,
+    TopicCoverage,
 };
 use serde::Serialize;
 use url::Url;
@@ -266,6 +267,17 @@ pub enum Alert {
     SwitchedOffByOperator {
         reason: String,
     },
+    /// A covered shift began and the counselor is not available: its action switches on.
+    ShiftStarted {
+        topic_name: String,
+        starts_at: i64,
+        ends_at: i64,
+    },
+    /// A covered shift ended: switch off (or the server did, `switched_off`).
+    ShiftEnded {
+        topic_name: String,
+        switched_off: bool,
+    },
 }
 
 /// The words and manner of a notification. Safe for a lock screen: topic and time only,
@@ -281,6 +293,8 @@ pub struct Notice {
     /// A waiting human: stays on screen until acted on (Linux: `resident` hint, critical
     /// urgency, no expiry) instead of fading, and is withdrawn when the request no longer waits.
     pub stays: bool,
+    /// Its action switches availability on ("Jetzt verfügbar schalten", a shift began).
+    pub switches_on: bool,
 }
 
 /// How the counselor wants request notifications (Profil > Meine Aktivitäten).
@@ -319,6 +333,7 @@ pub fn notice(alert: &Alert, clock: impl Fn(i64) -> String, prefs: &AlertPrefs) 
             opens: Some(*request_id),
             sound: request_sound,
             stays: prefs.stay,
+            switches_on: false,
         },
         Alert::StillWaiting {
             request_id,
@@ -330,6 +345,7 @@ pub fn notice(alert: &Alert, clock: impl Fn(i64) -> String, prefs: &AlertPrefs) 
             opens: Some(*request_id),
             sound: request_sound,
             stays: prefs.stay,
+            switches_on: false,
         },
         Alert::WentOffline { reason } => Notice {
             title: "Live-Chat ausgeschaltet".to_owned(),
@@ -349,6 +365,7 @@ pub fn notice(alert: &Alert, clock: impl Fn(i64) -> String, prefs: &AlertPrefs) 
             opens: None,
             sound: None,
             stays: false,
+            switches_on: false,
         },
         Alert::SessionExpired => Notice {
             title: "Sitzung abgelaufen".to_owned(),
@@ -356,6 +373,34 @@ pub fn notice(alert: &Alert, clock: impl Fn(i64) -> String, prefs: &AlertPrefs) 
             opens: None,
             sound: None,
             stays: false,
+            switches_on: false,
+        },
+        Alert::ShiftStarted {
+            topic_name,
+            starts_at,
+            ends_at,
+        } => Notice {
+            title: "Ihre Chatzeit beginnt – Sie sind noch nicht verfügbar".to_owned(),
+            body: format!("{topic_name} · {}–{}", clock(*starts_at), clock(*ends_at)),
+            opens: None,
+            sound: prefs.sound.then(|| prefs.sound_name.clone()),
+            stays: true,
+            switches_on: true,
+        },
+        Alert::ShiftEnded {
+            topic_name,
+            switched_off,
+        } => Notice {
+            title: "Ihre Chatzeit ist zu Ende".to_owned(),
+            body: if *switched_off {
+                format!("{topic_name} · Ihre Verfügbarkeit wurde automatisch ausgeschaltet.")
+            } else {
+                format!("{topic_name} · Denken Sie daran, Ihre Verfügbarkeit auszuschalten.")
+            },
+            opens: None,
+            sound: None,
+            stays: false,
+            switches_on: false,
         },
         Alert::SwitchedOffByOperator { reason } => Notice {
             title: "Von der Administration ausgeschaltet".to_owned(),
@@ -471,6 +516,27 @@ pub fn on_server_event(known: &mut Knowledge, event: &ServerEvent, now: i64) -> 
                 reason: reason.clone(),
             })]
         }
+        ServerEvent::ShiftReminder {
+            notice,
+            topic_name,
+            starts_at,
+            ends_at,
+            ..
+        } => match notice {
+            // Available by now (another device): nothing to remind of.
+            ShiftNotice::Started if known.available() || known.absent() => Vec::new(),
+            ShiftNotice::Started => vec![Reaction::Notify(Alert::ShiftStarted {
+                topic_name: topic_name.clone(),
+                starts_at: *starts_at,
+                ends_at: *ends_at,
+            })],
+            ShiftNotice::Ended | ShiftNotice::SwitchedOff => {
+                vec![Reaction::Notify(Alert::ShiftEnded {
+                    topic_name: topic_name.clone(),
+                    switched_off: *notice == ShiftNotice::SwitchedOff,
+                })]
+            }
+        },
         _ => Vec::new(),
     }
 }
@@ -912,6 +978,52 @@ mod tests {
         };
         assert_eq!(on_server_event(&mut k, &event, NOW), vec![Reaction::Tray]);
         assert!(k.requests.contains_key(&Uuid::from_u128(7)));
+    }
+
+    fn shift(notice: ShiftNotice) -> ServerEvent {
+        ServerEvent::ShiftReminder {
+            notice,
+            topic_id: SUCHT,
+            topic_name: "Suchtberatung".to_owned(),
+            starts_at: NOW,
+            ends_at: NOW + 2 * 60 * 60 * 1000,
+        }
+    }
+
+    #[test]
+    fn a_shift_beginning_while_not_available_is_a_notification_whose_action_switches_on() {
+        let mut k = known(false, false, 0);
+        let effects = on_server_event(&mut k, &shift(ShiftNotice::Started), NOW);
+        let [Reaction::Notify(alert)] = effects.as_slice() else {
+            panic!("expected one notification, got {effects:?}");
+        };
+        let shown = notice(alert, clock, &AlertPrefs::default());
+        assert_eq!(
+            shown.title,
+            "Ihre Chatzeit beginnt – Sie sind noch nicht verfügbar"
+        );
+        assert!(shown.body.starts_with("Suchtberatung · "), "{}", shown.body);
+        assert!(shown.switches_on && shown.stays);
+        assert_eq!(shown.opens, None);
+    }
+
+    #[test]
+    fn a_shift_beginning_while_available_elsewhere_is_not_notified() {
+        let mut k = known(true, true, 0);
+        assert!(on_server_event(&mut k, &shift(ShiftNotice::Started), NOW).is_empty());
+    }
+
+    #[test]
+    fn the_automatic_switch_off_at_the_end_of_a_shift_is_said_in_a_notification() {
+        let mut k = known(false, false, 0);
+        let effects = on_server_event(&mut k, &shift(ShiftNotice::SwitchedOff), NOW);
+        let [Reaction::Notify(alert)] = effects.as_slice() else {
+            panic!("expected one notification, got {effects:?}");
+        };
+        let shown = notice(alert, clock, &AlertPrefs::default());
+        assert_eq!(shown.title, "Ihre Chatzeit ist zu Ende");
+        assert!(shown.body.contains("automatisch ausgeschaltet"));
+        assert!(!shown.switches_on);
     }
 
     #[test]

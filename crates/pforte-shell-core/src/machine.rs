@@ -119,6 +119,8 @@ pub enum Input {
         yes: bool,
     },
     NotificationClicked(Uuid),
+    /// The action of a shift reminder ("Jetzt verfügbar schalten"): switch on.
+    NotificationSwitchOn,
     /// A second start of the app, a click on the tray icon.
     OpenWindow,
     WindowFocused(bool),
@@ -435,6 +437,11 @@ impl Machine {
                 }
             }
             Input::NotificationClicked(request) => self.open_window(Some(request), out),
+            Input::NotificationSwitchOn => {
+                if !self.known.switched_on() && !self.known.absent() {
+                    self.ask(Call::Switch(true), After::Switch, out);
+                }
+            }
             Input::OpenWindow => self.open_window(None, out),
             Input::WindowFocused(focused) => {
                 if self.window.open {

@@ -740,3 +740,32 @@ fn notification_times_are_local() {
         .iter()
         .any(|e| matches!(e, Effect::Notify(n) if n.body == "Suchtberatung · 15:32")));
 }
+
+#[test]
+fn the_shift_reminder_arrives_as_a_notification_and_its_action_switches_on() {
+    let mut shell = Shell::logged_in(false, false);
+    let effects = shell.event(ServerEvent::ShiftReminder {
+        notice: pforte_wire::ShiftNotice::Started,
+        topic_id: SUCHT,
+        topic_name: "Suchtberatung".to_owned(),
+        starts_at: 0,
+        ends_at: 7_200_000,
+    });
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::Notify(n) if n.switches_on)),
+        "{effects:?}"
+    );
+
+    let effects = shell.step(Input::NotificationSwitchOn);
+
+    ask_of(&effects, &Call::Switch(true));
+}
+
+#[test]
+fn the_switch_on_action_does_nothing_when_already_switched_on() {
+    let mut shell = Shell::logged_in(true, true);
+    let effects = shell.step(Input::NotificationSwitchOn);
+    assert!(calls(&effects).is_empty(), "{effects:?}");
+}
