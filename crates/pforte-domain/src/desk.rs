@@ -627,6 +627,12 @@ impl Desk {
             .count()
     }
 
+    /// The request that waits longest in a topic (O(log n), for the operators' overview).
+    pub fn oldest_waiting(&self, topic: TopicId) -> Option<&WaitingRequest> {
+        let first = self.queues.get(&topic)?.values().next()?;
+        self.waiting.get(first)
+    }
+
     /// Every topic the desk knows.
     pub fn topic_ids(&self) -> impl Iterator<Item = TopicId> + '_ {
         self.topics.keys().copied()

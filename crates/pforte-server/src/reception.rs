@@ -815,7 +815,6 @@ impl Reception {
             .values()
             .filter(|t| desk.topic_ids().any(|id| id == t.id))
             .map(|t| {
-                let queue = desk.queue(t.id);
                 let mut available: Vec<String> = desk
                     .available_counselors_of(t.id)
                     .filter_map(|c| directory.counselors.get(&c))
@@ -829,8 +828,10 @@ impl Reception {
                     gate_open: desk.gate_open(t.id),
                     available_counselors: available,
                     free_seats: desk.topic_free_seats(t.id),
-                    waiting: u32::try_from(queue.len()).unwrap_or(u32::MAX),
-                    oldest_waiting_since: queue.first().map(|r| r.entered_at.as_millis()),
+                    waiting: u32::try_from(desk.queue_len(t.id)).unwrap_or(u32::MAX),
+                    oldest_waiting_since: desk
+                        .oldest_waiting(t.id)
+                        .map(|r| r.entered_at.as_millis()),
                     running_chats: u32::try_from(desk.conversations_in(t.id)).unwrap_or(u32::MAX),
                 }
             })

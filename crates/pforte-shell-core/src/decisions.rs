@@ -408,6 +408,7 @@ pub fn notice(alert: &Alert, clock: impl Fn(i64) -> String, prefs: &AlertPrefs) 
             opens: None,
             sound: None,
             stays: false,
+            switches_on: false,
         },
     }
 }

@@ -117,6 +117,8 @@ pub enum ErrorCode {
     PasswordInvalid,
     /// The current password given for a change is wrong.
     WrongPassword,
+    /// The account holds a one-time password: set a new one (`PUT /api/me/password`) first.
+    PasswordChangeRequired,
     /// The reason for switching a counselor off is empty.
     ReasonEmpty,
     /// The reason may have at most 300 characters.

@@ -1171,6 +1171,7 @@ fn a_topic_with_a_waiting_request_or_a_running_chat_cannot_be_removed() {
     let mut desk = desk();
     available(&mut desk, BERND, 1);
     enter(&mut desk, 1, SUCHT, t(1));
+    assert_eq!(desk.oldest_waiting(SUCHT).map(|r| r.id), Some(rid(1)));
     assert_eq!(
         desk.apply(Command::RemoveTopic { topic: SUCHT }, t(2)),
         Err(DeskError::TopicInUse)
@@ -1184,6 +1185,7 @@ fn a_topic_with_a_waiting_request_or_a_running_chat_cannot_be_removed() {
     )
     .unwrap();
     assert_eq!(desk.conversations_in(SUCHT), 1);
+    assert_eq!(desk.oldest_waiting(SUCHT), None);
     assert_eq!(
         desk.apply(Command::RemoveTopic { topic: SUCHT }, t(4)),
         Err(DeskError::TopicInUse)

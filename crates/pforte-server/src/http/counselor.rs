@@ -167,6 +167,9 @@ pub async fn change_password(
         .store
         .change_own_password(auth.counselor, &hash)
         .await?;
+    if let Err(error) = reception.reload_directory().await {
+        tracing::warn!(%error, "applying a password change here failed; the next look will");
+    }
     Ok(StatusCode::NO_CONTENT)
 }
 

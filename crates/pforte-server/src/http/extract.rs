@@ -72,7 +72,26 @@ impl FromRequestParts<Arc<Reception>> for CounselorAuth {
         reception: &Arc<Reception>,
     ) -> Result<Self, Self::Rejection> {
         let token = bearer(&parts.headers).ok_or_else(AppError::unauthorized)?;
-        Self::from_token(reception, token).await
+        let auth = Self::from_token(reception, token).await?;
+        // After a one-time password the server lets the session do nothing but set a new
+        // one (and read who it is, or log out): the client does not decide this.
+        let allowed = matches!(
+            parts.uri.path(),
+            "/api/me" | "/api/me/password" | "/api/auth/logout"
+        );
+        let must_change = reception
+            .directory()
+            .counselors
+            .get(&auth.counselor)
+            .is_some_and(|c| c.must_change_password);
+        if must_change && !allowed {
+            return Err(AppError::new(
+                axum::http::StatusCode::FORBIDDEN,
+                pforte_wire::ErrorCode::PasswordChangeRequired,
+                "set a new password first (PUT /api/me/password): this account holds a one-time password",
+            ));
+        }
+        Ok(auth)
     }
 }
 

@@ -93,6 +93,12 @@ impl Modify for ErrorResponses {
                 if secured {
                     add("401", "`unauthorized`: missing, unknown or expired token");
                 }
+                if secured && !path.starts_with("/api/asker") {
+                    add(
+                        "403",
+                        "`password_change_required`: the account holds a one-time password; set a new one first",
+                    );
+                }
                 if operation.request_body.is_some() {
                     add("400", "`invalid_body`: not JSON");
                     add("413", "`payload_too_large`");

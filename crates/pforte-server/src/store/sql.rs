@@ -1000,16 +1000,20 @@ impl Store for SqlStore {
     }
 
     async fn set_one_time_password(&self, name: &str, password_hash: &str) -> StoreResult<()> {
+        let mut tx = self.locked().await?;
         let done = sqlx::query(
             "UPDATE counselors SET password_hash = $1, must_change_password = 1 WHERE name = $2",
         )
         .bind(password_hash.to_owned())
         .bind(name.to_owned())
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound { what: "counselor" });
         }
+        // Every instance re-reads the account: its sessions may do nothing else until changed.
+        self.operator_entry(&mut tx, Entry::Directory).await?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -1018,13 +1022,16 @@ impl Store for SqlStore {
         counselor: CounselorId,
         password_hash: &str,
     ) -> StoreResult<()> {
+        let mut tx = self.locked().await?;
         sqlx::query(
             "UPDATE counselors SET password_hash = $1, must_change_password = 0 WHERE id = $2",
         )
         .bind(password_hash.to_owned())
         .bind(counselor.0)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
+        self.operator_entry(&mut tx, Entry::Directory).await?;
+        tx.commit().await?;
         Ok(())
     }
 

@@ -410,6 +410,19 @@ async fn a_new_counselor_logs_in_with_the_one_time_password_must_set_a_new_one_a
     assert_eq!(logged_in["must_change_password"], true);
     assert_eq!(logged_in["me"]["must_change_password"], true);
     let token = logged_in["token"].as_str().unwrap().to_owned();
+    // Until it is replaced, the session may do nothing else: the server decides, not the page.
+    let switch = app
+        .put("/api/me/availability", &token, json!({"on": true}))
+        .await;
+    assert_eq!(
+        error_of(switch, StatusCode::FORBIDDEN).await,
+        ErrorCode::PasswordChangeRequired
+    );
+    let requests = app.get("/api/requests", &token).await;
+    assert_eq!(
+        error_of(requests, StatusCode::FORBIDDEN).await,
+        ErrorCode::PasswordChangeRequired
+    );
 
     let wrong = app
         .put(
