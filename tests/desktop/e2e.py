@@ -19,8 +19,10 @@ Environment: PFORTE_SERVER_BIN, PFORTE_DESKTOP_BIN (built binaries), SCREENSHOTS
 """
 
 import base64
+import datetime
 import http.client
 import json
+import zoneinfo
 import os
 import re
 import signal
@@ -916,6 +918,47 @@ def main():
         finally:
             server.switch(anna, False)
             colleague.close()
+
+    @test("a covered shift beginning while unavailable is a native notification whose action switches on")
+    def _():
+        # The covered slot: the next whole minute at least 15 s ahead, in the server's time zone
+        # (Europe/Berlin, the default), ten minutes long; the server's tick decides the reminder.
+        berlin = zoneinfo.ZoneInfo("Europe/Berlin")
+        start_at = datetime.datetime.now(berlin) + datetime.timedelta(seconds=15)
+        start_at = (start_at + datetime.timedelta(minutes=1)).replace(second=0, microsecond=0)
+        end_at = start_at + datetime.timedelta(minutes=10)
+        end = "24:00" if end_at.date() != start_at.date() else end_at.strftime("%H:%M")
+        subprocess.run([SERVER_BIN, "topic", "hours", "suchtberatung", "--slot",
+                        f"Mo-So {start_at.strftime('%H:%M')}-{end}"],
+                       env=server.env, check=True, capture_output=True)
+        day = start_at.strftime("%A").lower()
+        status, body = server.call("PUT", "/api/me/shifts", other_device, {
+            "topics": [{"topic_id": 1, "slots": [{"day": day, "start": start_at.strftime("%H:%M")}]}],
+            "auto_switch_off": False})
+        assert status == 200, (status, body)
+        assert not server.availability(other_device)["switched_on"]
+        # Only the reminder on screen, so that `dunstctl action 0` is its action.
+        subprocess.run(["dunstctl", "close-all"], check=True, capture_output=True)
+        before = notifications.count()
+        wait = (start_at - datetime.datetime.now(berlin)).total_seconds() + 15
+        wait_for("the shift reminder on D-Bus",
+                 lambda: any("Ihre Chatzeit beginnt" in c for c in notifications.calls()[before:]),
+                 within=wait, every=0.2)
+        call = [c for c in notifications.calls()[before:] if "Ihre Chatzeit beginnt" in c][-1]
+        assert "Suchtberatung" in call, call
+        assert "Jetzt verfügbar schalten" in call, "the action that switches on: " + call
+        time.sleep(0.5)
+        screenshot("05-shift-reminder")
+        try:
+            subprocess.run(["dunstctl", "action", "0"], check=True, capture_output=True)
+            wait_for("switched on by the notification's action",
+                     lambda: server.availability(other_device)["switched_on"], within=3)
+            wait_for("the tray ticked", lambda: tray.ticked(), within=2)
+        finally:
+            server.switch(other_device, False)
+            wait_for("off again", lambda: not tray.ticked(), within=2)
+            subprocess.run([SERVER_BIN, "topic", "hours", "suchtberatung", "--clear"],
+                           env=server.env, check=True, capture_output=True)
 
     @test("the desktop settings: start at login, reminder interval and sound reach the shell")
     def _():
