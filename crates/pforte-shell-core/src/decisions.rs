@@ -52,6 +52,7 @@ pub fn sound_choice(name: &str) -> Option<&'static str> {
 /// A waiting request the shell was told of, and when it last alerted about it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Tracked {
+    pub topic_id: i64,
     pub topic_name: String,
     /// Milliseconds since the Unix epoch.
     pub entered_at: i64,
@@ -83,6 +84,13 @@ impl Knowledge {
 
     pub fn absent(&self) -> bool {
         self.availability.as_ref().is_some_and(|a| a.absent)
+    }
+
+    /// Whether all the counselor's seats in this topic are taken (no limit: never).
+    pub fn no_free_seat(&self, topic: i64) -> bool {
+        self.availability
+            .as_ref()
+            .is_some_and(|a| a.seats.iter().any(|s| s.topic_id == topic && s.free == 0))
     }
 
     pub fn waiting_total(&self) -> u32 {
@@ -117,6 +125,7 @@ impl Knowledge {
             next.insert(
                 request.id,
                 Tracked {
+                    topic_id: request.topic_id,
                     topic_name: request.topic_name.clone(),
                     entered_at: request.entered_at,
                     last_alert,
@@ -421,7 +430,17 @@ pub fn reminders_due(known: &mut Knowledge, now: i64, remind_after: Duration) ->
     }
     let after = i64::try_from(remind_after.as_millis()).unwrap_or(i64::MAX);
     let mut due = Vec::new();
+    let full: BTreeSet<i64> = known
+        .requests
+        .values()
+        .map(|t| t.topic_id)
+        .filter(|topic| known.no_free_seat(*topic))
+        .collect();
     for (id, tracked) in &mut known.requests {
+        // No free seat: the reminders pause until one frees.
+        if full.contains(&tracked.topic_id) {
+            continue;
+        }
         if now.saturating_sub(tracked.last_alert) >= after {
             tracked.last_alert = now;
             due.push(Alert::StillWaiting {
@@ -483,6 +502,7 @@ pub fn on_server_event(known: &mut Knowledge, event: &ServerEvent, now: i64) -> 
             known.requests.insert(
                 request.id,
                 Tracked {
+                    topic_id: request.topic_id,
                     topic_name: request.topic_name.clone(),
                     entered_at: request.entered_at,
                     last_alert: now,
@@ -800,7 +820,7 @@ pub fn disposition_file_name(header: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use pforte_wire::{SwitchReason, TopicCoverage};
+    use pforte_wire::{SwitchReason, TopicCoverage, TopicSeats};
 
     const SUCHT: i64 = 1;
     const NOW: i64 = 1_800_000_000_000;
@@ -1057,6 +1077,32 @@ mod tests {
         };
         assert_eq!(on_server_event(&mut k, &event, NOW).len(), 1);
         assert!(on_server_event(&mut k, &event, NOW + 1).is_empty());
+    }
+
+    #[test]
+    fn without_a_free_seat_a_waiting_request_is_not_reminded_until_a_seat_frees() {
+        let mut k = known(true, true, 1);
+        let mut full = availability(true, true);
+        full.seats = vec![TopicSeats {
+            topic_id: SUCHT,
+            limit: 1,
+            free: 0,
+        }];
+        k.set_availability(full.clone());
+        let created = on_server_event(
+            &mut k,
+            &ServerEvent::RequestCreated {
+                request: request(7, SUCHT),
+                notify: false,
+            },
+            NOW,
+        );
+        assert_eq!(created, vec![Reaction::Tray], "listed, not notified");
+        let every = Duration::from_secs(60);
+        assert!(reminders_due(&mut k, NOW + 600_000, every).is_empty());
+        full.seats[0].free = 1;
+        k.set_availability(full);
+        assert_eq!(reminders_due(&mut k, NOW + 660_000, every).len(), 1);
     }
 
     #[test]
