@@ -329,7 +329,7 @@ pub struct Page {
     /// How many to skip (oldest first).
     #[serde(default)]
     #[param(required = false, minimum = 0)]
-    offset: usize,
+    offset: u32,
     /// How many at most (default 500, at most 1000).
     #[serde(default = "default_limit")]
     #[param(required = false, minimum = 1, maximum = 1000)]
@@ -361,7 +361,7 @@ pub async fn requests(
                 let total = list.len();
                 let requests = list
                     .into_iter()
-                    .skip(page.offset)
+                    .skip(usize::try_from(page.offset).unwrap_or(usize::MAX))
                     .take(page.limit)
                     .map(|r| reception.live_chat_request(r))
                     .collect();

@@ -155,7 +155,7 @@ pub async fn set_shifts(
 pub struct Week {
     /// A day of the week (`YYYY-MM-DD`); default today.
     #[serde(default)]
-    #[param(required = false)]
+    #[param(required = false, format = Date)]
     date: Option<String>,
 }
 
