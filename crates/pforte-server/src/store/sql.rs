@@ -496,6 +496,29 @@ impl SqlStore {
         Ok(())
     }
 
+    /// Set one column of a topic (by slug) inside `tx`; the topic as it is then.
+    async fn update_topic<T>(
+        tx: &mut Tx,
+        slug: &str,
+        column: &'static str,
+        value: T,
+    ) -> StoreResult<TopicRecord>
+    where
+        T: for<'q> sqlx::Encode<'q, sqlx::Any> + sqlx::Type<sqlx::Any> + Send + 'static,
+    {
+        let row = sqlx::query(&format!(
+            "UPDATE topics SET {column} = $1 WHERE slug = $2 RETURNING {TOPIC_COLUMNS}"
+        ))
+        .bind(value)
+        .bind(slug.to_owned())
+        .fetch_optional(&mut **tx)
+        .await?
+        .ok_or(StoreError::NotFound { what: "topic" })?;
+        let mut topic = topic_from_row(&row);
+        topic.embed_origins = Self::origins_of(&mut **tx, topic.id).await?;
+        Ok(topic)
+    }
+
     /// The embed origins of one topic.
     async fn origins_of(
         executor: impl sqlx::Executor<'_, Database = sqlx::Any>,
@@ -629,16 +652,7 @@ impl Store for SqlStore {
 
     async fn set_live_chat(&self, slug: &str, live_chat: bool) -> StoreResult<TopicRecord> {
         let mut tx = self.locked().await?;
-        let row = sqlx::query(&format!(
-            "UPDATE topics SET live_chat = $1 WHERE slug = $2 RETURNING {TOPIC_COLUMNS}"
-        ))
-        .bind(flag(live_chat))
-        .bind(slug.to_owned())
-        .fetch_optional(&mut *tx)
-        .await?
-        .ok_or(StoreError::NotFound { what: "topic" })?;
-        let mut topic = topic_from_row(&row);
-        topic.embed_origins = Self::origins_of(&mut *tx, topic.id).await?;
+        let topic = Self::update_topic(&mut tx, slug, "live_chat", flag(live_chat)).await?;
         self.operator_entry(
             &mut tx,
             Entry::Desk(pforte_domain::Command::UpsertTopic {
@@ -653,16 +667,7 @@ impl Store for SqlStore {
 
     async fn rename_topic(&self, slug: &str, name: &str) -> StoreResult<TopicRecord> {
         let mut tx = self.locked().await?;
-        let row = sqlx::query(&format!(
-            "UPDATE topics SET name = $1 WHERE slug = $2 RETURNING {TOPIC_COLUMNS}"
-        ))
-        .bind(name.to_owned())
-        .bind(slug.to_owned())
-        .fetch_optional(&mut *tx)
-        .await?
-        .ok_or(StoreError::NotFound { what: "topic" })?;
-        let mut topic = topic_from_row(&row);
-        topic.embed_origins = Self::origins_of(&mut *tx, topic.id).await?;
+        let topic = Self::update_topic(&mut tx, slug, "name", name.to_owned()).await?;
         self.operator_entry(&mut tx, Entry::Directory).await?;
         tx.commit().await?;
         Ok(topic)
@@ -705,16 +710,7 @@ impl Store for SqlStore {
             .transpose()
             .map_err(|e| StoreError::Failed(e.to_string()))?;
         let mut tx = self.locked().await?;
-        let row = sqlx::query(&format!(
-            "UPDATE topics SET schedule = $1 WHERE slug = $2 RETURNING {TOPIC_COLUMNS}"
-        ))
-        .bind(json)
-        .bind(slug.to_owned())
-        .fetch_optional(&mut *tx)
-        .await?
-        .ok_or(StoreError::NotFound { what: "topic" })?;
-        let mut topic = topic_from_row(&row);
-        topic.embed_origins = Self::origins_of(&mut *tx, topic.id).await?;
+        let topic = Self::update_topic(&mut tx, slug, "schedule", json).await?;
         self.operator_entry(
             &mut tx,
             Entry::Desk(pforte_domain::Command::SetSchedule {
@@ -731,16 +727,7 @@ impl Store for SqlStore {
 
     async fn set_topic_seats(&self, slug: &str, seats: Option<u32>) -> StoreResult<TopicRecord> {
         let mut tx = self.locked().await?;
-        let row = sqlx::query(&format!(
-            "UPDATE topics SET seats = $1 WHERE slug = $2 RETURNING {TOPIC_COLUMNS}"
-        ))
-        .bind(seats.map(i64::from))
-        .bind(slug.to_owned())
-        .fetch_optional(&mut *tx)
-        .await?
-        .ok_or(StoreError::NotFound { what: "topic" })?;
-        let mut topic = topic_from_row(&row);
-        topic.embed_origins = Self::origins_of(&mut *tx, topic.id).await?;
+        let topic = Self::update_topic(&mut tx, slug, "seats", seats.map(i64::from)).await?;
         self.operator_entry(
             &mut tx,
             Entry::Desk(pforte_domain::Command::SetSeats {
