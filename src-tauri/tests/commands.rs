@@ -94,7 +94,7 @@ fn server() -> Server {
     let base = runtime.block_on(async {
         let store = SqlStore::open(&db).await.unwrap();
         store
-            .create_topic("suchtberatung", "Suchtberatung", true, None)
+            .create_topic("suchtberatung", "Suchtberatung", true, None, None)
             .await
             .unwrap();
         operator::create_counselor(

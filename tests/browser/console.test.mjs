@@ -200,5 +200,92 @@ test("the operator ends the counselor's availability with a reason and both scre
   await page.getByRole("button", { name: "Verfügbarkeit aktivieren" }).waitFor();
   await look(page, "console-switched-off-counselor");
   await look(op, "console-switched-off-operator");
+});
+
+test("the operator sets a topic's chat hours, seat limit and website; bad input shows at its field", async () => {
+  const op = operator.page;
+  const topics = section(op, "Fachbereiche");
+  const sucht = topics.locator('li[data-slug="suchtberatung"]');
+  await sucht.getByRole("button", { name: "Chatzeiten, Plätze, Websites" }).click();
+  const form = sucht.getByRole("form", { name: "Einstellungen von „Suchtberatung“" });
+  const hours = form.getByLabel("Chatzeiten (ein Zeitraum je Zeile)");
+  const seats = form.getByLabel("Höchstens laufende Chats je Berater_in");
+  const origins = form.getByLabel("Websites mit Chat-Button (eine je Zeile)");
+  const save = form.getByRole("button", { name: "Speichern" });
+  for (const [hoursText, seatsText, originsText, field, message] of [
+    ["Mo 12:00-10:00", "", "", hours, "Ein Zeitraum endet vor seinem Beginn."],
+    ["Mo 10:00-12:00\nMo 11:00-13:00", "", "", hours, "Zwei Zeiträume überschneiden sich."],
+    ["Xy 10:00-12:00", "", "", hours, "Unbekannter Wochentag: bitte Mo Di Mi Do Fr Sa So."],
+    ["2020-12-24 geschlossen", "", "", hours, "Diese Ausnahme liegt in der Vergangenheit."],
+    ["", "0", "", seats, "Eine ganze Zahl von 1 bis 1000, oder leer für unbegrenzt."],
+    ["", "zwei", "", seats, "Eine ganze Zahl von 1 bis 1000, oder leer für unbegrenzt."],
+    ["", "", "http://www.beispiel.de", origins, "Bitte mit https:// (nur dieser Rechner darf http:// nutzen)."],
+    ["", "", "https://www.beispiel.de/kontakt", origins, "Bitte ohne Pfad: nur https://www.beispiel.de."],
+  ]) {
+    await hours.fill(hoursText);
+    await seats.fill(seatsText);
+    await origins.fill(originsText);
+    await save.click();
+    await form.getByText(message).waitFor();
+    assert.equal(await field.getAttribute("aria-invalid"), "true", message);
+  }
+  await look(op, "console-topic-settings-refused");
+  await assertAccessible(op, "console with a refused topic settings form");
+
+  await hours.fill("Mo-So 00:00-24:00\n2099-12-24 geschlossen");
+  await form.getByLabel("Hinweis zu den Chatzeiten (sehen Ratsuchende)").fill("An Feiertagen geschlossen");
+  await seats.fill("2");
+  await origins.fill("https://www.beispiel-beratung.de");
+  await save.click();
+  await op.getByText("Einstellungen von „Suchtberatung“ gespeichert.").first().waitFor();
+  await sucht.getByText(/Chatzeiten: Mo-So 00:00-24:00; 2099-12-24 closed/).waitFor();
+  await sucht.getByText("höchstens 2 Chats je Berater_in").waitFor();
+  const log = section(op, "Protokoll");
+  for (const action of ["Chatzeiten geändert", "Plätze des Fachbereichs geändert", "Websites geändert"]) {
+    await log.getByRole("cell", { name: action }).first().waitFor();
+  }
+  // Saved as shown: the form opens again with what is stored.
+  await sucht.getByRole("button", { name: "Chatzeiten, Plätze, Websites" }).click();
+  assert.equal(await seats.inputValue(), "2");
+  assert.equal(await origins.inputValue(), "https://www.beispiel-beratung.de");
+  await form.getByRole("button", { name: "Abbrechen" }).click();
+  await look(op, "console-topic-settings-saved");
+
+  // The asker page of the closed topic shows the note at once.
+  const a = asker.page;
+  await a.goto(`${server.url}/asker.html?topic=suchtberatung`);
+  await a.getByText("An Feiertagen geschlossen").waitFor();
+});
+
+test("the operator limits an account's seats, deactivates it (the counselor's screen says so) and reactivates it", async () => {
+  const op = operator.page;
+  const people = section(op, "Berater_innen");
+  const dora = people.locator('li[data-login="dora"]');
+  await dora.getByRole("button", { name: "Fachbereiche und Plätze" }).click();
+  const seats = dora.getByLabel("Höchstens laufende Chats");
+  await seats.fill("-1");
+  await dora.getByRole("button", { name: "Speichern" }).click();
+  await dora.getByText("Eine ganze Zahl von 1 bis 1000, oder leer für unbegrenzt.").waitFor();
+  assert.equal(await seats.getAttribute("aria-invalid"), "true");
+  await seats.fill("1");
+  await dora.getByRole("checkbox", { name: "Suchtberatung" }).check();
+  await dora.getByRole("button", { name: "Speichern" }).click();
+  await op.getByText("Zugang von Dora Dietz gespeichert.").first().waitFor();
+  await dora.getByText(/suchtberatung, trauerberatung · .*höchstens 1 Chat/).waitFor();
+
+  await dora.getByRole("button", { name: "Deaktivieren" }).click();
+  await op.getByRole("dialog").getByRole("button", { name: "Deaktivieren" }).click();
+  await dora.getByText(/deaktiviert/).waitFor();
+  const { page } = counselor;
+  await page.getByText("Ihr Zugang wurde von der Administration deaktiviert.").waitFor();
+  await page.getByRole("heading", { name: "Anmelden" }).waitFor();
+  await look(page, "console-deactivated-counselor");
+
+  await dora.getByRole("button", { name: "Reaktivieren" }).click();
+  await op.getByText(/Zugang von Dora Dietz reaktiviert/).first().waitFor();
+  await section(op, "Protokoll").getByRole("cell", { name: "Zugang reaktiviert" }).first().waitFor();
+  await logInAs(page, "dora", "dora-neu-2026");
+  await page.getByRole("heading", { name: "Live-Chat Anfragen", level: 1 }).waitFor();
+  await look(op, "console-reactivated-operator");
   assertClean(operator, counselor, asker);
 });

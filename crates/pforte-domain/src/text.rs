@@ -46,6 +46,7 @@ pub enum Field {
     Login,
     Password,
     Reason,
+    Seats,
 }
 
 impl Field {
@@ -56,6 +57,7 @@ impl Field {
             Field::Login => "login",
             Field::Password => "password",
             Field::Reason => "reason",
+            Field::Seats => "seats",
         }
     }
 }
@@ -71,6 +73,8 @@ pub enum Problem {
     TooLong { max: usize },
     #[error("has a character that is not allowed")]
     InvalidCharacter,
+    #[error("must be a whole number from {min} to {max}")]
+    OutOfRange { min: u32, max: u32 },
 }
 
 /// A refused operator input: the field and the problem. Its [`code`](Self::code) is stable
@@ -107,6 +111,8 @@ impl InputError {
             (Reason, Empty | TooShort { .. }) => "reason_empty",
             (Reason, TooLong { .. }) => "reason_too_long",
             (Reason, InvalidCharacter) => "reason_invalid",
+            (Seats, _) => "seats_invalid",
+            (_, OutOfRange { .. }) => "invalid_field",
         }
     }
 }
@@ -374,9 +380,83 @@ impl OperatorReason {
     }
 }
 
+/// The most seats (running chats) a limit may give: more than anyone can hold at once.
+pub const MAX_SEATS: u32 = 1000;
+
+/// A seat limit of a topic or a counselor: at most this many running live chats, 1 to
+/// [`MAX_SEATS`]; `None` is unlimited. A limit of 0 would close the chat without closing
+/// the gate, so it is refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SeatLimit(Option<u32>);
+
+fn seats_out_of_range() -> InputError {
+    InputError::new(
+        Field::Seats,
+        Problem::OutOfRange {
+            min: 1,
+            max: MAX_SEATS,
+        },
+    )
+}
+
+impl SeatLimit {
+    pub fn parse(limit: Option<u32>) -> Result<Self, InputError> {
+        match limit {
+            Some(n) if !(1..=MAX_SEATS).contains(&n) => Err(seats_out_of_range()),
+            other => Ok(Self(other)),
+        }
+    }
+
+    /// As the command line takes it: a whole number, or `unlimited` (also `unbegrenzt`).
+    pub fn parse_text(raw: &str) -> Result<Self, InputError> {
+        let text = raw.trim();
+        if text.eq_ignore_ascii_case("unlimited") || text.eq_ignore_ascii_case("unbegrenzt") {
+            return Ok(Self(None));
+        }
+        let n = text.parse::<u32>().map_err(|_| seats_out_of_range())?;
+        Self::parse(Some(n))
+    }
+
+    pub fn get(self) -> Option<u32> {
+        self.0
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_seat_limit_is_one_to_a_thousand_or_unlimited() {
+        assert_eq!(SeatLimit::parse(None).map(SeatLimit::get), Ok(None));
+        assert_eq!(SeatLimit::parse(Some(1)).map(SeatLimit::get), Ok(Some(1)));
+        assert_eq!(
+            SeatLimit::parse(Some(1000)).map(SeatLimit::get),
+            Ok(Some(1000))
+        );
+        for refused in [Some(0), Some(1001), Some(u32::MAX)] {
+            assert_eq!(
+                SeatLimit::parse(refused).map_err(|e| e.code()),
+                Err("seats_invalid"),
+                "{refused:?}"
+            );
+        }
+        assert_eq!(
+            SeatLimit::parse_text(" 3 ").map(SeatLimit::get),
+            Ok(Some(3))
+        );
+        assert_eq!(
+            SeatLimit::parse_text("Unlimited").map(SeatLimit::get),
+            Ok(None)
+        );
+        for refused in ["", "0", "-1", "drei", "2.5", "1001"] {
+            assert_eq!(
+                SeatLimit::parse_text(refused).map_err(|e| e.code()),
+                Err("seats_invalid"),
+                "{refused:?}"
+            );
+        }
+    }
 
     #[test]
     fn a_message_of_only_invisible_characters_is_empty() {

@@ -134,9 +134,36 @@ impl From<pforte_domain::text::InputError> for AppError {
             "reason_empty" => ErrorCode::ReasonEmpty,
             "reason_too_long" => ErrorCode::ReasonTooLong,
             "reason_invalid" => ErrorCode::ReasonInvalid,
+            "seats_invalid" => ErrorCode::SeatsInvalid,
             _ => ErrorCode::InvalidField,
         };
         Self::new(StatusCode::UNPROCESSABLE_ENTITY, code, error.to_string())
+    }
+}
+
+/// The wire code spelled as a domain code (`"overlapping_slots"`), if there is one.
+fn code_named(code: &str) -> ErrorCode {
+    serde_json::from_value(serde_json::Value::String(code.to_owned()))
+        .unwrap_or(ErrorCode::InvalidField)
+}
+
+impl From<pforte_domain::ScheduleError> for AppError {
+    fn from(error: pforte_domain::ScheduleError) -> Self {
+        Self::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            code_named(error.code()),
+            error.to_string(),
+        )
+    }
+}
+
+impl From<crate::origin::OriginError> for AppError {
+    fn from(error: crate::origin::OriginError) -> Self {
+        Self::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            code_named(error.code()),
+            error.to_string(),
+        )
     }
 }
 
@@ -146,6 +173,8 @@ impl From<crate::operator::OperatorError> for AppError {
         let message = error.to_string();
         match error {
             E::Input(input) => input.into(),
+            E::Schedule(schedule) => schedule.into(),
+            E::Origin(origin) => origin.into(),
             E::UnknownTopic(_) => {
                 Self::new(StatusCode::NOT_FOUND, ErrorCode::UnknownTopic, message)
             }
@@ -228,5 +257,44 @@ impl From<PathRejection> for AppError {
 impl From<QueryRejection> for AppError {
     fn from(rejection: QueryRejection) -> Self {
         Self::invalid_parameter(rejection.body_text())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_code_of_the_chat_hours_and_the_websites_has_its_own_wire_code() {
+        for code in [
+            "unknown_time_zone",
+            "unknown_weekday",
+            "missing_weekday",
+            "missing_times",
+            "invalid_time",
+            "invalid_time_range",
+            "invalid_date",
+            "invalid_exception",
+            "empty_slot",
+            "inverted_slot",
+            "overlapping_slots",
+            "overlapping_extra_hours",
+            "exception_in_past",
+            "unknown_slot",
+            "too_many_slots",
+            "too_many_exceptions",
+            "note_too_long",
+            "origin_invalid",
+            "origin_not_https",
+            "origin_has_path",
+            "origin_has_query",
+            "origin_has_credentials",
+            "origin_wildcard",
+            "seats_invalid",
+        ] {
+            let wire = code_named(code);
+            assert_ne!(wire, ErrorCode::InvalidField, "{code}");
+            assert_eq!(serde_json::to_value(wire).unwrap(), code);
+        }
     }
 }

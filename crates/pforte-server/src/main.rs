@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
+use pforte_domain::text::SeatLimit;
 use pforte_server::config::{ServeSettings, StorageSettings};
 use pforte_server::operator;
 use pforte_server::store::sql::SqlStore;
@@ -135,6 +136,8 @@ enum CounselorCmd {
         #[arg(value_parser = ["on", "off"])]
         state: String,
     },
+    /// Let a deactivated account log in again (with the password it had).
+    Reactivate { name: String },
     /// Set a counselor's password.
     SetPassword {
         name: String,
@@ -345,8 +348,15 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             clear,
         }) => {
             let changes = !add.is_empty() || !remove.is_empty() || clear;
-            let topic =
-                operator::change_embed_origins(store.as_ref(), &slug, &add, &remove, clear).await?;
+            let topic = operator::change_embed_origins(
+                store.as_ref(),
+                &Actor::Cli,
+                &slug,
+                &add,
+                &remove,
+                clear,
+            )
+            .await?;
             if topic.embed_origins.is_empty() {
                 println!(
                     "No website may embed {} (besides those in PFORTE_EMBED_ORIGINS).",
@@ -373,13 +383,16 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let changes = clear || !slots.is_empty() || !exceptions.is_empty() || note.is_some();
             let now = pforte_server::reception::now();
             let topic = if changes {
+                // Slots and exceptions as one text of groups, one per line.
+                let mut groups = slots.clone();
+                groups.extend(exceptions.iter().map(|e| operator::exception_text(e)));
                 operator::set_hours(
                     store.as_ref(),
+                    &Actor::Cli,
                     &slug,
                     &time_zone,
-                    &slots,
-                    &exceptions,
-                    note.as_deref(),
+                    &groups.join("\n"),
+                    note.as_deref().unwrap_or_default(),
                     now,
                 )
                 .await?
@@ -409,16 +422,18 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
         }
         Cmd::Topic(TopicCmd::Seats { slug, seats }) => {
-            let seats = operator::parse_seats(&seats)?;
-            let topic = store.set_topic_seats(&slug, seats).await?;
+            let seats = SeatLimit::parse_text(&seats).map_err(operator::OperatorError::Input)?;
+            let topic =
+                operator::set_topic_seats(store.as_ref(), &Actor::Cli, &slug, seats).await?;
             match topic.seats {
                 Some(n) => println!("{}: at most {n} running chat(s) per counselor.", topic.slug),
                 None => println!("{}: no seat limit.", topic.slug),
             }
         }
         Cmd::Counselor(CounselorCmd::Seats { name, seats }) => {
-            let seats = operator::parse_seats(&seats)?;
-            let counselor = store.set_counselor_seats(&name, seats).await?;
+            let seats = SeatLimit::parse_text(&seats).map_err(operator::OperatorError::Input)?;
+            let counselor =
+                operator::set_counselor_seats(store.as_ref(), &Actor::Cli, &name, seats).await?;
             match counselor.seats {
                 Some(n) => println!("{}: at most {n} running chat(s).", counselor.name),
                 None => println!("{}: no seat limit.", counselor.name),
@@ -477,6 +492,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             if let Some(password) = one_time {
                 println!("password: {password} (one-time: to be changed at the first login)");
             }
+        }
+        Cmd::Counselor(CounselorCmd::Reactivate { name }) => {
+            let counselor = operator::reactivate(store.as_ref(), &Actor::Cli, &name).await?;
+            println!(
+                "{} may log in again (with the password they had). {note}",
+                counselor.name
+            );
         }
         Cmd::Counselor(CounselorCmd::Operator { name, state }) => {
             let counselor =

@@ -9,22 +9,28 @@ use std::sync::Arc;
 
 use anyhow::Context;
 
-use pforte_domain::text::{InputError, Login, Name, Password, Slug};
+use pforte_domain::text::{InputError, Login, Name, Password, SeatLimit, Slug};
 use serde_json::json;
 use url::Url;
 
-use pforte_domain::schedule::{parse_exceptions, parse_slots, OrgZone, ScheduleDraft};
-use pforte_domain::{ScheduleError, Timestamp};
+use pforte_domain::schedule::{parse_schedule_text, OrgZone, ScheduleDraft};
+use pforte_domain::{Schedule, ScheduleError, Timestamp};
 
-use crate::origin::EmbedOrigin;
+use crate::origin::{EmbedOrigin, OriginError};
 use crate::secrets::{hash_password, new_token};
-use crate::store::{Actor, CounselorRecord, Store, StoreError, TopicRecord};
+use crate::store::{Actor, AuditDraft, CounselorRecord, Store, StoreError, TopicRecord};
 
 /// Why an operator command was refused. Its `Display` starts with the stable code.
 #[derive(Debug, thiserror::Error)]
 pub enum OperatorError {
+    // Not `#[from]`: that would make the input error the source too, and a report of the
+    // chain would say it twice.
     #[error("{code}: {0}", code = .0.code())]
-    Input(#[from] InputError),
+    Input(InputError),
+    #[error("{code}: {0}", code = .0.code())]
+    Schedule(ScheduleError),
+    #[error("{code}: {0}", code = .0.code())]
+    Origin(OriginError),
     #[error("unknown_topic: there is no topic {0:?}")]
     UnknownTopic(String),
     #[error("unknown_counselor: there is no counselor {0:?}")]
@@ -41,6 +47,24 @@ pub enum OperatorError {
 
 pub type OperatorResult<T> = Result<T, OperatorError>;
 
+impl From<InputError> for OperatorError {
+    fn from(error: InputError) -> Self {
+        Self::Input(error)
+    }
+}
+
+impl From<ScheduleError> for OperatorError {
+    fn from(error: ScheduleError) -> Self {
+        Self::Schedule(error)
+    }
+}
+
+impl From<OriginError> for OperatorError {
+    fn from(error: OriginError) -> Self {
+        Self::Origin(error)
+    }
+}
+
 impl OperatorError {
     /// A store refusal named after what was looked for.
     fn from_store(error: StoreError, topic: &str, counselor: &str) -> Self {
@@ -56,8 +80,25 @@ impl OperatorError {
     }
 }
 
+/// The hours of a topic in their text syntax, one group per line (empty: none).
+pub fn hours_text(topic: &TopicRecord) -> String {
+    topic
+        .schedule
+        .as_ref()
+        .map(|s| s.to_text().replace("; ", "\n"))
+        .unwrap_or_default()
+}
+
 pub(crate) fn topic_json(topic: &TopicRecord) -> serde_json::Value {
-    json!({"slug": topic.slug, "name": topic.name, "live_chat": topic.live_chat})
+    json!({
+        "slug": topic.slug,
+        "name": topic.name,
+        "live_chat": topic.live_chat,
+        "hours": hours_text(topic),
+        "hours_note": topic.schedule.as_ref().map(|s| s.note()).unwrap_or_default(),
+        "seats": topic.seats,
+        "embed_origins": topic.embed_origins.iter().map(|o| o.as_str()).collect::<Vec<_>>(),
+    })
 }
 
 pub(crate) fn counselor_json(
@@ -75,35 +116,71 @@ pub(crate) fn counselor_json(
         })
         .collect();
     topics.sort_unstable();
+    topics.dedup();
     json!({
         "login": c.name,
         "display_name": c.display_name,
         "topics": topics,
         "operator": c.operator,
         "deactivated": c.deactivated,
+        "seats": c.seats,
     })
 }
 
-/// Record an operator action. Never pass content or a password.
-pub async fn audit(
-    store: &dyn Store,
+/// An operator action to record with its change (in the change's transaction). Never pass
+/// content or a password.
+pub fn draft(
     actor: &Actor,
-    action: &str,
+    action: &'static str,
     target: &str,
     before: Option<serde_json::Value>,
     after: Option<serde_json::Value>,
-) -> OperatorResult<()> {
-    store
-        .add_audit(
-            crate::reception::now(),
-            actor,
-            action,
-            target,
-            before.as_ref(),
-            after.as_ref(),
-        )
-        .await
-        .map_err(OperatorError::Store)
+) -> AuditDraft {
+    AuditDraft {
+        at: crate::reception::now(),
+        actor: actor.clone(),
+        action,
+        target: target.to_owned(),
+        before,
+        after,
+    }
+}
+
+/// A change of a topic, recorded with its state before and after.
+fn topic_draft(
+    actor: &Actor,
+    action: &'static str,
+    before: &TopicRecord,
+    change: impl FnOnce(&mut TopicRecord),
+) -> AuditDraft {
+    let mut after = before.clone();
+    change(&mut after);
+    draft(
+        actor,
+        action,
+        &before.slug,
+        Some(topic_json(before)),
+        Some(topic_json(&after)),
+    )
+}
+
+/// A change of an account, recorded with its state before and after.
+fn counselor_draft(
+    actor: &Actor,
+    action: &'static str,
+    topics: &[TopicRecord],
+    before: &CounselorRecord,
+    change: impl FnOnce(&mut CounselorRecord),
+) -> AuditDraft {
+    let mut after = before.clone();
+    change(&mut after);
+    draft(
+        actor,
+        action,
+        &before.name,
+        Some(counselor_json(topics, before)),
+        Some(counselor_json(topics, &after)),
+    )
 }
 
 async fn topic(store: &dyn Store, slug: &str) -> OperatorResult<TopicRecord> {
@@ -159,25 +236,22 @@ pub async fn create_topic(
     topic: NewTopic,
 ) -> OperatorResult<TopicRecord> {
     let slug = topic.slug.as_str();
-    let created = store
+    let record = json!({
+        "slug": slug,
+        "name": topic.name.as_str(),
+        "live_chat": topic.live_chat,
+    });
+    let audit = draft(actor, "topic_created", slug, None, Some(record));
+    store
         .create_topic(
             slug,
             topic.name.as_str(),
             topic.live_chat,
             topic.chat_hours.as_deref(),
+            Some(&audit),
         )
         .await
-        .map_err(|e| OperatorError::from_store(e, slug, ""))?;
-    audit(
-        store,
-        actor,
-        "topic_created",
-        slug,
-        None,
-        Some(topic_json(&created)),
-    )
-    .await?;
-    Ok(created)
+        .map_err(|e| OperatorError::from_store(e, slug, ""))
 }
 
 pub async fn rename_topic(
@@ -188,20 +262,13 @@ pub async fn rename_topic(
 ) -> OperatorResult<TopicRecord> {
     let name = Name::parse(name)?;
     let before = topic(store, slug).await?;
-    let after = store
-        .rename_topic(slug, name.as_str())
+    let audit = topic_draft(actor, "topic_renamed", &before, |t| {
+        t.name = name.as_str().to_owned();
+    });
+    store
+        .rename_topic(slug, name.as_str(), Some(&audit))
         .await
-        .map_err(|e| OperatorError::from_store(e, slug, ""))?;
-    audit(
-        store,
-        actor,
-        "topic_renamed",
-        slug,
-        Some(topic_json(&before)),
-        Some(topic_json(&after)),
-    )
-    .await?;
-    Ok(after)
+        .map_err(|e| OperatorError::from_store(e, slug, ""))
 }
 
 pub async fn set_live_chat(
@@ -211,20 +278,11 @@ pub async fn set_live_chat(
     on: bool,
 ) -> OperatorResult<TopicRecord> {
     let before = topic(store, slug).await?;
-    let after = store
-        .set_live_chat(slug, on)
+    let audit = topic_draft(actor, "topic_live_chat", &before, |t| t.live_chat = on);
+    store
+        .set_live_chat(slug, on, Some(&audit))
         .await
-        .map_err(|e| OperatorError::from_store(e, slug, ""))?;
-    audit(
-        store,
-        actor,
-        "topic_live_chat",
-        slug,
-        Some(topic_json(&before)),
-        Some(topic_json(&after)),
-    )
-    .await?;
-    Ok(after)
+        .map_err(|e| OperatorError::from_store(e, slug, ""))
 }
 
 /// A new account, from what the operator typed.
@@ -286,6 +344,18 @@ pub async fn add_counselor(
         .map_err(|e| OperatorError::Hashing(e.to_string()))?;
     let slugs: Vec<String> = new.topics.iter().map(|s| s.to_string()).collect();
     let login = new.login.as_str();
+    let mut listed: Vec<&str> = slugs.iter().map(String::as_str).collect();
+    listed.sort_unstable();
+    listed.dedup();
+    let record = json!({
+        "login": login,
+        "display_name": new.display_name.as_str(),
+        "topics": listed,
+        "operator": new.operator,
+        "deactivated": false,
+        "seats": null,
+    });
+    let audit = draft(actor, "counselor_created", login, None, Some(record));
     let created = store
         .create_counselor(
             login,
@@ -294,18 +364,10 @@ pub async fn add_counselor(
             &slugs,
             new.operator,
             one_time.is_some(),
+            Some(&audit),
         )
         .await
         .map_err(|e| OperatorError::from_store(e, "", login))?;
-    audit(
-        store,
-        actor,
-        "counselor_created",
-        login,
-        None,
-        Some(counselor_json(&topics, &created)),
-    )
-    .await?;
     Ok((created, one_time))
 }
 
@@ -317,20 +379,13 @@ pub async fn set_operator(
 ) -> OperatorResult<CounselorRecord> {
     let topics = store.topics().await.map_err(OperatorError::Store)?;
     let before = find_counselor(store, login).await?;
-    let after = store
-        .set_operator(login, on)
+    let audit = counselor_draft(actor, "counselor_operator", &topics, &before, |c| {
+        c.operator = on;
+    });
+    store
+        .set_operator(login, on, Some(&audit))
         .await
-        .map_err(|e| OperatorError::from_store(e, "", login))?;
-    audit(
-        store,
-        actor,
-        "counselor_operator",
-        login,
-        Some(counselor_json(&topics, &before)),
-        Some(counselor_json(&topics, &after)),
-    )
-    .await?;
-    Ok(after)
+        .map_err(|e| OperatorError::from_store(e, "", login))
 }
 
 pub async fn set_counselor_topics(
@@ -352,20 +407,17 @@ pub async fn set_counselor_topics(
     }
     let before = find_counselor(store, login).await?;
     let slugs: Vec<String> = parsed.iter().map(|s| s.to_string()).collect();
-    let after = store
-        .set_counselor_topics(login, &slugs)
+    let audit = counselor_draft(actor, "counselor_topics", &topics, &before, |c| {
+        c.topics = topics
+            .iter()
+            .filter(|t| slugs.contains(&t.slug))
+            .map(|t| t.id)
+            .collect();
+    });
+    store
+        .set_counselor_topics(login, &slugs, Some(&audit))
         .await
-        .map_err(|e| OperatorError::from_store(e, "", login))?;
-    audit(
-        store,
-        actor,
-        "counselor_topics",
-        login,
-        Some(counselor_json(&topics, &before)),
-        Some(counselor_json(&topics, &after)),
-    )
-    .await?;
-    Ok(after)
+        .map_err(|e| OperatorError::from_store(e, "", login))
 }
 
 /// Give the account a new one-time password (returned, to be shown once); the counselor
@@ -379,19 +431,17 @@ pub async fn reset_password(
     let hash = hash(&password)
         .await
         .map_err(|e| OperatorError::Hashing(e.to_string()))?;
-    store
-        .set_one_time_password(login, &hash)
-        .await
-        .map_err(|e| OperatorError::from_store(e, "", login))?;
-    audit(
-        store,
+    let audit = draft(
         actor,
         "password_reset",
         login,
         None,
         Some(json!({"must_change_password": true})),
-    )
-    .await?;
+    );
+    store
+        .set_one_time_password(login, &hash, Some(&audit))
+        .await
+        .map_err(|e| OperatorError::from_store(e, "", login))?;
     Ok((find_counselor(store, login).await?, password))
 }
 
@@ -405,7 +455,7 @@ pub async fn create_counselor(
 ) -> anyhow::Result<CounselorRecord> {
     let hash = hash(password).await?;
     Ok(store
-        .create_counselor(name, display_name, &hash, topics, false, false)
+        .create_counselor(name, display_name, &hash, topics, false, false, None)
         .await?)
 }
 
@@ -426,32 +476,62 @@ async fn hash(password: &str) -> anyhow::Result<String> {
         .map_err(|e| anyhow::anyhow!("hashing the password failed: {e}"))
 }
 
-/// Change the websites that may embed a topic: `clear` first, then `remove`, then `add`.
-/// Every origin is checked before anything is stored; a refusal names its code.
+/// Replace the websites that may embed a topic's chat button. Every origin is checked
+/// before anything is stored; a refusal names its code.
+pub async fn set_embed_origins(
+    store: &dyn Store,
+    actor: &Actor,
+    slug: &str,
+    origins: &[String],
+) -> OperatorResult<TopicRecord> {
+    let mut parsed: Vec<EmbedOrigin> = Vec::new();
+    for text in origins {
+        let origin = EmbedOrigin::parse(text)?;
+        if !parsed.contains(&origin) {
+            parsed.push(origin);
+        }
+    }
+    let before = topic(store, slug).await?;
+    store_embed_origins(store, actor, &before, parsed).await
+}
+
+async fn store_embed_origins(
+    store: &dyn Store,
+    actor: &Actor,
+    before: &TopicRecord,
+    mut origins: Vec<EmbedOrigin>,
+) -> OperatorResult<TopicRecord> {
+    origins.sort_by(|a, b| a.as_str().cmp(b.as_str()));
+    let audit = topic_draft(actor, "topic_embed_origins", before, |t| {
+        t.embed_origins = origins.clone();
+    });
+    store
+        .set_embed_origins(&before.slug, &origins, Some(&audit))
+        .await
+        .map_err(|e| OperatorError::from_store(e, &before.slug, ""))
+}
+
+/// Change the websites that may embed a topic (the command line): `clear` first, then
+/// `remove`, then `add`. Every origin is checked before anything is stored.
 pub async fn change_embed_origins(
     store: &dyn Store,
+    actor: &Actor,
     slug: &str,
     add: &[String],
     remove: &[String],
     clear: bool,
-) -> anyhow::Result<TopicRecord> {
-    let parse =
-        |text: &String| EmbedOrigin::parse(text).map_err(|e| anyhow::anyhow!("{}: {e}", e.code()));
-    let add = add.iter().map(parse).collect::<anyhow::Result<Vec<_>>>()?;
+) -> OperatorResult<TopicRecord> {
+    let parse = |text: &String| EmbedOrigin::parse(text).map_err(OperatorError::from);
+    let add = add.iter().map(parse).collect::<OperatorResult<Vec<_>>>()?;
     let remove = remove
         .iter()
         .map(parse)
-        .collect::<anyhow::Result<Vec<_>>>()?;
-    let topic = store
-        .topics()
-        .await?
-        .into_iter()
-        .find(|t| t.slug == slug)
-        .ok_or_else(|| anyhow::anyhow!("unknown_topic: there is no topic {slug:?}"))?;
+        .collect::<OperatorResult<Vec<_>>>()?;
+    let before = topic(store, slug).await?;
     let mut origins = if clear {
         Vec::new()
     } else {
-        topic.embed_origins
+        before.embed_origins.clone()
     };
     origins.retain(|o| !remove.contains(o));
     for origin in add {
@@ -459,12 +539,12 @@ pub async fn change_embed_origins(
             origins.push(origin);
         }
     }
-    Ok(store.set_embed_origins(slug, &origins).await?)
+    store_embed_origins(store, actor, &before, origins).await
 }
 
 /// An exception as the CLI takes it: `2026-12-24:closed`, `2026-12-31:10:00-12:00`,
 /// `2026-12-31:closed 14:00-16:00`, or with a space instead of the first colon.
-fn exception_text(text: &str) -> String {
+pub fn exception_text(text: &str) -> String {
     let text = text.trim();
     let date_len = text.find([':', ' ']).unwrap_or(text.len());
     let (date, rest) = text.split_at(date_len);
@@ -474,62 +554,106 @@ fn exception_text(text: &str) -> String {
     }
 }
 
-/// Set a topic's chat hours from the CLI's slots (`"Mo-Fr 10:00-12:00"`, one group each),
-/// exceptions and note, in the organisation's `zone`; `clear` sets none. Everything is
-/// checked before anything is stored (overlapping or inverted slots, unknown days, past
-/// exceptions); a refusal names its code. Exceptions already stored stay allowed when past.
-pub async fn set_hours(
-    store: &dyn Store,
-    slug: &str,
+/// The chat hours a topic would have with this text and note (see [`set_hours`]), or why
+/// not; nothing is stored.
+pub fn check_hours(
+    topic: &TopicRecord,
     zone: &OrgZone,
-    slots: &[String],
-    exceptions: &[String],
-    note: Option<&str>,
+    text: &str,
+    note: &str,
     now: Timestamp,
-) -> anyhow::Result<TopicRecord> {
-    let refused = |e: ScheduleError| anyhow::anyhow!("{}: {e}", e.code());
-    let topic = store
-        .topics()
-        .await?
-        .into_iter()
-        .find(|t| t.slug == slug)
-        .ok_or_else(|| anyhow::anyhow!("unknown_topic: there is no topic {slug:?}"))?;
-    let weekly = parse_slots(&slots.join(";")).map_err(refused)?;
-    let exceptions = exceptions
-        .iter()
-        .map(|e| parse_exceptions(&exception_text(e)))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(refused)?
-        .into_iter()
-        .flatten()
-        .collect();
+) -> OperatorResult<Schedule> {
+    let (weekly, exceptions) = parse_schedule_text(text)?;
     let draft = ScheduleDraft {
         zone: zone.clone(),
         weekly,
         exceptions,
-        note: note.unwrap_or_default().to_owned(),
+        note: note.trim().to_owned(),
     };
-    let schedule = match &topic.schedule {
+    Ok(match &topic.schedule {
         Some(previous) => draft.build_replacing(previous, now),
         None => draft.build(now),
-    }
-    .map_err(refused)?;
-    Ok(store.set_schedule(slug, &schedule).await?)
+    }?)
 }
 
-/// A seat limit as the CLI takes it: a whole number of at least 1, or `unlimited`.
-pub fn parse_seats(text: &str) -> anyhow::Result<Option<u32>> {
-    let text = text.trim();
-    if text.eq_ignore_ascii_case("unlimited") {
-        return Ok(None);
+/// Set a topic's chat hours from their text syntax (weekly groups and dated exceptions, by
+/// line or `;`: "Mo-Fr 10:00-12:00, 14:00-16:00", "2026-12-24 geschlossen") and a note, in
+/// the organisation's `zone`; an empty text and note clear them. Everything is checked
+/// before anything is stored (overlapping or inverted slots, unknown days, past
+/// exceptions); a refusal names its code. Exceptions already stored stay allowed when past.
+pub async fn set_hours(
+    store: &dyn Store,
+    actor: &Actor,
+    slug: &str,
+    zone: &OrgZone,
+    text: &str,
+    note: &str,
+    now: Timestamp,
+) -> OperatorResult<TopicRecord> {
+    let before = topic(store, slug).await?;
+    let schedule = check_hours(&before, zone, text, note, now)?;
+    let audit = topic_draft(actor, "topic_hours", &before, |t| {
+        t.schedule = Some(schedule.clone());
+    });
+    store
+        .set_schedule(slug, &schedule, Some(&audit))
+        .await
+        .map_err(|e| OperatorError::from_store(e, slug, ""))
+}
+
+/// Set the most running chats per counselor in a topic (`None`: unlimited).
+pub async fn set_topic_seats(
+    store: &dyn Store,
+    actor: &Actor,
+    slug: &str,
+    seats: SeatLimit,
+) -> OperatorResult<TopicRecord> {
+    let before = topic(store, slug).await?;
+    let audit = topic_draft(actor, "topic_seats", &before, |t| t.seats = seats.get());
+    store
+        .set_topic_seats(slug, seats.get(), Some(&audit))
+        .await
+        .map_err(|e| OperatorError::from_store(e, slug, ""))
+}
+
+/// Set the most running chats of a counselor (`None`: unlimited; a topic's smaller limit
+/// still counts).
+pub async fn set_counselor_seats(
+    store: &dyn Store,
+    actor: &Actor,
+    login: &str,
+    seats: SeatLimit,
+) -> OperatorResult<CounselorRecord> {
+    let topics = store.topics().await.map_err(OperatorError::Store)?;
+    let before = find_counselor(store, login).await?;
+    let audit = counselor_draft(actor, "counselor_seats", &topics, &before, |c| {
+        c.seats = seats.get();
+    });
+    store
+        .set_counselor_seats(login, seats.get(), Some(&audit))
+        .await
+        .map_err(|e| OperatorError::from_store(e, "", login))
+}
+
+/// Make a deactivated account usable again, with the password it had (reset it too if the
+/// counselor may not know it any more). Reactivating an active account changes nothing.
+pub async fn reactivate(
+    store: &dyn Store,
+    actor: &Actor,
+    login: &str,
+) -> OperatorResult<CounselorRecord> {
+    let topics = store.topics().await.map_err(OperatorError::Store)?;
+    let before = find_counselor(store, login).await?;
+    if !before.deactivated {
+        return Ok(before);
     }
-    match text.parse::<u32>() {
-        Ok(n) if n >= 1 => Ok(Some(n)),
-        _ => anyhow::bail!(
-            "seats_invalid: {text:?}: give the most running chats per counselor, at least 1, \
-             or \"unlimited\""
-        ),
-    }
+    let audit = counselor_draft(actor, "counselor_reactivated", &topics, &before, |c| {
+        c.deactivated = false;
+    });
+    store
+        .reactivate_counselor(login, Some(&audit))
+        .await
+        .map_err(|e| OperatorError::from_store(e, "", login))
 }
 
 /// The address Pforte is reached at from the internet, as the operator gives it for the
@@ -619,6 +743,7 @@ pub async fn seed_demo(store: &Arc<dyn Store>) -> anyhow::Result<Option<Demo>> {
             "Suchtberatung",
             true,
             Some("Mo–Fr 10–16 Uhr"),
+            None,
         )
         .await
     {
@@ -634,10 +759,11 @@ pub async fn seed_demo(store: &Arc<dyn Store>) -> anyhow::Result<Option<Demo>> {
                 "Schwangerschaftsberatung",
                 true,
                 Some("Di und Do 14–18 Uhr"),
+                None,
             )
             .await?,
         store
-            .create_topic("go-on-start-up", "Go on – Start up", false, None)
+            .create_topic("go-on-start-up", "Go on – Start up", false, None, None)
             .await?,
     ];
     let mut counselors = Vec::new();

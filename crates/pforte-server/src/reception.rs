@@ -35,8 +35,8 @@ use crate::error::{AppError, AppResult};
 use crate::hub::{Hub, Outgoing, Target};
 use crate::store::changes::changes as changes_of;
 use crate::store::{
-    Change, ChatRecord, ChatState, CounselorRecord, Entry, LogEntry, NewChat, Store, StoreError,
-    StoreResult, TopicRecord,
+    AuditDraft, Change, ChatRecord, ChatState, CounselorRecord, Entry, LogEntry, NewChat, Store,
+    StoreError, StoreResult, TopicRecord,
 };
 use crate::writer::MessageWriter;
 
@@ -431,6 +431,18 @@ impl Reception {
         new_chat: Option<NewChat>,
         after: impl FnOnce(&Desk) -> R,
     ) -> AppResult<(Vec<Event>, R)> {
+        self.decide_audited(command, new_chat, None, after).await
+    }
+
+    /// [`decide`](Self::decide), recording an operator's action in the transaction of the
+    /// command it caused (refused: nothing recorded).
+    async fn decide_audited<R>(
+        &self,
+        command: Command,
+        new_chat: Option<NewChat>,
+        audit: Option<&AuditDraft>,
+        after: impl FnOnce(&Desk) -> R,
+    ) -> AppResult<(Vec<Event>, R)> {
         let mut commanding = self.command.lock().await;
         let fact = is_fact(&command);
         // A refusal no later entry of the log can change (the request was taken: taken it
@@ -448,7 +460,7 @@ impl Reception {
             }
         }
         let decided = self
-            .decide_locked(&mut commanding, &command, new_chat.as_ref())
+            .decide_locked(&mut commanding, &command, new_chat.as_ref(), audit)
             .await;
         let events = match decided {
             Ok(Ok(events)) => events,
@@ -487,6 +499,7 @@ impl Reception {
         commanding: &mut Commanding,
         command: &Command,
         new_chat: Option<&NewChat>,
+        audit: Option<&AuditDraft>,
     ) -> StoreResult<Result<Vec<Event>, pforte_domain::DeskError>> {
         let mut tx = self.store.begin_command(self.instance()).await?;
         let entries = tx.entries_after(commanding.seq).await?;
@@ -529,6 +542,9 @@ impl Reception {
                 .append(at, &Entry::Desk(command.clone()), &changes)
                 .await?;
         }
+        if let Some(draft) = audit {
+            tx.audit(draft).await?;
+        }
         tx.commit().await?;
         commanding.desk = next;
         commanding.seq = seq;
@@ -539,6 +555,14 @@ impl Reception {
     /// Run a command whose only interest is its effect.
     pub async fn run(&self, command: Command) -> AppResult<Vec<Event>> {
         Ok(self.decide(command, None, |_| ()).await?.0)
+    }
+
+    /// Run an operator's command and record it in the audit log, in one transaction.
+    pub async fn run_audited(&self, command: Command, audit: &AuditDraft) -> AppResult<Vec<Event>> {
+        Ok(self
+            .decide_audited(command, None, Some(audit), |_| ())
+            .await?
+            .0)
     }
 
     /// Tell a counselor's devices their availability again (e.g. the absence message changed

@@ -806,11 +806,41 @@ async fn operator_commands_refuse_bad_input_with_one_clear_line_and_make_operato
             vec!["counselor", "operator", "niemand", "on"],
             "unknown_counselor",
         ),
+        (
+            vec!["counselor", "reactivate", "niemand"],
+            "unknown_counselor",
+        ),
+        (
+            vec!["topic", "seats", "suchtberatung", "0"],
+            "seats_invalid",
+        ),
+        (
+            vec!["counselor", "seats", "bernd", "viele"],
+            "seats_invalid",
+        ),
+        (
+            vec![
+                "topic",
+                "hours",
+                "suchtberatung",
+                "--slot",
+                "Mo 12:00-10:00",
+            ],
+            "inverted_slot",
+        ),
     ] {
         let stderr = operator_refused(data.path(), &args);
         let lines: Vec<&str> = stderr.lines().collect();
         assert_eq!(lines.len(), 1, "{args:?}: {stderr}");
         assert!(lines[0].contains(code), "{args:?}: {stderr}");
+        // Said once: not "the login is empty: the login is empty".
+        let (_, said) = lines[0].split_once(&format!("{code}: ")).unwrap();
+        if let Some((first, second)) = said.rsplit_once(": ") {
+            assert_ne!(first, second, "{args:?}: {stderr}");
+        }
+        if code == "seats_invalid" {
+            assert!(said.contains("a whole number from 1 to 1000"), "{stderr}");
+        }
         assert!(
             !stderr.contains("backtrace") && !stderr.contains("panicked"),
             "{stderr}"

@@ -272,6 +272,8 @@ pub enum Alert {
         reason: OfflineReason,
     },
     SessionExpired,
+    /// An operator deactivated the account: the session is over and stays over.
+    AccountDeactivated,
     /// An operator ended the counselor's availability, saying why (their words, no asker's).
     SwitchedOffByOperator {
         reason: String,
@@ -382,6 +384,16 @@ pub fn notice(alert: &Alert, clock: impl Fn(i64) -> String, prefs: &AlertPrefs) 
             opens: None,
             sound: None,
             stays: false,
+            switches_on: false,
+        },
+        Alert::AccountDeactivated => Notice {
+            title: "Zugang deaktiviert".to_owned(),
+            body: "Ihr Zugang wurde von der Administration deaktiviert. Live-Chat ist \
+                   ausgeschaltet."
+                .to_owned(),
+            opens: None,
+            sound: None,
+            stays: true,
             switches_on: false,
         },
         Alert::ShiftStarted {
@@ -573,6 +585,8 @@ pub enum Leaving {
     ScreenLocked,
     SystemSleep,
     SessionExpired,
+    /// An operator deactivated the account (the server switched off and ended every session).
+    Deactivated,
 }
 
 /// What happens after the server was told.
@@ -641,6 +655,12 @@ pub fn plan(known: &Knowledge, leaving: Leaving) -> Plan {
             offline: None,
             logout: false,
             tell: session.then_some(Alert::SessionExpired),
+            then: Then::ShowLogin,
+        },
+        Leaving::Deactivated => Plan {
+            offline: None,
+            logout: false,
+            tell: session.then_some(Alert::AccountDeactivated),
             then: Then::ShowLogin,
         },
     }

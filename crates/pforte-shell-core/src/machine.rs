@@ -515,11 +515,18 @@ impl Machine {
             return;
         }
         let leaving = match reason {
-            // A deactivated account is over like an expired session: told, back to the login.
-            SessionEndReason::Expired | SessionEndReason::Deactivated => Leaving::SessionExpired,
+            SessionEndReason::Expired => Leaving::SessionExpired,
+            // Told as what it is (not "expired"): logging in again will not help.
+            SessionEndReason::Deactivated => Leaving::Deactivated,
             SessionEndReason::LoggedOut => Leaving::Logout,
         };
-        let mut plan = plan(&self.known, Leaving::SessionExpired);
+        let mut plan = plan(
+            &self.known,
+            match leaving {
+                Leaving::Deactivated => Leaving::Deactivated,
+                _ => Leaving::SessionExpired,
+            },
+        );
         if reason == SessionEndReason::LoggedOut {
             // Logged out elsewhere (or by us): nothing to say.
             plan.tell = None;
@@ -926,6 +933,7 @@ impl Machine {
                 if was {
                     let reason = match leaving {
                         Leaving::SessionExpired => SessionEndReason::Expired,
+                        Leaving::Deactivated => SessionEndReason::Deactivated,
                         _ => SessionEndReason::LoggedOut,
                     };
                     out.push(Emission::SessionEnded(reason).into());

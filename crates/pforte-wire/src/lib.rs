@@ -129,6 +129,49 @@ pub enum ErrorCode {
     TopicInUse,
     /// The account is deactivated.
     Deactivated,
+    /// A seat limit must be a whole number from 1 to 1000 (or `null`: unlimited).
+    SeatsInvalid,
+    // Chat hours (the codes of the schedule's text syntax; the message names the part).
+    /// A weekday that is not one of `Mo Di Mi Do Fr Sa So` / `Mo Tu We Th Fr Sa Su`.
+    UnknownWeekday,
+    /// A group of times without a day before them.
+    MissingWeekday,
+    /// Days without times after them.
+    MissingTimes,
+    /// A time that is not `HH:MM` from 00:00 to 24:00.
+    InvalidTime,
+    /// A range that is not `start-end`.
+    InvalidTimeRange,
+    /// A date that is not `YYYY-MM-DD` or `DD.MM.YYYY`, or does not exist.
+    InvalidDate,
+    /// A dated exception that is neither `closed`, closed times nor extra hours.
+    InvalidException,
+    /// A slot that starts when it ends.
+    EmptySlot,
+    /// A slot whose end lies before its start on the same day.
+    InvertedSlot,
+    /// Two weekly slots overlap.
+    OverlappingSlots,
+    /// Two extra hours on one date overlap.
+    OverlappingExtraHours,
+    /// A dated exception lies in the past.
+    ExceptionInPast,
+    TooManySlots,
+    TooManyExceptions,
+    /// The note on the chat hours is too long.
+    NoteTooLong,
+    UnknownTimeZone,
+    // Websites that may embed a topic's chat button.
+    /// Not a web address of a website (`https://beispiel.de`).
+    OriginInvalid,
+    /// A website must be reached over `https://` (only this machine may use `http://`).
+    OriginNotHttps,
+    /// A website is given without a path: `https://beispiel.de`, not `…/kontakt`.
+    OriginHasPath,
+    OriginHasQuery,
+    OriginHasCredentials,
+    /// No wildcards: each website is named.
+    OriginWildcard,
 }
 
 // ---------------------------------------------------------------- operator console
@@ -144,6 +187,17 @@ pub struct AdminTopic {
     pub chat_hours: Option<String>,
     /// Requests waiting and chats running now: while any, the topic cannot be deleted.
     pub open_chats: u32,
+    /// The chat hours in their text syntax, one group per line (weekly slots, then dated
+    /// exceptions): what `hours.text` of a change takes. Empty: none.
+    pub hours_text: String,
+    /// The note on the chat hours ("An Feiertagen geschlossen"); empty: none.
+    pub hours_note: String,
+    /// The organisation's time zone the hours are in.
+    pub time_zone: String,
+    /// The most running chats per counselor in this topic (`null`: unlimited).
+    pub seats: Option<u32>,
+    /// The websites that may embed the topic's chat button.
+    pub embed_origins: Vec<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
@@ -164,7 +218,8 @@ pub struct CreateTopic {
     pub chat_hours: Option<String>,
 }
 
-/// What to change of a topic; absent fields stay.
+/// What to change of a topic; absent fields stay. Everything is checked before anything is
+/// changed: one refusal leaves the topic as it was.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ChangeTopic {
@@ -172,6 +227,34 @@ pub struct ChangeTopic {
     pub name: Option<String>,
     #[serde(default)]
     pub live_chat: Option<bool>,
+    /// Replace the chat hours (an empty text and note: none).
+    #[serde(default)]
+    pub hours: Option<SetHours>,
+    /// The most running chats per counselor in this topic.
+    #[serde(default)]
+    pub seats: Option<SeatLimit>,
+    /// Replace the websites that may embed the chat button (`https://beispiel.de`).
+    #[serde(default)]
+    pub embed_origins: Option<Vec<String>>,
+}
+
+/// A topic's chat hours in the text syntax of the command line: groups separated by line
+/// breaks or `;`, e.g. `Mo-Fr 10:00-12:00, 14:00-16:00`, `2026-12-24 geschlossen`,
+/// `2026-12-31 10:00-12:00` (extra hours). Past exceptions already stored may stay.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SetHours {
+    #[schema(max_length = 10000)]
+    pub text: String,
+    #[serde(default)]
+    pub note: String,
+}
+
+/// A seat limit: at most `limit` running chats (1–1000), `null`: unlimited.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SeatLimit {
+    pub limit: Option<u32>,
 }
 
 /// A counselor account as operators manage it.
@@ -188,6 +271,9 @@ pub struct AdminCounselor {
     pub must_change_password: bool,
     /// Whether they count as available now.
     pub available: bool,
+    /// The most running chats of this counselor (`null`: unlimited; a topic's limit may be
+    /// smaller).
+    pub seats: Option<u32>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
@@ -225,6 +311,9 @@ pub struct ChangeCounselor {
     pub topics: Option<Vec<String>>,
     #[serde(default)]
     pub operator: Option<bool>,
+    /// The most running chats of this counselor.
+    #[serde(default)]
+    pub seats: Option<SeatLimit>,
 }
 
 /// "Verfügbarkeit beenden": why, shown to the counselor.

@@ -69,6 +69,8 @@ pub fn render() -> String {
         AdminTopicList,
         CreateTopic,
         ChangeTopic,
+        SetHours,
+        SeatLimit,
         AdminCounselor,
         AdminCounselorList,
         CreateCounselor,

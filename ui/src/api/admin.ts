@@ -32,7 +32,8 @@ export function adminApi(http: HttpClient, token: string) {
     topics: (): Promise<Result<AdminTopicList>> => http.request("GET", "/api/admin/topics", auth),
     createTopic: (body: CreateTopic): Promise<Result<AdminTopic>> =>
       http.request("POST", "/api/admin/topics", { ...auth, body }),
-    changeTopic: (slug: string, body: ChangeTopic): Promise<Result<AdminTopic>> =>
+    /** Absent fields stay as they are. */
+    changeTopic: (slug: string, body: Partial<ChangeTopic>): Promise<Result<AdminTopic>> =>
       http.request("PATCH", `/api/admin/topics/${id(slug)}`, { ...auth, body }),
     deleteTopic: (slug: string): Promise<Result<void>> =>
       http.request("DELETE", `/api/admin/topics/${id(slug)}`, auth),
@@ -40,10 +41,16 @@ export function adminApi(http: HttpClient, token: string) {
       http.request("GET", "/api/admin/counselors", auth),
     createCounselor: (body: CreateCounselor): Promise<Result<OneTimePassword>> =>
       http.request("POST", "/api/admin/counselors", { ...auth, body }),
-    changeCounselor: (login: string, body: ChangeCounselor): Promise<Result<AdminCounselor>> =>
+    /** Absent fields stay as they are. */
+    changeCounselor: (
+      login: string,
+      body: Partial<ChangeCounselor>,
+    ): Promise<Result<AdminCounselor>> =>
       http.request("PATCH", `/api/admin/counselors/${id(login)}`, { ...auth, body }),
     deactivate: (login: string): Promise<Result<AdminCounselor>> =>
       http.request("POST", `/api/admin/counselors/${id(login)}/deactivate`, auth),
+    reactivate: (login: string): Promise<Result<AdminCounselor>> =>
+      http.request("POST", `/api/admin/counselors/${id(login)}/reactivate`, auth),
     resetPassword: (login: string): Promise<Result<OneTimePassword>> =>
       http.request("POST", `/api/admin/counselors/${id(login)}/reset-password`, auth),
     switchOff: (login: string, body: SwitchOff): Promise<Result<void>> =>

@@ -1,6 +1,18 @@
 import { describe, expect, it } from "vitest";
 import type { AdminCounselor, AdminTopic, TopicOverview } from "../wire/types";
-import { fieldOf, initialAdmin, oldestWaitMinutes, passwordProblems, reduceAdmin } from "./admin";
+import {
+  counselorChanges,
+  counselorSettingsForm,
+  fieldOf,
+  initialAdmin,
+  oldestWaitMinutes,
+  originsOf,
+  passwordProblems,
+  reduceAdmin,
+  seatLimitOf,
+  topicChanges,
+  topicSettingsForm,
+} from "./admin";
 
 const topic = (slug: string, name: string): AdminTopic => ({
   id: slug.length,
@@ -9,6 +21,11 @@ const topic = (slug: string, name: string): AdminTopic => ({
   live_chat: true,
   chat_hours: null,
   open_chats: 0,
+  hours_text: "",
+  hours_note: "",
+  time_zone: "Europe/Berlin",
+  seats: null,
+  embed_origins: [],
 });
 
 const counselor = (login: string): AdminCounselor => ({
@@ -20,6 +37,7 @@ const counselor = (login: string): AdminCounselor => ({
   deactivated: false,
   must_change_password: true,
   available: false,
+  seats: null,
 });
 
 describe("the section Verwaltung", () => {
@@ -30,6 +48,65 @@ describe("the section Verwaltung", () => {
     expect(fieldOf("reason_empty")).toBe("reason");
     expect(fieldOf("unknown_topic")).toBe("topics");
     expect(fieldOf("topic_in_use")).toBeNull();
+    expect(fieldOf("overlapping_slots")).toBe("hours");
+    expect(fieldOf("exception_in_past")).toBe("hours");
+    expect(fieldOf("note_too_long")).toBe("note");
+    expect(fieldOf("seats_invalid")).toBe("seats");
+    expect(fieldOf("origin_not_https")).toBe("origins");
+  });
+
+  it("sends only what the settings form of a topic changes, and refuses a bad seat limit itself", () => {
+    const t = {
+      ...topic("sucht", "Sucht"),
+      hours_text: "Mo-Fr 10:00-12:00\n2099-12-24 closed",
+      seats: 2,
+    };
+    expect(topicChanges(t, topicSettingsForm(t))).toEqual({});
+    expect(
+      topicChanges(t, { ...topicSettingsForm(t), hours: "Mo-Fr 10:00-12:00; 2099-12-24 closed " }),
+    ).toEqual({});
+    expect(topicChanges(t, { ...topicSettingsForm(t), note: "Feiertage zu" })).toEqual({
+      hours: { text: "Mo-Fr 10:00-12:00\n2099-12-24 closed", note: "Feiertage zu" },
+    });
+    expect(topicChanges(t, { ...topicSettingsForm(t), seats: "" })).toEqual({
+      seats: { limit: null },
+    });
+    expect(topicChanges(t, { ...topicSettingsForm(t), seats: "0" })).toEqual({
+      refused: "seats_invalid",
+    });
+    expect(topicChanges(t, { ...topicSettingsForm(t), origins: "https://a.de" })).toEqual({
+      embed_origins: ["https://a.de"],
+    });
+  });
+
+  it("sends only what the settings form of an account changes", () => {
+    const c = { ...counselor("bernd"), topics: ["sucht", "go-on"] };
+    expect(counselorChanges(c, counselorSettingsForm(c))).toEqual({});
+    expect(counselorChanges(c, { topics: ["go-on", "sucht"], seats: "" })).toEqual({});
+    expect(counselorChanges(c, { topics: ["sucht"], seats: "3" })).toEqual({
+      topics: ["sucht"],
+      seats: { limit: 3 },
+    });
+    expect(counselorChanges(c, { topics: [], seats: "x" })).toEqual({ refused: "seats_invalid" });
+  });
+
+  it("reads a seat limit as typed: empty is unlimited, a whole number from 1 to 1000 a limit", () => {
+    expect(seatLimitOf("")).toEqual({ limit: null });
+    expect(seatLimitOf("  ")).toEqual({ limit: null });
+    expect(seatLimitOf(" 3 ")).toEqual({ limit: 3 });
+    expect(seatLimitOf("1000")).toEqual({ limit: 1000 });
+    for (const refused of ["0", "1001", "-1", "2.5", "drei", "1e3"]) {
+      expect(seatLimitOf(refused), refused).toBeNull();
+    }
+  });
+
+  it("reads the websites one per line, also separated by commas or spaces", () => {
+    expect(originsOf("https://a.de\n https://b.de, https://c.de\n\n")).toEqual([
+      "https://a.de",
+      "https://b.de",
+      "https://c.de",
+    ]);
+    expect(originsOf("  ")).toEqual([]);
   });
 
   it("shows a refusal at its field and clears the form's problems once it is saved", () => {

@@ -4,11 +4,15 @@ import type {
   AdminCounselor,
   AdminTopic,
   AuditEntry,
+  ChangeCounselor,
+  ChangeTopic,
   ErrorCode,
+  SeatLimit,
   TopicOverview,
 } from "../wire/types";
 
-export type AdminForm = "topic" | "counselor" | "switch_off" | "rename";
+export type AdminForm =
+  "topic" | "counselor" | "switch_off" | "rename" | "topic_settings" | "counselor_settings";
 
 export interface AdminState {
   topics: AdminTopic[];
@@ -46,14 +50,58 @@ export type AdminAction =
   | { type: "refused"; form: AdminForm; code: ErrorCode }
   | { type: "form_cleared"; form: AdminForm };
 
+/** The codes of the chat hours' text: they belong to the hours field. */
+const HOURS_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  "unknown_weekday",
+  "missing_weekday",
+  "missing_times",
+  "invalid_time",
+  "invalid_time_range",
+  "invalid_date",
+  "invalid_exception",
+  "empty_slot",
+  "inverted_slot",
+  "overlapping_slots",
+  "overlapping_extra_hours",
+  "exception_in_past",
+  "too_many_slots",
+  "too_many_exceptions",
+  "unknown_time_zone",
+]);
+
 /** The field of a form a server code points at (`null`: the form as a whole). */
 export function fieldOf(code: ErrorCode): string | null {
   if (code.startsWith("slug_")) return "slug";
   if (code.startsWith("name_")) return "name";
   if (code.startsWith("login_")) return "login";
   if (code.startsWith("reason_")) return "reason";
+  if (code.startsWith("origin_")) return "origins";
+  if (code === "seats_invalid") return "seats";
+  if (code === "note_too_long") return "note";
+  if (HOURS_CODES.has(code)) return "hours";
   if (code === "unknown_topic") return "topics";
   return null;
+}
+
+/**
+ * A seat limit as typed: empty is unlimited, else a whole number 1–1000. `null` when it is
+ * neither (the form says `seats_invalid` without asking the server: a number that JSON cannot
+ * carry must never arrive as "unlimited").
+ */
+export function seatLimitOf(text: string): SeatLimit | null {
+  const trimmed = text.trim();
+  if (trimmed === "") return { limit: null };
+  if (!/^[0-9]+$/.test(trimmed)) return null;
+  const limit = Number(trimmed);
+  return limit >= 1 && limit <= 1000 ? { limit } : null;
+}
+
+/** The websites field: one per line (commas and spaces also separate). */
+export function originsOf(text: string): string[] {
+  return text
+    .split(/[\s,]+/)
+    .map((o) => o.trim())
+    .filter((o) => o !== "");
 }
 
 function withoutForm(problems: AdminState["problems"], form: AdminForm) {
@@ -75,7 +123,10 @@ export function reduceAdmin(state: AdminState, action: AdminAction): AdminState 
       return {
         ...state,
         topics: byName([...state.topics.filter((t) => t.slug !== action.topic.slug), action.topic]),
-        problems: withoutForm(withoutForm(state.problems, "topic"), "rename"),
+        problems: withoutForm(
+          withoutForm(withoutForm(state.problems, "topic"), "rename"),
+          "topic_settings",
+        ),
         done: action.done ?? state.done,
       };
     case "topic_deleted":
@@ -93,7 +144,10 @@ export function reduceAdmin(state: AdminState, action: AdminAction): AdminState 
           ...state.counselors.filter((c) => c.login !== action.counselor.login),
           action.counselor,
         ]),
-        problems: withoutForm(withoutForm(state.problems, "counselor"), "switch_off"),
+        problems: withoutForm(
+          withoutForm(withoutForm(state.problems, "counselor"), "switch_off"),
+          "counselor_settings",
+        ),
         done: action.done ?? state.done,
       };
     case "one_time_password":
@@ -123,6 +177,82 @@ export function reduceAdmin(state: AdminState, action: AdminAction): AdminState 
     case "form_cleared":
       return { ...state, problems: withoutForm(state.problems, action.form) };
   }
+}
+
+/** The settings form of a topic as typed. */
+export interface TopicSettingsForm {
+  hours: string;
+  note: string;
+  seats: string;
+  origins: string;
+}
+
+export function topicSettingsForm(topic: AdminTopic): TopicSettingsForm {
+  return {
+    hours: topic.hours_text,
+    note: topic.hours_note,
+    seats: topic.seats === null ? "" : String(topic.seats),
+    origins: topic.embed_origins.join("\n"),
+  };
+}
+
+const sameLines = (a: string, b: string) =>
+  a
+    .split(/[\n;]/)
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .join("\n") ===
+  b
+    .split(/[\n;]/)
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .join("\n");
+
+/**
+ * What the settings form changes of a topic (only what differs, so the audit log records
+ * real changes), or the code of a field the form refuses before asking the server.
+ */
+export function topicChanges(
+  topic: AdminTopic,
+  form: TopicSettingsForm,
+): Partial<ChangeTopic> | { refused: ErrorCode } {
+  const seats = seatLimitOf(form.seats);
+  if (!seats) return { refused: "seats_invalid" };
+  const change: Partial<ChangeTopic> = {};
+  if (!sameLines(form.hours, topic.hours_text) || form.note.trim() !== topic.hours_note) {
+    change.hours = { text: form.hours, note: form.note };
+  }
+  if (seats.limit !== topic.seats) change.seats = seats;
+  const origins = originsOf(form.origins);
+  if (origins.join("\n") !== topic.embed_origins.join("\n")) change.embed_origins = origins;
+  return change;
+}
+
+/** The settings form of an account as typed. */
+export interface CounselorSettingsForm {
+  topics: string[];
+  seats: string;
+}
+
+export function counselorSettingsForm(counselor: AdminCounselor): CounselorSettingsForm {
+  return {
+    topics: [...counselor.topics],
+    seats: counselor.seats === null ? "" : String(counselor.seats),
+  };
+}
+
+/** What the settings form changes of an account (only what differs). */
+export function counselorChanges(
+  counselor: AdminCounselor,
+  form: CounselorSettingsForm,
+): Partial<ChangeCounselor> | { refused: ErrorCode } {
+  const seats = seatLimitOf(form.seats);
+  if (!seats) return { refused: "seats_invalid" };
+  const change: Partial<ChangeCounselor> = {};
+  const topics = [...new Set(form.topics)].sort();
+  if (topics.join(",") !== [...counselor.topics].sort().join(",")) change.topics = topics;
+  if (seats.limit !== counselor.seats) change.seats = seats;
+  return change;
 }
 
 /** Whole minutes the oldest asker of a topic waits, at `now` (null if nobody waits). */

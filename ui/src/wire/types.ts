@@ -3,7 +3,7 @@
 
 export type ApiError = { code: ErrorCode, message: string, };
 
-export type ErrorCode = "invalid_body" | "invalid_field" | "payload_too_large" | "unsupported_media_type" | "invalid_parameter" | "not_found" | "method_not_allowed" | "unauthorized" | "invalid_credentials" | "rate_limited" | "consent_required" | "unknown_topic" | "live_chat_disabled" | "gate_closed" | "queue_full" | "absent" | "not_available" | "not_your_topic" | "already_taken" | "request_gone" | "conversation_ended" | "not_accepted" | "message_empty" | "message_too_long" | "internal" | "unavailable" | "websocket_required" | "origin_not_allowed" | "no_free_seat" | "unknown_slot" | "operator_only" | "slug_invalid" | "slug_too_short" | "slug_too_long" | "slug_taken" | "name_empty" | "name_too_long" | "name_invalid" | "login_empty" | "login_too_long" | "login_invalid" | "login_taken" | "password_too_short" | "password_too_long" | "password_invalid" | "wrong_password" | "password_change_required" | "reason_empty" | "reason_too_long" | "reason_invalid" | "unknown_counselor" | "topic_in_use" | "deactivated";
+export type ErrorCode = "invalid_body" | "invalid_field" | "payload_too_large" | "unsupported_media_type" | "invalid_parameter" | "not_found" | "method_not_allowed" | "unauthorized" | "invalid_credentials" | "rate_limited" | "consent_required" | "unknown_topic" | "live_chat_disabled" | "gate_closed" | "queue_full" | "absent" | "not_available" | "not_your_topic" | "already_taken" | "request_gone" | "conversation_ended" | "not_accepted" | "message_empty" | "message_too_long" | "internal" | "unavailable" | "websocket_required" | "origin_not_allowed" | "no_free_seat" | "unknown_slot" | "operator_only" | "slug_invalid" | "slug_too_short" | "slug_too_long" | "slug_taken" | "name_empty" | "name_too_long" | "name_invalid" | "login_empty" | "login_too_long" | "login_invalid" | "login_taken" | "password_too_short" | "password_too_long" | "password_invalid" | "wrong_password" | "password_change_required" | "reason_empty" | "reason_too_long" | "reason_invalid" | "unknown_counselor" | "topic_in_use" | "deactivated" | "seats_invalid" | "unknown_weekday" | "missing_weekday" | "missing_times" | "invalid_time" | "invalid_time_range" | "invalid_date" | "invalid_exception" | "empty_slot" | "inverted_slot" | "overlapping_slots" | "overlapping_extra_hours" | "exception_in_past" | "too_many_slots" | "too_many_exceptions" | "note_too_long" | "unknown_time_zone" | "origin_invalid" | "origin_not_https" | "origin_has_path" | "origin_has_query" | "origin_has_credentials" | "origin_wildcard";
 
 export type PublicTopic = { id: number, slug: string, name: string, 
 /**
@@ -265,7 +265,28 @@ export type AdminTopic = { id: number, slug: string, name: string, live_chat: bo
 /**
  * Requests waiting and chats running now: while any, the topic cannot be deleted.
  */
-open_chats: number, };
+open_chats: number, 
+/**
+ * The chat hours in their text syntax, one group per line (weekly slots, then dated
+ * exceptions): what `hours.text` of a change takes. Empty: none.
+ */
+hours_text: string, 
+/**
+ * The note on the chat hours ("An Feiertagen geschlossen"); empty: none.
+ */
+hours_note: string, 
+/**
+ * The organisation's time zone the hours are in.
+ */
+time_zone: string, 
+/**
+ * The most running chats per counselor in this topic (`null`: unlimited).
+ */
+seats: number | null, 
+/**
+ * The websites that may embed the topic's chat button.
+ */
+embed_origins: Array<string>, };
 
 export type AdminTopicList = { topics: Array<AdminTopic>, };
 
@@ -279,7 +300,23 @@ slug: string,
  */
 name: string, live_chat: boolean, chat_hours: string | null, };
 
-export type ChangeTopic = { name: string | null, live_chat: boolean | null, };
+export type ChangeTopic = { name: string | null, live_chat: boolean | null, 
+/**
+ * Replace the chat hours (an empty text and note: none).
+ */
+hours: SetHours | null, 
+/**
+ * The most running chats per counselor in this topic.
+ */
+seats: SeatLimit | null, 
+/**
+ * Replace the websites that may embed the chat button (`https://beispiel.de`).
+ */
+embed_origins: Array<string> | null, };
+
+export type SetHours = { text: string, note: string, };
+
+export type SeatLimit = { limit: number | null, };
 
 export type AdminCounselor = { id: number, login: string, display_name: string, 
 /**
@@ -289,7 +326,12 @@ topics: Array<string>, operator: boolean, deactivated: boolean, must_change_pass
 /**
  * Whether they count as available now.
  */
-available: boolean, };
+available: boolean, 
+/**
+ * The most running chats of this counselor (`null`: unlimited; a topic's limit may be
+ * smaller).
+ */
+seats: number | null, };
 
 export type AdminCounselorList = { counselors: Array<AdminCounselor>, };
 
@@ -309,7 +351,11 @@ topics: Array<string>, operator: boolean, };
 
 export type OneTimePassword = { counselor: AdminCounselor, one_time_password: string, };
 
-export type ChangeCounselor = { topics: Array<string> | null, operator: boolean | null, };
+export type ChangeCounselor = { topics: Array<string> | null, operator: boolean | null, 
+/**
+ * The most running chats of this counselor.
+ */
+seats: SeatLimit | null, };
 
 export type SwitchOff = { 
 /**

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::StatusCode;
-use pforte_domain::text::OperatorReason;
+use pforte_domain::text::{Name, OperatorReason, SeatLimit};
 use pforte_domain::{Command, Desk, SwitchReason};
 use pforte_wire::{
     AdminCounselor, AdminCounselorList, AdminTopic, AdminTopicList, ApiError, AuditEntry,
@@ -22,6 +22,7 @@ use serde_json::json;
 use super::extract::{AppJson, AppPath, AppQuery, CounselorAuth};
 use crate::error::{AppError, AppResult};
 use crate::operator::{self, find_counselor, NewCounselor, NewTopic};
+use crate::origin::EmbedOrigin;
 use crate::reception::Reception;
 use crate::store::{Actor, CounselorRecord, TopicRecord};
 
@@ -63,7 +64,7 @@ async fn applied(reception: &Reception) {
     }
 }
 
-fn admin_topic(desk: &Desk, topic: &TopicRecord) -> AdminTopic {
+fn admin_topic(reception: &Reception, desk: &Desk, topic: &TopicRecord) -> AdminTopic {
     let open = desk.queue_len(topic.id) + desk.conversations_in(topic.id);
     AdminTopic {
         id: topic.id.0,
@@ -72,6 +73,23 @@ fn admin_topic(desk: &Desk, topic: &TopicRecord) -> AdminTopic {
         live_chat: topic.live_chat,
         chat_hours: topic.chat_hours.clone(),
         open_chats: u32::try_from(open).unwrap_or(u32::MAX),
+        hours_text: operator::hours_text(topic),
+        hours_note: topic
+            .schedule
+            .as_ref()
+            .map(|s| s.note().to_owned())
+            .unwrap_or_default(),
+        time_zone: topic
+            .schedule
+            .as_ref()
+            .map(|s| s.zone().name().to_owned())
+            .unwrap_or_else(|| reception.settings.time_zone.name().to_owned()),
+        seats: topic.seats,
+        embed_origins: topic
+            .embed_origins
+            .iter()
+            .map(|o| o.as_str().to_owned())
+            .collect(),
     }
 }
 
@@ -92,6 +110,7 @@ fn admin_counselor(desk: &Desk, topics: &[TopicRecord], c: &CounselorRecord) -> 
         deactivated: c.deactivated,
         must_change_password: c.must_change_password,
         available: !c.deactivated && desk.is_available(c.id),
+        seats: c.seats,
     }
 }
 
@@ -110,7 +129,10 @@ pub async fn topics(
     let desk = reception.desk();
     let topics = reception.store.topics().await?;
     Ok(AppJson(AdminTopicList {
-        topics: topics.iter().map(|t| admin_topic(&desk, t)).collect(),
+        topics: topics
+            .iter()
+            .map(|t| admin_topic(&reception, &desk, t))
+            .collect(),
     }))
 }
 
@@ -138,18 +160,19 @@ pub async fn create_topic(
     applied(&reception).await;
     Ok((
         StatusCode::CREATED,
-        AppJson(admin_topic(&reception.desk(), &topic)),
+        AppJson(admin_topic(&reception, &reception.desk(), &topic)),
     ))
 }
 
-/// Rename a topic or switch its live chat on or off.
+/// Change a topic: its name, live chat, chat hours, seat limit, websites. Everything given is
+/// checked before anything changes; each change is recorded in the audit log.
 #[utoipa::path(patch, path = "/api/admin/topics/{slug}", tag = "operator", security(("session_token" = [])),
     params(("slug" = String, Path)), request_body = ChangeTopic,
     responses(
         (status = 200, body = AdminTopic),
         (status = 403, body = ApiError, description = "`operator_only`"),
         (status = 404, body = ApiError, description = "`unknown_topic`"),
-        (status = 422, body = ApiError, description = "`name_empty`, `name_too_long`, `name_invalid`"),
+        (status = 422, body = ApiError, description = "`name_empty`, `name_too_long`, `name_invalid`, `seats_invalid`, the chat hours' codes (`unknown_weekday`, `overlapping_slots`, `exception_in_past`, …), the websites' codes (`origin_invalid`, `origin_not_https`, …)"),
     ))]
 pub async fn change_topic(
     State(reception): State<Arc<Reception>>,
@@ -158,24 +181,50 @@ pub async fn change_topic(
     AppJson(body): AppJson<ChangeTopic>,
 ) -> AppResult<AppJson<AdminTopic>> {
     let store = reception.store.as_ref();
-    if let Some(name) = &body.name {
-        // Parse before changing anything: a refused name leaves live chat as it was too.
-        pforte_domain::text::Name::parse(name)?;
-    }
+    let actor = &operator.actor;
     let mut topic = store
         .topics()
         .await?
         .into_iter()
         .find(|t| t.slug == slug)
         .ok_or_else(|| operator::OperatorError::UnknownTopic(slug.clone()))?;
+    // Check everything before changing anything: a refusal leaves the topic as it was.
     if let Some(name) = &body.name {
-        topic = operator::rename_topic(store, &operator.actor, &slug, name).await?;
+        Name::parse(name)?;
+    }
+    let seats = body
+        .seats
+        .as_ref()
+        .map(|s| SeatLimit::parse(s.limit))
+        .transpose()?;
+    if let Some(origins) = &body.embed_origins {
+        for origin in origins {
+            EmbedOrigin::parse(origin)?;
+        }
+    }
+    let zone = &reception.settings.time_zone;
+    let now = reception.clock();
+    if let Some(hours) = &body.hours {
+        operator::check_hours(&topic, zone, &hours.text, &hours.note, now)?;
+    }
+    if let Some(name) = &body.name {
+        topic = operator::rename_topic(store, actor, &slug, name).await?;
     }
     if let Some(on) = body.live_chat {
-        topic = operator::set_live_chat(store, &operator.actor, &slug, on).await?;
+        topic = operator::set_live_chat(store, actor, &slug, on).await?;
+    }
+    if let Some(hours) = &body.hours {
+        topic =
+            operator::set_hours(store, actor, &slug, zone, &hours.text, &hours.note, now).await?;
+    }
+    if let Some(seats) = seats {
+        topic = operator::set_topic_seats(store, actor, &slug, seats).await?;
+    }
+    if let Some(origins) = &body.embed_origins {
+        topic = operator::set_embed_origins(store, actor, &slug, origins).await?;
     }
     applied(&reception).await;
-    Ok(AppJson(admin_topic(&reception.desk(), &topic)))
+    Ok(AppJson(admin_topic(&reception, &reception.desk(), &topic)))
 }
 
 /// Delete a topic: only while no request waits and no chat runs in it (its ended chats go
@@ -200,18 +249,16 @@ pub async fn delete_topic(
         .into_iter()
         .find(|t| t.slug == slug)
         .ok_or_else(|| operator::OperatorError::UnknownTopic(slug.clone()))?;
-    reception
-        .run(Command::RemoveTopic { topic: topic.id })
-        .await?;
-    operator::audit(
-        store,
+    let audit = operator::draft(
         &operator.actor,
         "topic_deleted",
         &slug,
         Some(operator::topic_json(&topic)),
         None,
-    )
-    .await?;
+    );
+    reception
+        .run_audited(Command::RemoveTopic { topic: topic.id }, &audit)
+        .await?;
     applied(&reception).await;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -269,14 +316,15 @@ pub async fn create_counselor(
     ))
 }
 
-/// Change a counselor's topics or operator flag.
+/// Change a counselor's topics, operator flag or seat limit. Everything given is checked
+/// before anything changes.
 #[utoipa::path(patch, path = "/api/admin/counselors/{login}", tag = "operator", security(("session_token" = [])),
     params(("login" = String, Path)), request_body = ChangeCounselor,
     responses(
         (status = 200, body = AdminCounselor),
         (status = 403, body = ApiError, description = "`operator_only`"),
         (status = 404, body = ApiError, description = "`unknown_counselor`, `unknown_topic`"),
-        (status = 422, body = ApiError, description = "`slug_invalid`, …"),
+        (status = 422, body = ApiError, description = "`slug_invalid`, `seats_invalid`, …"),
     ))]
 pub async fn change_counselor(
     State(reception): State<Arc<Reception>>,
@@ -286,11 +334,28 @@ pub async fn change_counselor(
 ) -> AppResult<AppJson<AdminCounselor>> {
     let store = reception.store.as_ref();
     let mut counselor = find_counselor(store, &login).await?;
+    let seats = body
+        .seats
+        .as_ref()
+        .map(|s| SeatLimit::parse(s.limit))
+        .transpose()?;
+    if let Some(topics) = &body.topics {
+        let known = store.topics().await?;
+        for slug in topics {
+            let slug = pforte_domain::text::Slug::parse(slug.trim())?;
+            if !known.iter().any(|t| t.slug == slug.as_str()) {
+                return Err(operator::OperatorError::UnknownTopic(slug.to_string()).into());
+            }
+        }
+    }
     if let Some(topics) = &body.topics {
         counselor = operator::set_counselor_topics(store, &operator.actor, &login, topics).await?;
     }
     if let Some(on) = body.operator {
         counselor = operator::set_operator(store, &operator.actor, &login, on).await?;
+    }
+    if let Some(seats) = seats {
+        counselor = operator::set_counselor_seats(store, &operator.actor, &login, seats).await?;
     }
     applied(&reception).await;
     Ok(AppJson(counselor_view(&reception, &counselor).await?))
@@ -327,23 +392,42 @@ pub async fn deactivate(
         }) => {}
         Err(other) => return Err(other),
     }
-    store.deactivate_counselor(&login).await?;
-    reception
-        .end_counselor(before.id, SessionEndReason::Deactivated)
-        .await;
-    let after = find_counselor(store, &login).await?;
     let topics = store.topics().await?;
-    operator::audit(
-        store,
+    let mut deactivated = before.clone();
+    deactivated.deactivated = true;
+    let audit = operator::draft(
         &operator.actor,
         "counselor_deactivated",
         &login,
         Some(operator::counselor_json(&topics, &before)),
-        Some(operator::counselor_json(&topics, &after)),
-    )
-    .await?;
+        Some(operator::counselor_json(&topics, &deactivated)),
+    );
+    store.deactivate_counselor(&login, Some(&audit)).await?;
+    reception
+        .end_counselor(before.id, SessionEndReason::Deactivated)
+        .await;
+    let after = find_counselor(store, &login).await?;
     applied(&reception).await;
     Ok(AppJson(counselor_view(&reception, &after).await?))
+}
+
+/// Reactivate a deactivated account: it may log in again, with its password as it was
+/// (reset the password too if the counselor may not know it any more).
+#[utoipa::path(post, path = "/api/admin/counselors/{login}/reactivate", tag = "operator", security(("session_token" = [])),
+    params(("login" = String, Path)),
+    responses(
+        (status = 200, body = AdminCounselor),
+        (status = 403, body = ApiError, description = "`operator_only`"),
+        (status = 404, body = ApiError, description = "`unknown_counselor`"),
+    ))]
+pub async fn reactivate(
+    State(reception): State<Arc<Reception>>,
+    operator: OperatorAuth,
+    AppPath(login): AppPath<String>,
+) -> AppResult<AppJson<AdminCounselor>> {
+    let counselor = operator::reactivate(reception.store.as_ref(), &operator.actor, &login).await?;
+    applied(&reception).await;
+    Ok(AppJson(counselor_view(&reception, &counselor).await?))
 }
 
 /// Reset a password: a new one-time password, shown in this answer only; the counselor must
@@ -388,21 +472,22 @@ pub async fn switch_off(
     let store = reception.store.as_ref();
     let counselor = find_counselor(store, &login).await?;
     let was_on = reception.desk().is_switched_on(counselor.id);
-    reception
-        .run(Command::SwitchOffByOperator {
-            counselor: counselor.id,
-            reason: reason.clone(),
-        })
-        .await?;
-    operator::audit(
-        store,
+    let audit = operator::draft(
         &operator.actor,
         "counselor_switched_off",
         &login,
         Some(json!({"switched_on": was_on})),
         Some(json!({"switched_on": false, "reason": reason.as_str()})),
-    )
-    .await?;
+    );
+    reception
+        .run_audited(
+            Command::SwitchOffByOperator {
+                counselor: counselor.id,
+                reason: reason.clone(),
+            },
+            &audit,
+        )
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

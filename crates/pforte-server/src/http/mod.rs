@@ -199,6 +199,10 @@ pub fn router(limits: Arc<Limits>) -> Router<Arc<Reception>> {
             post(admin::deactivate),
         )
         .route(
+            "/api/admin/counselors/{login}/reactivate",
+            post(admin::reactivate),
+        )
+        .route(
             "/api/admin/counselors/{login}/reset-password",
             post(admin::reset_password),
         )

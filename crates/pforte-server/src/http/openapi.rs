@@ -158,7 +158,7 @@ fn counselor_ws() {}
         counselor::messages, counselor::send, counselor::end, counselor::change_password,
         admin::topics, admin::create_topic, admin::change_topic, admin::delete_topic,
         admin::counselors, admin::create_counselor, admin::change_counselor, admin::deactivate,
-        admin::reset_password, admin::switch_off, admin::audit, admin::overview,
+        admin::reset_password, admin::reactivate, admin::switch_off, admin::audit, admin::overview,
         statistics::figures, statistics::workbook,
         hours::get_shifts, hours::set_shifts, hours::plan,
         gates_ws, asker_ws, counselor_ws,

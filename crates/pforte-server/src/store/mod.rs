@@ -55,6 +55,8 @@ pub trait CommandTx: Send {
         entry: &Entry,
         changes: &[Change],
     ) -> StoreResult<u64>;
+    /// Record an operator action in this transaction (with the command it caused).
+    async fn audit(&mut self, draft: &AuditDraft) -> StoreResult<()>;
     async fn commit(self: Box<Self>) -> StoreResult<()>;
 }
 
@@ -166,6 +168,19 @@ impl Actor {
             Actor::Operator { login, .. } => login,
         }
     }
+}
+
+/// An operator action to record: stored in the same transaction as the change it describes,
+/// so there is never a change without its entry or an entry without its change. Never chat
+/// content, never a password.
+#[derive(Clone, Debug)]
+pub struct AuditDraft {
+    pub at: Timestamp,
+    pub actor: Actor,
+    pub action: &'static str,
+    pub target: String,
+    pub before: Option<serde_json::Value>,
+    pub after: Option<serde_json::Value>,
 }
 
 /// One operator action as the audit log keeps it: who, what, on what, when, the state
@@ -292,15 +307,27 @@ pub trait Store: Send + Sync + 'static {
         name: &str,
         live_chat: bool,
         chat_hours: Option<&str>,
+        audit: Option<&AuditDraft>,
     ) -> StoreResult<TopicRecord>;
-    async fn set_live_chat(&self, slug: &str, live_chat: bool) -> StoreResult<TopicRecord>;
+    async fn set_live_chat(
+        &self,
+        slug: &str,
+        live_chat: bool,
+        audit: Option<&AuditDraft>,
+    ) -> StoreResult<TopicRecord>;
     /// Rename a topic (every instance re-reads the names).
-    async fn rename_topic(&self, slug: &str, name: &str) -> StoreResult<TopicRecord>;
+    async fn rename_topic(
+        &self,
+        slug: &str,
+        name: &str,
+        audit: Option<&AuditDraft>,
+    ) -> StoreResult<TopicRecord>;
     /// Replace the websites that may embed the topic.
     async fn set_embed_origins(
         &self,
         slug: &str,
         origins: &[EmbedOrigin],
+        audit: Option<&AuditDraft>,
     ) -> StoreResult<TopicRecord>;
     async fn topics(&self) -> StoreResult<Vec<TopicRecord>>;
     /// Set a topic's chat hours (an empty schedule: none); every instance applies it.
@@ -308,15 +335,23 @@ pub trait Store: Send + Sync + 'static {
         &self,
         slug: &str,
         schedule: &pforte_domain::Schedule,
+        audit: Option<&AuditDraft>,
     ) -> StoreResult<TopicRecord>;
     /// Set a topic's seat limit per counselor (`None`: unlimited; never 0).
-    async fn set_topic_seats(&self, slug: &str, seats: Option<u32>) -> StoreResult<TopicRecord>;
+    async fn set_topic_seats(
+        &self,
+        slug: &str,
+        seats: Option<u32>,
+        audit: Option<&AuditDraft>,
+    ) -> StoreResult<TopicRecord>;
     /// Set a counselor's seat limit (`None`: unlimited; never 0).
     async fn set_counselor_seats(
         &self,
         name: &str,
         seats: Option<u32>,
+        audit: Option<&AuditDraft>,
     ) -> StoreResult<CounselorRecord>;
+    #[allow(clippy::too_many_arguments)]
     async fn create_counselor(
         &self,
         name: &str,
@@ -325,6 +360,7 @@ pub trait Store: Send + Sync + 'static {
         topic_slugs: &[String],
         operator: bool,
         must_change_password: bool,
+        audit: Option<&AuditDraft>,
     ) -> StoreResult<CounselorRecord>;
     async fn set_password(&self, name: &str, password_hash: &str) -> StoreResult<()>;
     async fn counselors(&self) -> StoreResult<Vec<CounselorRecord>>;
@@ -333,17 +369,38 @@ pub trait Store: Send + Sync + 'static {
     /// The counselor and their password hash, for logging in (never a deactivated one).
     async fn counselor_login(&self, name: &str) -> StoreResult<Option<(CounselorId, String)>>;
     /// Make a counselor an operator or not (every instance re-reads the accounts).
-    async fn set_operator(&self, name: &str, operator: bool) -> StoreResult<CounselorRecord>;
+    async fn set_operator(
+        &self,
+        name: &str,
+        operator: bool,
+        audit: Option<&AuditDraft>,
+    ) -> StoreResult<CounselorRecord>;
     /// Replace a counselor's topics.
     async fn set_counselor_topics(
         &self,
         name: &str,
         topic_slugs: &[String],
+        audit: Option<&AuditDraft>,
+    ) -> StoreResult<CounselorRecord>;
+    /// Make a deactivated account usable again (its password as it was).
+    async fn reactivate_counselor(
+        &self,
+        name: &str,
+        audit: Option<&AuditDraft>,
     ) -> StoreResult<CounselorRecord>;
     /// Deactivate an account: it can no longer log in; its sessions are deleted and returned.
-    async fn deactivate_counselor(&self, name: &str) -> StoreResult<Vec<SessionRecord>>;
+    async fn deactivate_counselor(
+        &self,
+        name: &str,
+        audit: Option<&AuditDraft>,
+    ) -> StoreResult<Vec<SessionRecord>>;
     /// Set a one-time password: the counselor must change it at the next login.
-    async fn set_one_time_password(&self, name: &str, password_hash: &str) -> StoreResult<()>;
+    async fn set_one_time_password(
+        &self,
+        name: &str,
+        password_hash: &str,
+        audit: Option<&AuditDraft>,
+    ) -> StoreResult<()>;
     /// The counselor's own new password (clears the one-time flag).
     async fn change_own_password(
         &self,
@@ -353,17 +410,8 @@ pub trait Store: Send + Sync + 'static {
     /// The current password hash of a counselor.
     async fn password_hash(&self, counselor: CounselorId) -> StoreResult<Option<String>>;
 
-    // ---- the audit log
-    #[allow(clippy::too_many_arguments)]
-    async fn add_audit(
-        &self,
-        at: Timestamp,
-        actor: &Actor,
-        action: &str,
-        target: &str,
-        before: Option<&serde_json::Value>,
-        after: Option<&serde_json::Value>,
-    ) -> StoreResult<()>;
+    // ---- the audit log (the directory changes above write theirs in their transaction)
+    async fn add_audit(&self, draft: &AuditDraft) -> StoreResult<()>;
     /// Entries older than `before` (an id; all if `None`), newest first, at most `limit`.
     async fn audit(&self, before: Option<i64>, limit: u32) -> StoreResult<Vec<AuditRecord>>;
     /// Delete audit entries from before `cutoff`; returns how many.

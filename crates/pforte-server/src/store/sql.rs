@@ -393,10 +393,35 @@ impl CommandTx for SqlCommand {
         append_entry(&mut self.tx, self.backend, at, self.instance, entry).await
     }
 
+    async fn audit(&mut self, draft: &AuditDraft) -> StoreResult<()> {
+        write_audit(&mut self.tx, Some(draft)).await
+    }
+
     async fn commit(self: Box<Self>) -> StoreResult<()> {
         self.tx.commit().await?;
         Ok(())
     }
+}
+
+/// Record an operator action inside the transaction of its change.
+async fn write_audit(tx: &mut Tx, audit: Option<&AuditDraft>) -> StoreResult<()> {
+    let Some(draft) = audit else {
+        return Ok(());
+    };
+    sqlx::query(
+        "INSERT INTO audit_log (at, actor_id, actor, action, target, before_json, after_json) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(draft.at.as_millis())
+    .bind(draft.actor.id().map(|c| c.0))
+    .bind(draft.actor.name().to_owned())
+    .bind(draft.action.to_owned())
+    .bind(draft.target.clone())
+    .bind(draft.before.as_ref().map(|v| v.to_string()))
+    .bind(draft.after.as_ref().map(|v| v.to_string()))
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
 }
 
 impl SqlStore {
@@ -618,6 +643,7 @@ impl Store for SqlStore {
         name: &str,
         live_chat: bool,
         chat_hours: Option<&str>,
+        audit: Option<&AuditDraft>,
     ) -> StoreResult<TopicRecord> {
         let mut tx = self.locked().await?;
         let row = sqlx::query(&format!(
@@ -646,11 +672,17 @@ impl Store for SqlStore {
             }),
         )
         .await?;
+        write_audit(&mut tx, audit).await?;
         tx.commit().await?;
         Ok(topic)
     }
 
-    async fn set_live_chat(&self, slug: &str, live_chat: bool) -> StoreResult<TopicRecord> {
+    async fn set_live_chat(
+        &self,
+        slug: &str,
+        live_chat: bool,
+        audit: Option<&AuditDraft>,
+    ) -> StoreResult<TopicRecord> {
         let mut tx = self.locked().await?;
         let topic = Self::update_topic(&mut tx, slug, "live_chat", flag(live_chat)).await?;
         self.operator_entry(
@@ -661,14 +693,21 @@ impl Store for SqlStore {
             }),
         )
         .await?;
+        write_audit(&mut tx, audit).await?;
         tx.commit().await?;
         Ok(topic)
     }
 
-    async fn rename_topic(&self, slug: &str, name: &str) -> StoreResult<TopicRecord> {
+    async fn rename_topic(
+        &self,
+        slug: &str,
+        name: &str,
+        audit: Option<&AuditDraft>,
+    ) -> StoreResult<TopicRecord> {
         let mut tx = self.locked().await?;
         let topic = Self::update_topic(&mut tx, slug, "name", name.to_owned()).await?;
         self.operator_entry(&mut tx, Entry::Directory).await?;
+        write_audit(&mut tx, audit).await?;
         tx.commit().await?;
         Ok(topic)
     }
@@ -677,6 +716,7 @@ impl Store for SqlStore {
         &self,
         slug: &str,
         origins: &[EmbedOrigin],
+        audit: Option<&AuditDraft>,
     ) -> StoreResult<TopicRecord> {
         let mut tx = self.locked().await?;
         let mut topic = Self::topic_by_slug(&mut tx, slug).await?;
@@ -696,6 +736,7 @@ impl Store for SqlStore {
         }
         topic.embed_origins = Self::origins_of(&mut *tx, topic.id).await?;
         self.operator_entry(&mut tx, Entry::Directory).await?;
+        write_audit(&mut tx, audit).await?;
         tx.commit().await?;
         Ok(topic)
     }
@@ -704,6 +745,7 @@ impl Store for SqlStore {
         &self,
         slug: &str,
         schedule: &pforte_domain::Schedule,
+        audit: Option<&AuditDraft>,
     ) -> StoreResult<TopicRecord> {
         let json = (!schedule.is_empty() || !schedule.note().is_empty())
             .then(|| serde_json::to_string(schedule))
@@ -721,11 +763,17 @@ impl Store for SqlStore {
         .await?;
         // The note and free text are directory data: the others re-read them.
         self.operator_entry(&mut tx, Entry::Directory).await?;
+        write_audit(&mut tx, audit).await?;
         tx.commit().await?;
         Ok(topic)
     }
 
-    async fn set_topic_seats(&self, slug: &str, seats: Option<u32>) -> StoreResult<TopicRecord> {
+    async fn set_topic_seats(
+        &self,
+        slug: &str,
+        seats: Option<u32>,
+        audit: Option<&AuditDraft>,
+    ) -> StoreResult<TopicRecord> {
         let mut tx = self.locked().await?;
         let topic = Self::update_topic(&mut tx, slug, "seats", seats.map(i64::from)).await?;
         self.operator_entry(
@@ -736,6 +784,7 @@ impl Store for SqlStore {
             }),
         )
         .await?;
+        write_audit(&mut tx, audit).await?;
         tx.commit().await?;
         Ok(topic)
     }
@@ -744,6 +793,7 @@ impl Store for SqlStore {
         &self,
         name: &str,
         seats: Option<u32>,
+        audit: Option<&AuditDraft>,
     ) -> StoreResult<CounselorRecord> {
         let mut tx = self.locked().await?;
         let id: i64 =
@@ -761,6 +811,7 @@ impl Store for SqlStore {
             }),
         )
         .await?;
+        write_audit(&mut tx, audit).await?;
         tx.commit().await?;
         self.counselors()
             .await?
@@ -792,6 +843,7 @@ impl Store for SqlStore {
         Ok(topics)
     }
 
+    #[allow(clippy::too_many_arguments)]
     async fn create_counselor(
         &self,
         name: &str,
@@ -800,6 +852,7 @@ impl Store for SqlStore {
         topic_slugs: &[String],
         operator: bool,
         must_change_password: bool,
+        audit: Option<&AuditDraft>,
     ) -> StoreResult<CounselorRecord> {
         let mut tx = self.locked().await?;
         let id: i64 = sqlx::query_scalar(
@@ -844,6 +897,7 @@ impl Store for SqlStore {
             }),
         )
         .await?;
+        write_audit(&mut tx, audit).await?;
         tx.commit().await?;
         Ok(CounselorRecord {
             id: counselor,
@@ -914,7 +968,12 @@ impl Store for SqlStore {
         Ok(Some(record))
     }
 
-    async fn set_operator(&self, name: &str, operator: bool) -> StoreResult<CounselorRecord> {
+    async fn set_operator(
+        &self,
+        name: &str,
+        operator: bool,
+        audit: Option<&AuditDraft>,
+    ) -> StoreResult<CounselorRecord> {
         let mut tx = self.locked().await?;
         let done = sqlx::query("UPDATE counselors SET operator = $1 WHERE name = $2")
             .bind(flag(operator))
@@ -926,6 +985,7 @@ impl Store for SqlStore {
         }
         self.operator_entry(&mut tx, Entry::Directory).await?;
         let record = Self::counselor_by_name(&mut tx, name).await?;
+        write_audit(&mut tx, audit).await?;
         tx.commit().await?;
         Ok(record)
     }
@@ -934,6 +994,7 @@ impl Store for SqlStore {
         &self,
         name: &str,
         topic_slugs: &[String],
+        audit: Option<&AuditDraft>,
     ) -> StoreResult<CounselorRecord> {
         let mut tx = self.locked().await?;
         let counselor = Self::counselor_by_name(&mut tx, name).await?;
@@ -964,11 +1025,34 @@ impl Store for SqlStore {
         )
         .await?;
         let record = Self::counselor_by_name(&mut tx, name).await?;
+        write_audit(&mut tx, audit).await?;
         tx.commit().await?;
         Ok(record)
     }
 
-    async fn deactivate_counselor(&self, name: &str) -> StoreResult<Vec<SessionRecord>> {
+    async fn reactivate_counselor(
+        &self,
+        name: &str,
+        audit: Option<&AuditDraft>,
+    ) -> StoreResult<CounselorRecord> {
+        let mut tx = self.locked().await?;
+        let counselor = Self::counselor_by_name(&mut tx, name).await?;
+        sqlx::query("UPDATE counselors SET deactivated = 0 WHERE id = $1")
+            .bind(counselor.id.0)
+            .execute(&mut *tx)
+            .await?;
+        self.operator_entry(&mut tx, Entry::Directory).await?;
+        let record = Self::counselor_by_name(&mut tx, name).await?;
+        write_audit(&mut tx, audit).await?;
+        tx.commit().await?;
+        Ok(record)
+    }
+
+    async fn deactivate_counselor(
+        &self,
+        name: &str,
+        audit: Option<&AuditDraft>,
+    ) -> StoreResult<Vec<SessionRecord>> {
         let mut tx = self.locked().await?;
         let counselor = Self::counselor_by_name(&mut tx, name).await?;
         sqlx::query("UPDATE counselors SET deactivated = 1 WHERE id = $1")
@@ -982,11 +1066,17 @@ impl Store for SqlStore {
         .fetch_all(&mut *tx)
         .await?;
         self.operator_entry(&mut tx, Entry::Directory).await?;
+        write_audit(&mut tx, audit).await?;
         tx.commit().await?;
         Ok(sessions.iter().map(session_from_row).collect())
     }
 
-    async fn set_one_time_password(&self, name: &str, password_hash: &str) -> StoreResult<()> {
+    async fn set_one_time_password(
+        &self,
+        name: &str,
+        password_hash: &str,
+        audit: Option<&AuditDraft>,
+    ) -> StoreResult<()> {
         let mut tx = self.locked().await?;
         let done = sqlx::query(
             "UPDATE counselors SET password_hash = $1, must_change_password = 1 WHERE name = $2",
@@ -1000,6 +1090,7 @@ impl Store for SqlStore {
         }
         // Every instance re-reads the account: its sessions may do nothing else until changed.
         self.operator_entry(&mut tx, Entry::Directory).await?;
+        write_audit(&mut tx, audit).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -1031,28 +1122,10 @@ impl Store for SqlStore {
         )
     }
 
-    async fn add_audit(
-        &self,
-        at: Timestamp,
-        actor: &Actor,
-        action: &str,
-        target: &str,
-        before: Option<&serde_json::Value>,
-        after: Option<&serde_json::Value>,
-    ) -> StoreResult<()> {
-        sqlx::query(
-            "INSERT INTO audit_log (at, actor_id, actor, action, target, before_json, after_json) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        )
-        .bind(at.as_millis())
-        .bind(actor.id().map(|c| c.0))
-        .bind(actor.name().to_owned())
-        .bind(action.to_owned())
-        .bind(target.to_owned())
-        .bind(before.map(|v| v.to_string()))
-        .bind(after.map(|v| v.to_string()))
-        .execute(&self.pool)
-        .await?;
+    async fn add_audit(&self, draft: &AuditDraft) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await?;
+        write_audit(&mut tx, Some(draft)).await?;
+        tx.commit().await?;
         Ok(())
     }
 

@@ -74,6 +74,17 @@ async fn every_admin_endpoint_refuses_a_counselor_who_is_not_an_operator_with_40
             json!({"operator": true}),
         ),
         ("POST", "/api/admin/counselors/anna/deactivate", json!({})),
+        ("POST", "/api/admin/counselors/anna/reactivate", json!({})),
+        (
+            "PATCH",
+            "/api/admin/topics/suchtberatung",
+            json!({"hours": {"text": "Mo 10:00-12:00", "note": ""}, "seats": {"limit": 1}}),
+        ),
+        (
+            "PATCH",
+            "/api/admin/counselors/anna",
+            json!({"seats": {"limit": 1}}),
+        ),
         (
             "POST",
             "/api/admin/counselors/anna/reset-password",
@@ -385,6 +396,326 @@ async fn a_topic_is_deleted_only_while_no_request_waits_and_no_chat_runs_in_it()
         error_of(again, StatusCode::NOT_FOUND).await,
         ErrorCode::UnknownTopic
     );
+    // The refused deletion left no entry: an entry is written with its change or not at all.
+    let actions: Vec<(String, String)> = audit(&app, &olga.token)
+        .await
+        .entries
+        .into_iter()
+        .map(|e| (e.action, e.target))
+        .collect();
+    assert_eq!(
+        actions
+            .iter()
+            .filter(|(action, _)| action == "topic_deleted")
+            .collect::<Vec<_>>(),
+        [&("topic_deleted".to_owned(), "go-on".to_owned())],
+        "{actions:?}"
+    );
+}
+
+#[tokio::test]
+async fn an_operator_sets_chat_hours_and_seat_limits_in_the_console_and_askers_and_counselors_see_them_at_once(
+) {
+    let app = spawn_console().await;
+    let olga = olga(&app).await;
+    let bernd = app.login("bernd").await;
+
+    let changed = app
+        .patch(
+            "/api/admin/topics/suchtberatung",
+            &olga.token,
+            json!({
+                "hours": {"text": "Mo-So 00:00-24:00\n2099-12-24 geschlossen", "note": "An Feiertagen geschlossen"},
+                "seats": {"limit": 2},
+                "embed_origins": ["https://www.beispiel-beratung.de"],
+            }),
+        )
+        .await;
+    assert_eq!(changed.status(), StatusCode::OK);
+    let topic: Value = changed.json().await.unwrap();
+    // Written back in the syntax's own words (German or English is read).
+    assert_eq!(topic["hours_text"], "Mo-So 00:00-24:00\n2099-12-24 closed");
+    assert_eq!(topic["hours_note"], "An Feiertagen geschlossen");
+    assert_eq!(topic["time_zone"], "Europe/Berlin");
+    assert_eq!(topic["seats"], 2);
+    assert_eq!(
+        topic["embed_origins"],
+        json!(["https://www.beispiel-beratung.de"])
+    );
+
+    // The asker side: the note and the slot running now (every hour of every day).
+    let public: Value = app
+        .http
+        .get(app.url("/api/topics/suchtberatung"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(public["hours_note"], "An Feiertagen geschlossen");
+    assert!(public["current_slot"].is_object(), "{public}");
+    // The counselor's desk: the seat limit of the topic.
+    until("bernd's seat limit of 2 in the topic", async || {
+        let me: Value = app.get("/api/me", &bernd.token).await.json().await.unwrap();
+        me["availability"]["seats"]
+            .as_array()
+            .is_some_and(|seats| seats.iter().any(|s| s["limit"] == 2))
+    })
+    .await;
+
+    let counselor = app
+        .patch(
+            "/api/admin/counselors/bernd",
+            &olga.token,
+            json!({"seats": {"limit": 1}}),
+        )
+        .await;
+    assert_eq!(counselor.status(), StatusCode::OK);
+    let counselor: Value = counselor.json().await.unwrap();
+    assert_eq!(counselor["seats"], 1);
+    until("bernd's own limit of 1 counts, the smaller", async || {
+        let me: Value = app.get("/api/me", &bernd.token).await.json().await.unwrap();
+        me["availability"]["seats"]
+            .as_array()
+            .is_some_and(|seats| seats.iter().any(|s| s["limit"] == 1))
+    })
+    .await;
+
+    // Back to no limits and no hours.
+    let cleared = app
+        .patch(
+            "/api/admin/topics/suchtberatung",
+            &olga.token,
+            json!({"hours": {"text": "", "note": ""}, "seats": {"limit": null}}),
+        )
+        .await;
+    let cleared: Value = cleared.json().await.unwrap();
+    assert_eq!(
+        (&cleared["hours_text"], &cleared["seats"]),
+        (&json!(""), &json!(null))
+    );
+
+    let entries = audit(&app, &olga.token).await.entries;
+    let actions: Vec<&str> = entries.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(
+        &actions[..6],
+        [
+            "topic_seats",
+            "topic_hours",
+            "counselor_seats",
+            "topic_embed_origins",
+            "topic_seats",
+            "topic_hours",
+        ],
+        "newest first"
+    );
+    let hours = &entries[5];
+    assert_eq!(hours.actor, "olga");
+    assert_eq!(hours.before.as_ref().unwrap()["hours"], "");
+    assert_eq!(
+        hours.after.as_ref().unwrap()["hours"],
+        "Mo-So 00:00-24:00\n2099-12-24 closed"
+    );
+    assert_eq!(entries[2].before.as_ref().unwrap()["seats"], json!(null));
+    assert_eq!(entries[2].after.as_ref().unwrap()["seats"], 1);
+}
+
+#[tokio::test]
+async fn bad_chat_hours_seats_and_websites_are_refused_with_their_codes_and_change_nothing() {
+    let app = spawn_console().await;
+    let olga = olga(&app).await;
+    let topic_path = "/api/admin/topics/suchtberatung";
+    let cases: Vec<(Value, ErrorCode)> = vec![
+        (
+            json!({"name": "Neu", "hours": {"text": "Mo 12:00-10:00"}}),
+            ErrorCode::InvertedSlot,
+        ),
+        (
+            json!({"name": "Neu", "hours": {"text": "Mo 10:00-12:00; Mo 11:00-13:00"}}),
+            ErrorCode::OverlappingSlots,
+        ),
+        (
+            json!({"hours": {"text": "Xy 10:00-12:00"}}),
+            ErrorCode::UnknownWeekday,
+        ),
+        (
+            json!({"hours": {"text": "10:00-12:00"}}),
+            ErrorCode::MissingWeekday,
+        ),
+        (
+            json!({"hours": {"text": "Mo 25:00-26:00"}}),
+            ErrorCode::InvalidTime,
+        ),
+        (
+            json!({"hours": {"text": "2020-12-24 geschlossen"}}),
+            ErrorCode::ExceptionInPast,
+        ),
+        (
+            json!({"hours": {"text": "2099-02-30 geschlossen"}}),
+            ErrorCode::InvalidDate,
+        ),
+        (
+            json!({"hours": {"text": "Mo 10:00-12:00", "note": "x".repeat(5000)}}),
+            ErrorCode::NoteTooLong,
+        ),
+        (
+            json!({"live_chat": false, "seats": {"limit": 0}}),
+            ErrorCode::SeatsInvalid,
+        ),
+        (json!({"seats": {"limit": 1001}}), ErrorCode::SeatsInvalid),
+        (
+            json!({"name": "Neu", "embed_origins": ["http://www.beispiel.de"]}),
+            ErrorCode::OriginNotHttps,
+        ),
+        (
+            json!({"embed_origins": ["https://www.beispiel.de/kontakt"]}),
+            ErrorCode::OriginHasPath,
+        ),
+        (
+            json!({"embed_origins": ["https://*.beispiel.de"]}),
+            ErrorCode::OriginWildcard,
+        ),
+        (
+            json!({"embed_origins": ["beispiel"]}),
+            ErrorCode::OriginInvalid,
+        ),
+    ];
+    for (body, code) in cases {
+        let refused = app.patch(topic_path, &olga.token, body.clone()).await;
+        assert_eq!(
+            error_of(refused, StatusCode::UNPROCESSABLE_ENTITY).await,
+            code,
+            "{body}"
+        );
+    }
+    let refused = app
+        .patch(
+            "/api/admin/counselors/bernd",
+            &olga.token,
+            json!({"operator": true, "seats": {"limit": 0}}),
+        )
+        .await;
+    assert_eq!(
+        error_of(refused, StatusCode::UNPROCESSABLE_ENTITY).await,
+        ErrorCode::SeatsInvalid
+    );
+    let refused = app
+        .patch(
+            "/api/admin/counselors/bernd",
+            &olga.token,
+            json!({"topics": ["nope"], "seats": {"limit": 2}}),
+        )
+        .await;
+    assert_eq!(
+        error_of(refused, StatusCode::NOT_FOUND).await,
+        ErrorCode::UnknownTopic
+    );
+
+    // Nothing changed: no name, no live chat switched off, no limits, no hours.
+    let topics: Value = app
+        .get("/api/admin/topics", &olga.token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let topic = topics["topics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["slug"] == "suchtberatung")
+        .unwrap();
+    assert_eq!(topic["name"], "Suchtberatung");
+    assert_eq!(topic["live_chat"], true);
+    assert_eq!(topic["seats"], json!(null));
+    assert_eq!(topic["hours_text"], "");
+    assert_eq!(topic["embed_origins"], json!([]));
+    let counselors: Value = app
+        .get("/api/admin/counselors", &olga.token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let bernd = counselors["counselors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["login"] == "bernd")
+        .unwrap();
+    assert_eq!(
+        (&bernd["operator"], &bernd["seats"]),
+        (&json!(false), &json!(null))
+    );
+    assert_eq!(bernd["topics"], json!(["suchtberatung"]));
+    assert_only_olga_was_created(&audit(&app, &olga.token).await);
+}
+
+#[tokio::test]
+async fn a_reactivated_counselor_logs_in_again_with_their_password_and_the_audit_says_so() {
+    let app = spawn_console().await;
+    let olga = olga(&app).await;
+    let deactivated = app
+        .post(
+            "/api/admin/counselors/bernd/deactivate",
+            &olga.token,
+            json!({}),
+        )
+        .await;
+    assert_eq!(deactivated.status(), StatusCode::OK);
+    assert_eq!(
+        error_of(
+            login_with(&app, "bernd", "bernd-password").await,
+            StatusCode::UNAUTHORIZED
+        )
+        .await,
+        ErrorCode::InvalidCredentials
+    );
+
+    let reactivated = app
+        .post(
+            "/api/admin/counselors/bernd/reactivate",
+            &olga.token,
+            json!({}),
+        )
+        .await;
+    assert_eq!(reactivated.status(), StatusCode::OK);
+    let body: Value = reactivated.json().await.unwrap();
+    assert_eq!(
+        (&body["deactivated"], &body["available"]),
+        (&json!(false), &json!(false))
+    );
+    assert_eq!(
+        login_with(&app, "bernd", "bernd-password").await.status(),
+        StatusCode::OK
+    );
+    let (_bernd, _events) = app.available("bernd").await;
+    assert!(app.gate_open(SUCHT).await);
+
+    let entries = audit(&app, &olga.token).await.entries;
+    assert_eq!(entries[0].action, "counselor_reactivated");
+    assert_eq!(entries[0].before.as_ref().unwrap()["deactivated"], true);
+    assert_eq!(entries[0].after.as_ref().unwrap()["deactivated"], false);
+    // Reactivating an active account changes nothing and records nothing.
+    let again = app
+        .post(
+            "/api/admin/counselors/bernd/reactivate",
+            &olga.token,
+            json!({}),
+        )
+        .await;
+    assert_eq!(again.status(), StatusCode::OK);
+    assert_eq!(audit(&app, &olga.token).await.entries.len(), entries.len());
+    let unknown = app
+        .post(
+            "/api/admin/counselors/nobody/reactivate",
+            &olga.token,
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        error_of(unknown, StatusCode::NOT_FOUND).await,
+        ErrorCode::UnknownCounselor
+    );
 }
 
 #[tokio::test]
@@ -685,14 +1016,14 @@ async fn old_audit_entries_are_purged_after_the_audit_retention() {
         .unwrap();
     use pforte_server::store::Store;
     store
-        .add_audit(
-            pforte_domain::Timestamp::from_millis(0),
-            &pforte_server::store::Actor::Cli,
-            "topic_created",
-            "alt",
-            None,
-            None,
-        )
+        .add_audit(&pforte_server::store::AuditDraft {
+            at: pforte_domain::Timestamp::from_millis(0),
+            actor: pforte_server::store::Actor::Cli,
+            action: "topic_created",
+            target: "alt".into(),
+            before: None,
+            after: None,
+        })
         .await
         .unwrap();
     assert_eq!(app.count_rows("audit_log").await, 1);
@@ -820,7 +1151,10 @@ async fn the_overview_counts_the_free_seats_of_a_topic_whose_counselors_have_a_l
     let store = pforte_server::store::sql::SqlStore::open(&app.database.url)
         .await
         .unwrap();
-    store.set_counselor_seats("bernd", Some(2)).await.unwrap();
+    store
+        .set_counselor_seats("bernd", Some(2), None)
+        .await
+        .unwrap();
     let (bernd, _bernd_events) = app.available("bernd").await;
     console
         .expect("two free seats with bernd available", |e| {

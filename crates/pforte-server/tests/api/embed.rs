@@ -2,7 +2,7 @@
 //! topic), and that pages of any other website are refused with a code.
 
 use pforte_server::store::sql::SqlStore;
-use pforte_server::store::Store;
+use pforte_server::store::{Actor, Store};
 use pforte_server::{operator, ServeSettings};
 use pforte_wire::{ApiError, ErrorCode, ServerEvent};
 use reqwest::StatusCode;
@@ -328,7 +328,7 @@ async fn bad_embed_origins_are_refused_with_their_code_and_nothing_is_stored() {
         .await
         .unwrap();
     store
-        .create_topic("suchtberatung", "Suchtberatung", true, None)
+        .create_topic("suchtberatung", "Suchtberatung", true, None, None)
         .await
         .unwrap();
 
@@ -341,19 +341,33 @@ async fn bad_embed_origins_are_refused_with_their_code_and_nothing_is_stored() {
     ] {
         // One good origin beside the bad one: all or nothing.
         let added = [SUCHT_SITE.to_owned(), origin.to_owned()];
-        let error = operator::change_embed_origins(&store, "suchtberatung", &added, &[], false)
-            .await
-            .unwrap_err()
-            .to_string();
+        let error = operator::change_embed_origins(
+            &store,
+            &Actor::Cli,
+            "suchtberatung",
+            &added,
+            &[],
+            false,
+        )
+        .await
+        .unwrap_err()
+        .to_string();
         assert!(error.starts_with(code), "{origin}: {error}");
     }
     let topics = store.topics().await.unwrap();
     assert!(topics[0].embed_origins.is_empty(), "{topics:?}");
 
-    let unknown = operator::change_embed_origins(&store, "nope", &[SUCHT_SITE.into()], &[], false)
-        .await
-        .unwrap_err()
-        .to_string();
+    let unknown = operator::change_embed_origins(
+        &store,
+        &Actor::Cli,
+        "nope",
+        &[SUCHT_SITE.into()],
+        &[],
+        false,
+    )
+    .await
+    .unwrap_err()
+    .to_string();
     assert!(unknown.starts_with("unknown_topic"), "{unknown}");
 }
 
@@ -364,7 +378,7 @@ async fn embed_origins_are_stored_as_browsers_send_them_added_and_removed() {
         .await
         .unwrap();
     store
-        .create_topic("suchtberatung", "Suchtberatung", true, None)
+        .create_topic("suchtberatung", "Suchtberatung", true, None, None)
         .await
         .unwrap();
     let change = |add: &[&str], remove: &[&str], clear: bool| {
@@ -372,13 +386,20 @@ async fn embed_origins_are_stored_as_browsers_send_them_added_and_removed() {
         let remove: Vec<String> = remove.iter().map(|s| s.to_string()).collect();
         let store = &store;
         async move {
-            operator::change_embed_origins(store, "suchtberatung", &add, &remove, clear)
-                .await
-                .unwrap()
-                .embed_origins
-                .iter()
-                .map(|o| o.to_string())
-                .collect::<Vec<_>>()
+            operator::change_embed_origins(
+                store,
+                &Actor::Cli,
+                "suchtberatung",
+                &add,
+                &remove,
+                clear,
+            )
+            .await
+            .unwrap()
+            .embed_origins
+            .iter()
+            .map(|o| o.to_string())
+            .collect::<Vec<_>>()
         }
     };
 

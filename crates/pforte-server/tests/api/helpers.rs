@@ -26,6 +26,19 @@ pub const NO_CHAT: i64 = 3;
 /// How long a test waits for an event that must come.
 pub const SOON: Duration = Duration::from_secs(5);
 
+/// Wait until `check` holds (the running server applies operator changes within about a
+/// second); panic after `SOON`.
+pub async fn until(what: &str, mut check: impl AsyncFnMut() -> bool) {
+    let deadline = tokio::time::Instant::now() + SOON;
+    while !check().await {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{what} within {SOON:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 pub struct TestApp {
     pub base: String,
     pub ws_base: String,
@@ -83,6 +96,7 @@ async fn spawn(
             "Suchtberatung",
             true,
             Some("Mo–Fr 10–16 Uhr"),
+            None,
         )
         .await
         .unwrap();
@@ -92,11 +106,12 @@ async fn spawn(
             "Schwangerschaftsberatung",
             true,
             None,
+            None,
         )
         .await
         .unwrap();
     store
-        .create_topic("go-on", "Go on – Start up", false, None)
+        .create_topic("go-on", "Go on – Start up", false, None, None)
         .await
         .unwrap();
     for (name, topics) in [
@@ -123,9 +138,16 @@ async fn spawn(
             .unwrap();
     }
     for (slug, origin) in embedding {
-        operator::change_embed_origins(&store, slug, &[origin.to_string()], &[], false)
-            .await
-            .unwrap();
+        operator::change_embed_origins(
+            &store,
+            &pforte_server::store::Actor::Cli,
+            slug,
+            &[origin.to_string()],
+            &[],
+            false,
+        )
+        .await
+        .unwrap();
     }
     let mut settings = fast_settings();
     adjust(&mut settings);

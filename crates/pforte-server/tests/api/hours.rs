@@ -8,7 +8,7 @@ use pforte_domain::Timestamp;
 use pforte_server::config::TestClock;
 use pforte_server::operator;
 use pforte_server::store::sql::SqlStore;
-use pforte_server::store::Store;
+use pforte_server::store::{Actor, Store};
 use pforte_wire::{ErrorCode, ServerEvent, ShiftNotice, SwitchReason};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
@@ -33,14 +33,13 @@ async fn operator_store(app: &TestApp) -> SqlStore {
 
 async fn set_hours(app: &TestApp, slug: &str, slots: &[&str]) {
     let store = operator_store(app).await;
-    let slots: Vec<String> = slots.iter().map(|s| s.to_string()).collect();
     operator::set_hours(
         &store,
+        &Actor::Cli,
         slug,
         &Default::default(),
-        &slots,
-        &[],
-        Some("An Feiertagen geschlossen"),
+        &slots.join("\n"),
+        "An Feiertagen geschlossen",
         pforte_server::reception::now(),
     )
     .await
@@ -64,18 +63,6 @@ async fn public_topic(app: &TestApp, slug: &str) -> Value {
         .find(|t| t["slug"] == slug)
         .cloned()
         .unwrap()
-}
-
-/// The running server applies operator changes within about a second.
-async fn until(what: &str, mut check: impl AsyncFnMut() -> bool) {
-    let deadline = tokio::time::Instant::now() + SOON;
-    while !check().await {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "{what} within {SOON:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
 }
 
 async fn cover(app: &TestApp, counselor: &Counselor, start: &str, auto_switch_off: bool) -> Value {
@@ -244,7 +231,10 @@ async fn at_the_seat_limit_chat_starten_is_refused_with_no_free_seat_and_new_req
 ) {
     let app = spawn_app().await;
     let store = operator_store(&app).await;
-    store.set_counselor_seats("bernd", Some(1)).await.unwrap();
+    store
+        .set_counselor_seats("bernd", Some(1), None)
+        .await
+        .unwrap();
     let (bernd, mut events) = app.available("bernd").await;
     until("the seat limit on the desk", async || {
         let me: Value = app.get("/api/me", &bernd.token).await.json().await.unwrap();
@@ -304,12 +294,20 @@ async fn bad_hours_and_seats_are_refused_with_their_codes_and_nothing_is_stored(
         let store = &store;
         let zone = &zone;
         async move {
-            let slots: Vec<String> = slots.iter().map(|s| s.to_string()).collect();
-            let exceptions: Vec<String> = exceptions.iter().map(|s| s.to_string()).collect();
-            operator::set_hours(store, "suchtberatung", zone, &slots, &exceptions, None, now)
-                .await
-                .unwrap_err()
-                .to_string()
+            let mut groups: Vec<String> = slots.iter().map(|s| s.to_string()).collect();
+            groups.extend(exceptions.iter().map(|e| operator::exception_text(e)));
+            operator::set_hours(
+                store,
+                &Actor::Cli,
+                "suchtberatung",
+                zone,
+                &groups.join("\n"),
+                "",
+                now,
+            )
+            .await
+            .unwrap_err()
+            .to_string()
         }
     };
 
@@ -317,13 +315,15 @@ async fn bad_hours_and_seats_are_refused_with_their_codes_and_nothing_is_stored(
     let inverted = attempt(&["Mo 12:00-10:00"], &[]).await;
     let past = attempt(&["Mo 10:00-12:00"], &["2020-12-24:closed"]).await;
     let zone_error = pforte_server::config::time_zone("Mars/Olympus_Mons").unwrap_err();
-    let seats_error = operator::parse_seats("0").unwrap_err().to_string();
+    let seats_error = pforte_domain::text::SeatLimit::parse_text("0")
+        .unwrap_err()
+        .code();
 
     assert!(overlap.starts_with("overlapping_slots:"), "{overlap}");
     assert!(inverted.starts_with("inverted_slot:"), "{inverted}");
     assert!(past.starts_with("exception_in_past:"), "{past}");
     assert!(zone_error.starts_with("unknown_time_zone:"), "{zone_error}");
-    assert!(seats_error.starts_with("seats_invalid:"), "{seats_error}");
+    assert_eq!(seats_error, "seats_invalid");
     let topic = store
         .topics()
         .await

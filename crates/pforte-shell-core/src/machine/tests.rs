@@ -693,6 +693,27 @@ fn the_server_ending_the_session_shows_the_login_and_forgets_the_stored_one() {
 }
 
 #[test]
+fn a_deactivated_account_is_told_as_deactivated_not_as_an_expired_session() {
+    let mut shell = Shell::logged_in(true, true);
+    let effects = shell.event(ServerEvent::SessionEnded {
+        reason: SessionEndReason::Deactivated,
+    });
+    assert!(effects.contains(&Effect::Disconnect));
+    assert!(effects.contains(&Effect::ForgetSession { ticket: None }));
+    assert!(effects.contains(&Effect::Emit(Emission::SessionEnded(
+        SessionEndReason::Deactivated
+    ))));
+    let titles: Vec<&str> = effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Notify(n) => Some(n.title.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(titles, ["Zugang deaktiviert"]);
+}
+
+#[test]
 fn a_logout_whose_session_the_server_ends_first_is_still_done() {
     let mut shell = Shell::logged_in(true, true);
     let effects = shell.step(Input::Leave {

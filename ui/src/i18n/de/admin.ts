@@ -16,6 +16,7 @@ export const deAdmin = {
     oldest: (minutes: number) => plural(minutes, "seit 1 Minute", `seit ${minutes} Minuten`),
     running: "Laufende Chats",
     seats: "Freie Plätze",
+    unlimited: "unbegrenzt",
     open: "offen",
     closed: "geschlossen",
     noLiveChat: "kein Live-Chat",
@@ -41,6 +42,23 @@ export const deAdmin = {
     openChats: (count: number) =>
       plural(count, "1 offene Anfrage oder Chat", `${count} offene Anfragen oder Chats`),
     liveChatState: (on: boolean): string => (on ? "Live-Chat an" : "Live-Chat aus"),
+    settings: "Chatzeiten, Plätze, Websites",
+    settingsTitle: (name: string) => `Einstellungen von „${name}“`,
+    hours: "Chatzeiten (ein Zeitraum je Zeile)",
+    hoursHint: (zone: string) =>
+      `Zum Beispiel „Mo-Fr 10:00-12:00, 14:00-16:00“, Ausnahmen „2026-12-24 geschlossen“ oder zusätzlich „2026-12-31 10:00-12:00“. Zeitzone ${zone}. Leer: keine Chatzeiten.`,
+    note: "Hinweis zu den Chatzeiten (sehen Ratsuchende)",
+    seats: "Höchstens laufende Chats je Berater_in",
+    seatsHint: "Eine ganze Zahl von 1 bis 1000; leer: unbegrenzt.",
+    origins: "Websites mit Chat-Button (eine je Zeile)",
+    originsHint: "Nur https://, ohne Pfad, z. B. https://www.beispiel-beratung.de",
+    saved: (name: string) => `Einstellungen von „${name}“ gespeichert.`,
+    noHours: "keine Chatzeiten",
+    hoursState: (text: string) => `Chatzeiten: ${text}`,
+    seatsState: (limit: number | null) =>
+      limit === null
+        ? ""
+        : plural(limit, "höchstens 1 Chat je Berater_in", `höchstens ${limit} Chats je Berater_in`),
   },
   counselors: {
     title: "Berater_innen",
@@ -68,6 +86,17 @@ export const deAdmin = {
     switchOffSubmit: "Verfügbarkeit beenden",
     switchedOff: (name: string) => `Verfügbarkeit von ${name} beendet.`,
     mustChange: "muss Passwort ändern",
+    settings: "Fachbereiche und Plätze",
+    seats: "Höchstens laufende Chats",
+    seatsHint:
+      "Eine ganze Zahl von 1 bis 1000; leer: unbegrenzt. Ein kleineres Limit des Fachbereichs gilt auch.",
+    save: "Speichern",
+    saved: (name: string) => `Zugang von ${name} gespeichert.`,
+    reactivate: "Reaktivieren",
+    reactivated: (name: string) =>
+      `Zugang von ${name} reaktiviert: Anmelden geht wieder mit dem bisherigen Passwort.`,
+    seatsState: (limit: number | null) =>
+      limit === null ? "" : plural(limit, "höchstens 1 Chat", `höchstens ${limit} Chats`),
   },
   audit: {
     title: "Protokoll",
@@ -88,6 +117,11 @@ export const deAdmin = {
       counselor_deactivated: "Zugang deaktiviert",
       counselor_switched_off: "Verfügbarkeit beendet",
       password_reset: "Passwort zurückgesetzt",
+      topic_hours: "Chatzeiten geändert",
+      topic_seats: "Plätze des Fachbereichs geändert",
+      topic_embed_origins: "Websites geändert",
+      counselor_seats: "Plätze geändert",
+      counselor_reactivated: "Zugang reaktiviert",
     } as Record<string, string>,
   },
   errors: {
@@ -110,6 +144,29 @@ export const deAdmin = {
     reason_empty: "Bitte geben Sie einen Grund an.",
     reason_too_long: "Höchstens 300 Zeichen.",
     reason_invalid: "Bitte nur eine Zeile ohne Steuerzeichen.",
+    seats_invalid: "Eine ganze Zahl von 1 bis 1000, oder leer für unbegrenzt.",
+    unknown_weekday: "Unbekannter Wochentag: bitte Mo Di Mi Do Fr Sa So.",
+    missing_weekday: "Vor den Uhrzeiten fehlt der Wochentag (z. B. „Mo-Fr 10:00-12:00“).",
+    missing_times: "Nach dem Wochentag fehlen die Uhrzeiten (z. B. „Mo 10:00-12:00“).",
+    invalid_time: "Eine Uhrzeit bitte als HH:MM zwischen 00:00 und 24:00.",
+    invalid_time_range: "Einen Zeitraum bitte als Beginn-Ende, z. B. 10:00-12:00.",
+    invalid_date: "Ein Datum bitte als JJJJ-MM-TT (oder TT.MM.JJJJ), und es muss es geben.",
+    invalid_exception:
+      "Eine Ausnahme ist „geschlossen“, geschlossene Zeiten oder zusätzliche Zeiten.",
+    empty_slot: "Ein Zeitraum beginnt, wenn er endet.",
+    inverted_slot: "Ein Zeitraum endet vor seinem Beginn.",
+    overlapping_slots: "Zwei Zeiträume überschneiden sich.",
+    overlapping_extra_hours: "Zwei zusätzliche Zeiten am selben Tag überschneiden sich.",
+    exception_in_past: "Diese Ausnahme liegt in der Vergangenheit.",
+    too_many_slots: "Zu viele Zeiträume.",
+    too_many_exceptions: "Zu viele Ausnahmen.",
+    note_too_long: "Der Hinweis ist zu lang.",
+    origin_invalid: "Das ist keine Website-Adresse (z. B. https://www.beispiel.de).",
+    origin_not_https: "Bitte mit https:// (nur dieser Rechner darf http:// nutzen).",
+    origin_has_path: "Bitte ohne Pfad: nur https://www.beispiel.de.",
+    origin_has_query: "Bitte ohne ? und Parameter.",
+    origin_has_credentials: "Bitte ohne Benutzername oder Passwort in der Adresse.",
+    origin_wildcard: "Bitte jede Website einzeln, ohne *.",
   } as Record<string, string>,
   password: {
     title: "Neues Passwort setzen",
