@@ -109,6 +109,8 @@ class Server:
             ["topic", "create", "--slug", "suchtberatung", "--name", "Suchtberatung", "--live-chat"],
             ["counselor", "create", "--name", "bernd", "--topics", "suchtberatung", "--password", "bernd-password"],
             ["counselor", "create", "--name", "anna", "--topics", "suchtberatung", "--password", "anna-password"],
+            ["counselor", "create", "--name", "dora", "--topics", "suchtberatung", "--password", "dora-password"],
+            ["counselor", "create", "--name", "olga", "--operator", "--password", "olga-password"],
         ):
             subprocess.run([SERVER_BIN, *argv], env=env, check=True, capture_output=True)
         self.runs = 0
@@ -1233,6 +1235,40 @@ def main():
         _, took = wait_for("server reports unavailable", lambda: not server.availability(token)["available"],
                            within=10)
         figures["kill -9 → server unavailable (s)"] = round(took, 2)
+        app.wait(5)
+
+    @test("an operator's switch-off and a deactivation arrive as native notifications that say so")
+    def _():
+        olga = server.login("olga")
+        dora = server.login("dora")
+        env = dict(os.environ, PFORTE_DESKTOP_SERVER=server.base, PFORTE_DESKTOP_TOKEN=dora)
+        app = start("app-deactivated", [APP_BIN], env=env)
+        pid4 = wait_for("app process", lambda: app.pid in app_pids() and app.pid, within=5)[0]
+        tray5 = wait_for("tray", lambda: Tray(pid4), within=10)[0]
+        wait_for("connected", lambda: server.availability(dora)["online"], within=5)
+        subprocess.run(["dunstctl", "close-all"], check=False)
+        server.switch(dora, True)
+        wait_for("tray ticked", tray5.ticked, within=2)
+        before = notifications.count()
+        status, body = server.call("POST", "/api/admin/counselors/dora/switch-off", olga,
+                                   {"reason": "Schicht ist vorbei"})
+        assert status == 204, (status, body)
+        wait_for("the switch-off on D-Bus with its reason",
+                 lambda: any("Von der Administration ausgeschaltet" in c and "Schicht ist vorbei" in c
+                             for c in notifications.calls()[before:]), within=3)
+        wait_for("tray unticked", lambda: not tray5.ticked(), within=2)
+
+        before = notifications.count()
+        status, body = server.call("POST", "/api/admin/counselors/dora/deactivate", olga, {})
+        assert status == 200, (status, body)
+        wait_for("the deactivation on D-Bus, said as what it is",
+                 lambda: any("Zugang deaktiviert" in c for c in notifications.calls()[before:]), within=3)
+        assert not any("Sitzung abgelaufen" in c for c in notifications.calls()[before:]), \
+            notifications.calls()[before:]
+        wait_for("tray shows logged out", lambda: tray5.item("Nicht angemeldet"), within=3)
+        time.sleep(0.5)
+        screenshot("08-deactivated")
+        os.kill(pid4, signal.SIGTERM)
         app.wait(5)
 
 

@@ -35,8 +35,8 @@ use crate::error::{AppError, AppResult};
 use crate::hub::{Hub, Outgoing, Target};
 use crate::store::changes::changes as changes_of;
 use crate::store::{
-    AuditDraft, Change, ChatRecord, ChatState, CounselorRecord, Entry, LogEntry, NewChat, Store,
-    StoreError, StoreResult, TopicRecord,
+    AuditDraft, Change, ChatRecord, ChatState, CounselorRecord, Entry, LogEntry, MessageRecord,
+    NewChat, Store, StoreError, StoreResult, TopicRecord,
 };
 use crate::writer::MessageWriter;
 
@@ -122,7 +122,16 @@ pub struct Reception {
     /// The `last_for` each counselor's sockets were told last, to tell them again when it
     /// changes (a colleague came or went, an asker entered or left).
     last_for_sent: std::sync::Mutex<HashMap<CounselorId, Vec<wire::LastCover>>>,
+    /// The number (`seq`) of the last message of each chat this instance delivered to its
+    /// sockets: messages reach them in their order however they arrive (two posts resuming in
+    /// either order, another instance's notice arriving after a later local post).
+    /// One lock per chat, so that a chat waiting for the store holds up no other.
+    delivered: std::sync::Mutex<HashMap<pforte_domain::RequestId, Arc<Mutex<Option<u64>>>>>,
 }
+
+/// More chats than this in [`Reception::delivered`] and it starts afresh (a chat it forgot
+/// is taken up at its next message).
+const DELIVERED_CHATS: usize = 50_000;
 
 impl Reception {
     /// The desk's clock: the wall clock (ahead by the tests' offset).
@@ -257,6 +266,7 @@ impl Reception {
             directory: RwLock::new(directory),
             settings,
             last_for_sent: std::sync::Mutex::default(),
+            delivered: std::sync::Mutex::default(),
             instance: AtomicU32::new(instance.0),
             announcer,
             serving: std::sync::atomic::AtomicBool::new(true),
@@ -717,6 +727,74 @@ impl Reception {
     }
 
     /// Tell the other instances of stored messages, so they deliver them to their sockets.
+    /// Deliver stored messages of one chat to its asker's and its counselor's sockets here,
+    /// in their order: a message whose predecessors this instance has not delivered yet
+    /// brings them along from the store (they are stored: a message is numbered only after
+    /// the one before it was committed), and one delivered already is not sent again.
+    pub async fn deliver_messages(
+        &self,
+        chat: pforte_domain::RequestId,
+        counselor: Option<CounselorId>,
+        mut messages: Vec<MessageRecord>,
+    ) {
+        messages.sort_by_key(|m| m.seq);
+        let Some(newest) = messages.last().map(|m| m.seq) else {
+            return;
+        };
+        let of_chat = {
+            let mut chats = self
+                .delivered
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            if chats.len() > DELIVERED_CHATS {
+                chats.clear();
+            }
+            chats.entry(chat).or_default().clone()
+        };
+        let mut delivered = of_chat.lock().await;
+        // A chat seen for the first time starts at its first message given here.
+        let last = delivered.unwrap_or_else(|| messages[0].seq.saturating_sub(1));
+        if newest <= last {
+            return;
+        }
+        let missing = messages
+            .iter()
+            .filter(|m| m.seq > last)
+            .zip(last + 1..)
+            .any(|(m, expected)| m.seq != expected);
+        if missing {
+            match self.store.messages(chat).await {
+                Ok(stored) => {
+                    let wanted = |m: &MessageRecord| m.seq > last && m.seq <= newest;
+                    let mut all: Vec<MessageRecord> = stored.into_iter().filter(wanted).collect();
+                    for message in messages {
+                        if !all.iter().any(|m| m.seq == message.seq) {
+                            all.push(message);
+                        }
+                    }
+                    all.sort_by_key(|m| m.seq);
+                    messages = all;
+                }
+                Err(error) => {
+                    // Deliver what is here; the clients load the chat again on reconnect.
+                    tracing::warn!(%error, "fetching the messages before a newer one failed");
+                }
+            }
+        }
+        let mut frames = Frames::default();
+        for message in messages.iter().filter(|m| m.seq > last) {
+            let posted = ServerEvent::MessagePosted {
+                message: crate::http::wire_message(message),
+            };
+            frames.to(Target::Chat(chat), &posted);
+            if let Some(counselor) = counselor {
+                frames.to(Target::Counselor(counselor), &posted);
+            }
+        }
+        self.send(frames.into_vec());
+        *delivered = Some(newest);
+    }
+
     pub async fn tell_others_of_message(
         &self,
         chat: pforte_domain::RequestId,
@@ -759,17 +837,12 @@ impl Reception {
                 }
                 match self.store.messages_by_id(&notice.ids).await {
                     Ok(messages) => {
-                        let mut frames = Frames::default();
-                        for message in &messages {
-                            let posted = ServerEvent::MessagePosted {
-                                message: crate::http::wire_message(message),
-                            };
-                            frames.to(Target::Chat(pforte_domain::RequestId(notice.chat)), &posted);
-                            if let Some(counselor) = notice.counselor {
-                                frames.to(Target::Counselor(CounselorId(counselor)), &posted);
-                            }
-                        }
-                        self.send(frames.into_vec());
+                        self.deliver_messages(
+                            pforte_domain::RequestId(notice.chat),
+                            notice.counselor.map(CounselorId),
+                            messages,
+                        )
+                        .await;
                     }
                     Err(error) => {
                         tracing::warn!(%error, "fetching another instance's messages failed")

@@ -9,12 +9,11 @@ use axum::routing::{get, patch, post, put};
 use axum::{Extension, Router};
 use pforte_domain::text::{MessageText, TextError};
 use pforte_domain::RequestId;
-use pforte_wire::{ErrorCode, Message, MessageList, SendMessage, Sender, ServerEvent};
+use pforte_wire::{ErrorCode, Message, MessageList, SendMessage, Sender};
 use uuid::Uuid;
 
 use crate::error::{AppError, AppResult};
-use crate::hub::Target;
-use crate::reception::{now, Frames, Reception};
+use crate::reception::{now, Reception};
 use crate::store::{Added, ChatRecord, MessageRecord, NewMessage};
 
 // The wire's documented limits are the domain's.
@@ -123,15 +122,9 @@ pub(crate) async fn post_message(
         Added::Now { seq } => record.seq = seq,
     }
     let message = wire_message(&record);
-    let posted = ServerEvent::MessagePosted {
-        message: message.clone(),
-    };
-    let mut frames = Frames::default();
-    frames.to(Target::Chat(chat.id), &posted);
-    if let Some(counselor) = chat.counselor {
-        frames.to(Target::Counselor(counselor), &posted);
-    }
-    reception.send(frames.into_vec());
+    reception
+        .deliver_messages(chat.id, chat.counselor, vec![record])
+        .await;
     reception
         .tell_others_of_message(chat.id, chat.counselor, message.id)
         .await;

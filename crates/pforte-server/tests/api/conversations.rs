@@ -126,6 +126,85 @@ async fn counselor_and_asker_chat_both_see_every_message_and_the_asker_ends_it_r
 }
 
 #[tokio::test]
+async fn messages_reach_both_sockets_in_their_order_even_when_an_earlier_one_is_told_late() {
+    let app = spawn_app().await;
+    let (bernd, mut bernd_events, asker, mut asker_events) = chatting(&app).await;
+    let path = format!("/api/conversations/{}/messages", asker.request_id);
+    for text in ["eins", "zwei"] {
+        let sent = app
+            .post("/api/asker/messages", &asker.token, json!({"text": text}))
+            .await;
+        assert_eq!(sent.status(), StatusCode::CREATED);
+    }
+    // What a race does: "drei" is stored (acknowledged) but its delivery comes late, as
+    // another instance's notice that arrives after this instance posted "vier".
+    let chat = pforte_domain::RequestId(asker.request_id.parse().unwrap());
+    let drei = pforte_server::store::MessageRecord {
+        id: uuid::Uuid::new_v4(),
+        seq: 0,
+        client_id: None,
+        chat,
+        from: Sender::Asker,
+        text: "drei".into(),
+        sent_at: pforte_server::reception::now(),
+    };
+    let stored = app
+        .reception
+        .messages
+        .add(pforte_server::store::NewMessage {
+            message: drei.clone(),
+            counselor: None,
+        })
+        .await
+        .unwrap();
+    let pforte_server::store::Added::Now { seq } = stored else {
+        panic!("stored before: {stored:?}");
+    };
+    let sent = app.post(&path, &bernd.token, json!({"text": "vier"})).await;
+    assert_eq!(sent.status(), StatusCode::CREATED);
+    let counselor = app
+        .reception
+        .store
+        .chat(chat)
+        .await
+        .unwrap()
+        .unwrap()
+        .counselor;
+    app.reception
+        .deliver_messages(
+            chat,
+            counselor,
+            vec![pforte_server::store::MessageRecord { seq, ..drei }],
+        )
+        .await;
+
+    for events in [&mut bernd_events, &mut asker_events] {
+        let mut heard = Vec::new();
+        while heard.len() < 4 {
+            let event = events
+                .expect("the messages", |e| {
+                    matches!(e, ServerEvent::MessagePosted { .. })
+                })
+                .await;
+            let ServerEvent::MessagePosted { message } = event else {
+                unreachable!()
+            };
+            heard.push(message.text);
+        }
+        assert_eq!(
+            heard,
+            ["eins", "zwei", "drei", "vier"],
+            "in order, once each"
+        );
+        events
+            .expect_none("a message twice", Duration::from_millis(300), |e| {
+                matches!(e, ServerEvent::MessagePosted { .. })
+            })
+            .await;
+    }
+}
+
+#[tokio::test]
 async fn the_counselor_can_end_a_chat_and_the_asker_is_told() {
     let app = spawn_app().await;
     let (bernd, _bernd_events, asker, mut asker_events) = chatting(&app).await;

@@ -44,6 +44,8 @@ pub struct TestApp {
     pub ws_base: String,
     pub http: reqwest::Client,
     pub database: TestDatabase,
+    /// The running server's reception, for tests that stage what a race would do.
+    pub reception: Arc<pforte_server::reception::Reception>,
     shutdown: CancellationToken,
     server: Option<tokio::task::JoinHandle<()>>,
 }
@@ -154,6 +156,7 @@ async fn spawn(
     let app = Application::build(settings, Arc::new(store)).await.unwrap();
     let address = app.local_addr();
     let shutdown = app.shutdown_token();
+    let reception = app.reception();
     let server = tokio::spawn(async move {
         app.run().await.unwrap();
     });
@@ -162,6 +165,7 @@ async fn spawn(
         ws_base: format!("ws://{address}"),
         http: reqwest::Client::new(),
         database,
+        reception,
         shutdown,
         server: Some(server),
     }
