@@ -7,6 +7,7 @@
 //! SQLite runs in WAL mode with `synchronous=FULL`, so an acknowledged write survives a crash
 //! of the process and of the machine, and with `secure_delete=on`, so deleted rows are zeroed.
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -221,6 +222,148 @@ fn instance_id(id: i64) -> StoreResult<InstanceId> {
 }
 
 type Tx = sqlx::Transaction<'static, sqlx::Any>;
+
+/// `$from, $from+1, …`: `count` parameters.
+fn params(from: usize, count: usize) -> String {
+    (from..from + count)
+        .map(|n| format!("${n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `count` rows of `width` parameters each from `$from` on, `($1, $2), ($3, $4)`; the `i`-th
+/// cell of a row is what `column(i, parameter)` makes of its parameter.
+fn rows_of(
+    from: usize,
+    count: usize,
+    width: usize,
+    column: impl Fn(usize, String) -> String,
+) -> String {
+    (0..count)
+        .map(|row| {
+            let cells = (0..width)
+                .map(|i| column(i, format!("${}", from + row * width + i)))
+                .collect::<Vec<_>>()
+                .join(", ");
+            format!("({cells})")
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Store the new messages of a batch within `tx`, which holds their chats: one multi-row
+/// `INSERT` of the messages, one `UPDATE` of their chats' counts and one `INSERT` of the
+/// counselors' activity. On PostgreSQL the three are one statement (data-modifying `WITH`),
+/// so the whole batch is one round trip before the commit; SQLite has no data-modifying
+/// `WITH` and runs them one after the other (in process, no round trips).
+async fn write_messages(
+    tx: &mut Tx,
+    postgres: bool,
+    new: &[(&NewMessage, i64)],
+) -> StoreResult<()> {
+    // Each chat's count and last message time after the batch (the last one counts).
+    let mut chats: Vec<(RequestId, i64, i64)> = Vec::new();
+    for (item, number) in new {
+        let at = item.message.sent_at.as_millis();
+        match chats
+            .iter_mut()
+            .find(|(chat, _, _)| *chat == item.message.chat)
+        {
+            Some(chat) => (chat.1, chat.2) = (*number, at),
+            None => chats.push((item.message.chat, *number, at)),
+        }
+    }
+    let activity: Vec<(CounselorId, i64)> = new
+        .iter()
+        .filter_map(|(item, _)| {
+            item.counselor
+                .map(|c| (c, item.message.sent_at.as_millis()))
+        })
+        .collect();
+
+    // On PostgreSQL the statements become one, so their parameters are numbered through;
+    // on SQLite each statement's start at `$1`.
+    let first = |before: usize| if postgres { before + 1 } else { 1 };
+    let insert = format!(
+        "INSERT INTO messages (id, client_id, chat_id, chat_seq, sender, body, sent_at) VALUES {}",
+        rows_of(first(0), new.len(), 7, |_, p| p)
+    );
+    let update = format!(
+        "UPDATE chats SET message_count = v.column2, last_message_at = v.column3 \
+         FROM (VALUES {}) AS v WHERE chats.id = v.column1",
+        rows_of(first(new.len() * 7), chats.len(), 3, |_, p| p)
+    );
+    let count = format!(
+        "INSERT INTO counselor_activity (counselor_id, kind, at) VALUES {}",
+        rows_of(
+            first(new.len() * 7 + chats.len() * 3),
+            activity.len(),
+            2,
+            |i, p| if i == 0 { format!("{p}, 'message'") } else { p }
+        )
+    );
+
+    // Each statement with the number of its parameters.
+    let mut statements = vec![(insert, new.len() * 7), (update, chats.len() * 3)];
+    if !activity.is_empty() {
+        statements.push((count, activity.len() * 2));
+    }
+    let statements = if postgres {
+        // Every part of a `WITH` runs once and to its end, read or not.
+        let wanted = statements.iter().map(|(_, n)| n).sum();
+        let (last, _) = statements.pop().unwrap_or_default();
+        let parts = statements
+            .iter()
+            .enumerate()
+            .map(|(i, (s, _))| format!("w{i} AS ({s})"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        vec![(format!("WITH {parts} {last}"), wanted)]
+    } else {
+        statements
+    };
+
+    // The values in the order of their parameters, spread over the statements.
+    let mut values: Vec<Value> =
+        Vec::with_capacity(new.len() * 7 + chats.len() * 3 + activity.len() * 2);
+    for (item, number) in new {
+        let m = &item.message;
+        values.push(Value::Text(Some(m.id.to_string())));
+        values.push(Value::Text(m.client_id.map(|c| c.to_string())));
+        values.push(Value::Text(Some(m.chat.0.to_string())));
+        values.push(Value::Int(*number));
+        values.push(Value::Text(Some(sender_str(m.from).to_owned())));
+        values.push(Value::Text(Some(m.text.clone())));
+        values.push(Value::Int(m.sent_at.as_millis()));
+    }
+    for (chat, number, at) in &chats {
+        values.push(Value::Text(Some(chat.0.to_string())));
+        values.push(Value::Int(*number));
+        values.push(Value::Int(*at));
+    }
+    for (counselor, at) in &activity {
+        values.push(Value::Int(counselor.0));
+        values.push(Value::Int(*at));
+    }
+    let mut values = values.into_iter();
+    for (sql, wanted) in &statements {
+        let mut query = sqlx::query(sql);
+        for value in values.by_ref().take(*wanted) {
+            query = match value {
+                Value::Text(text) => query.bind(text),
+                Value::Int(int) => query.bind(int),
+            };
+        }
+        query.execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
+/// A parameter of a statement built at run time.
+enum Value {
+    Text(Option<String>),
+    Int(i64),
+}
 
 /// Append an entry to the log within `tx` (which holds the write lock): the next number.
 async fn append_entry(
@@ -1372,82 +1515,118 @@ impl Store for SqlStore {
     }
 
     async fn add_messages(&self, batch: &[NewMessage]) -> StoreResult<Vec<StoreResult<Added>>> {
+        if batch.is_empty() {
+            return Ok(Vec::new());
+        }
+        let postgres = self.backend == Backend::Postgres;
         let mut tx = match self.backend {
             Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
             Backend::Postgres => self.pool.begin().await?,
         };
-        let mut results = Vec::with_capacity(batch.len());
-        for NewMessage { message, counselor } in batch {
-            let chat = message.chat.0.to_string();
-            // Counting the message takes the chat's row lock: it orders the chat's messages
-            // (the count is the message's number) and makes a retry wait for the first try.
-            let number: Option<i64> = sqlx::query_scalar(
-                "UPDATE chats SET message_count = message_count + 1, last_message_at = $1 \
-                 WHERE id = $2 AND state = 'chatting' RETURNING message_count",
-            )
-            .bind(message.sent_at.as_millis())
-            .bind(chat.clone())
-            .fetch_optional(&mut *tx)
-            .await?;
-            let inserted = match number {
-                Some(number) => sqlx::query(
-                    "INSERT INTO messages (id, client_id, chat_id, chat_seq, sender, body, sent_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
-                )
-                .bind(message.id.to_string())
-                .bind(message.client_id.map(|c| c.to_string()))
-                .bind(chat.clone())
-                .bind(number)
-                .bind(sender_str(message.from))
-                .bind(message.text.clone())
-                .bind(message.sent_at.as_millis())
-                .execute(&mut *tx)
-                .await?
-                .rows_affected(),
-                None => 0,
-            };
-            if inserted == 0 {
-                // A retry of a message stored before (its client id), or an ended chat.
-                if number.is_some() {
-                    sqlx::query("UPDATE chats SET message_count = message_count - 1 WHERE id = $1")
-                        .bind(chat.clone())
-                        .execute(&mut *tx)
-                        .await?;
+        // A few statements for the whole batch, whatever its size: on PostgreSQL each
+        // statement is a round trip to the server.
+        let mut chats: Vec<String> = batch.iter().map(|m| m.message.chat.0.to_string()).collect();
+        chats.sort_unstable();
+        chats.dedup();
+        // The running chats of the batch, locked: a chat's row orders its messages (its
+        // count is a message's number) and makes a retry on another instance wait for this
+        // batch. PostgreSQL locks them in the order of their ids, so two writers taking
+        // overlapping sets of chats never deadlock; SQLite's `BEGIN IMMEDIATE` holds the
+        // whole database already.
+        let sql = format!(
+            "SELECT id, message_count FROM chats WHERE state = 'chatting' AND id IN ({}) \
+             ORDER BY id{}",
+            params(1, chats.len()),
+            if postgres { " FOR UPDATE" } else { "" }
+        );
+        let mut query = sqlx::query(&sql);
+        for chat in &chats {
+            query = query.bind(chat.clone());
+        }
+        let mut counts = HashMap::new();
+        for row in query.fetch_all(&mut *tx).await? {
+            let id: String = row.get("id");
+            let count: i64 = row.get("message_count");
+            counts.insert(RequestId(uuid_of(&id, "chat id")?), count);
+        }
+        // Retries: what the batch's chats hold already under the batch's client ids (read
+        // after the lock, so a retry committed elsewhere meanwhile is seen).
+        let mut client_ids: Vec<String> = batch
+            .iter()
+            .filter_map(|m| m.message.client_id.map(|c| c.to_string()))
+            .collect();
+        client_ids.sort_unstable();
+        client_ids.dedup();
+        let mut stored: HashMap<(RequestId, Uuid), MessageRecord> = HashMap::new();
+        if !client_ids.is_empty() {
+            let sql = format!(
+                "SELECT {MESSAGE_COLUMNS} FROM messages WHERE chat_id IN ({}) AND client_id IN ({})",
+                params(1, chats.len()),
+                params(chats.len() + 1, client_ids.len())
+            );
+            let mut query = sqlx::query(&sql);
+            for value in chats.iter().chain(&client_ids) {
+                query = query.bind(value.clone());
+            }
+            for row in query.fetch_all(&mut *tx).await? {
+                let message = message_from_row(&row)?;
+                if let Some(client_id) = message.client_id {
+                    stored.insert((message.chat, client_id), message);
                 }
-                let before = match message.client_id {
-                    Some(client_id) => {
-                        sqlx::query(&format!(
-                            "SELECT {MESSAGE_COLUMNS} FROM messages WHERE chat_id = $1 AND client_id = $2"
-                        ))
-                        .bind(chat)
-                        .bind(client_id.to_string())
-                        .fetch_optional(&mut *tx)
-                        .await?
-                    }
-                    None => None,
-                };
-                results.push(match before {
-                    Some(row) => Ok(Added::Before(message_from_row(&row)?)),
-                    None => Err(StoreError::ConversationEnded),
-                });
+            }
+        }
+        // Each message's fate, in the batch's order: a retry gets what was stored before
+        // (also a second copy within this batch), a message of a chat that does not run is
+        // refused alone, every other one gets its chat's next number.
+        let mut results = Vec::with_capacity(batch.len());
+        let mut new: Vec<(&NewMessage, i64)> = Vec::new();
+        for item in batch {
+            let message = &item.message;
+            let key = message.client_id.map(|c| (message.chat, c));
+            if let Some(before) = key.and_then(|key| stored.get(&key)) {
+                results.push(Ok(Added::Before(before.clone())));
                 continue;
             }
-            if let Some(counselor) = counselor {
-                sqlx::query(
-                    "INSERT INTO counselor_activity (counselor_id, kind, at) \
-                     VALUES ($1, 'message', $2)",
-                )
-                .bind(counselor.0)
-                .bind(message.sent_at.as_millis())
-                .execute(&mut *tx)
-                .await?;
+            let Some(count) = counts.get_mut(&message.chat) else {
+                results.push(Err(StoreError::ConversationEnded));
+                continue;
+            };
+            *count += 1;
+            let number = *count;
+            let seq = u64::try_from(number).unwrap_or(0);
+            if let Some(key) = key {
+                stored.insert(
+                    key,
+                    MessageRecord {
+                        seq,
+                        ..message.clone()
+                    },
+                );
             }
-            results.push(Ok(Added::Now {
-                seq: u64::try_from(number.unwrap_or(0)).unwrap_or(0),
-            }));
+            new.push((item, number));
+            results.push(Ok(Added::Now { seq }));
+        }
+        if !new.is_empty() {
+            write_messages(&mut tx, postgres, &new).await?;
         }
         tx.commit().await?;
         Ok(results)
+    }
+
+    async fn messages_by_id(&self, ids: &[Uuid]) -> StoreResult<Vec<MessageRecord>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = format!(
+            "SELECT {MESSAGE_COLUMNS} FROM messages WHERE id IN ({}) ORDER BY seq",
+            params(1, ids.len())
+        );
+        let mut query = sqlx::query(&sql);
+        for id in ids {
+            query = query.bind(id.to_string());
+        }
+        let rows = query.fetch_all(&self.pool).await?;
+        rows.iter().map(message_from_row).collect()
     }
 
     async fn messages(&self, chat: RequestId) -> StoreResult<Vec<MessageRecord>> {
@@ -1458,22 +1637,6 @@ impl Store for SqlStore {
         .fetch_all(&self.pool)
         .await?;
         rows.iter().map(message_from_row).collect()
-    }
-
-    async fn messages_by_id(&self, ids: &[Uuid]) -> StoreResult<Vec<MessageRecord>> {
-        let mut found = Vec::with_capacity(ids.len());
-        for id in ids {
-            let row = sqlx::query(&format!(
-                "SELECT {MESSAGE_COLUMNS} FROM messages WHERE id = $1"
-            ))
-            .bind(id.to_string())
-            .fetch_optional(&self.pool)
-            .await?;
-            if let Some(row) = row {
-                found.push(message_from_row(&row)?);
-            }
-        }
-        Ok(found)
     }
 
     async fn purge_ended(&self, cutoff: Timestamp) -> StoreResult<u64> {
