@@ -566,6 +566,9 @@ impl SqlStore {
                 };
                 AnyPoolOptions::new()
                     .max_connections(4)
+                    // In process: a connection cannot have been lost, and a ping is a hand-off
+                    // to the connection's thread and back for every statement.
+                    .test_before_acquire(false)
                     .after_connect(|connection, _| {
                         Box::pin(async move {
                             for pragma in [
@@ -589,6 +592,18 @@ impl SqlStore {
                 AnyPoolOptions::new()
                     .max_connections(16)
                     .acquire_timeout(Duration::from_secs(5))
+                    // A connection is pinged before use only when it sat idle for a second:
+                    // one that answered a moment ago is alive, and a ping on every acquire
+                    // is one more round trip to the server for every statement.
+                    .test_before_acquire(false)
+                    .before_acquire(|connection, meta| {
+                        Box::pin(async move {
+                            if meta.idle_for >= Duration::from_secs(1) {
+                                sqlx::Connection::ping(connection).await?;
+                            }
+                            Ok(true)
+                        })
+                    })
                     .connect(url)
                     .await?
             }
