@@ -122,7 +122,13 @@ pub struct Reception {
     /// The `last_for` each counselor's sockets were told last, to tell them again when it
     /// changes (a colleague came or went, an asker entered or left).
     last_for_sent: std::sync::Mutex<HashMap<CounselorId, Vec<wire::LastCover>>>,
+    /// The chat of each asker token (by its hash) seen on this instance: a token names one
+    /// chat for good, so an asker's message needs no lookup of the token in the store.
+    asker_chats: std::sync::Mutex<HashMap<String, pforte_domain::RequestId>>,
 }
+
+/// The most asker tokens [`Reception::asker_chats`] keeps; it starts afresh when full.
+const ASKER_CHATS: usize = 100_000;
 
 impl Reception {
     /// The desk's clock: the wall clock (ahead by the tests' offset).
@@ -257,6 +263,7 @@ impl Reception {
             directory: RwLock::new(directory),
             settings,
             last_for_sent: std::sync::Mutex::default(),
+            asker_chats: std::sync::Mutex::default(),
             instance: AtomicU32::new(instance.0),
             announcer,
             serving: std::sync::atomic::AtomicBool::new(true),
@@ -326,6 +333,21 @@ impl Reception {
 
     fn directory_mut(&self) -> std::sync::RwLockWriteGuard<'_, Directory> {
         self.directory.write().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The chat whose token has this hash, if this instance has seen it.
+    pub fn known_asker_chat(&self, token_hash: &str) -> Option<pforte_domain::RequestId> {
+        let chats = self.asker_chats.lock().unwrap_or_else(|e| e.into_inner());
+        chats.get(token_hash).copied()
+    }
+
+    /// Remember the chat of a token (read from the store).
+    pub fn remember_asker_chat(&self, token_hash: &str, chat: pforte_domain::RequestId) {
+        let mut chats = self.asker_chats.lock().unwrap_or_else(|e| e.into_inner());
+        if chats.len() >= ASKER_CHATS {
+            chats.clear();
+        }
+        chats.insert(token_hash.to_owned(), chat);
     }
 
     /// The desk as the last command left it.
@@ -692,25 +714,6 @@ impl Reception {
         }
     }
 
-    /// Tell the other instances of stored messages, so they deliver them to their sockets.
-    pub async fn tell_others_of_message(
-        &self,
-        chat: pforte_domain::RequestId,
-        counselor: Option<CounselorId>,
-        id: uuid::Uuid,
-    ) {
-        let notice = serde_json::json!({
-            "instance": self.instance().0,
-            "chat": chat.0,
-            "counselor": counselor.map(|c| c.0),
-            "ids": [id],
-        })
-        .to_string();
-        if let Err(error) = self.store.notify(MESSAGES, &notice).await {
-            tracing::warn!(%error, "telling the other instances of a message failed");
-        }
-    }
-
     /// A notification from another instance (PostgreSQL's `LISTEN`).
     pub async fn notified(&self, channel: &str, payload: &str) {
         match channel {
@@ -719,39 +722,7 @@ impl Reception {
                     tracing::warn!(%error, "catching up with the log failed");
                 }
             }
-            MESSAGES => {
-                #[derive(serde::Deserialize)]
-                struct Notice {
-                    instance: u32,
-                    chat: uuid::Uuid,
-                    counselor: Option<i64>,
-                    ids: Vec<uuid::Uuid>,
-                }
-                let Ok(notice) = serde_json::from_str::<Notice>(payload) else {
-                    return;
-                };
-                if notice.instance == self.instance().0 {
-                    return;
-                }
-                match self.store.messages_by_id(&notice.ids).await {
-                    Ok(messages) => {
-                        let mut frames = Frames::default();
-                        for message in &messages {
-                            let posted = ServerEvent::MessagePosted {
-                                message: crate::http::wire_message(message),
-                            };
-                            frames.to(Target::Chat(pforte_domain::RequestId(notice.chat)), &posted);
-                            if let Some(counselor) = notice.counselor {
-                                frames.to(Target::Counselor(CounselorId(counselor)), &posted);
-                            }
-                        }
-                        self.send(frames.into_vec());
-                    }
-                    Err(error) => {
-                        tracing::warn!(%error, "fetching another instance's messages failed")
-                    }
-                }
-            }
+            MESSAGES => self.deliver_others(&[payload]).await,
             SESSIONS => {
                 #[derive(serde::Deserialize)]
                 struct Notice {
@@ -773,6 +744,43 @@ impl Reception {
             }
             _ => {}
         }
+    }
+
+    /// Deliver to this instance's sockets what other instances stored (the payloads of
+    /// `pforte_messages` notices waiting together: one fetch for all of them).
+    pub async fn deliver_others(&self, payloads: &[&str]) {
+        let notices: Vec<crate::writer::MessageNotice> = payloads
+            .iter()
+            .filter_map(|payload| serde_json::from_str(payload).ok())
+            .filter(|notice: &crate::writer::MessageNotice| notice.instance != self.instance().0)
+            .collect();
+        let ids: Vec<uuid::Uuid> = notices.iter().flat_map(|n| n.ids.iter().copied()).collect();
+        if ids.is_empty() {
+            return;
+        }
+        let mut found = HashMap::new();
+        for ids in ids.chunks(1000) {
+            match self.store.messages_by_id(ids).await {
+                Ok(messages) => found.extend(messages.into_iter().map(|m| (m.id, m))),
+                Err(error) => {
+                    tracing::warn!(%error, "fetching another instance's messages failed");
+                    return;
+                }
+            }
+        }
+        let mut frames = Frames::default();
+        for notice in &notices {
+            for message in notice.ids.iter().filter_map(|id| found.get(id)) {
+                let posted = ServerEvent::MessagePosted {
+                    message: crate::http::wire_message(message),
+                };
+                frames.to(Target::Chat(pforte_domain::RequestId(notice.chat)), &posted);
+                if let Some(counselor) = notice.counselor {
+                    frames.to(Target::Counselor(CounselorId(counselor)), &posted);
+                }
+            }
+        }
+        self.send(frames.into_vec());
     }
 
     /// Notifications may have been missed (the listener reconnected): catch up with the log

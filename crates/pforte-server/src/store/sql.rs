@@ -1485,6 +1485,28 @@ impl Store for SqlStore {
         Ok(())
     }
 
+    async fn notify_all(&self, channel: &str, payloads: &[String]) -> StoreResult<()> {
+        if self.backend != Backend::Postgres {
+            return Ok(());
+        }
+        for payloads in payloads.chunks(1000) {
+            // One statement: the select list is evaluated from left to right.
+            let sql = format!(
+                "SELECT {}",
+                (2..payloads.len() + 2)
+                    .map(|n| format!("pg_notify($1, ${n})"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+            let mut query = sqlx::query(&sql).bind(channel.to_owned());
+            for payload in payloads {
+                query = query.bind(payload.clone());
+            }
+            query.execute(&self.pool).await?;
+        }
+        Ok(())
+    }
+
     // ---- chats and messages
 
     async fn open_chats(&self) -> StoreResult<Vec<ChatRecord>> {
