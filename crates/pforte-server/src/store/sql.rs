@@ -257,7 +257,7 @@ fn rows_of(
 /// so the whole batch is one round trip before the commit; SQLite has no data-modifying
 /// `WITH` and runs them one after the other (in process, no round trips).
 async fn write_messages(
-    tx: &mut Tx,
+    connection: &mut sqlx::AnyConnection,
     postgres: bool,
     new: &[(&NewMessage, i64)],
 ) -> StoreResult<()> {
@@ -354,9 +354,103 @@ async fn write_messages(
                 Value::Int(int) => query.bind(int),
             };
         }
-        query.execute(&mut **tx).await?;
+        query.execute(&mut *connection).await?;
     }
     Ok(())
+}
+
+/// The batch within the transaction that holds its running chats (`running`: their ids and
+/// counts): the retries looked up, each message's fate decided, the new ones written.
+async fn store_batch(
+    connection: &mut sqlx::AnyConnection,
+    postgres: bool,
+    batch: &[NewMessage],
+    chats: &[String],
+    running: &[AnyRow],
+) -> StoreResult<Vec<StoreResult<Added>>> {
+    let mut counts = HashMap::new();
+    for row in running {
+        let id: String = row.get("id");
+        let count: i64 = row.get("message_count");
+        counts.insert(RequestId(uuid_of(&id, "chat id")?), count);
+    }
+    // Retries: what the batch's chats hold already under the batch's client ids (read
+    // after the lock, so a retry committed elsewhere meanwhile is seen).
+    let mut client_ids: Vec<String> = batch
+        .iter()
+        .filter_map(|m| m.message.client_id.map(|c| c.to_string()))
+        .collect();
+    client_ids.sort_unstable();
+    client_ids.dedup();
+    let mut stored: HashMap<(RequestId, Uuid), MessageRecord> = HashMap::new();
+    if !client_ids.is_empty() {
+        let sql = format!(
+            "SELECT {MESSAGE_COLUMNS} FROM messages WHERE chat_id IN ({}) AND client_id IN ({})",
+            params(1, chats.len()),
+            params(chats.len() + 1, client_ids.len())
+        );
+        let mut query = sqlx::query(&sql);
+        for value in chats.iter().chain(&client_ids) {
+            query = query.bind(value.clone());
+        }
+        for row in query.fetch_all(&mut *connection).await? {
+            let message = message_from_row(&row)?;
+            if let Some(client_id) = message.client_id {
+                stored.insert((message.chat, client_id), message);
+            }
+        }
+    }
+    // Each message's fate, in the batch's order: a retry gets what was stored before
+    // (also a second copy within this batch), a message of a chat that does not run is
+    // refused alone, every other one gets its chat's next number.
+    let mut results = Vec::with_capacity(batch.len());
+    let mut new: Vec<(&NewMessage, i64)> = Vec::new();
+    for item in batch {
+        let message = &item.message;
+        let key = message.client_id.map(|c| (message.chat, c));
+        if let Some(before) = key.and_then(|key| stored.get(&key)) {
+            results.push(Ok(Added::Before(before.clone())));
+            continue;
+        }
+        let Some(count) = counts.get_mut(&message.chat) else {
+            results.push(Err(StoreError::ConversationEnded));
+            continue;
+        };
+        *count += 1;
+        let number = *count;
+        let seq = u64::try_from(number).unwrap_or(0);
+        if let Some(key) = key {
+            stored.insert(
+                key,
+                MessageRecord {
+                    seq,
+                    ..message.clone()
+                },
+            );
+        }
+        new.push((item, number));
+        results.push(Ok(Added::Now { seq }));
+    }
+    if !new.is_empty() {
+        write_messages(connection, postgres, &new).await?;
+    }
+    Ok(results)
+}
+
+/// A transaction begun by hand on a pooled PostgreSQL connection. Dropped before its
+/// `COMMIT` went through (an error, or the task ended), the connection is closed instead of
+/// going back to the pool: the server rolls the transaction back.
+struct Begun {
+    connection: sqlx::pool::PoolConnection<sqlx::Any>,
+    committed: bool,
+}
+
+impl Drop for Begun {
+    fn drop(&mut self) {
+        if !self.committed {
+            self.connection.close_on_drop();
+        }
+    }
 }
 
 /// A parameter of a statement built at run time.
@@ -1555,11 +1649,6 @@ impl Store for SqlStore {
         if batch.is_empty() {
             return Ok(Vec::new());
         }
-        let postgres = self.backend == Backend::Postgres;
-        let mut tx = match self.backend {
-            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
-            Backend::Postgres => self.pool.begin().await?,
-        };
         // A few statements for the whole batch, whatever its size: on PostgreSQL each
         // statement is a round trip to the server.
         let mut chats: Vec<String> = batch.iter().map(|m| m.message.chat.0.to_string()).collect();
@@ -1570,84 +1659,47 @@ impl Store for SqlStore {
         // batch. PostgreSQL locks them in the order of their ids, so two writers taking
         // overlapping sets of chats never deadlock; SQLite's `BEGIN IMMEDIATE` holds the
         // whole database already.
-        let sql = format!(
-            "SELECT id, message_count FROM chats WHERE state = 'chatting' AND id IN ({}) \
-             ORDER BY id{}",
-            params(1, chats.len()),
-            if postgres { " FOR UPDATE" } else { "" }
-        );
-        let mut query = sqlx::query(&sql);
-        for chat in &chats {
-            query = query.bind(chat.clone());
-        }
-        let mut counts = HashMap::new();
-        for row in query.fetch_all(&mut *tx).await? {
-            let id: String = row.get("id");
-            let count: i64 = row.get("message_count");
-            counts.insert(RequestId(uuid_of(&id, "chat id")?), count);
-        }
-        // Retries: what the batch's chats hold already under the batch's client ids (read
-        // after the lock, so a retry committed elsewhere meanwhile is seen).
-        let mut client_ids: Vec<String> = batch
-            .iter()
-            .filter_map(|m| m.message.client_id.map(|c| c.to_string()))
-            .collect();
-        client_ids.sort_unstable();
-        client_ids.dedup();
-        let mut stored: HashMap<(RequestId, Uuid), MessageRecord> = HashMap::new();
-        if !client_ids.is_empty() {
-            let sql = format!(
-                "SELECT {MESSAGE_COLUMNS} FROM messages WHERE chat_id IN ({}) AND client_id IN ({})",
-                params(1, chats.len()),
-                params(chats.len() + 1, client_ids.len())
-            );
-            let mut query = sqlx::query(&sql);
-            for value in chats.iter().chain(&client_ids) {
-                query = query.bind(value.clone());
-            }
-            for row in query.fetch_all(&mut *tx).await? {
-                let message = message_from_row(&row)?;
-                if let Some(client_id) = message.client_id {
-                    stored.insert((message.chat, client_id), message);
-                }
-            }
-        }
-        // Each message's fate, in the batch's order: a retry gets what was stored before
-        // (also a second copy within this batch), a message of a chat that does not run is
-        // refused alone, every other one gets its chat's next number.
-        let mut results = Vec::with_capacity(batch.len());
-        let mut new: Vec<(&NewMessage, i64)> = Vec::new();
-        for item in batch {
-            let message = &item.message;
-            let key = message.client_id.map(|c| (message.chat, c));
-            if let Some(before) = key.and_then(|key| stored.get(&key)) {
-                results.push(Ok(Added::Before(before.clone())));
-                continue;
-            }
-            let Some(count) = counts.get_mut(&message.chat) else {
-                results.push(Err(StoreError::ConversationEnded));
-                continue;
-            };
-            *count += 1;
-            let number = *count;
-            let seq = u64::try_from(number).unwrap_or(0);
-            if let Some(key) = key {
-                stored.insert(
-                    key,
-                    MessageRecord {
-                        seq,
-                        ..message.clone()
-                    },
+        match self.backend {
+            Backend::Sqlite => {
+                let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+                let sql = format!(
+                    "SELECT id, message_count FROM chats WHERE state = 'chatting' AND id IN ({})",
+                    params(1, chats.len()),
                 );
+                let mut query = sqlx::query(&sql);
+                for chat in &chats {
+                    query = query.bind(chat.clone());
+                }
+                let rows = query.fetch_all(&mut *tx).await?;
+                let results = store_batch(&mut tx, false, batch, &chats, &rows).await?;
+                tx.commit().await?;
+                Ok(results)
             }
-            new.push((item, number));
-            results.push(Ok(Added::Now { seq }));
+            Backend::Postgres => {
+                let mut begun = Begun {
+                    connection: self.pool.acquire().await?,
+                    committed: false,
+                };
+                // `BEGIN` and the lock in one round trip: the simple query protocol takes
+                // several statements, though no parameters — the chat ids are this
+                // server's own UUIDs (hex digits and dashes), written as literals.
+                let sql = format!(
+                    "BEGIN; SELECT id, message_count FROM chats \
+                     WHERE state = 'chatting' AND id IN ({}) ORDER BY id FOR UPDATE",
+                    chats
+                        .iter()
+                        .map(|chat| format!("'{chat}'"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                );
+                let rows = begun.connection.fetch_all(sql.as_str()).await?;
+                let results =
+                    store_batch(&mut begun.connection, true, batch, &chats, &rows).await?;
+                begun.connection.execute("COMMIT").await?;
+                begun.committed = true;
+                Ok(results)
+            }
         }
-        if !new.is_empty() {
-            write_messages(&mut tx, postgres, &new).await?;
-        }
-        tx.commit().await?;
-        Ok(results)
     }
 
     async fn messages_by_id(&self, ids: &[Uuid]) -> StoreResult<Vec<MessageRecord>> {
