@@ -753,6 +753,14 @@ impl Reception {
             .iter()
             .filter_map(|payload| serde_json::from_str(payload).ok())
             .filter(|notice: &crate::writer::MessageNotice| notice.instance != self.instance().0)
+            // Only what a socket here would get: the other instances fetch the rest.
+            .filter(|notice| {
+                self.hub
+                    .holds(Target::Chat(pforte_domain::RequestId(notice.chat)))
+                    || notice
+                        .counselor
+                        .is_some_and(|c| self.hub.holds(Target::Counselor(CounselorId(c))))
+            })
             .collect();
         let ids: Vec<uuid::Uuid> = notices.iter().flat_map(|n| n.ids.iter().copied()).collect();
         if ids.is_empty() {
