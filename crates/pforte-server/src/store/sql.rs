@@ -2,7 +2,8 @@
 //! instances), one implementation. Both run the same statements through sqlx's `Any` driver:
 //! `$n` parameters, `CASE` instead of `MIN`/`LEAST`, flags as integers 0/1, ids of chats and
 //! messages as text. What differs is said where it differs: how a command transaction takes
-//! the one write lock, notifications, and SQLite's file hygiene after a purge.
+//! the one write lock, how a batch of messages begins and locks its chats (and in how many
+//! statements it writes), notifications, and SQLite's file hygiene after a purge.
 //!
 //! SQLite runs in WAL mode with `synchronous=FULL`, so an acknowledged write survives a crash
 //! of the process and of the machine, and with `secure_delete=on`, so deleted rows are zeroed.
