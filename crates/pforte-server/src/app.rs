@@ -376,9 +376,32 @@ async fn listen(reception: Arc<Reception>, url: String, shutdown: CancellationTo
             };
             match received {
                 Ok(Some(notification)) => {
-                    reception
-                        .notified(notification.channel(), notification.payload())
-                        .await;
+                    // With what has arrived meanwhile: the messages' notices in a row are
+                    // fetched together, in one statement.
+                    let mut arrived = vec![notification];
+                    while arrived.len() < 256 {
+                        match listener.next_buffered() {
+                            Some(more) => arrived.push(more),
+                            None => break,
+                        }
+                    }
+                    let mut messages: Vec<&str> = Vec::new();
+                    for notification in &arrived {
+                        if notification.channel() == MESSAGES {
+                            messages.push(notification.payload());
+                            continue;
+                        }
+                        if !messages.is_empty() {
+                            reception.deliver_others(&messages).await;
+                            messages.clear();
+                        }
+                        reception
+                            .notified(notification.channel(), notification.payload())
+                            .await;
+                    }
+                    if !messages.is_empty() {
+                        reception.deliver_others(&messages).await;
+                    }
                 }
                 // The connection broke: what was sent meanwhile is lost.
                 Ok(None) | Err(_) => break,

@@ -472,6 +472,17 @@ impl Hub {
         }
     }
 
+    /// Whether a socket here would get a frame sent to `target`.
+    pub fn holds(&self, target: Target) -> bool {
+        let registry = self.lock();
+        match target {
+            Target::Counselor(id) => registry.by_counselor.contains_key(&id),
+            Target::Chat(chat) => registry.by_chat.contains_key(&chat),
+            Target::Watchers => !registry.watchers.is_empty(),
+            Target::Everyone => !registry.connections.is_empty(),
+        }
+    }
+
     /// Number of open sockets.
     pub fn len(&self) -> usize {
         self.lock().connections.len()
@@ -531,6 +542,25 @@ mod tests {
         }
         assert!(socket.ending.try_recv().is_err());
         assert_eq!(hub.len(), 1);
+    }
+
+    #[tokio::test]
+    async fn the_hub_holds_a_chat_or_counselor_only_while_one_of_their_sockets_is_here() {
+        let hub = Hub::default();
+        let chat = RequestId(uuid::Uuid::new_v4());
+        let asker = hub.register(Owner::Asker { chat });
+        let counselor = hub.register(Owner::Counselor {
+            id: CounselorId(1),
+            session: 7,
+        });
+        assert!(hub.holds(Target::Chat(chat)));
+        assert!(hub.holds(Target::Counselor(CounselorId(1))));
+        assert!(!hub.holds(Target::Chat(RequestId(uuid::Uuid::new_v4()))));
+        assert!(!hub.holds(Target::Counselor(CounselorId(2))));
+        hub.unregister(asker.id);
+        hub.unregister(counselor.id);
+        assert!(!hub.holds(Target::Chat(chat)));
+        assert!(!hub.holds(Target::Counselor(CounselorId(1))));
     }
 
     #[tokio::test]

@@ -127,11 +127,17 @@ pub struct Reception {
     /// either order, another instance's notice arriving after a later local post).
     /// One lock per chat, so that a chat waiting for the store holds up no other.
     delivered: std::sync::Mutex<HashMap<pforte_domain::RequestId, Arc<Mutex<Option<u64>>>>>,
+    /// The chat of each asker token (by its hash) seen on this instance: a token names one
+    /// chat for good, so an asker's message needs no lookup of the token in the store.
+    asker_chats: std::sync::Mutex<HashMap<String, pforte_domain::RequestId>>,
 }
 
 /// More chats than this in [`Reception::delivered`] and it starts afresh (a chat it forgot
 /// is taken up at its next message).
 const DELIVERED_CHATS: usize = 50_000;
+
+/// The most asker tokens [`Reception::asker_chats`] keeps; it starts afresh when full.
+const ASKER_CHATS: usize = 100_000;
 
 impl Reception {
     /// The desk's clock: the wall clock (ahead by the tests' offset).
@@ -267,6 +273,7 @@ impl Reception {
             settings,
             last_for_sent: std::sync::Mutex::default(),
             delivered: std::sync::Mutex::default(),
+            asker_chats: std::sync::Mutex::default(),
             instance: AtomicU32::new(instance.0),
             announcer,
             serving: std::sync::atomic::AtomicBool::new(true),
@@ -336,6 +343,21 @@ impl Reception {
 
     fn directory_mut(&self) -> std::sync::RwLockWriteGuard<'_, Directory> {
         self.directory.write().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The chat whose token has this hash, if this instance has seen it.
+    pub fn known_asker_chat(&self, token_hash: &str) -> Option<pforte_domain::RequestId> {
+        let chats = self.asker_chats.lock().unwrap_or_else(|e| e.into_inner());
+        chats.get(token_hash).copied()
+    }
+
+    /// Remember the chat of a token (read from the store).
+    pub fn remember_asker_chat(&self, token_hash: &str, chat: pforte_domain::RequestId) {
+        let mut chats = self.asker_chats.lock().unwrap_or_else(|e| e.into_inner());
+        if chats.len() >= ASKER_CHATS {
+            chats.clear();
+        }
+        chats.insert(token_hash.to_owned(), chat);
     }
 
     /// The desk as the last command left it.
@@ -726,7 +748,14 @@ impl Reception {
         }
     }
 
-    /// Tell the other instances of stored messages, so they deliver them to their sockets.
+    /// Forget how far a chat was delivered here (no socket here gets it).
+    fn forget_delivered(&self, chat: pforte_domain::RequestId) {
+        self.delivered
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .remove(&chat);
+    }
+
     /// Deliver stored messages of one chat to its asker's and its counselor's sockets here,
     /// in their order: a message whose predecessors this instance has not delivered yet
     /// brings them along from the store (they are stored: a message is numbered only after
@@ -795,24 +824,6 @@ impl Reception {
         *delivered = Some(newest);
     }
 
-    pub async fn tell_others_of_message(
-        &self,
-        chat: pforte_domain::RequestId,
-        counselor: Option<CounselorId>,
-        id: uuid::Uuid,
-    ) {
-        let notice = serde_json::json!({
-            "instance": self.instance().0,
-            "chat": chat.0,
-            "counselor": counselor.map(|c| c.0),
-            "ids": [id],
-        })
-        .to_string();
-        if let Err(error) = self.store.notify(MESSAGES, &notice).await {
-            tracing::warn!(%error, "telling the other instances of a message failed");
-        }
-    }
-
     /// A notification from another instance (PostgreSQL's `LISTEN`).
     pub async fn notified(&self, channel: &str, payload: &str) {
         match channel {
@@ -821,34 +832,7 @@ impl Reception {
                     tracing::warn!(%error, "catching up with the log failed");
                 }
             }
-            MESSAGES => {
-                #[derive(serde::Deserialize)]
-                struct Notice {
-                    instance: u32,
-                    chat: uuid::Uuid,
-                    counselor: Option<i64>,
-                    ids: Vec<uuid::Uuid>,
-                }
-                let Ok(notice) = serde_json::from_str::<Notice>(payload) else {
-                    return;
-                };
-                if notice.instance == self.instance().0 {
-                    return;
-                }
-                match self.store.messages_by_id(&notice.ids).await {
-                    Ok(messages) => {
-                        self.deliver_messages(
-                            pforte_domain::RequestId(notice.chat),
-                            notice.counselor.map(CounselorId),
-                            messages,
-                        )
-                        .await;
-                    }
-                    Err(error) => {
-                        tracing::warn!(%error, "fetching another instance's messages failed")
-                    }
-                }
-            }
+            MESSAGES => self.deliver_others(&[payload]).await,
             SESSIONS => {
                 #[derive(serde::Deserialize)]
                 struct Notice {
@@ -869,6 +853,57 @@ impl Reception {
                 }
             }
             _ => {}
+        }
+    }
+
+    /// Deliver to this instance's sockets what other instances stored (the payloads of
+    /// `pforte_messages` notices waiting together: one fetch for all of them).
+    pub async fn deliver_others(&self, payloads: &[&str]) {
+        let notices: Vec<crate::writer::MessageNotice> = payloads
+            .iter()
+            .filter_map(|payload| serde_json::from_str(payload).ok())
+            .filter(|notice: &crate::writer::MessageNotice| notice.instance != self.instance().0)
+            // Only what a socket here would get: the other instances fetch the rest.
+            .filter(|notice| {
+                let chat = pforte_domain::RequestId(notice.chat);
+                let held = self.hub.holds(Target::Chat(chat))
+                    || notice
+                        .counselor
+                        .is_some_and(|c| self.hub.holds(Target::Counselor(CounselorId(c))));
+                if !held {
+                    // Its order here starts again with the next message a socket gets.
+                    self.forget_delivered(chat);
+                }
+                held
+            })
+            .collect();
+        let ids: Vec<uuid::Uuid> = notices.iter().flat_map(|n| n.ids.iter().copied()).collect();
+        if ids.is_empty() {
+            return;
+        }
+        let mut found = HashMap::new();
+        for ids in ids.chunks(1000) {
+            match self.store.messages_by_id(ids).await {
+                Ok(messages) => found.extend(messages.into_iter().map(|m| (m.id, m))),
+                Err(error) => {
+                    tracing::warn!(%error, "fetching another instance's messages failed");
+                    return;
+                }
+            }
+        }
+        // In each chat's order, with what this instance has not delivered yet.
+        for notice in &notices {
+            let messages: Vec<MessageRecord> = notice
+                .ids
+                .iter()
+                .filter_map(|id| found.get(id).cloned())
+                .collect();
+            self.deliver_messages(
+                pforte_domain::RequestId(notice.chat),
+                notice.counselor.map(CounselorId),
+                messages,
+            )
+            .await;
         }
     }
 

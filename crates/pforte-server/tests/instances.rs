@@ -440,6 +440,61 @@ async fn messages_between_instances_arrive_in_order_once_each_and_acknowledged_m
 }
 
 #[tokio::test]
+async fn an_askers_message_right_after_the_counselor_ended_the_chat_on_another_instance_is_refused()
+{
+    let Some(database) = Database::new().await else {
+        return;
+    };
+    database.seed();
+    let [a, b] = [(); 2].map(|_| Instance::start(&database));
+    let (bernd, _bernd_socket) = available(&a, "bernd").await;
+    let (asker, request) = enter(&b).await.unwrap();
+    let mut asker_socket = asker_socket(&b, &asker).await;
+    let accepted = http()
+        .post(a.url(&format!("/api/requests/{request}/accept")))
+        .bearer_auth(&bernd)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(accepted.status(), 200);
+    expect(&mut asker_socket, "accepted", Duration::from_secs(3), |e| {
+        e["type"] == "chat_accepted"
+    })
+    .await;
+    let send = |text: &str| {
+        http()
+            .post(b.url("/api/asker/messages"))
+            .bearer_auth(&asker)
+            .json(&json!({ "text": text }))
+            .send()
+    };
+    // B knows the asker's chat now (and keeps it in memory).
+    assert_eq!(send("Hallo").await.unwrap().status(), 201);
+    let ended = http()
+        .post(a.url(&format!("/api/conversations/{request}/end")))
+        .bearer_auth(&bernd)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ended.status(), 204);
+    // At once: B may not have applied the end yet; the store refuses all the same.
+    let late = send("Noch da?").await.unwrap();
+    assert_eq!(late.status(), 409);
+    let late: Value = late.json().await.unwrap();
+    assert_eq!(late["code"], "conversation_ended");
+    let stored: Value = http()
+        .get(b.url("/api/asker/messages"))
+        .bearer_auth(&asker)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(stored["messages"].as_array().unwrap().len(), 1);
+}
+
+#[tokio::test]
 async fn of_fifty_accepts_spread_over_three_instances_exactly_one_wins_twenty_times() {
     let Some(database) = Database::new().await else {
         return;

@@ -13,7 +13,7 @@ use pforte_wire::{
 use uuid::Uuid;
 
 use super::client::Client;
-use super::extract::{AppJson, AppPath, AskerAuth};
+use super::extract::{AppJson, AppPath, AskerAuth, AskerSending};
 use super::origins::Topic;
 use super::{post_message, Limits};
 use crate::error::{AppError, AppResult};
@@ -206,13 +206,13 @@ pub async fn messages(
     ))]
 pub async fn send(
     State(reception): State<Arc<Reception>>,
-    asker: AskerAuth,
+    asker: AskerSending,
     AppJson(body): AppJson<SendMessage>,
 ) -> AppResult<(StatusCode, AppJson<Message>)> {
-    if asker.chat.state == ChatState::Waiting {
+    if asker.state == ChatState::Waiting {
         return Err(not_accepted());
     }
-    let posted = post_message(&reception, &asker.chat, Sender::Asker, body).await?;
+    let posted = post_message(&reception, asker.chat, asker.counselor, Sender::Asker, body).await?;
     Ok((posted.status(), AppJson(posted.message)))
 }
 

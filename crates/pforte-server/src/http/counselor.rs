@@ -485,7 +485,7 @@ pub async fn send(
     AppJson(body): AppJson<SendMessage>,
 ) -> AppResult<(StatusCode, AppJson<Message>)> {
     let chat = own_chat(&reception, auth, RequestId(id)).await?;
-    let posted = post_message(&reception, &chat, Sender::Counselor, body).await?;
+    let posted = post_message(&reception, chat.id, chat.counselor, Sender::Counselor, body).await?;
     Ok((posted.status(), AppJson(posted.message)))
 }
 

@@ -8,12 +8,12 @@ use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
-use pforte_domain::CounselorId;
+use pforte_domain::{CounselorId, RequestId};
 
 use crate::error::AppError;
 use crate::reception::{now, Reception};
 use crate::secrets::token_hash;
-use crate::store::ChatRecord;
+use crate::store::{ChatRecord, ChatState};
 
 /// `Json` whose rejections use the API's error body.
 #[derive(FromRequest)]
@@ -103,12 +103,51 @@ pub struct AskerAuth {
 
 impl AskerAuth {
     pub async fn from_token(reception: &Reception, token: &str) -> Result<Self, AppError> {
+        let hash = token_hash(token);
         let chat = reception
             .store
-            .chat_by_token(&token_hash(token))
+            .chat_by_token(&hash)
             .await?
             .ok_or_else(AppError::unauthorized)?;
+        reception.remember_asker_chat(&hash, chat.id);
         Ok(Self { chat })
+    }
+}
+
+/// An asker sending a message: their chat and its counselor. A token this instance has
+/// seen whose chat the desk holds as a running conversation needs no store (the desk is
+/// the log's replica, and the store refuses a message of a chat that ended meanwhile);
+/// anything else is read from the store as [`AskerAuth`] does.
+#[derive(Clone, Debug)]
+pub struct AskerSending {
+    pub chat: RequestId,
+    pub counselor: Option<CounselorId>,
+    pub state: ChatState,
+}
+
+impl FromRequestParts<Arc<Reception>> for AskerSending {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        reception: &Arc<Reception>,
+    ) -> Result<Self, Self::Rejection> {
+        let token = bearer(&parts.headers).ok_or_else(AppError::unauthorized)?;
+        if let Some(chat) = reception.known_asker_chat(&token_hash(token)) {
+            if let Some(conversation) = reception.desk().conversation(chat) {
+                return Ok(Self {
+                    chat,
+                    counselor: Some(conversation.counselor),
+                    state: ChatState::Chatting,
+                });
+            }
+        }
+        let AskerAuth { chat } = AskerAuth::from_token(reception, token).await?;
+        Ok(Self {
+            chat: chat.id,
+            counselor: chat.counselor,
+            state: chat.state,
+        })
     }
 }
 

@@ -8,13 +8,14 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, patch, post, put};
 use axum::{Extension, Router};
 use pforte_domain::text::{MessageText, TextError};
-use pforte_domain::RequestId;
+use pforte_domain::{CounselorId, RequestId};
 use pforte_wire::{ErrorCode, Message, MessageList, SendMessage, Sender};
 use uuid::Uuid;
 
 use crate::error::{AppError, AppResult};
 use crate::reception::{now, Reception};
-use crate::store::{Added, ChatRecord, MessageRecord, NewMessage};
+use crate::store::{Added, MessageRecord, NewMessage};
+use crate::writer::Tell;
 
 // The wire's documented limits are the domain's.
 const _: () = assert!(pforte_wire::MAX_MESSAGE_CHARS == pforte_domain::text::MAX_MESSAGE_CHARS);
@@ -79,7 +80,8 @@ impl Posted {
 /// Store a message of a running conversation, then deliver it to both sides.
 pub(crate) async fn post_message(
     reception: &Reception,
-    chat: &ChatRecord,
+    chat: RequestId,
+    chat_counselor: Option<CounselorId>,
     from: Sender,
     body: SendMessage,
 ) -> AppResult<Posted> {
@@ -99,18 +101,26 @@ pub(crate) async fn post_message(
         id: Uuid::new_v4(),
         seq: 0,
         client_id: body.client_id,
-        chat: chat.id,
+        chat,
         from,
         text: text.into_string(),
         sent_at: now(),
     };
-    let counselor = chat.counselor.filter(|_| from == Sender::Counselor);
+    let counselor = chat_counselor.filter(|_| from == Sender::Counselor);
+    // The other instances hear of it from the writer, after the commit and the answer.
+    let tell = Tell {
+        instance: reception.instance(),
+        counselor: chat_counselor,
+    };
     let added = reception
         .messages
-        .add(NewMessage {
-            message: record.clone(),
-            counselor,
-        })
+        .add(
+            NewMessage {
+                message: record.clone(),
+                counselor,
+            },
+            Some(tell),
+        )
         .await?;
     match added {
         Added::Before(stored) => {
@@ -123,10 +133,7 @@ pub(crate) async fn post_message(
     }
     let message = wire_message(&record);
     reception
-        .deliver_messages(chat.id, chat.counselor, vec![record])
-        .await;
-    reception
-        .tell_others_of_message(chat.id, chat.counselor, message.id)
+        .deliver_messages(chat, chat_counselor, vec![record])
         .await;
     Ok(Posted { message, new: true })
 }

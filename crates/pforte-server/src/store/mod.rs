@@ -478,6 +478,8 @@ pub trait Store: Send + Sync + 'static {
     fn notifications_url(&self) -> Option<&str>;
     /// Send a notification to every instance (nothing where the backend has none).
     async fn notify(&self, channel: &str, payload: &str) -> StoreResult<()>;
+    /// Send several notifications, in this order, in one go.
+    async fn notify_all(&self, channel: &str, payloads: &[String]) -> StoreResult<()>;
 
     // ---- chats and messages
     async fn open_chats(&self) -> StoreResult<Vec<ChatRecord>>;

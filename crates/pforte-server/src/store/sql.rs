@@ -2,11 +2,13 @@
 //! instances), one implementation. Both run the same statements through sqlx's `Any` driver:
 //! `$n` parameters, `CASE` instead of `MIN`/`LEAST`, flags as integers 0/1, ids of chats and
 //! messages as text. What differs is said where it differs: how a command transaction takes
-//! the one write lock, notifications, and SQLite's file hygiene after a purge.
+//! the one write lock, how a batch of messages begins and locks its chats (and in how many
+//! statements it writes), notifications, and SQLite's file hygiene after a purge.
 //!
 //! SQLite runs in WAL mode with `synchronous=FULL`, so an acknowledged write survives a crash
 //! of the process and of the machine, and with `secure_delete=on`, so deleted rows are zeroed.
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -221,6 +223,242 @@ fn instance_id(id: i64) -> StoreResult<InstanceId> {
 }
 
 type Tx = sqlx::Transaction<'static, sqlx::Any>;
+
+/// `$from, $from+1, …`: `count` parameters.
+fn params(from: usize, count: usize) -> String {
+    (from..from + count)
+        .map(|n| format!("${n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `count` rows of `width` parameters each from `$from` on, `($1, $2), ($3, $4)`; the `i`-th
+/// cell of a row is what `column(i, parameter)` makes of its parameter.
+fn rows_of(
+    from: usize,
+    count: usize,
+    width: usize,
+    column: impl Fn(usize, String) -> String,
+) -> String {
+    (0..count)
+        .map(|row| {
+            let cells = (0..width)
+                .map(|i| column(i, format!("${}", from + row * width + i)))
+                .collect::<Vec<_>>()
+                .join(", ");
+            format!("({cells})")
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Store the new messages of a batch within `tx`, which holds their chats: one multi-row
+/// `INSERT` of the messages, one `UPDATE` of their chats' counts and one `INSERT` of the
+/// counselors' activity. On PostgreSQL the three are one statement (data-modifying `WITH`),
+/// so the whole batch is one round trip before the commit; SQLite has no data-modifying
+/// `WITH` and runs them one after the other (in process, no round trips).
+async fn write_messages(
+    connection: &mut sqlx::AnyConnection,
+    postgres: bool,
+    new: &[(&NewMessage, i64)],
+) -> StoreResult<()> {
+    // Each chat's count and last message time after the batch (the last one counts).
+    let mut chats: Vec<(RequestId, i64, i64)> = Vec::new();
+    for (item, number) in new {
+        let at = item.message.sent_at.as_millis();
+        match chats
+            .iter_mut()
+            .find(|(chat, _, _)| *chat == item.message.chat)
+        {
+            Some(chat) => (chat.1, chat.2) = (*number, at),
+            None => chats.push((item.message.chat, *number, at)),
+        }
+    }
+    let activity: Vec<(CounselorId, i64)> = new
+        .iter()
+        .filter_map(|(item, _)| {
+            item.counselor
+                .map(|c| (c, item.message.sent_at.as_millis()))
+        })
+        .collect();
+
+    // On PostgreSQL the statements become one, so their parameters are numbered through;
+    // on SQLite each statement's start at `$1`.
+    let first = |before: usize| if postgres { before + 1 } else { 1 };
+    let insert = format!(
+        "INSERT INTO messages (id, client_id, chat_id, chat_seq, sender, body, sent_at) VALUES {}",
+        rows_of(first(0), new.len(), 7, |_, p| p)
+    );
+    let update = format!(
+        "UPDATE chats SET message_count = v.column2, last_message_at = v.column3 \
+         FROM (VALUES {}) AS v WHERE chats.id = v.column1",
+        rows_of(first(new.len() * 7), chats.len(), 3, |_, p| p)
+    );
+    let count = format!(
+        "INSERT INTO counselor_activity (counselor_id, kind, at) VALUES {}",
+        rows_of(
+            first(new.len() * 7 + chats.len() * 3),
+            activity.len(),
+            2,
+            |i, p| if i == 0 { format!("{p}, 'message'") } else { p }
+        )
+    );
+
+    // Each statement with the number of its parameters.
+    let mut statements = vec![(insert, new.len() * 7), (update, chats.len() * 3)];
+    if !activity.is_empty() {
+        statements.push((count, activity.len() * 2));
+    }
+    let statements = if postgres {
+        // Every part of a `WITH` runs once and to its end, read or not.
+        let wanted = statements.iter().map(|(_, n)| n).sum();
+        let (last, _) = statements.pop().unwrap_or_default();
+        let parts = statements
+            .iter()
+            .enumerate()
+            .map(|(i, (s, _))| format!("w{i} AS ({s})"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        vec![(format!("WITH {parts} {last}"), wanted)]
+    } else {
+        statements
+    };
+
+    // The values in the order of their parameters, spread over the statements.
+    let mut values: Vec<Value> =
+        Vec::with_capacity(new.len() * 7 + chats.len() * 3 + activity.len() * 2);
+    for (item, number) in new {
+        let m = &item.message;
+        values.push(Value::Text(Some(m.id.to_string())));
+        values.push(Value::Text(m.client_id.map(|c| c.to_string())));
+        values.push(Value::Text(Some(m.chat.0.to_string())));
+        values.push(Value::Int(*number));
+        values.push(Value::Text(Some(sender_str(m.from).to_owned())));
+        values.push(Value::Text(Some(m.text.clone())));
+        values.push(Value::Int(m.sent_at.as_millis()));
+    }
+    for (chat, number, at) in &chats {
+        values.push(Value::Text(Some(chat.0.to_string())));
+        values.push(Value::Int(*number));
+        values.push(Value::Int(*at));
+    }
+    for (counselor, at) in &activity {
+        values.push(Value::Int(counselor.0));
+        values.push(Value::Int(*at));
+    }
+    let mut values = values.into_iter();
+    for (sql, wanted) in &statements {
+        let mut query = sqlx::query(sql);
+        for value in values.by_ref().take(*wanted) {
+            query = match value {
+                Value::Text(text) => query.bind(text),
+                Value::Int(int) => query.bind(int),
+            };
+        }
+        query.execute(&mut *connection).await?;
+    }
+    Ok(())
+}
+
+/// The batch within the transaction that holds its running chats (`running`: their ids and
+/// counts): the retries looked up, each message's fate decided, the new ones written.
+async fn store_batch(
+    connection: &mut sqlx::AnyConnection,
+    postgres: bool,
+    batch: &[NewMessage],
+    chats: &[String],
+    running: &[AnyRow],
+) -> StoreResult<Vec<StoreResult<Added>>> {
+    let mut counts = HashMap::new();
+    for row in running {
+        let id: String = row.get("id");
+        let count: i64 = row.get("message_count");
+        counts.insert(RequestId(uuid_of(&id, "chat id")?), count);
+    }
+    // Retries: what the batch's chats hold already under the batch's client ids (read
+    // after the lock, so a retry committed elsewhere meanwhile is seen).
+    let mut client_ids: Vec<String> = batch
+        .iter()
+        .filter_map(|m| m.message.client_id.map(|c| c.to_string()))
+        .collect();
+    client_ids.sort_unstable();
+    client_ids.dedup();
+    let mut stored: HashMap<(RequestId, Uuid), MessageRecord> = HashMap::new();
+    if !client_ids.is_empty() {
+        let sql = format!(
+            "SELECT {MESSAGE_COLUMNS} FROM messages WHERE chat_id IN ({}) AND client_id IN ({})",
+            params(1, chats.len()),
+            params(chats.len() + 1, client_ids.len())
+        );
+        let mut query = sqlx::query(&sql);
+        for value in chats.iter().chain(&client_ids) {
+            query = query.bind(value.clone());
+        }
+        for row in query.fetch_all(&mut *connection).await? {
+            let message = message_from_row(&row)?;
+            if let Some(client_id) = message.client_id {
+                stored.insert((message.chat, client_id), message);
+            }
+        }
+    }
+    // Each message's fate, in the batch's order: a retry gets what was stored before
+    // (also a second copy within this batch), a message of a chat that does not run is
+    // refused alone, every other one gets its chat's next number.
+    let mut results = Vec::with_capacity(batch.len());
+    let mut new: Vec<(&NewMessage, i64)> = Vec::new();
+    for item in batch {
+        let message = &item.message;
+        let key = message.client_id.map(|c| (message.chat, c));
+        if let Some(before) = key.and_then(|key| stored.get(&key)) {
+            results.push(Ok(Added::Before(before.clone())));
+            continue;
+        }
+        let Some(count) = counts.get_mut(&message.chat) else {
+            results.push(Err(StoreError::ConversationEnded));
+            continue;
+        };
+        *count += 1;
+        let number = *count;
+        let seq = u64::try_from(number).unwrap_or(0);
+        if let Some(key) = key {
+            stored.insert(
+                key,
+                MessageRecord {
+                    seq,
+                    ..message.clone()
+                },
+            );
+        }
+        new.push((item, number));
+        results.push(Ok(Added::Now { seq }));
+    }
+    if !new.is_empty() {
+        write_messages(connection, postgres, &new).await?;
+    }
+    Ok(results)
+}
+
+/// A transaction begun by hand on a pooled PostgreSQL connection. Dropped before its
+/// `COMMIT` went through (an error, or the task ended), the connection is closed instead of
+/// going back to the pool: the server rolls the transaction back.
+struct Begun {
+    connection: sqlx::pool::PoolConnection<sqlx::Any>,
+    committed: bool,
+}
+
+impl Drop for Begun {
+    fn drop(&mut self) {
+        if !self.committed {
+            self.connection.close_on_drop();
+        }
+    }
+}
+
+/// A parameter of a statement built at run time.
+enum Value {
+    Text(Option<String>),
+    Int(i64),
+}
 
 /// Append an entry to the log within `tx` (which holds the write lock): the next number.
 async fn append_entry(
@@ -448,6 +686,9 @@ impl SqlStore {
                 };
                 AnyPoolOptions::new()
                     .max_connections(4)
+                    // In process: a connection cannot have been lost, and a ping is a hand-off
+                    // to the connection's thread and back for every statement.
+                    .test_before_acquire(false)
                     .after_connect(|connection, _| {
                         Box::pin(async move {
                             for pragma in [
@@ -471,6 +712,18 @@ impl SqlStore {
                 AnyPoolOptions::new()
                     .max_connections(16)
                     .acquire_timeout(Duration::from_secs(5))
+                    // A connection is pinged before use only when it sat idle for a second:
+                    // one that answered a moment ago is alive, and a ping on every acquire
+                    // is one more round trip to the server for every statement.
+                    .test_before_acquire(false)
+                    .before_acquire(|connection, meta| {
+                        Box::pin(async move {
+                            if meta.idle_for >= Duration::from_secs(1) {
+                                sqlx::Connection::ping(connection).await?;
+                            }
+                            Ok(true)
+                        })
+                    })
                     .connect(url)
                     .await?
             }
@@ -1400,6 +1653,28 @@ impl Store for SqlStore {
         Ok(())
     }
 
+    async fn notify_all(&self, channel: &str, payloads: &[String]) -> StoreResult<()> {
+        if self.backend != Backend::Postgres {
+            return Ok(());
+        }
+        for payloads in payloads.chunks(1000) {
+            // One statement: the select list is evaluated from left to right.
+            let sql = format!(
+                "SELECT {}",
+                (2..payloads.len() + 2)
+                    .map(|n| format!("pg_notify($1, ${n})"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+            let mut query = sqlx::query(&sql).bind(channel.to_owned());
+            for payload in payloads {
+                query = query.bind(payload.clone());
+            }
+            query.execute(&self.pool).await?;
+        }
+        Ok(())
+    }
+
     // ---- chats and messages
 
     async fn open_chats(&self) -> StoreResult<Vec<ChatRecord>> {
@@ -1445,82 +1720,76 @@ impl Store for SqlStore {
     }
 
     async fn add_messages(&self, batch: &[NewMessage]) -> StoreResult<Vec<StoreResult<Added>>> {
-        let mut tx = match self.backend {
-            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
-            Backend::Postgres => self.pool.begin().await?,
-        };
-        let mut results = Vec::with_capacity(batch.len());
-        for NewMessage { message, counselor } in batch {
-            let chat = message.chat.0.to_string();
-            // Counting the message takes the chat's row lock: it orders the chat's messages
-            // (the count is the message's number) and makes a retry wait for the first try.
-            let number: Option<i64> = sqlx::query_scalar(
-                "UPDATE chats SET message_count = message_count + 1, last_message_at = $1 \
-                 WHERE id = $2 AND state = 'chatting' RETURNING message_count",
-            )
-            .bind(message.sent_at.as_millis())
-            .bind(chat.clone())
-            .fetch_optional(&mut *tx)
-            .await?;
-            let inserted = match number {
-                Some(number) => sqlx::query(
-                    "INSERT INTO messages (id, client_id, chat_id, chat_seq, sender, body, sent_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
-                )
-                .bind(message.id.to_string())
-                .bind(message.client_id.map(|c| c.to_string()))
-                .bind(chat.clone())
-                .bind(number)
-                .bind(sender_str(message.from))
-                .bind(message.text.clone())
-                .bind(message.sent_at.as_millis())
-                .execute(&mut *tx)
-                .await?
-                .rows_affected(),
-                None => 0,
-            };
-            if inserted == 0 {
-                // A retry of a message stored before (its client id), or an ended chat.
-                if number.is_some() {
-                    sqlx::query("UPDATE chats SET message_count = message_count - 1 WHERE id = $1")
-                        .bind(chat.clone())
-                        .execute(&mut *tx)
-                        .await?;
-                }
-                let before = match message.client_id {
-                    Some(client_id) => {
-                        sqlx::query(&format!(
-                            "SELECT {MESSAGE_COLUMNS} FROM messages WHERE chat_id = $1 AND client_id = $2"
-                        ))
-                        .bind(chat)
-                        .bind(client_id.to_string())
-                        .fetch_optional(&mut *tx)
-                        .await?
-                    }
-                    None => None,
-                };
-                results.push(match before {
-                    Some(row) => Ok(Added::Before(message_from_row(&row)?)),
-                    None => Err(StoreError::ConversationEnded),
-                });
-                continue;
-            }
-            if let Some(counselor) = counselor {
-                sqlx::query(
-                    "INSERT INTO counselor_activity (counselor_id, kind, at) \
-                     VALUES ($1, 'message', $2)",
-                )
-                .bind(counselor.0)
-                .bind(message.sent_at.as_millis())
-                .execute(&mut *tx)
-                .await?;
-            }
-            results.push(Ok(Added::Now {
-                seq: u64::try_from(number.unwrap_or(0)).unwrap_or(0),
-            }));
+        if batch.is_empty() {
+            return Ok(Vec::new());
         }
-        tx.commit().await?;
-        Ok(results)
+        // A few statements for the whole batch, whatever its size: on PostgreSQL each
+        // statement is a round trip to the server.
+        let mut chats: Vec<String> = batch.iter().map(|m| m.message.chat.0.to_string()).collect();
+        chats.sort_unstable();
+        chats.dedup();
+        // The running chats of the batch, locked: a chat's row orders its messages (its
+        // count is a message's number) and makes a retry on another instance wait for this
+        // batch. PostgreSQL locks them in the order of their ids, so two writers taking
+        // overlapping sets of chats never deadlock; SQLite's `BEGIN IMMEDIATE` holds the
+        // whole database already.
+        match self.backend {
+            Backend::Sqlite => {
+                let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+                let sql = format!(
+                    "SELECT id, message_count FROM chats WHERE state = 'chatting' AND id IN ({})",
+                    params(1, chats.len()),
+                );
+                let mut query = sqlx::query(&sql);
+                for chat in &chats {
+                    query = query.bind(chat.clone());
+                }
+                let rows = query.fetch_all(&mut *tx).await?;
+                let results = store_batch(&mut tx, false, batch, &chats, &rows).await?;
+                tx.commit().await?;
+                Ok(results)
+            }
+            Backend::Postgres => {
+                let mut begun = Begun {
+                    connection: self.pool.acquire().await?,
+                    committed: false,
+                };
+                // `BEGIN` and the lock in one round trip: the simple query protocol takes
+                // several statements, though no parameters — the chat ids are this
+                // server's own UUIDs (hex digits and dashes), written as literals.
+                let sql = format!(
+                    "BEGIN; SELECT id, message_count FROM chats \
+                     WHERE state = 'chatting' AND id IN ({}) ORDER BY id FOR UPDATE",
+                    chats
+                        .iter()
+                        .map(|chat| format!("'{chat}'"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                );
+                let rows = begun.connection.fetch_all(sql.as_str()).await?;
+                let results =
+                    store_batch(&mut begun.connection, true, batch, &chats, &rows).await?;
+                begun.connection.execute("COMMIT").await?;
+                begun.committed = true;
+                Ok(results)
+            }
+        }
+    }
+
+    async fn messages_by_id(&self, ids: &[Uuid]) -> StoreResult<Vec<MessageRecord>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = format!(
+            "SELECT {MESSAGE_COLUMNS} FROM messages WHERE id IN ({}) ORDER BY seq",
+            params(1, ids.len())
+        );
+        let mut query = sqlx::query(&sql);
+        for id in ids {
+            query = query.bind(id.to_string());
+        }
+        let rows = query.fetch_all(&self.pool).await?;
+        rows.iter().map(message_from_row).collect()
     }
 
     async fn messages(&self, chat: RequestId) -> StoreResult<Vec<MessageRecord>> {
@@ -1531,22 +1800,6 @@ impl Store for SqlStore {
         .fetch_all(&self.pool)
         .await?;
         rows.iter().map(message_from_row).collect()
-    }
-
-    async fn messages_by_id(&self, ids: &[Uuid]) -> StoreResult<Vec<MessageRecord>> {
-        let mut found = Vec::with_capacity(ids.len());
-        for id in ids {
-            let row = sqlx::query(&format!(
-                "SELECT {MESSAGE_COLUMNS} FROM messages WHERE id = $1"
-            ))
-            .bind(id.to_string())
-            .fetch_optional(&self.pool)
-            .await?;
-            if let Some(row) = row {
-                found.push(message_from_row(&row)?);
-            }
-        }
-        Ok(found)
     }
 
     async fn purge_ended(&self, cutoff: Timestamp) -> StoreResult<u64> {

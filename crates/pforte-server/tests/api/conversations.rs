@@ -151,10 +151,14 @@ async fn messages_reach_both_sockets_in_their_order_even_when_an_earlier_one_is_
     let stored = app
         .reception
         .messages
-        .add(pforte_server::store::NewMessage {
-            message: drei.clone(),
-            counselor: None,
-        })
+        .add(
+            pforte_server::store::NewMessage {
+                message: drei.clone(),
+                counselor: None,
+            },
+            // No notice: nobody else is told, as if the notice were late.
+            None,
+        )
         .await
         .unwrap();
     let pforte_server::store::Added::Now { seq } = stored else {
@@ -649,4 +653,99 @@ async fn fifty_messages_sent_at_once_are_all_acknowledged_stored_once_and_counte
         .await
         .unwrap();
     assert_eq!(conversation["message_count"], 50);
+}
+
+#[tokio::test]
+async fn one_refused_message_in_a_batch_does_not_fail_the_others_and_retries_get_the_stored_copy() {
+    use pforte_domain::{RequestId, Timestamp};
+    use pforte_server::store::{Added, MessageRecord, NewMessage, Store, StoreError};
+
+    let app = spawn_app().await;
+    // An ended chat and a running one.
+    let (_, _, ended, _) = chatting(&app).await;
+    let done = app.post("/api/asker/end", &ended.token, json!({})).await;
+    assert_eq!(done.status(), StatusCode::NO_CONTENT);
+    let (_, _, asker, _) = chatting(&app).await;
+    let stored_before = "6f1c2c1e-8a53-4c35-9a4c-5b0e1f3d2a77";
+    let first = app
+        .post(
+            "/api/asker/messages",
+            &asker.token,
+            json!({"text": "Hallo", "client_id": stored_before}),
+        )
+        .await;
+    assert_eq!(first.status(), StatusCode::CREATED);
+
+    let store = pforte_server::store::sql::SqlStore::open(&app.database.url)
+        .await
+        .unwrap();
+    let running = RequestId(asker.request_id.parse().unwrap());
+    let gone = RequestId(ended.request_id.parse().unwrap());
+    let counselor = store.chat(running).await.unwrap().unwrap().counselor;
+    let message = |chat: RequestId, from: Sender, text: &str, client_id: Option<&str>| NewMessage {
+        message: MessageRecord {
+            id: uuid::Uuid::new_v4(),
+            seq: 0,
+            client_id: client_id.map(|c| c.parse().unwrap()),
+            chat,
+            from,
+            text: text.to_owned(),
+            sent_at: Timestamp::from_millis(1_000),
+        },
+        counselor: counselor.filter(|_| from == Sender::Counselor),
+    };
+    let again = "0d3a7c8e-1b2f-4e5d-8c9a-7b6e5d4c3b2a";
+    let batch = [
+        message(running, Sender::Asker, "zwei", Some(again)),
+        message(gone, Sender::Asker, "zu spät", None),
+        message(running, Sender::Asker, "Hallo", Some(stored_before)),
+        message(running, Sender::Counselor, "drei", None),
+        message(running, Sender::Asker, "zwei", Some(again)),
+    ];
+    let activity_before = app.count_rows("counselor_activity").await;
+    let results = store.add_messages(&batch).await.unwrap();
+
+    assert!(
+        matches!(results[0], Ok(Added::Now { seq: 2 })),
+        "{:?}",
+        results[0]
+    );
+    assert!(matches!(results[1], Err(StoreError::ConversationEnded)));
+    match &results[2] {
+        Ok(Added::Before(message)) => {
+            assert_eq!((message.seq, message.text.as_str()), (1, "Hallo"))
+        }
+        other => panic!("a retry of a stored message: {other:?}"),
+    }
+    assert!(
+        matches!(results[3], Ok(Added::Now { seq: 3 })),
+        "{:?}",
+        results[3]
+    );
+    match &results[4] {
+        Ok(Added::Before(message)) => {
+            assert_eq!(message.id, batch[0].message.id, "the copy within the batch");
+            assert_eq!(message.seq, 2);
+        }
+        other => panic!("a second copy within the batch: {other:?}"),
+    }
+    let stored: Vec<(u64, String)> = store
+        .messages(running)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|m| (m.seq, m.text))
+        .collect();
+    assert_eq!(
+        stored,
+        [(1, "Hallo".into()), (2, "zwei".into()), (3, "drei".into())]
+    );
+    assert_eq!(store.chat(running).await.unwrap().unwrap().message_count, 3);
+    assert!(store.messages(gone).await.unwrap().is_empty());
+    assert_eq!(
+        app.count_rows("counselor_activity").await,
+        activity_before + 1,
+        "the counselor's one new message is counted once"
+    );
+    store.close().await;
 }
