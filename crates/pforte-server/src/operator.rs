@@ -165,7 +165,7 @@ fn topic_draft(
 }
 
 /// A change of an account, recorded with its state before and after.
-fn counselor_draft(
+pub(crate) fn counselor_draft(
     actor: &Actor,
     action: &'static str,
     topics: &[TopicRecord],
@@ -306,16 +306,41 @@ impl NewCounselor {
         let login = Login::parse(login)?;
         let display_name = Name::parse(display_name.unwrap_or(login.as_str()))?;
         Ok(Self {
-            topics: topics
-                .iter()
-                .map(|t| Slug::parse(t.trim()))
-                .collect::<Result<_, _>>()?,
+            topics: topic_slugs(topics)?,
             login,
             display_name,
             operator,
             password: password.map(Password::parse).transpose()?,
         })
     }
+}
+
+/// Topic slugs as typed (trimmed), each parsed.
+fn topic_slugs(slugs: &[String]) -> OperatorResult<Vec<Slug>> {
+    Ok(slugs
+        .iter()
+        .map(|s| Slug::parse(s.trim()))
+        .collect::<Result<_, _>>()?)
+}
+
+/// `unknown_topic` for the first slug no topic has.
+fn all_known(slugs: &[Slug], topics: &[TopicRecord]) -> OperatorResult<()> {
+    match slugs
+        .iter()
+        .find(|s| !topics.iter().any(|t| t.slug == s.as_str()))
+    {
+        Some(unknown) => Err(OperatorError::UnknownTopic(unknown.to_string())),
+        None => Ok(()),
+    }
+}
+
+/// Check a counselor's new topics (parsed, each existing) without changing anything.
+pub async fn check_counselor_topics(store: &dyn Store, slugs: &[String]) -> OperatorResult<()> {
+    let parsed = topic_slugs(slugs)?;
+    all_known(
+        &parsed,
+        &store.topics().await.map_err(OperatorError::Store)?,
+    )
 }
 
 /// Create an account. Returns it and the one-time password if one was generated.
@@ -325,13 +350,7 @@ pub async fn add_counselor(
     new: NewCounselor,
 ) -> OperatorResult<(CounselorRecord, Option<String>)> {
     let topics = store.topics().await.map_err(OperatorError::Store)?;
-    if let Some(unknown) = new
-        .topics
-        .iter()
-        .find(|s| !topics.iter().any(|t| t.slug == s.as_str()))
-    {
-        return Err(OperatorError::UnknownTopic(unknown.to_string()));
-    }
+    all_known(&new.topics, &topics)?;
     let (password, one_time) = match new.password {
         Some(p) => (p.as_str().to_owned(), None),
         None => {
@@ -394,17 +413,9 @@ pub async fn set_counselor_topics(
     login: &str,
     slugs: &[String],
 ) -> OperatorResult<CounselorRecord> {
-    let parsed: Vec<Slug> = slugs
-        .iter()
-        .map(|s| Slug::parse(s.trim()))
-        .collect::<Result<_, _>>()?;
+    let parsed = topic_slugs(slugs)?;
     let topics = store.topics().await.map_err(OperatorError::Store)?;
-    if let Some(unknown) = parsed
-        .iter()
-        .find(|s| !topics.iter().any(|t| t.slug == s.as_str()))
-    {
-        return Err(OperatorError::UnknownTopic(unknown.to_string()));
-    }
+    all_known(&parsed, &topics)?;
     let before = find_counselor(store, login).await?;
     let slugs: Vec<String> = parsed.iter().map(|s| s.to_string()).collect();
     let audit = counselor_draft(actor, "counselor_topics", &topics, &before, |c| {
@@ -484,15 +495,21 @@ pub async fn set_embed_origins(
     slug: &str,
     origins: &[String],
 ) -> OperatorResult<TopicRecord> {
+    let parsed = parse_origins(origins)?;
+    let before = topic(store, slug).await?;
+    store_embed_origins(store, actor, &before, parsed).await
+}
+
+/// Websites as typed, each checked, each once.
+pub fn parse_origins(texts: &[String]) -> OperatorResult<Vec<EmbedOrigin>> {
     let mut parsed: Vec<EmbedOrigin> = Vec::new();
-    for text in origins {
+    for text in texts {
         let origin = EmbedOrigin::parse(text)?;
         if !parsed.contains(&origin) {
             parsed.push(origin);
         }
     }
-    let before = topic(store, slug).await?;
-    store_embed_origins(store, actor, &before, parsed).await
+    Ok(parsed)
 }
 
 async fn store_embed_origins(
@@ -521,12 +538,8 @@ pub async fn change_embed_origins(
     remove: &[String],
     clear: bool,
 ) -> OperatorResult<TopicRecord> {
-    let parse = |text: &String| EmbedOrigin::parse(text).map_err(OperatorError::from);
-    let add = add.iter().map(parse).collect::<OperatorResult<Vec<_>>>()?;
-    let remove = remove
-        .iter()
-        .map(parse)
-        .collect::<OperatorResult<Vec<_>>>()?;
+    let add = parse_origins(add)?;
+    let remove = parse_origins(remove)?;
     let before = topic(store, slug).await?;
     let mut origins = if clear {
         Vec::new()

@@ -22,7 +22,6 @@ use serde_json::json;
 use super::extract::{AppJson, AppPath, AppQuery, CounselorAuth};
 use crate::error::{AppError, AppResult};
 use crate::operator::{self, find_counselor, NewCounselor, NewTopic};
-use crate::origin::EmbedOrigin;
 use crate::reception::Reception;
 use crate::store::{Actor, CounselorRecord, TopicRecord};
 
@@ -198,9 +197,7 @@ pub async fn change_topic(
         .map(|s| SeatLimit::parse(s.limit))
         .transpose()?;
     if let Some(origins) = &body.embed_origins {
-        for origin in origins {
-            EmbedOrigin::parse(origin)?;
-        }
+        operator::parse_origins(origins)?;
     }
     let zone = &reception.settings.time_zone;
     let now = reception.clock();
@@ -340,13 +337,7 @@ pub async fn change_counselor(
         .map(|s| SeatLimit::parse(s.limit))
         .transpose()?;
     if let Some(topics) = &body.topics {
-        let known = store.topics().await?;
-        for slug in topics {
-            let slug = pforte_domain::text::Slug::parse(slug.trim())?;
-            if !known.iter().any(|t| t.slug == slug.as_str()) {
-                return Err(operator::OperatorError::UnknownTopic(slug.to_string()).into());
-            }
-        }
+        operator::check_counselor_topics(store, topics).await?;
     }
     if let Some(topics) = &body.topics {
         counselor = operator::set_counselor_topics(store, &operator.actor, &login, topics).await?;
@@ -393,14 +384,12 @@ pub async fn deactivate(
         Err(other) => return Err(other),
     }
     let topics = store.topics().await?;
-    let mut deactivated = before.clone();
-    deactivated.deactivated = true;
-    let audit = operator::draft(
+    let audit = operator::counselor_draft(
         &operator.actor,
         "counselor_deactivated",
-        &login,
-        Some(operator::counselor_json(&topics, &before)),
-        Some(operator::counselor_json(&topics, &deactivated)),
+        &topics,
+        &before,
+        |c| c.deactivated = true,
     );
     store.deactivate_counselor(&login, Some(&audit)).await?;
     reception
