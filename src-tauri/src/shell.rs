@@ -120,14 +120,19 @@ impl Shell {
     }
 
     /// Change the notification preferences (the owner keeps them within bounds and saves them).
+    ///
+    /// This copy is what the commands read back; it is written here only, under its lock,
+    /// and handed to the owner under it too, so two changes at once neither undo each other
+    /// nor reach the owner (and the settings file) out of order.
     pub fn set_prefs(&self, change: impl FnOnce(&mut AlertPrefs)) -> AlertPrefs {
-        let mut prefs = self.prefs();
+        let mut current = lock(&self.prefs);
+        let mut prefs = current.clone();
         change(&mut prefs);
         prefs.reminder = decisions::clamp_reminder(prefs.reminder);
         if decisions::sound_choice(&prefs.sound_name).is_none() {
             prefs.sound_name = decisions::REQUEST_SOUND.to_owned();
         }
-        *lock(&self.prefs) = prefs.clone();
+        *current = prefs.clone();
         self.send(Input::Prefs(prefs.clone()));
         prefs
     }
@@ -186,8 +191,10 @@ impl Shell {
         *lock(&self.settings_file) = Some(path);
     }
 
+    /// Write the settings file (the owner, in the order the changes were made). The copy the
+    /// commands read is `set_prefs`'s: writing this older value back into it would undo a
+    /// change made meanwhile.
     fn save_settings(&self, prefs: &AlertPrefs) {
-        *lock(&self.prefs) = prefs.clone();
         let Some(path) = lock(&self.settings_file).clone() else {
             return;
         };

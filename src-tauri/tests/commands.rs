@@ -301,6 +301,27 @@ fn the_reminder_interval_is_kept_within_bounds() {
 }
 
 #[test]
+fn the_settings_read_back_are_always_the_last_ones_set() {
+    // The shell's owner saves each change after the command answered; it once wrote its older
+    // copy back over a newer change (seen as a flaky reminder test).
+    let desktop = desktop(Arc::new(MemoryStore::default()));
+    for seconds in (10..1000).step_by(3) {
+        // Two changes in a row, then the read: the owner may still be saving the first.
+        desktop.call("reminder_set", json!({"seconds": seconds + 1}));
+        assert_eq!(
+            desktop.call("reminder_set", json!({"seconds": seconds})),
+            seconds
+        );
+        assert_eq!(desktop.call("reminder_get", json!({})), seconds);
+        let on = seconds % 2 == 0;
+        desktop.call("sound_set", json!({"on": !on}));
+        assert_eq!(desktop.call("sound_set", json!({"on": on})), on);
+        assert_eq!(desktop.call("sound_get", json!({})), on);
+        assert_eq!(desktop.call("reminder_get", json!({})), seconds);
+    }
+}
+
+#[test]
 fn start_at_login_is_off_by_default_and_can_be_switched() {
     let desktop = desktop(Arc::new(MemoryStore::default()));
     assert_eq!(desktop.call("autostart_get", json!({})), false);
