@@ -34,6 +34,8 @@
 //! - [`estimate`]: the waiting-time estimate, a pure function from the topic's recent accepts,
 //!   the free seats and the asker's position to a range in whole minutes ("etwa 5–10
 //!   Minuten"), or nothing while the data is too thin to be honest.
+//! - [`sealed`]: end-to-end encrypted content as the server sees it: the shapes of sealed
+//!   messages (padding buckets), public keys and wrapped content keys, checked, never read.
 //!
 //! The rules (PRODUCT.md) this crate enforces:
 //! 1. the gate of a topic is open iff a counselor of the topic is available;
@@ -49,6 +51,7 @@ pub mod desk;
 pub mod estimate;
 pub mod ids;
 pub mod schedule;
+pub mod sealed;
 pub mod shifts;
 pub mod text;
 pub mod time;

@@ -71,7 +71,27 @@ pub enum ErrorCode {
     /// The asker's request has not been accepted yet.
     NotAccepted,
     MessageEmpty,
+    /// A sealed message larger than the largest padding bucket (a text of more than 4000
+    /// characters).
     MessageTooLong,
+    /// A sealed message that is not of the format: base64url without padding, a 12-byte
+    /// `iv`, a ciphertext of one of the padding buckets plus its 16-byte tag, key and counter
+    /// from 1, a `device` exactly when a counselor sent it.
+    SealedInvalid,
+    /// A public or wrapped key that is not of the format (65-byte uncompressed P-256 point;
+    /// wrapped: that point, a 12-byte iv and 48 sealed bytes), in base64url without padding.
+    KeyInvalid,
+    /// The content key must be wrapped for the asker and for exactly the counselor's current
+    /// devices ("Meine Geräte"): re-read them and wrap again.
+    DevicesChanged,
+    /// Not one of the counselor's devices (removed, or never added).
+    UnknownDevice,
+    /// A counselor may have at most 20 devices.
+    TooManyDevices,
+    /// A device name is empty, too long (64 characters) or not one line.
+    DeviceNameInvalid,
+    /// The conversation has no content key for this device or the asker yet.
+    NoKey,
     /// The server could not complete the request; nothing of it was acknowledged.
     Internal,
     /// The server is starting or shutting down, or holds as many live connections as it can.
@@ -499,6 +519,10 @@ pub struct EnterWaitingRoom {
     /// The asker agreed to the short consent text (must be `true`).
     #[schema(schema_with = must_be_true)]
     pub consent: bool,
+    /// The public key the asker's tab made for this chat (65-byte uncompressed P-256 point,
+    /// base64url): the accepting counselor wraps the chat's content key for it.
+    #[schema(min_length = 87, max_length = 87)]
+    pub public_key: String,
 }
 
 /// The asker is in the waiting room. The token is shown once and is the only key to the chat.
@@ -580,12 +604,35 @@ pub enum Sender {
     Counselor,
 }
 
+/// A message as the sender's device sealed it (end-to-end encryption, ARCHITECTURE.md): the
+/// server checks its shape, stores it and relays it as it is, and can read none of it.
+/// Bytes are base64url without padding.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Sealed {
+    /// Which content key of the conversation sealed it (1, 2, …; see [`ChatKeys`]).
+    #[schema(minimum = 1)]
+    pub key: u32,
+    /// The counselor's device that sealed it; `null` when the asker wrote it.
+    pub device: Option<Uuid>,
+    /// The sender's own number of the message in the conversation (1, 2, …), part of what
+    /// the ciphertext authenticates, so a replayed or reordered message is refused.
+    #[ts(type = "number")]
+    #[schema(minimum = 1)]
+    pub counter: u64,
+    /// 12 bytes.
+    #[schema(min_length = 16, max_length = 16)]
+    pub iv: String,
+    /// The padded text (256, 1024, 4096 or 16384 bytes) and the 16-byte tag.
+    #[schema(min_length = 363, max_length = 21867)]
+    pub ciphertext: String,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SendMessage {
-    /// The message; nothing but invisible characters counts as empty.
-    #[schema(min_length = 1, max_length = 4000)]
-    pub text: String,
+    /// The message, sealed on the sender's device.
+    pub sealed: Sealed,
     /// A random id the client makes once per message and sends again with every retry of
     /// it: a retry after a lost answer is then stored once and answered with the stored
     /// message (status 200 instead of 201).
@@ -600,7 +647,7 @@ pub struct Message {
     pub id: Uuid,
     pub conversation_id: Uuid,
     pub from: Sender,
-    pub text: String,
+    pub sealed: Sealed,
     #[ts(type = "number")]
     pub sent_at: i64,
     /// The message's number within its conversation (1, 2, …), in the order the server
@@ -876,6 +923,8 @@ pub struct LiveChatRequest {
     #[ts(type = "number")]
     pub entered_at: i64,
     pub asker_online: bool,
+    /// The asker's public key for this chat: wrap the content key for it when accepting.
+    pub asker_key: String,
 }
 
 /// One page of the waiting requests, oldest first.
@@ -884,6 +933,88 @@ pub struct LiveChatRequestList {
     pub requests: Vec<LiveChatRequest>,
     /// How many requests wait in all (this page may hold fewer).
     pub total: u32,
+}
+
+/// One of a counselor's devices ("Meine Geräte"): a browser or the desktop app, with the
+/// public key it made; its private key never leaves it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+pub struct Device {
+    pub id: Uuid,
+    pub name: String,
+    pub public_key: String,
+    #[ts(type = "number")]
+    pub added_at: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+pub struct DeviceList {
+    pub devices: Vec<Device>,
+}
+
+/// Add this device. Adding a public key a second time answers with the device it is.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AddDevice {
+    /// How the counselor recognises it ("Firefox auf Linux", "Desktop-App").
+    #[schema(min_length = 1, max_length = 64)]
+    pub name: String,
+    #[schema(min_length = 87, max_length = 87)]
+    pub public_key: String,
+}
+
+/// A conversation's content key wrapped for one of the counselor's devices.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DeviceKey {
+    pub device: Uuid,
+    /// 125 bytes, base64url: the one-time public key, the iv and the sealed key.
+    #[schema(min_length = 167, max_length = 167)]
+    pub wrapped: String,
+}
+
+/// A new content key of a conversation, wrapped for every reader: the asker and exactly the
+/// counselor's current devices.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct KeyGrant {
+    #[schema(min_length = 167, max_length = 167)]
+    pub asker: String,
+    pub devices: Vec<DeviceKey>,
+}
+
+/// "Chat starten": the content key of the chat, made and wrapped by the accepting device.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AcceptRequest {
+    pub keys: KeyGrant,
+}
+
+/// A device that holds a content key, for the "Sicherheitscode".
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+pub struct KeyReader {
+    pub device: Uuid,
+    pub public_key: String,
+}
+
+/// One content key of a conversation.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+pub struct ChatKey {
+    pub key: u32,
+    /// Wrapped for the one asking (the asker, or the device named in the query); `null`
+    /// when it was not wrapped for that device.
+    pub wrapped: Option<String>,
+    /// The counselor's devices it is wrapped for.
+    pub readers: Vec<KeyReader>,
+}
+
+/// The keys of a conversation: what a reader needs to open its messages and to show the
+/// "Sicherheitscode" (from the asker's key and the readers of the newest content key).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+pub struct ChatKeys {
+    pub conversation_id: Uuid,
+    pub asker_key: String,
+    /// Oldest first; empty until a counselor accepted.
+    pub keys: Vec<ChatKey>,
 }
 
 /// A conversation of a counselor ("Meine Beratungen").

@@ -3,7 +3,7 @@
 
 export type ApiError = { code: ErrorCode, message: string, };
 
-export type ErrorCode = "invalid_body" | "invalid_field" | "payload_too_large" | "unsupported_media_type" | "invalid_parameter" | "not_found" | "method_not_allowed" | "unauthorized" | "invalid_credentials" | "rate_limited" | "consent_required" | "unknown_topic" | "live_chat_disabled" | "gate_closed" | "queue_full" | "absent" | "not_available" | "not_your_topic" | "already_taken" | "request_gone" | "conversation_ended" | "not_accepted" | "message_empty" | "message_too_long" | "internal" | "unavailable" | "websocket_required" | "origin_not_allowed" | "no_free_seat" | "unknown_slot" | "operator_only" | "slug_invalid" | "slug_too_short" | "slug_too_long" | "slug_taken" | "name_empty" | "name_too_long" | "name_invalid" | "login_empty" | "login_too_long" | "login_invalid" | "login_taken" | "password_too_short" | "password_too_long" | "password_invalid" | "wrong_password" | "password_change_required" | "reason_empty" | "reason_too_long" | "reason_invalid" | "unknown_counselor" | "topic_in_use" | "deactivated" | "seats_invalid" | "unknown_weekday" | "missing_weekday" | "missing_times" | "invalid_time" | "invalid_time_range" | "invalid_date" | "invalid_exception" | "empty_slot" | "inverted_slot" | "overlapping_slots" | "overlapping_extra_hours" | "exception_in_past" | "too_many_slots" | "too_many_exceptions" | "note_too_long" | "unknown_time_zone" | "origin_invalid" | "origin_not_https" | "origin_has_path" | "origin_has_query" | "origin_has_credentials" | "origin_wildcard";
+export type ErrorCode = "invalid_body" | "invalid_field" | "payload_too_large" | "unsupported_media_type" | "invalid_parameter" | "not_found" | "method_not_allowed" | "unauthorized" | "invalid_credentials" | "rate_limited" | "consent_required" | "unknown_topic" | "live_chat_disabled" | "gate_closed" | "queue_full" | "absent" | "not_available" | "not_your_topic" | "already_taken" | "request_gone" | "conversation_ended" | "not_accepted" | "message_empty" | "message_too_long" | "sealed_invalid" | "key_invalid" | "devices_changed" | "unknown_device" | "too_many_devices" | "device_name_invalid" | "no_key" | "internal" | "unavailable" | "websocket_required" | "origin_not_allowed" | "no_free_seat" | "unknown_slot" | "operator_only" | "slug_invalid" | "slug_too_short" | "slug_too_long" | "slug_taken" | "name_empty" | "name_too_long" | "name_invalid" | "login_empty" | "login_too_long" | "login_invalid" | "login_taken" | "password_too_short" | "password_too_long" | "password_invalid" | "wrong_password" | "password_change_required" | "reason_empty" | "reason_too_long" | "reason_invalid" | "unknown_counselor" | "topic_in_use" | "deactivated" | "seats_invalid" | "unknown_weekday" | "missing_weekday" | "missing_times" | "invalid_time" | "invalid_time_range" | "invalid_date" | "invalid_exception" | "empty_slot" | "inverted_slot" | "overlapping_slots" | "overlapping_extra_hours" | "exception_in_past" | "too_many_slots" | "too_many_exceptions" | "note_too_long" | "unknown_time_zone" | "origin_invalid" | "origin_not_https" | "origin_has_path" | "origin_has_query" | "origin_has_credentials" | "origin_wildcard";
 
 export type PublicTopic = { id: number, slug: string, name: string, 
 /**
@@ -53,7 +53,12 @@ export type EnterWaitingRoom = { topic_id: number,
 /**
  * The asker agreed to the short consent text (must be `true`).
  */
-consent: boolean, };
+consent: boolean, 
+/**
+ * The public key the asker's tab made for this chat (65-byte uncompressed P-256 point,
+ * base64url): the accepting counselor wraps the chat's content key for it.
+ */
+public_key: string, };
 
 export type EnteredWaitingRoom = { token: string, request_id: string, pseudonym: string, topic_id: number, position: number, };
 
@@ -77,11 +82,34 @@ export type RequestEndReason = "withdrawn" | "asker_gone" | "nobody_available" |
 
 export type Sender = "asker" | "counselor";
 
+export type Sealed = { 
+/**
+ * Which content key of the conversation sealed it (1, 2, …; see [`ChatKeys`]).
+ */
+key: number, 
+/**
+ * The counselor's device that sealed it; `null` when the asker wrote it.
+ */
+device: string | null, 
+/**
+ * The sender's own number of the message in the conversation (1, 2, …), part of what
+ * the ciphertext authenticates, so a replayed or reordered message is refused.
+ */
+counter: number, 
+/**
+ * 12 bytes.
+ */
+iv: string, 
+/**
+ * The padded text (256, 1024, 4096 or 16384 bytes) and the 16-byte tag.
+ */
+ciphertext: string, };
+
 export type SendMessage = { 
 /**
- * The message; nothing but invisible characters counts as empty.
+ * The message, sealed on the sender's device.
  */
-text: string, 
+sealed: Sealed, 
 /**
  * A random id the client makes once per message and sends again with every retry of
  * it: a retry after a lost answer is then stored once and answered with the stored
@@ -89,7 +117,7 @@ text: string,
  */
 client_id?: string, };
 
-export type Message = { id: string, conversation_id: string, from: Sender, text: string, sent_at: number, 
+export type Message = { id: string, conversation_id: string, from: Sender, sealed: Sealed, sent_at: number, 
 /**
  * The message's number within its conversation (1, 2, …), in the order the server
  * stored them: the order both sides show.
@@ -225,13 +253,56 @@ export type ShiftNotice = "started" | "ended" | "switched_off";
 
 export type SetAbsence = { absent: boolean, message: string | null, };
 
-export type LiveChatRequest = { id: string, topic_id: number, topic_name: string, pseudonym: string, entered_at: number, asker_online: boolean, };
+export type LiveChatRequest = { id: string, topic_id: number, topic_name: string, pseudonym: string, entered_at: number, asker_online: boolean, 
+/**
+ * The asker's public key for this chat: wrap the content key for it when accepting.
+ */
+asker_key: string, };
 
 export type LiveChatRequestList = { requests: Array<LiveChatRequest>, 
 /**
  * How many requests wait in all (this page may hold fewer).
  */
 total: number, };
+
+export type Device = { id: string, name: string, public_key: string, added_at: number, };
+
+export type DeviceList = { devices: Array<Device>, };
+
+export type AddDevice = { 
+/**
+ * How the counselor recognises it ("Firefox auf Linux", "Desktop-App").
+ */
+name: string, public_key: string, };
+
+export type DeviceKey = { device: string, 
+/**
+ * 125 bytes, base64url: the one-time public key, the iv and the sealed key.
+ */
+wrapped: string, };
+
+export type KeyGrant = { asker: string, devices: Array<DeviceKey>, };
+
+export type AcceptRequest = { keys: KeyGrant, };
+
+export type KeyReader = { device: string, public_key: string, };
+
+export type ChatKey = { key: number, 
+/**
+ * Wrapped for the one asking (the asker, or the device named in the query); `null`
+ * when it was not wrapped for that device.
+ */
+wrapped: string | null, 
+/**
+ * The counselor's devices it is wrapped for.
+ */
+readers: Array<KeyReader>, };
+
+export type ChatKeys = { conversation_id: string, asker_key: string, 
+/**
+ * Oldest first; empty until a counselor accepted.
+ */
+keys: Array<ChatKey>, };
 
 export type Conversation = { id: string, topic_id: number, topic_name: string, pseudonym: string, started_at: number, ended_at: number | null, ended_by: Sender | null, asker_online: boolean, message_count: number, last_message_at: number | null, };
 
