@@ -177,6 +177,10 @@ pub enum Command {
         request: RequestId,
         topic: TopicId,
         pseudonym: String,
+        /// The public key the asker's page made for this chat (opaque here; the server
+        /// checked its shape): the accepting counselor wraps the chat's key for it.
+        #[serde(default)]
+        asker_key: String,
     },
     /// A page of the asker connected to their request or conversation.
     AskerConnected {
@@ -421,6 +425,9 @@ pub struct WaitingRequest {
     pub id: RequestId,
     pub topic: TopicId,
     pub pseudonym: String,
+    /// The asker's public key for this chat.
+    #[serde(default)]
+    pub asker_key: String,
     pub entered_at: Timestamp,
     asker_connections: OrdSet<ConnectionId>,
     asker_gone_at: Option<Timestamp>,
@@ -583,11 +590,11 @@ impl Desk {
         &mut self,
         request: RequestId,
         topic: TopicId,
-        pseudonym: String,
+        (pseudonym, asker_key): (String, String),
         entered_at: Timestamp,
         now: Timestamp,
     ) {
-        self.insert_waiting(request, topic, pseudonym, entered_at, now);
+        self.insert_waiting(request, topic, (pseudonym, asker_key), entered_at, now);
         if !self.gate_open(topic) {
             let grace_until = now.plus(self.config.grace);
             if let Some(state) = self.topics.get_mut(&topic) {
@@ -1153,6 +1160,7 @@ impl Desk {
                 request,
                 topic,
                 pseudonym,
+                asker_key,
             } => {
                 let state = self.topics.get(&topic).ok_or(DeskError::UnknownTopic)?;
                 if !state.live_chat {
@@ -1168,7 +1176,7 @@ impl Desk {
                 if self.queue_len(topic) >= self.config.max_waiting_per_topic {
                     return Err(DeskError::QueueFull);
                 }
-                self.insert_waiting(request, topic, pseudonym, now, now);
+                self.insert_waiting(request, topic, (pseudonym, asker_key), now, now);
                 moved.at(topic, self.queue_len(topic));
                 events.push(Event::RequestCreated {
                     request,
@@ -1454,7 +1462,7 @@ impl Desk {
         &mut self,
         request: RequestId,
         topic: TopicId,
-        pseudonym: String,
+        (pseudonym, asker_key): (String, String),
         entered_at: Timestamp,
         now: Timestamp,
     ) {
@@ -1466,6 +1474,7 @@ impl Desk {
                 id: request,
                 topic,
                 pseudonym,
+                asker_key,
                 entered_at,
                 asker_connections: OrdSet::new(),
                 asker_gone_at: Some(now),

@@ -219,7 +219,7 @@ impl Reception {
                         (ChatState::Waiting, _) => desk.restore_waiting(
                             chat.id,
                             chat.topic,
-                            chat.pseudonym,
+                            (chat.pseudonym, chat.asker_key.unwrap_or_default()),
                             chat.entered_at,
                             now,
                         ),
@@ -1147,6 +1147,7 @@ impl Reception {
             pseudonym: request.pseudonym.clone(),
             entered_at: request.entered_at.as_millis(),
             asker_online: request.asker_online(),
+            asker_key: request.asker_key.clone(),
         }
     }
 
@@ -1392,6 +1393,7 @@ impl Reception {
                         ended_by: None,
                         message_count: 0,
                         last_message_at: None,
+                        asker_key: None,
                     };
                     out.to(
                         Target::Counselor(*counselor),

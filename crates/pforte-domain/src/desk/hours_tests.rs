@@ -142,6 +142,7 @@ fn a_counselor_at_the_seat_limit_is_refused_with_no_free_seat_and_a_seat_frees_w
                 request: rid(n),
                 topic: SUCHT,
                 pseudonym: format!("p{n}"),
+                asker_key: String::new(),
             },
             berlin(9, 1),
         )
@@ -340,6 +341,7 @@ fn the_estimate_is_none_without_history_and_a_range_once_enough_accepts_exist() 
                 request: rid(n),
                 topic: SUCHT,
                 pseudonym: format!("p{n}"),
+                asker_key: String::new(),
             },
             minute(0),
         )

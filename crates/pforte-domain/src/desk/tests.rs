@@ -86,6 +86,7 @@ fn enter(desk: &mut Desk, request: u128, topic: TopicId, at: Timestamp) -> Vec<E
             request: rid(request),
             topic,
             pseudonym: format!("Wolke {request}"),
+            asker_key: String::new(),
         },
         at,
     )
@@ -122,6 +123,7 @@ fn the_gate_is_closed_while_nobody_is_available() {
                 request: rid(1),
                 topic: SUCHT,
                 pseudonym: "Wolke 1".into(),
+                asker_key: String::new(),
             },
             t(1)
         ),
@@ -185,6 +187,7 @@ fn a_topic_without_live_chat_refuses_entry_even_with_counselors_around() {
                 request: rid(1),
                 topic: NO_CHAT,
                 pseudonym: "Wolke 1".into(),
+                asker_key: String::new(),
             },
             t(1)
         ),
@@ -609,7 +612,7 @@ proptest! {
                     counselor: COUNSELORS[c], connection: ConnectionId::new(InstanceId(n as u32 % 2 + 1), c as u64 * 10 + n), fresh },
                 Step::Disconnect(c, n) => Command::Disconnect {
                     counselor: COUNSELORS[c], connection: ConnectionId::new(InstanceId(n as u32 % 2 + 1), c as u64 * 10 + n) },
-                Step::Enter(r, t) => Command::Enter { request: rid(r), topic: TOPICS[t], pseudonym: "Wolke 1".into(), },
+                Step::Enter(r, t) => Command::Enter { request: rid(r), topic: TOPICS[t], pseudonym: "Wolke 1".into(), asker_key: String::new(), },
                 Step::AskerOnline(r, true) => Command::AskerConnected { request: rid(r), connection: page(r) },
                 Step::AskerOnline(r, false) => Command::AskerDisconnected { request: rid(r), connection: page(r) },
                 Step::Leave(r) => Command::Leave { request: rid(r) },
@@ -744,6 +747,7 @@ fn a_full_waiting_room_refuses_the_next_asker_and_changes_nothing() {
             request: rid(3),
             topic: SUCHT,
             pseudonym: "Wolke 1".into(),
+            asker_key: String::new(),
         },
         t(3),
     );
@@ -979,6 +983,7 @@ fn command_of(step: &Step, replica: usize, now: &mut Timestamp) -> Command {
             request: rid(r),
             topic: TOPICS[t],
             pseudonym: format!("Wolke {r}"),
+            asker_key: String::new(),
         },
         Step::AskerOnline(r, true) => Command::AskerConnected {
             request: rid(r),
@@ -1217,7 +1222,8 @@ fn a_topic_with_a_waiting_request_or_a_running_chat_cannot_be_removed() {
             Command::Enter {
                 request: rid(2),
                 topic: SUCHT,
-                pseudonym: "Wolke".into()
+                pseudonym: "Wolke".into(),
+                asker_key: String::new()
             },
             t(7)
         ),

@@ -118,6 +118,7 @@ pub async fn enter(
             "please agree to the terms of the chat first",
         ));
     }
+    let asker_key = super::keys::asker_key(&body.public_key)?;
     let token = new_token();
     let pseudonym = new_pseudonym();
     let request = RequestId(Uuid::new_v4());
@@ -128,10 +129,12 @@ pub async fn enter(
                 request,
                 topic,
                 pseudonym: pseudonym.clone(),
+                asker_key: asker_key.as_str().to_owned(),
             },
             Some(NewChat {
                 token_hash: token_hash(&token),
                 pseudonym: pseudonym.clone(),
+                asker_key: asker_key.as_str().to_owned(),
             }),
             |desk| desk.position(request),
         )

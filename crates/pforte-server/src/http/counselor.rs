@@ -10,9 +10,9 @@ use axum::Extension;
 use pforte_domain::text::AbsenceText;
 use pforte_domain::{Command, CounselorId, Party, RequestId, SwitchReason};
 use pforte_wire::{
-    ApiError, Availability, ChangePassword, Conversation, ConversationList, CoverageList,
-    ErrorCode, GoOffline, LiveChatRequestList, LoggedIn, Login, Me, Message, MessageList,
-    SendMessage, Sender, SessionEndReason, SetAbsence, SwitchAvailability, TopicRef,
+    AcceptRequest, ApiError, Availability, ChangePassword, Conversation, ConversationList,
+    CoverageList, ErrorCode, GoOffline, LiveChatRequestList, LoggedIn, Login, Me, Message,
+    MessageList, SendMessage, Sender, SessionEndReason, SetAbsence, SwitchAvailability, TopicRef,
     MAX_ABSENCE_MESSAGE_CHARS,
 };
 use uuid::Uuid;
@@ -376,20 +376,26 @@ pub async fn requests(
 }
 
 /// "Chat starten": accept a request. Of simultaneous accepts exactly one wins.
+/// The body carries the chat's content key, made by the accepting device and wrapped for the
+/// asker and for each of the counselor's devices.
 #[utoipa::path(post, path = "/api/requests/{id}/accept", tag = "counselor",
     security(("session_token" = [])),
     params(("id" = Uuid, Path, description = "the request")),
+    request_body = AcceptRequest,
     responses(
         (status = 200, body = Conversation),
-        (status = 409, body = ApiError, description = "`already_taken`, `request_gone`, `not_available`, `no_free_seat` (all the counselor's seats are taken)"),
+        (status = 422, body = ApiError, description = "`key_invalid`"),
+        (status = 409, body = ApiError, description = "`already_taken`, `request_gone`, `not_available`, `no_free_seat` (all the counselor's seats are taken), `devices_changed` (wrap for exactly your current devices)"),
         (status = 403, body = ApiError, description = "`not_your_topic`"),
     ))]
 pub async fn accept(
     State(reception): State<Arc<Reception>>,
     auth: CounselorAuth,
     AppPath(id): AppPath<Uuid>,
+    AppJson(body): AppJson<AcceptRequest>,
 ) -> AppResult<AppJson<Conversation>> {
     let request = RequestId(id);
+    super::keys::grant_first_key(&reception, auth.counselor, request, &body.keys).await?;
     reception
         .run(Command::Accept {
             request,

@@ -7,9 +7,9 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, patch, post, put};
 use axum::{Extension, Router};
-use pforte_domain::text::{MessageText, TextError};
+use pforte_domain::sealed::{SealedBody, SealedError};
 use pforte_domain::{CounselorId, RequestId};
-use pforte_wire::{ErrorCode, Message, MessageList, SendMessage, Sender};
+use pforte_wire::{ErrorCode, Message, MessageList, Sealed, SendMessage, Sender};
 use uuid::Uuid;
 
 use crate::error::{AppError, AppResult};
@@ -29,6 +29,7 @@ pub mod counselor;
 pub mod extract;
 pub mod headers;
 pub mod hours;
+pub mod keys;
 pub mod limits;
 pub mod openapi;
 pub mod origins;
@@ -41,14 +42,94 @@ pub use limits::Limits;
 pub const MAX_BODY_BYTES: usize = 32 * 1024;
 
 pub(crate) fn wire_message(record: &MessageRecord) -> Message {
+    // Every stored body is sealed (the server refuses anything else, and the migration to
+    // end-to-end encryption deleted the plain ones); a row changed by hand is passed on as
+    // an empty seal, which no client can open and each shows as unreadable.
+    let sealed = SealedBody::from_stored(&record.body).map_or_else(
+        || Sealed {
+            key: 0,
+            device: None,
+            counter: 0,
+            iv: String::new(),
+            ciphertext: String::new(),
+        },
+        |body| Sealed {
+            key: body.key,
+            device: body.device,
+            counter: body.counter,
+            iv: body.iv,
+            ciphertext: body.ciphertext,
+        },
+    );
     Message {
         id: record.id,
         conversation_id: record.chat.0,
         from: record.from,
-        text: record.text.clone(),
+        sealed,
         sent_at: record.sent_at.as_millis(),
         seq: record.seq,
     }
+}
+
+/// A sealed message of the format, from the sender it names: the asker names no device, a
+/// counselor one of their own.
+async fn sealed_body(
+    reception: &Reception,
+    from: Sender,
+    counselor: Option<CounselorId>,
+    sealed: &Sealed,
+) -> AppResult<SealedBody> {
+    let body = SealedBody::parse(
+        sealed.key,
+        sealed.device,
+        sealed.counter,
+        &sealed.iv,
+        &sealed.ciphertext,
+    )
+    .map_err(|error| match error {
+        SealedError::TooLong { .. } => AppError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorCode::MessageTooLong,
+            format!(
+                "{error} (a text of at most {} characters)",
+                pforte_wire::MAX_MESSAGE_CHARS
+            ),
+        ),
+        SealedError::Invalid(why) => AppError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorCode::SealedInvalid,
+            format!("not a sealed message: {why}"),
+        ),
+    })?;
+    match (from, body.device, counselor) {
+        (Sender::Asker, None, _) => Ok(body),
+        (Sender::Counselor, Some(device), Some(counselor)) => {
+            let devices = reception.store.devices(counselor).await?;
+            if devices.iter().any(|d| d.id == device) {
+                Ok(body)
+            } else {
+                Err(unknown_device())
+            }
+        }
+        (Sender::Asker, Some(_), _) => Err(AppError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorCode::SealedInvalid,
+            "the asker's messages name no device",
+        )),
+        (Sender::Counselor, _, _) => Err(AppError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorCode::SealedInvalid,
+            "a counselor's message names the device that sealed it",
+        )),
+    }
+}
+
+pub(crate) fn unknown_device() -> AppError {
+    AppError::new(
+        StatusCode::FORBIDDEN,
+        ErrorCode::UnknownDevice,
+        "this device is not one of yours (removed under \"Meine Geräte\"?)",
+    )
 }
 
 pub(crate) async fn message_list(
@@ -85,25 +166,14 @@ pub(crate) async fn post_message(
     from: Sender,
     body: SendMessage,
 ) -> AppResult<Posted> {
-    let text = MessageText::parse(&body.text).map_err(|error| match error {
-        TextError::Empty => AppError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            ErrorCode::MessageEmpty,
-            "the message is empty (nothing of it would be visible)",
-        ),
-        TextError::TooLong { max } => AppError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            ErrorCode::MessageTooLong,
-            format!("a message may have at most {max} characters"),
-        ),
-    })?;
+    let sealed = sealed_body(reception, from, chat_counselor, &body.sealed).await?;
     let mut record = MessageRecord {
         id: Uuid::new_v4(),
         seq: 0,
         client_id: body.client_id,
         chat,
         from,
-        text: text.into_string(),
+        body: sealed.to_stored(),
         sent_at: now(),
     };
     let counselor = chat_counselor.filter(|_| from == Sender::Counselor);
@@ -173,11 +243,17 @@ pub fn router(limits: Arc<Limits>) -> Router<Arc<Reception>> {
             get(asker::messages).post(asker::send),
         )
         .route("/api/asker/end", post(asker::end))
+        .route("/api/asker/keys", get(keys::asker_keys))
         .route("/api/auth/login", post(counselor::login))
         .route("/api/auth/logout", post(counselor::logout))
         .route("/api/me", get(counselor::get_me))
         .route("/api/me/availability", put(counselor::switch_availability))
         .route("/api/me/password", put(counselor::change_password))
+        .route("/api/me/devices", get(keys::devices).post(keys::add_device))
+        .route(
+            "/api/me/devices/{id}",
+            axum::routing::delete(keys::remove_device),
+        )
         .route(
             "/api/admin/topics",
             get(admin::topics).post(admin::create_topic),
@@ -231,6 +307,7 @@ pub fn router(limits: Arc<Limits>) -> Router<Arc<Reception>> {
             get(counselor::messages).post(counselor::send),
         )
         .route("/api/conversations/{id}/end", post(counselor::end))
+        .route("/api/conversations/{id}/keys", get(keys::conversation_keys))
         .route("/api/gates/ws", get(crate::ws::gates))
         .route("/api/asker/ws", get(crate::ws::asker))
         .route("/api/counselor/ws", get(crate::ws::counselor))

@@ -5,7 +5,7 @@
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{admin, asker, counselor, hours, statistics};
+use super::{admin, asker, counselor, hours, keys, statistics};
 use pforte_wire as wire;
 
 struct BearerTokens;
@@ -161,6 +161,8 @@ fn counselor_ws() {}
         admin::reset_password, admin::reactivate, admin::switch_off, admin::audit, admin::overview,
         statistics::figures, statistics::workbook,
         hours::get_shifts, hours::set_shifts, hours::plan,
+        keys::devices, keys::add_device, keys::remove_device, keys::conversation_keys,
+        keys::asker_keys,
         gates_ws, asker_ws, counselor_ws,
     ),
     components(schemas(wire::ServerEvent, wire::ClientMessage, wire::ErrorCode)),

@@ -47,6 +47,7 @@ pub enum Change {
         topic: TopicId,
         token_hash: String,
         pseudonym: String,
+        asker_key: String,
         entered_at: Timestamp,
     },
     RequestEnded {
@@ -130,6 +131,7 @@ pub fn changes(
                     topic: *topic,
                     token_hash: new_chat.token_hash.clone(),
                     pseudonym: new_chat.pseudonym.clone(),
+                    asker_key: new_chat.asker_key.clone(),
                     entered_at: *entered_at,
                 });
             }

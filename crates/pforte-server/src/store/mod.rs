@@ -242,6 +242,9 @@ pub struct ChatRecord {
     pub ended_by: Option<Sender>,
     pub message_count: u64,
     pub last_message_at: Option<Timestamp>,
+    /// The public key the asker's page made for the chat (`None`: a chat from before
+    /// end-to-end encryption).
+    pub asker_key: Option<String>,
 }
 
 /// What a new request needs beyond the domain's event.
@@ -249,7 +252,39 @@ pub struct ChatRecord {
 pub struct NewChat {
     pub token_hash: String,
     pub pseudonym: String,
+    pub asker_key: String,
 }
+
+/// One of a counselor's devices, with its public key.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DeviceRecord {
+    pub id: Uuid,
+    pub counselor: CounselorId,
+    pub name: String,
+    pub public_key: String,
+    pub added_at: Timestamp,
+}
+
+/// Who a content key is wrapped for.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Reader {
+    Asker,
+    Device(Uuid),
+}
+
+/// A chat's content key wrapped for one reader.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KeyRecord {
+    /// The content key's number (1, 2, …).
+    pub key: u32,
+    pub reader: Reader,
+    /// The reader's public key it was wrapped for (kept when a device is removed).
+    pub reader_key: String,
+    pub wrapped: String,
+}
+
+/// Most devices a counselor may have.
+pub const MAX_DEVICES: usize = 20;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct MessageRecord {
@@ -260,7 +295,8 @@ pub struct MessageRecord {
     pub client_id: Option<Uuid>,
     pub chat: RequestId,
     pub from: Sender,
-    pub text: String,
+    /// The sealed message in its stored form (`SealedBody::to_stored`): never readable text.
+    pub body: String,
     pub sent_at: Timestamp,
 }
 
@@ -495,6 +531,29 @@ pub trait Store: Send + Sync + 'static {
     async fn messages(&self, chat: RequestId) -> StoreResult<Vec<MessageRecord>>;
     /// The messages with these ids (to deliver what another instance stored).
     async fn messages_by_id(&self, ids: &[Uuid]) -> StoreResult<Vec<MessageRecord>>;
+    /// Wrap the content key `key` of a chat for these readers, as `counselor` made it (its
+    /// devices' copies replaced when given again: a retried accept).
+    async fn grant_keys(
+        &self,
+        chat: RequestId,
+        counselor: CounselorId,
+        keys: &[KeyRecord],
+    ) -> StoreResult<()>;
+    /// The content keys `counselor` made for a chat, oldest first.
+    async fn chat_keys(
+        &self,
+        chat: RequestId,
+        counselor: CounselorId,
+    ) -> StoreResult<Vec<KeyRecord>>;
+
+    // ---- devices
+    /// Add a device, or answer with the one of the same public key. `None`: the counselor
+    /// has [`MAX_DEVICES`] already.
+    async fn add_device(&self, device: &DeviceRecord) -> StoreResult<Option<DeviceRecord>>;
+    async fn devices(&self, counselor: CounselorId) -> StoreResult<Vec<DeviceRecord>>;
+    /// Remove a device; `false` when it is not one of the counselor's.
+    async fn remove_device(&self, counselor: CounselorId, device: Uuid) -> StoreResult<bool>;
+
     /// Delete everything of chats that ended before `cutoff`; returns how many.
     async fn purge_ended(&self, cutoff: Timestamp) -> StoreResult<u64>;
 

@@ -148,7 +148,8 @@ fn stored_origin(text: &str) -> Option<EmbedOrigin> {
 const TOPIC_COLUMNS: &str = "id, slug, name, live_chat, chat_hours, schedule, seats";
 
 const CHAT_COLUMNS: &str = "c.id, c.topic_id, c.pseudonym, c.state, c.entered_at, c.end_reason, \
-     c.counselor_id, c.accepted_at, c.ended_at, c.ended_by, c.message_count, c.last_message_at";
+     c.counselor_id, c.accepted_at, c.ended_at, c.ended_by, c.message_count, c.last_message_at, \
+     c.asker_key";
 
 fn chat_from_row(row: &AnyRow) -> StoreResult<ChatRecord> {
     let id: String = row.get("id");
@@ -175,7 +176,28 @@ fn chat_from_row(row: &AnyRow) -> StoreResult<ChatRecord> {
         last_message_at: row
             .get::<Option<i64>, _>("last_message_at")
             .map(Timestamp::from_millis),
+        asker_key: row.get("asker_key"),
     })
+}
+
+const DEVICE_COLUMNS: &str = "id, counselor_id, name, public_key, added_at";
+
+fn device_from_row(row: &AnyRow) -> StoreResult<DeviceRecord> {
+    let id: String = row.get("id");
+    Ok(DeviceRecord {
+        id: uuid_of(&id, "device id")?,
+        counselor: CounselorId(row.get("counselor_id")),
+        name: row.get("name"),
+        public_key: row.get("public_key"),
+        added_at: Timestamp::from_millis(row.get("added_at")),
+    })
+}
+
+fn reader_str(reader: &Reader) -> String {
+    match reader {
+        Reader::Asker => "asker".to_owned(),
+        Reader::Device(id) => id.to_string(),
+    }
 }
 
 const MESSAGE_COLUMNS: &str = "id, client_id, chat_id, chat_seq, seq, sender, body, sent_at";
@@ -191,7 +213,7 @@ fn message_from_row(row: &AnyRow) -> StoreResult<MessageRecord> {
         client_id: client_id.map(|c| uuid_of(&c, "client id")).transpose()?,
         chat: RequestId(uuid_of(&chat, "chat id")?),
         from: parse_sender(&sender).ok_or_else(|| corrupt("sender"))?,
-        text: row.get("body"),
+        body: row.get("body"),
         sent_at: Timestamp::from_millis(row.get("sent_at")),
         seq: u64::try_from(chat_seq.unwrap_or_else(|| row.get("seq"))).unwrap_or(0),
     })
@@ -334,7 +356,7 @@ async fn write_messages(
         values.push(Value::Text(Some(m.chat.0.to_string())));
         values.push(Value::Int(*number));
         values.push(Value::Text(Some(sender_str(m.from).to_owned())));
-        values.push(Value::Text(Some(m.text.clone())));
+        values.push(Value::Text(Some(m.body.clone())));
         values.push(Value::Int(m.sent_at.as_millis()));
     }
     for (chat, number, at) in &chats {
@@ -539,16 +561,18 @@ async fn execute(tx: &mut Tx, changes: &[Change]) -> StoreResult<()> {
                 topic,
                 token_hash,
                 pseudonym,
+                asker_key,
                 entered_at,
             } => sqlx::query(
-                "INSERT INTO chats (id, topic_id, token_hash, pseudonym, state, entered_at) \
-                 VALUES ($1, $2, $3, $4, 'waiting', $5)",
+                "INSERT INTO chats (id, topic_id, token_hash, pseudonym, state, entered_at, asker_key) \
+                 VALUES ($1, $2, $3, $4, 'waiting', $5, $6)",
             )
             .bind(request.0.to_string())
             .bind(topic.0)
             .bind(token_hash.clone())
             .bind(pseudonym.clone())
-            .bind(entered_at.as_millis()),
+            .bind(entered_at.as_millis())
+            .bind(asker_key.clone()),
             Change::RequestEnded {
                 request,
                 reason,
@@ -1800,6 +1824,143 @@ impl Store for SqlStore {
         .fetch_all(&self.pool)
         .await?;
         rows.iter().map(message_from_row).collect()
+    }
+
+    async fn grant_keys(
+        &self,
+        chat: RequestId,
+        counselor: CounselorId,
+        keys: &[KeyRecord],
+    ) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await?;
+        for key in keys {
+            sqlx::query(
+                "DELETE FROM chat_keys WHERE chat_id = $1 AND counselor_id = $2 \
+                 AND key_no = $3 AND reader = $4",
+            )
+            .bind(chat.0.to_string())
+            .bind(counselor.0)
+            .bind(i64::from(key.key))
+            .bind(reader_str(&key.reader))
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query(
+                "INSERT INTO chat_keys (chat_id, counselor_id, key_no, reader, reader_key, wrapped) \
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(chat.0.to_string())
+            .bind(counselor.0)
+            .bind(i64::from(key.key))
+            .bind(reader_str(&key.reader))
+            .bind(key.reader_key.clone())
+            .bind(key.wrapped.clone())
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn chat_keys(
+        &self,
+        chat: RequestId,
+        counselor: CounselorId,
+    ) -> StoreResult<Vec<KeyRecord>> {
+        let rows = sqlx::query(
+            "SELECT key_no, reader, reader_key, wrapped FROM chat_keys \
+             WHERE chat_id = $1 AND counselor_id = $2 ORDER BY key_no, reader",
+        )
+        .bind(chat.0.to_string())
+        .bind(counselor.0)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let reader: String = row.get("reader");
+                Ok(KeyRecord {
+                    key: u32::try_from(row.get::<i64, _>("key_no"))
+                        .map_err(|_| corrupt("key number"))?,
+                    reader: if reader == "asker" {
+                        Reader::Asker
+                    } else {
+                        Reader::Device(uuid_of(&reader, "key reader")?)
+                    },
+                    reader_key: row.get("reader_key"),
+                    wrapped: row.get("wrapped"),
+                })
+            })
+            .collect()
+    }
+
+    async fn add_device(&self, device: &DeviceRecord) -> StoreResult<Option<DeviceRecord>> {
+        let mut tx = self.pool.begin().await?;
+        let known = sqlx::query(&format!(
+            "SELECT {DEVICE_COLUMNS} FROM devices WHERE counselor_id = $1 AND public_key = $2"
+        ))
+        .bind(device.counselor.0)
+        .bind(device.public_key.clone())
+        .fetch_optional(&mut *tx)
+        .await?;
+        if let Some(row) = known {
+            return device_from_row(&row).map(Some);
+        }
+        let count: i64 = sqlx::query_scalar(
+            "SELECT CAST(COUNT(*) AS BIGINT) FROM devices WHERE counselor_id = $1",
+        )
+        .bind(device.counselor.0)
+        .fetch_one(&mut *tx)
+        .await?;
+        if usize::try_from(count).unwrap_or(usize::MAX) >= MAX_DEVICES {
+            return Ok(None);
+        }
+        let inserted = sqlx::query(
+            "INSERT INTO devices (id, counselor_id, name, public_key, added_at) \
+             VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(device.id.to_string())
+        .bind(device.counselor.0)
+        .bind(device.name.clone())
+        .bind(device.public_key.clone())
+        .bind(device.added_at.as_millis())
+        .execute(&mut *tx)
+        .await;
+        match inserted {
+            Ok(_) => {}
+            // The same key added at the same moment elsewhere: answer with that one.
+            Err(error) if is_unique_violation(&error) => {
+                drop(tx);
+                let row = sqlx::query(&format!(
+                    "SELECT {DEVICE_COLUMNS} FROM devices WHERE counselor_id = $1 AND public_key = $2"
+                ))
+                .bind(device.counselor.0)
+                .bind(device.public_key.clone())
+                .fetch_one(&self.pool)
+                .await?;
+                return device_from_row(&row).map(Some);
+            }
+            Err(error) => return Err(error.into()),
+        }
+        tx.commit().await?;
+        Ok(Some(device.clone()))
+    }
+
+    async fn devices(&self, counselor: CounselorId) -> StoreResult<Vec<DeviceRecord>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {DEVICE_COLUMNS} FROM devices WHERE counselor_id = $1 ORDER BY added_at, id"
+        ))
+        .bind(counselor.0)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(device_from_row).collect()
+    }
+
+    async fn remove_device(&self, counselor: CounselorId, device: Uuid) -> StoreResult<bool> {
+        let done = sqlx::query("DELETE FROM devices WHERE counselor_id = $1 AND id = $2")
+            .bind(counselor.0)
+            .bind(device.to_string())
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() > 0)
     }
 
     async fn purge_ended(&self, cutoff: Timestamp) -> StoreResult<u64> {

@@ -13,13 +13,13 @@ async fn an_asker_token_opens_only_its_own_conversation() {
     app.post(
         &format!("/api/requests/{}/accept", mine.request_id),
         &bernd.token,
-        json!({}),
+        app.grant(&bernd).await,
     )
     .await;
     app.post(
         "/api/asker/messages",
         &mine.token,
-        json!({"text": "nur für Bernd"}),
+        asker_says("nur für Bernd"),
     )
     .await;
 
@@ -47,7 +47,7 @@ async fn a_strangers_or_a_made_up_token_cannot_read_a_conversation() {
     app.post(
         &format!("/api/requests/{}/accept", asker.request_id),
         &bernd.token,
-        json!({}),
+        app.grant(&bernd).await,
     )
     .await;
     let path = format!("/api/conversations/{}/messages", asker.request_id);
@@ -59,7 +59,7 @@ async fn a_strangers_or_a_made_up_token_cannot_read_a_conversation() {
         error_of(response, StatusCode::NOT_FOUND).await,
         ErrorCode::NotFound
     );
-    let response = app.post(&path, &anna.token, json!({"text": "hi"})).await;
+    let response = app.post(&path, &anna.token, anna.says("hi")).await;
     assert_eq!(
         error_of(response, StatusCode::NOT_FOUND).await,
         ErrorCode::NotFound

@@ -795,7 +795,8 @@ async fn a_new_counselor_logs_in_with_the_one_time_password_must_set_a_new_one_a
     let new = login_with(&app, "dora", "dora-neu-2026").await;
     assert_eq!(new.status(), StatusCode::OK);
 
-    let dora = Counselor { token };
+    let device = app.add_device(&token).await;
+    let dora = Counselor { token, device };
     let _events = app.connect_counselor(&dora).await;
     app.switch(&dora, true).await;
     assert!(app.gate_open(SUCHT).await);
@@ -1074,7 +1075,7 @@ async fn the_overview_socket_receives_names_and_counts_but_never_content_or_pseu
         .post(
             &format!("/api/requests/{}/accept", asker.request_id),
             &bernd.token,
-            json!({}),
+            app.grant(&bernd).await,
         )
         .await;
     assert_eq!(accepted.status(), StatusCode::OK);
@@ -1086,7 +1087,7 @@ async fn the_overview_socket_receives_names_and_counts_but_never_content_or_pseu
         .post(
             "/api/asker/messages",
             &asker.token,
-            json!({"text": "Geheimer Inhalt 4711"}),
+            asker_says("Geheimer Inhalt 4711"),
         )
         .await;
     assert_eq!(sent.status(), StatusCode::CREATED);
@@ -1166,7 +1167,7 @@ async fn the_overview_counts_the_free_seats_of_a_topic_whose_counselors_have_a_l
         .post(
             &format!("/api/requests/{}/accept", asker.request_id),
             &bernd.token,
-            json!({}),
+            app.grant(&bernd).await,
         )
         .await;
     assert_eq!(accepted.status(), StatusCode::OK);

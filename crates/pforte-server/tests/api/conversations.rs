@@ -14,7 +14,7 @@ async fn chatting(app: &TestApp) -> (Counselor, Events, Asker, Events) {
         .post(
             &format!("/api/requests/{}/accept", asker.request_id),
             &bernd.token,
-            json!({}),
+            app.grant(&bernd).await,
         )
         .await;
     assert_eq!(accepted.status(), StatusCode::OK);
@@ -41,26 +41,26 @@ async fn counselor_and_asker_chat_both_see_every_message_and_the_asker_ends_it_r
         .post(
             "/api/asker/messages",
             &asker.token,
-            json!({"text": "Hallo, ich brauche Hilfe."}),
+            asker_says("Hallo, ich brauche Hilfe."),
         )
         .await;
     assert_eq!(sent.status(), StatusCode::CREATED);
     bernd_events
         .expect("the asker's message", |e| {
-            matches!(e, ServerEvent::MessagePosted { message } if message.text == "Hallo, ich brauche Hilfe." && message.from == Sender::Asker)
+            matches!(e, ServerEvent::MessagePosted { message } if read(message) == "Hallo, ich brauche Hilfe." && message.from == Sender::Asker)
         })
         .await;
     let reply = app
         .post(
             &format!("{path}/messages"),
             &bernd.token,
-            json!({"text": "Ich bin da."}),
+            bernd.says("Ich bin da."),
         )
         .await;
     assert_eq!(reply.status(), StatusCode::CREATED);
     asker_events
         .expect("the counselor's reply", |e| {
-            matches!(e, ServerEvent::MessagePosted { message } if message.text == "Ich bin da." && message.from == Sender::Counselor)
+            matches!(e, ServerEvent::MessagePosted { message } if read(message) == "Ich bin da." && message.from == Sender::Counselor)
         })
         .await;
 
@@ -84,18 +84,18 @@ async fn counselor_and_asker_chat_both_see_every_message_and_the_asker_ends_it_r
         .json()
         .await
         .unwrap();
-    let texts: Vec<&str> = history["messages"]
+    let texts: Vec<String> = history["messages"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|m| m["text"].as_str().unwrap())
+        .map(opened)
         .collect();
     assert_eq!(texts, vec!["Hallo, ich brauche Hilfe.", "Ich bin da."]);
     let late = app
         .post(
             &format!("{path}/messages"),
             &bernd.token,
-            json!({"text": "Noch da?"}),
+            bernd.says("Noch da?"),
         )
         .await;
     assert_eq!(
@@ -103,11 +103,7 @@ async fn counselor_and_asker_chat_both_see_every_message_and_the_asker_ends_it_r
         ErrorCode::ConversationEnded
     );
     let late = app
-        .post(
-            "/api/asker/messages",
-            &asker.token,
-            json!({"text": "Hallo?"}),
-        )
+        .post("/api/asker/messages", &asker.token, asker_says("Hallo?"))
         .await;
     assert_eq!(
         error_of(late, StatusCode::CONFLICT).await,
@@ -132,7 +128,7 @@ async fn messages_reach_both_sockets_in_their_order_even_when_an_earlier_one_is_
     let path = format!("/api/conversations/{}/messages", asker.request_id);
     for text in ["eins", "zwei"] {
         let sent = app
-            .post("/api/asker/messages", &asker.token, json!({"text": text}))
+            .post("/api/asker/messages", &asker.token, asker_says(&text))
             .await;
         assert_eq!(sent.status(), StatusCode::CREATED);
     }
@@ -145,7 +141,7 @@ async fn messages_reach_both_sockets_in_their_order_even_when_an_earlier_one_is_
         client_id: None,
         chat,
         from: Sender::Asker,
-        text: "drei".into(),
+        body: sealed::stored("drei"),
         sent_at: pforte_server::reception::now(),
     };
     let stored = app
@@ -164,7 +160,7 @@ async fn messages_reach_both_sockets_in_their_order_even_when_an_earlier_one_is_
     let pforte_server::store::Added::Now { seq } = stored else {
         panic!("stored before: {stored:?}");
     };
-    let sent = app.post(&path, &bernd.token, json!({"text": "vier"})).await;
+    let sent = app.post(&path, &bernd.token, bernd.says("vier")).await;
     assert_eq!(sent.status(), StatusCode::CREATED);
     let counselor = app
         .reception
@@ -193,7 +189,7 @@ async fn messages_reach_both_sockets_in_their_order_even_when_an_earlier_one_is_
             let ServerEvent::MessagePosted { message } = event else {
                 unreachable!()
             };
-            heard.push(message.text);
+            heard.push(read(&message));
         }
         assert_eq!(
             heard,
@@ -257,7 +253,7 @@ async fn a_running_chat_goes_on_when_its_counselor_switches_availability_off() {
         .post(
             &format!("/api/conversations/{}/messages", asker.request_id),
             &bernd.token,
-            json!({"text": "Ich bleibe für Sie da."}),
+            bernd.says("Ich bleibe für Sie da."),
         )
         .await;
     assert_eq!(reply.status(), StatusCode::CREATED);
@@ -296,40 +292,86 @@ async fn the_asker_sees_when_their_counselor_goes_offline_and_comes_back() {
 }
 
 #[tokio::test]
-async fn a_message_longer_than_4000_characters_or_empty_is_refused_with_a_clear_code() {
+async fn plain_text_or_a_ciphertext_outside_the_padding_buckets_is_refused_with_a_clear_code() {
     let app = spawn_app().await;
-    let (_bernd, _bernd_events, asker, _asker_events) = chatting(&app).await;
+    let (bernd, _bernd_events, asker, _asker_events) = chatting(&app).await;
+    let refused = |body: Value, status: StatusCode, code: ErrorCode| {
+        let app = &app;
+        let token = asker.token.clone();
+        async move {
+            let answer = app.post("/api/asker/messages", &token, body.clone()).await;
+            assert_eq!(error_of(answer, status).await, code, "{body}");
+        }
+    };
 
-    let long = app
+    // Plain text is not accepted at all: the server must never hold a readable message.
+    refused(
+        json!({"text": "Hallo, ich brauche Hilfe."}),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        ErrorCode::InvalidBody,
+    )
+    .await;
+    let mut sealed = sealed::seal("Hallo", None);
+    sealed["ciphertext"] = json!("Hallo, ich brauche Hilfe.");
+    refused(
+        json!({"sealed": sealed}),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        ErrorCode::SealedInvalid,
+    )
+    .await;
+    // Lengths stay in the buckets: a ciphertext between them says too much.
+    let mut odd = sealed::seal("Hallo", None);
+    odd["ciphertext"] = json!("AQEB".repeat(100));
+    refused(
+        json!({"sealed": odd}),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        ErrorCode::SealedInvalid,
+    )
+    .await;
+    // More than the largest bucket (4000 characters of 4 bytes fit it).
+    let mut huge = sealed::seal("Hallo", None);
+    huge["ciphertext"] = json!("A".repeat(27_000));
+    refused(
+        json!({"sealed": huge}),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        ErrorCode::MessageTooLong,
+    )
+    .await;
+    // The asker names no device; a counselor names one of their own.
+    refused(
+        sealed::device_says(&bernd.device, "Hallo"),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        ErrorCode::SealedInvalid,
+    )
+    .await;
+    let path = format!("/api/conversations/{}/messages", asker.request_id);
+    let no_device = app.post(&path, &bernd.token, asker_says("Hallo")).await;
+    assert_eq!(
+        error_of(no_device, StatusCode::UNPROCESSABLE_ENTITY).await,
+        ErrorCode::SealedInvalid
+    );
+    let other_device = app
         .post(
-            "/api/asker/messages",
-            &asker.token,
-            json!({"text": "ä".repeat(4001)}),
+            &path,
+            &bernd.token,
+            sealed::device_says(&uuid::Uuid::new_v4().to_string(), "Hallo"),
         )
         .await;
     assert_eq!(
-        error_of(long, StatusCode::UNPROCESSABLE_ENTITY).await,
-        ErrorCode::MessageTooLong
+        error_of(other_device, StatusCode::FORBIDDEN).await,
+        ErrorCode::UnknownDevice
     );
-    let empty = app
-        .post(
-            "/api/asker/messages",
-            &asker.token,
-            json!({"text": "  \n "}),
-        )
-        .await;
-    assert_eq!(
-        error_of(empty, StatusCode::UNPROCESSABLE_ENTITY).await,
-        ErrorCode::MessageEmpty
-    );
+
     let longest = app
         .post(
             "/api/asker/messages",
             &asker.token,
-            json!({"text": "ä".repeat(4000)}),
+            asker_says(&"😀".repeat(4000)),
         )
         .await;
     assert_eq!(longest.status(), StatusCode::CREATED);
+    let stored: Value = longest.json().await.unwrap();
+    assert_eq!(opened(&stored), "😀".repeat(4000));
 }
 
 #[tokio::test]
@@ -338,11 +380,7 @@ async fn a_waiting_asker_cannot_send_messages_yet() {
     let (_bernd, _events) = app.available("bernd").await;
     let asker = app.enter(SUCHT).await;
     let early = app
-        .post(
-            "/api/asker/messages",
-            &asker.token,
-            json!({"text": "Hallo?"}),
-        )
+        .post("/api/asker/messages", &asker.token, asker_says("Hallo?"))
         .await;
     assert_eq!(
         error_of(early, StatusCode::CONFLICT).await,
@@ -364,7 +402,7 @@ async fn meine_beratungen_lists_running_chats_before_ended_ones() {
     app.post(
         &format!("/api/requests/{}/accept", second.request_id),
         &bernd.token,
-        json!({}),
+        app.grant(&bernd).await,
     )
     .await;
     tokio::time::sleep(Duration::from_millis(50)).await;
@@ -391,12 +429,8 @@ async fn meine_beratungen_lists_running_chats_before_ended_ones() {
 async fn everything_of_an_ended_chat_is_deleted_after_the_retention_time() {
     let app = spawn_app_with(|s| s.retention = Duration::from_secs(1)).await;
     let (bernd, _bernd_events, asker, _asker_events) = chatting(&app).await;
-    app.post(
-        "/api/asker/messages",
-        &asker.token,
-        json!({"text": "Danke"}),
-    )
-    .await;
+    app.post("/api/asker/messages", &asker.token, asker_says("Danke"))
+        .await;
     app.post(
         &format!("/api/conversations/{}/end", asker.request_id),
         &bernd.token,
@@ -418,7 +452,8 @@ async fn everything_of_an_ended_chat_is_deleted_after_the_retention_time() {
 }
 
 #[tokio::test]
-async fn a_deleted_chat_leaves_no_trace_of_its_texts_or_pseudonym_in_the_raw_database_files() {
+async fn a_deleted_chat_leaves_no_trace_of_its_ciphertexts_or_pseudonym_in_the_raw_database_files()
+{
     let mut app = spawn_app_with(|s| s.retention = Duration::from_secs(1)).await;
     let (bernd, _bernd_events, asker, _asker_events) = chatting(&app).await;
     let state: Value = app
@@ -431,32 +466,31 @@ async fn a_deleted_chat_leaves_no_trace_of_its_texts_or_pseudonym_in_the_raw_dat
     let short = "Mein Geheimnis: Ich trinke jeden Abend zu viel.";
     // Longer than a database page: stored in overflow pages.
     let long = format!("Lange Nachricht {} Ende", "Sorge ".repeat(600));
-    for (token, path, text) in [
-        (&asker.token, "/api/asker/messages".to_owned(), short),
+    // What the server holds of each message is its ciphertext (here a stand-in, whose
+    // base64url text is what the files would hold): that must go with the chat.
+    let counselor_path = format!("/api/conversations/{}/messages", asker.request_id);
+    let mut stored = Vec::new();
+    for (token, path, body) in [
+        (&asker.token, "/api/asker/messages", asker_says(short)),
         (
             &bernd.token,
-            format!("/api/conversations/{}/messages", asker.request_id),
-            "Antwort der Beraterin: Sie sind nicht allein.",
+            counselor_path.as_str(),
+            bernd.says("Antwort der Beraterin: Sie sind nicht allein."),
         ),
-        (
-            &asker.token,
-            "/api/asker/messages".to_owned(),
-            long.as_str(),
-        ),
+        (&asker.token, "/api/asker/messages", asker_says(&long)),
     ] {
-        let sent = app.post(&path, token, json!({"text": text})).await;
+        let sent = app.post(path, token, body).await;
         assert_eq!(sent.status(), StatusCode::CREATED);
+        let message: Value = sent.json().await.unwrap();
+        let ciphertext = message["sealed"]["ciphertext"].as_str().unwrap();
+        // The part of the ciphertext after the first bytes (base64 of the text itself).
+        stored.push(ciphertext[8..60].to_owned());
     }
-    let needles = [
-        short,
-        "Antwort der Beraterin",
-        "Lange Nachricht",
-        "Sorge Sorge Sorge",
-        pseudonym.as_str(),
-    ];
+    let mut needles: Vec<&str> = stored.iter().map(String::as_str).collect();
+    needles.push(pseudonym.as_str());
     assert!(
         !app.database.holds(&needles).await.is_empty(),
-        "the texts are stored while the chat exists (else this test proves nothing)"
+        "the ciphertexts are stored while the chat exists (else this test proves nothing)"
     );
     app.post(
         &format!("/api/conversations/{}/end", asker.request_id),
@@ -494,61 +528,11 @@ async fn a_deleted_chat_leaves_no_trace_of_its_texts_or_pseudonym_in_the_raw_dat
 }
 
 #[tokio::test]
-async fn a_message_of_only_invisible_characters_is_refused_as_empty_on_both_sides() {
-    let app = spawn_app().await;
-    let (bernd, _bernd_events, asker, _asker_events) = chatting(&app).await;
-    let counselor_path = format!("/api/conversations/{}/messages", asker.request_id);
-    for text in [
-        "\u{200B}",
-        "\u{FEFF}\u{FEFF}",
-        "\u{202E}",
-        "\0",
-        " \u{2066}\n\u{2069} ",
-    ] {
-        for (token, path) in [
-            (&asker.token, "/api/asker/messages"),
-            (&bernd.token, counselor_path.as_str()),
-        ] {
-            let sent = app.post(path, token, json!({"text": text})).await;
-            assert_eq!(
-                error_of(sent, StatusCode::UNPROCESSABLE_ENTITY).await,
-                ErrorCode::MessageEmpty,
-                "{text:?} to {path}"
-            );
-        }
-    }
-    let messages: Value = app
-        .get("/api/asker/messages", &asker.token)
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(
-        messages["messages"].as_array().unwrap().len(),
-        0,
-        "nothing was stored"
-    );
-    let kept = app
-        .post(
-            "/api/asker/messages",
-            &asker.token,
-            json!({"text": "ja\0 wirklich"}),
-        )
-        .await;
-    assert_eq!(kept.status(), StatusCode::CREATED);
-    let kept: Value = kept.json().await.unwrap();
-    assert_eq!(
-        kept["text"], "ja wirklich",
-        "control characters are removed"
-    );
-}
-
-#[tokio::test]
 async fn a_send_retried_after_a_lost_answer_is_stored_and_delivered_once() {
     let app = spawn_app().await;
     let (_bernd, mut bernd_events, asker, _asker_events) = chatting(&app).await;
     let client_id = "6f1c2c1e-8a53-4c35-9a4c-5b0e1f3d2a77";
-    let body = json!({"text": "Bist du noch da?", "client_id": client_id});
+    let body = with_client_id(asker_says("Bist du noch da?"), client_id);
     let first = app
         .post("/api/asker/messages", &asker.token, body.clone())
         .await;
@@ -586,7 +570,10 @@ async fn a_send_retried_after_a_lost_answer_is_stored_and_delivered_once() {
         .post(
             "/api/asker/messages",
             &asker.token,
-            json!({"text": "Bist du noch da?", "client_id": "0d3a7c8e-1b2f-4e5d-8c9a-7b6e5d4c3b2a"}),
+            with_client_id(
+                asker_says("Bist du noch da?"),
+                "0d3a7c8e-1b2f-4e5d-8c9a-7b6e5d4c3b2a",
+            ),
         )
         .await;
     assert_eq!(other.status(), StatusCode::CREATED);
@@ -616,7 +603,7 @@ async fn fifty_messages_sent_at_once_are_all_acknowledged_stored_once_and_counte
             app.post(
                 "/api/asker/messages",
                 &token,
-                json!({"text": format!("Nachricht {i}")}),
+                asker_says(&format!("Nachricht {i}")),
             )
             .await
             .status()
@@ -637,7 +624,7 @@ async fn fifty_messages_sent_at_once_are_all_acknowledged_stored_once_and_counte
         .as_array()
         .unwrap()
         .iter()
-        .map(|m| m["text"].as_str().unwrap().to_owned())
+        .map(opened)
         .collect();
     assert_eq!(texts.len(), 50);
     texts.sort();
@@ -671,7 +658,7 @@ async fn one_refused_message_in_a_batch_does_not_fail_the_others_and_retries_get
         .post(
             "/api/asker/messages",
             &asker.token,
-            json!({"text": "Hallo", "client_id": stored_before}),
+            with_client_id(asker_says("Hallo"), stored_before),
         )
         .await;
     assert_eq!(first.status(), StatusCode::CREATED);
@@ -689,7 +676,7 @@ async fn one_refused_message_in_a_batch_does_not_fail_the_others_and_retries_get
             client_id: client_id.map(|c| c.parse().unwrap()),
             chat,
             from,
-            text: text.to_owned(),
+            body: sealed::stored(text),
             sent_at: Timestamp::from_millis(1_000),
         },
         counselor: counselor.filter(|_| from == Sender::Counselor),
@@ -713,7 +700,10 @@ async fn one_refused_message_in_a_batch_does_not_fail_the_others_and_retries_get
     assert!(matches!(results[1], Err(StoreError::ConversationEnded)));
     match &results[2] {
         Ok(Added::Before(message)) => {
-            assert_eq!((message.seq, message.text.as_str()), (1, "Hallo"))
+            assert_eq!(
+                (message.seq, sealed::stored_text(&message.body).as_str()),
+                (1, "Hallo")
+            )
         }
         other => panic!("a retry of a stored message: {other:?}"),
     }
@@ -734,7 +724,7 @@ async fn one_refused_message_in_a_batch_does_not_fail_the_others_and_retries_get
         .await
         .unwrap()
         .into_iter()
-        .map(|m| (m.seq, m.text))
+        .map(|m| (m.seq, sealed::stored_text(&m.body)))
         .collect();
     assert_eq!(
         stored,

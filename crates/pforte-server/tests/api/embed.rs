@@ -37,7 +37,7 @@ impl TestApp {
         self.http
             .post(self.url("/api/waiting-room"))
             .header("origin", origin)
-            .json(&json!({"topic_id": topic, "consent": true}))
+            .json(&sealed::entry(topic))
             .send()
             .await
             .unwrap()

@@ -18,6 +18,8 @@ use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 use tokio_util::sync::CancellationToken;
 
 pub use crate::database::TestDatabase;
+pub use crate::sealed;
+pub use crate::sealed::{asker_says, opened, read, with_client_id};
 
 pub const SUCHT: i64 = 1;
 pub const SCHWANGER: i64 = 2;
@@ -290,6 +292,15 @@ pub async fn error_of(response: reqwest::Response, status: StatusCode) -> ErrorC
 
 pub struct Counselor {
     pub token: String,
+    /// The device this session added at login ("Meine Geräte"), as the dashboard does.
+    pub device: String,
+}
+
+impl Counselor {
+    /// A message body sealed by this session's device.
+    pub fn says(&self, text: &str) -> Value {
+        sealed::device_says(&self.device, text)
+    }
 }
 
 pub struct Asker {
@@ -313,9 +324,41 @@ impl TestApp {
             .unwrap();
         assert_eq!(response.status(), StatusCode::OK);
         let body: Value = response.json().await.unwrap();
-        Counselor {
-            token: body["token"].as_str().unwrap().to_owned(),
-        }
+        let token = body["token"].as_str().unwrap().to_owned();
+        let device = self.add_device(&token).await;
+        Counselor { token, device }
+    }
+
+    /// Add a device of the session `token` (a fresh key) and return its id.
+    pub async fn add_device(&self, token: &str) -> String {
+        let response = self
+            .post(
+                "/api/me/devices",
+                token,
+                json!({"name": "Testgerät", "public_key": sealed::public_key()}),
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::CREATED);
+        let device: Value = response.json().await.unwrap();
+        device["id"].as_str().unwrap().to_owned()
+    }
+
+    /// The accept body of `counselor`: a content key wrapped for the asker and for each of
+    /// the counselor's devices, as the accepting dashboard makes it.
+    pub async fn grant(&self, counselor: &Counselor) -> Value {
+        let devices: Value = self
+            .get("/api/me/devices", &counselor.token)
+            .await
+            .json()
+            .await
+            .unwrap();
+        let ids: Vec<String> = devices["devices"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["id"].as_str().unwrap().to_owned())
+            .collect();
+        sealed::grant(&ids)
     }
 
     pub async fn get(&self, path: &str, token: &str) -> reqwest::Response {
@@ -418,7 +461,7 @@ impl TestApp {
     pub async fn try_enter(&self, topic: i64) -> reqwest::Response {
         self.http
             .post(self.url("/api/waiting-room"))
-            .json(&json!({"topic_id": topic, "consent": true}))
+            .json(&sealed::entry(topic))
             .send()
             .await
             .unwrap()

@@ -246,7 +246,7 @@ async fn at_the_seat_limit_chat_starten_is_refused_with_no_free_seat_and_new_req
         .post(
             &format!("/api/requests/{}/accept", first.request_id),
             &bernd.token,
-            json!({}),
+            app.grant(&bernd).await,
         )
         .await;
     assert_eq!(response.status(), StatusCode::OK);
@@ -266,7 +266,7 @@ async fn at_the_seat_limit_chat_starten_is_refused_with_no_free_seat_and_new_req
         .post(
             &format!("/api/requests/{}/accept", second.request_id),
             &bernd.token,
-            json!({}),
+            app.grant(&bernd).await,
         )
         .await;
 
@@ -491,7 +491,7 @@ async fn the_waiting_asker_gets_no_estimate_without_history_and_a_range_once_eno
             .post(
                 &format!("/api/requests/{}/accept", asker.request_id),
                 &bernd.token,
-                json!({}),
+                app.grant(&bernd).await,
             )
             .await;
         assert_eq!(response.status(), StatusCode::OK);

@@ -67,7 +67,7 @@ async fn enter_as(app: &TestApp, forwarded_for: &str) -> StatusCode {
     app.http
         .post(app.url("/api/waiting-room"))
         .header("x-forwarded-for", forwarded_for)
-        .json(&json!({"topic_id": SUCHT, "consent": true}))
+        .json(&sealed::entry(SUCHT))
         .send()
         .await
         .unwrap()

@@ -2,6 +2,8 @@
 
 mod database;
 mod helpers;
+#[path = "../common/sealed.rs"]
+pub mod sealed;
 
 mod authorization;
 mod console;
@@ -10,6 +12,7 @@ mod embed;
 mod errors;
 mod gate;
 mod hours;
+mod keys;
 mod limits;
 mod requests;
 mod sessions;

@@ -53,7 +53,7 @@ async fn an_unavailable_counselor_can_neither_list_nor_accept_requests() {
         .post(
             &format!("/api/requests/{}/accept", asker.request_id),
             &bernd.token,
-            json!({}),
+            app.grant(&bernd).await,
         )
         .await;
     assert_eq!(
@@ -98,7 +98,7 @@ async fn a_counselor_cannot_accept_a_request_of_a_topic_they_do_not_counsel() {
         .post(
             &format!("/api/requests/{}/accept", asker.request_id),
             &clara.token,
-            json!({}),
+            app.grant(&clara).await,
         )
         .await;
     assert_eq!(
@@ -114,19 +114,20 @@ async fn of_fifty_simultaneous_accepts_exactly_one_wins_and_the_others_see_the_r
     let (bernd, mut bernd_events) = app.available("bernd").await;
     let (_asker, mut asker_events) = app.waiting(SUCHT).await;
     let path = format!("/api/requests/{}/accept", _asker.request_id);
+    let (anna_grant, bernd_grant) = (app.grant(&anna).await, app.grant(&bernd).await);
 
     let attempts = (0..50).map(|i| {
-        let token = if i % 2 == 0 {
-            anna.token.clone()
+        let (token, grant) = if i % 2 == 0 {
+            (anna.token.clone(), anna_grant.clone())
         } else {
-            bernd.token.clone()
+            (bernd.token.clone(), bernd_grant.clone())
         };
         let (http, url) = (app.http.clone(), app.url(&path));
         tokio::spawn(async move {
             let response = http
                 .post(url)
                 .bearer_auth(&token)
-                .json(&json!({}))
+                .json(&grant)
                 .send()
                 .await
                 .unwrap();

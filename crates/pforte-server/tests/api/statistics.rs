@@ -25,7 +25,7 @@ async fn meine_statistik_counts_accepted_chats_and_sent_messages_and_downloads_a
     app.post(
         &format!("/api/requests/{}/accept", asker.request_id),
         &bernd.token,
-        json!({}),
+        app.grant(&bernd).await,
     )
     .await;
     for text in ["Guten Tag", "Wie geht es Ihnen?"] {
@@ -33,17 +33,13 @@ async fn meine_statistik_counts_accepted_chats_and_sent_messages_and_downloads_a
             .post(
                 &format!("/api/conversations/{}/messages", asker.request_id),
                 &bernd.token,
-                json!({"text": text}),
+                bernd.says(&text),
             )
             .await;
         assert_eq!(sent.status(), StatusCode::CREATED);
     }
-    app.post(
-        "/api/asker/messages",
-        &asker.token,
-        json!({"text": "Danke"}),
-    )
-    .await;
+    app.post("/api/asker/messages", &asker.token, asker_says("Danke"))
+        .await;
     app.post(
         &format!("/api/conversations/{}/end", asker.request_id),
         &bernd.token,

@@ -228,7 +228,7 @@ async fn entering_without_consent_is_refused() {
     let response = app
         .http
         .post(app.url("/api/waiting-room"))
-        .json(&json!({"topic_id": SUCHT, "consent": false}))
+        .json(&json!({"topic_id": SUCHT, "consent": false, "public_key": sealed::public_key()}))
         .send()
         .await
         .unwrap();

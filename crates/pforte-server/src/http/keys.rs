@@ -1,0 +1,280 @@
+//! End-to-end keys: a counselor's devices ("Meine Geräte") and the content keys of a chat,
+//! wrapped for each reader. The server keeps public keys and wrapped keys only; it checks
+//! their shape and who may read which, and can open none of them.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use pforte_domain::sealed::{KeyError, PublicKey, WrappedKey};
+use pforte_domain::text::Name;
+use pforte_domain::{CounselorId, RequestId};
+use pforte_wire::{
+    AddDevice, ApiError, ChatKey, ChatKeys, Device, DeviceList, ErrorCode, KeyGrant, KeyReader,
+};
+use uuid::Uuid;
+
+use super::extract::{AppJson, AppPath, AppQuery, AskerAuth, CounselorAuth};
+use crate::error::{AppError, AppResult};
+use crate::reception::{now, Reception};
+use crate::store::{ChatRecord, DeviceRecord, KeyRecord, Reader, MAX_DEVICES};
+
+fn key_invalid(what: &str, error: KeyError) -> AppError {
+    AppError::new(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        ErrorCode::KeyInvalid,
+        format!("{what}: {error}"),
+    )
+}
+
+/// The asker's public key as entered: checked before anything exists.
+pub fn asker_key(text: &str) -> AppResult<PublicKey> {
+    PublicKey::parse(text).map_err(|e| key_invalid("public_key", e))
+}
+
+fn wire_device(device: &DeviceRecord) -> Device {
+    Device {
+        id: device.id,
+        name: device.name.clone(),
+        public_key: device.public_key.clone(),
+        added_at: device.added_at.as_millis(),
+    }
+}
+
+#[utoipa::path(get, path = "/api/me/devices", tag = "counselor",
+    security(("session_token" = [])), responses((status = 200, body = DeviceList)))]
+pub async fn devices(
+    State(reception): State<Arc<Reception>>,
+    auth: CounselorAuth,
+) -> AppResult<AppJson<DeviceList>> {
+    let devices = reception.store.devices(auth.counselor).await?;
+    Ok(AppJson(DeviceList {
+        devices: devices.iter().map(wire_device).collect(),
+    }))
+}
+
+/// Add this device (its public key); a key added before answers with its device.
+#[utoipa::path(post, path = "/api/me/devices", tag = "counselor",
+    security(("session_token" = [])), request_body = AddDevice,
+    responses(
+        (status = 201, body = Device, description = "added"),
+        (status = 200, body = Device, description = "this public key was added before"),
+        (status = 422, body = ApiError, description = "`key_invalid`, `device_name_invalid`"),
+        (status = 409, body = ApiError, description = "`too_many_devices`"),
+    ))]
+pub async fn add_device(
+    State(reception): State<Arc<Reception>>,
+    auth: CounselorAuth,
+    AppJson(body): AppJson<AddDevice>,
+) -> AppResult<(StatusCode, AppJson<Device>)> {
+    let name = Name::parse(&body.name)
+        .ok()
+        .filter(|n| n.as_str().chars().count() <= 64)
+        .ok_or_else(|| {
+            AppError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                ErrorCode::DeviceNameInvalid,
+                "a device name is one line of 1 to 64 characters",
+            )
+        })?;
+    let key = PublicKey::parse(&body.public_key).map_err(|e| key_invalid("public_key", e))?;
+    let new = DeviceRecord {
+        id: Uuid::new_v4(),
+        counselor: auth.counselor,
+        name: name.as_str().to_owned(),
+        public_key: key.as_str().to_owned(),
+        added_at: now(),
+    };
+    let device = reception.store.add_device(&new).await?.ok_or_else(|| {
+        AppError::new(
+            StatusCode::CONFLICT,
+            ErrorCode::TooManyDevices,
+            format!("at most {MAX_DEVICES} devices: remove one under \"Meine Geräte\" first"),
+        )
+    })?;
+    let status = if device.id == new.id {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, AppJson(wire_device(&device))))
+}
+
+/// Remove a device: new chats are no longer wrapped for it, and it can no longer send.
+#[utoipa::path(delete, path = "/api/me/devices/{id}", tag = "counselor",
+    security(("session_token" = [])),
+    params(("id" = Uuid, Path, description = "the device")),
+    responses((status = 204, description = "removed"), (status = 404, body = ApiError)))]
+pub async fn remove_device(
+    State(reception): State<Arc<Reception>>,
+    auth: CounselorAuth,
+    AppPath(id): AppPath<Uuid>,
+) -> AppResult<StatusCode> {
+    if reception.store.remove_device(auth.counselor, id).await? {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(AppError::not_found("device"))
+    }
+}
+
+/// Check a grant and store it as the chat's first content key, before the accept runs: the
+/// winner's keys are the ones read (the chat's counselor decides), a loser's are never read
+/// and go with the chat.
+pub async fn grant_first_key(
+    reception: &Reception,
+    counselor: CounselorId,
+    request: RequestId,
+    grant: &KeyGrant,
+) -> AppResult<()> {
+    let wrapped_asker =
+        WrappedKey::parse(&grant.asker).map_err(|e| key_invalid("keys.asker", e))?;
+    let mut wrapped = Vec::with_capacity(grant.devices.len());
+    for (i, entry) in grant.devices.iter().enumerate() {
+        let key = WrappedKey::parse(&entry.wrapped)
+            .map_err(|e| key_invalid(&format!("keys.devices[{i}].wrapped"), e))?;
+        wrapped.push((entry.device, key));
+    }
+    let Some(chat) = reception.store.chat(request).await? else {
+        return Err(AppError::new(
+            StatusCode::CONFLICT,
+            ErrorCode::RequestGone,
+            "the request is no longer waiting",
+        ));
+    };
+    let Some(asker_key) = chat.asker_key.clone() else {
+        return Err(AppError::new(
+            StatusCode::CONFLICT,
+            ErrorCode::RequestGone,
+            "the request has no key of the asker (it is from before end-to-end encryption)",
+        ));
+    };
+    let devices = reception.store.devices(counselor).await?;
+    let given: BTreeSet<Uuid> = wrapped.iter().map(|(d, _)| *d).collect();
+    let current: BTreeSet<Uuid> = devices.iter().map(|d| d.id).collect();
+    if given != current || given.len() != wrapped.len() || current.is_empty() {
+        return Err(AppError::new(
+            StatusCode::CONFLICT,
+            ErrorCode::DevicesChanged,
+            format!(
+                "wrap the chat's key for the asker and for each of your {} devices, once each",
+                current.len()
+            ),
+        ));
+    }
+    let mut keys = vec![KeyRecord {
+        key: 1,
+        reader: Reader::Asker,
+        reader_key: asker_key,
+        wrapped: wrapped_asker.as_str().to_owned(),
+    }];
+    for (device, key) in wrapped {
+        let reader_key = devices
+            .iter()
+            .find(|d| d.id == device)
+            .map(|d| d.public_key.clone())
+            .unwrap_or_default();
+        keys.push(KeyRecord {
+            key: 1,
+            reader: Reader::Device(device),
+            reader_key,
+            wrapped: key.as_str().to_owned(),
+        });
+    }
+    reception
+        .store
+        .grant_keys(request, counselor, &keys)
+        .await?;
+    Ok(())
+}
+
+/// The keys of a chat as `reader` sees them.
+async fn chat_keys(
+    reception: &Reception,
+    chat: &ChatRecord,
+    reader: Reader,
+) -> AppResult<ChatKeys> {
+    let records = match chat.counselor {
+        Some(counselor) => reception.store.chat_keys(chat.id, counselor).await?,
+        None => Vec::new(),
+    };
+    let mut keys: Vec<ChatKey> = Vec::new();
+    for record in &records {
+        if keys.last().map(|k| k.key) != Some(record.key) {
+            keys.push(ChatKey {
+                key: record.key,
+                wrapped: None,
+                readers: Vec::new(),
+            });
+        }
+        let Some(key) = keys.last_mut() else { continue };
+        if record.reader == reader {
+            key.wrapped = Some(record.wrapped.clone());
+        }
+        if let Reader::Device(device) = record.reader {
+            key.readers.push(KeyReader {
+                device,
+                public_key: record.reader_key.clone(),
+            });
+        }
+    }
+    Ok(ChatKeys {
+        conversation_id: chat.id.0,
+        asker_key: chat.asker_key.clone().unwrap_or_default(),
+        keys,
+    })
+}
+
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ForDevice {
+    /// The device asking (one of the counselor's): its wrapped copies are returned.
+    pub device: Uuid,
+}
+
+/// The content keys of one of the counselor's conversations, wrapped for one device.
+#[utoipa::path(get, path = "/api/conversations/{id}/keys", tag = "counselor",
+    security(("session_token" = [])),
+    params(("id" = Uuid, Path, description = "the conversation"), ForDevice),
+    responses(
+        (status = 200, body = ChatKeys),
+        (status = 404, body = ApiError),
+        (status = 403, body = ApiError, description = "`unknown_device`"),
+    ))]
+pub async fn conversation_keys(
+    State(reception): State<Arc<Reception>>,
+    auth: CounselorAuth,
+    AppPath(id): AppPath<Uuid>,
+    AppQuery(query): AppQuery<ForDevice>,
+) -> AppResult<AppJson<ChatKeys>> {
+    let chat = reception
+        .store
+        .chat(RequestId(id))
+        .await?
+        .filter(|chat| chat.counselor == Some(auth.counselor))
+        .ok_or_else(|| AppError::not_found("conversation"))?;
+    let devices = reception.store.devices(auth.counselor).await?;
+    if !devices.iter().any(|d| d.id == query.device) {
+        return Err(super::unknown_device());
+    }
+    Ok(AppJson(
+        chat_keys(&reception, &chat, Reader::Device(query.device)).await?,
+    ))
+}
+
+/// The content keys of the asker's chat, wrapped for the asker (none until accepted).
+#[utoipa::path(get, path = "/api/asker/keys", tag = "asker", security(("asker_token" = [])),
+    responses((status = 200, body = ChatKeys), (status = 401, body = ApiError)))]
+pub async fn asker_keys(
+    State(reception): State<Arc<Reception>>,
+    asker: AskerAuth,
+) -> AppResult<AppJson<ChatKeys>> {
+    // Fresh from the store: the asker's record may be from before the accept.
+    let chat = reception
+        .store
+        .chat(asker.chat.id)
+        .await?
+        .unwrap_or(asker.chat);
+    Ok(AppJson(chat_keys(&reception, &chat, Reader::Asker).await?))
+}

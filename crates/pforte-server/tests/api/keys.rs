@@ -1,0 +1,311 @@
+//! End-to-end keys over the API: devices ("Meine Geräte"), the content key wrapped at the
+//! accept for the asker and every device of the counselor, and who may read which copy.
+
+use pforte_wire::{ChatKeys, DeviceList, ErrorCode};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+use crate::helpers::*;
+
+async fn devices(app: &TestApp, counselor: &Counselor) -> DeviceList {
+    app.get("/api/me/devices", &counselor.token)
+        .await
+        .json()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_device_is_listed_once_per_public_key_and_is_gone_after_removal() {
+    let app = spawn_app().await;
+    let bernd = app.login("bernd").await;
+    let key = sealed::public_key();
+    let body = json!({"name": "Chromium unter Linux", "public_key": key});
+    let first = app
+        .post("/api/me/devices", &bernd.token, body.clone())
+        .await;
+    assert_eq!(first.status(), StatusCode::CREATED);
+    let first: Value = first.json().await.unwrap();
+    let again = app.post("/api/me/devices", &bernd.token, body).await;
+    assert_eq!(
+        again.status(),
+        StatusCode::OK,
+        "the same key is the same device"
+    );
+    let again: Value = again.json().await.unwrap();
+    assert_eq!(again["id"], first["id"]);
+
+    let listed = devices(&app, &bernd).await;
+    assert_eq!(
+        listed.devices.len(),
+        2,
+        "the login's own device and this one"
+    );
+    let added = listed
+        .devices
+        .iter()
+        .find(|d| d.public_key == key)
+        .expect("listed");
+    assert_eq!(added.name, "Chromium unter Linux");
+
+    // Another counselor neither sees nor removes it.
+    let anna = app.login("anna").await;
+    assert!(devices(&app, &anna)
+        .await
+        .devices
+        .iter()
+        .all(|d| d.public_key != key));
+    let path = format!("/api/me/devices/{}", added.id);
+    let foreign = app.delete(&path, &anna.token).await;
+    assert_eq!(
+        error_of(foreign, StatusCode::NOT_FOUND).await,
+        ErrorCode::NotFound
+    );
+
+    let removed = app.delete(&path, &bernd.token).await;
+    assert_eq!(removed.status(), StatusCode::NO_CONTENT);
+    assert!(devices(&app, &bernd)
+        .await
+        .devices
+        .iter()
+        .all(|d| d.public_key != key));
+    let twice = app.delete(&path, &bernd.token).await;
+    assert_eq!(
+        error_of(twice, StatusCode::NOT_FOUND).await,
+        ErrorCode::NotFound
+    );
+}
+
+#[tokio::test]
+async fn a_device_needs_a_key_of_the_format_a_name_and_a_free_place_among_twenty() {
+    let app = spawn_app().await;
+    let bernd = app.login("bernd").await;
+    for (body, code) in [
+        (
+            json!({"name": "Laptop", "public_key": "kein Schlüssel"}),
+            ErrorCode::KeyInvalid,
+        ),
+        (
+            json!({"name": "  ", "public_key": sealed::public_key()}),
+            ErrorCode::DeviceNameInvalid,
+        ),
+        (
+            json!({"name": "x".repeat(65), "public_key": sealed::public_key()}),
+            ErrorCode::DeviceNameInvalid,
+        ),
+    ] {
+        let answer = app.post("/api/me/devices", &bernd.token, body).await;
+        assert_eq!(
+            error_of(answer, StatusCode::UNPROCESSABLE_ENTITY).await,
+            code
+        );
+    }
+    for _ in 1..20 {
+        app.add_device(&bernd.token).await;
+    }
+    let one_too_many = app
+        .post(
+            "/api/me/devices",
+            &bernd.token,
+            json!({"name": "Nummer 21", "public_key": sealed::public_key()}),
+        )
+        .await;
+    assert_eq!(
+        error_of(one_too_many, StatusCode::CONFLICT).await,
+        ErrorCode::TooManyDevices
+    );
+}
+
+#[tokio::test]
+async fn an_asker_enters_only_with_a_public_key_of_the_format() {
+    let app = spawn_app().await;
+    let (_bernd, _events) = app.available("bernd").await;
+    for key in [json!("abc"), json!(null)] {
+        let answer = app
+            .http
+            .post(app.url("/api/waiting-room"))
+            .json(&json!({"topic_id": SUCHT, "consent": true, "public_key": key}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answer.status(), StatusCode::UNPROCESSABLE_ENTITY, "{key}");
+    }
+    assert_eq!(app.count_rows("chats").await, 0, "nothing was created");
+}
+
+#[tokio::test]
+async fn the_accept_must_wrap_the_chat_key_for_the_asker_and_exactly_the_counselors_devices() {
+    let app = spawn_app().await;
+    let (bernd, _events) = app.available("bernd").await;
+    let (asker, _asker_events) = app.waiting(SUCHT).await;
+    let path = format!("/api/requests/{}/accept", asker.request_id);
+    let requests: Value = app
+        .get("/api/requests", &bernd.token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let asker_key = requests["requests"][0]["asker_key"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(!asker_key.is_empty(), "the list carries the asker's key");
+
+    // A second device of bernd's appears: wrapping for the first one only is refused.
+    let second = app.add_device(&bernd.token).await;
+    let stale = app
+        .post(&path, &bernd.token, sealed::grant(&[bernd.device.clone()]))
+        .await;
+    assert_eq!(
+        error_of(stale, StatusCode::CONFLICT).await,
+        ErrorCode::DevicesChanged
+    );
+    let twice = sealed::grant(&[bernd.device.clone(), bernd.device.clone(), second.clone()]);
+    let twice = app.post(&path, &bernd.token, twice).await;
+    assert_eq!(
+        error_of(twice, StatusCode::CONFLICT).await,
+        ErrorCode::DevicesChanged
+    );
+    let mut broken = sealed::grant(&[bernd.device.clone(), second.clone()]);
+    broken["keys"]["asker"] = json!("zu kurz");
+    let broken = app.post(&path, &bernd.token, broken).await;
+    assert_eq!(
+        error_of(broken, StatusCode::UNPROCESSABLE_ENTITY).await,
+        ErrorCode::KeyInvalid
+    );
+    let none = app.post(&path, &bernd.token, json!({})).await;
+    assert_eq!(none.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let waiting: ChatKeys = app
+        .get("/api/asker/keys", &asker.token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        waiting.keys.is_empty(),
+        "no key before a counselor accepted"
+    );
+    assert_eq!(waiting.asker_key, asker_key);
+
+    let grant = sealed::grant(&[bernd.device.clone(), second.clone()]);
+    let accepted = app.post(&path, &bernd.token, grant.clone()).await;
+    assert_eq!(accepted.status(), StatusCode::OK);
+
+    // Each reader gets its own copy; the readers are listed for the security code.
+    let for_asker: ChatKeys = app
+        .get("/api/asker/keys", &asker.token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(for_asker.keys.len(), 1);
+    assert_eq!(for_asker.keys[0].key, 1);
+    assert_eq!(
+        for_asker.keys[0].wrapped.as_deref(),
+        grant["keys"]["asker"].as_str()
+    );
+    let mut readers: Vec<String> = for_asker.keys[0]
+        .readers
+        .iter()
+        .map(|r| r.device.to_string())
+        .collect();
+    readers.sort();
+    let mut expected = vec![bernd.device.clone(), second.clone()];
+    expected.sort();
+    assert_eq!(readers, expected);
+    let own_keys = devices(&app, &bernd).await;
+    for reader in &for_asker.keys[0].readers {
+        let device = own_keys
+            .devices
+            .iter()
+            .find(|d| d.id == reader.device)
+            .unwrap();
+        assert_eq!(reader.public_key, device.public_key);
+    }
+    let keys_path = format!("/api/conversations/{}/keys", asker.request_id);
+    for (i, device) in [&bernd.device, &second].into_iter().enumerate() {
+        let mine: ChatKeys = app
+            .get(&format!("{keys_path}?device={device}"), &bernd.token)
+            .await
+            .json()
+            .await
+            .unwrap();
+        let given = grant["keys"]["devices"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["device"] == device.as_str())
+            .unwrap();
+        assert_eq!(
+            mine.keys[0].wrapped.as_deref(),
+            given["wrapped"].as_str(),
+            "device {i}"
+        );
+        assert_eq!(mine.asker_key, asker_key);
+    }
+
+    // Someone else's device and someone else's chat are not readable.
+    let anna = app.login("anna").await;
+    let foreign = app
+        .get(&format!("{keys_path}?device={}", anna.device), &bernd.token)
+        .await;
+    assert_eq!(
+        error_of(foreign, StatusCode::FORBIDDEN).await,
+        ErrorCode::UnknownDevice
+    );
+    let not_hers = app
+        .get(&format!("{keys_path}?device={}", anna.device), &anna.token)
+        .await;
+    assert_eq!(
+        error_of(not_hers, StatusCode::NOT_FOUND).await,
+        ErrorCode::NotFound
+    );
+}
+
+#[tokio::test]
+async fn a_removed_device_can_neither_send_nor_fetch_the_chat_key() {
+    let app = spawn_app().await;
+    let (bernd, _events) = app.available("bernd").await;
+    let (asker, _asker_events) = app.waiting(SUCHT).await;
+    let accepted = app
+        .post(
+            &format!("/api/requests/{}/accept", asker.request_id),
+            &bernd.token,
+            app.grant(&bernd).await,
+        )
+        .await;
+    assert_eq!(accepted.status(), StatusCode::OK);
+    let messages = format!("/api/conversations/{}/messages", asker.request_id);
+    let before = app.post(&messages, &bernd.token, bernd.says("Hallo")).await;
+    assert_eq!(before.status(), StatusCode::CREATED);
+
+    let removed = app
+        .delete(&format!("/api/me/devices/{}", bernd.device), &bernd.token)
+        .await;
+    assert_eq!(removed.status(), StatusCode::NO_CONTENT);
+    let after = app
+        .post(&messages, &bernd.token, bernd.says("Noch da?"))
+        .await;
+    assert_eq!(
+        error_of(after, StatusCode::FORBIDDEN).await,
+        ErrorCode::UnknownDevice
+    );
+    let keys = app
+        .get(
+            &format!(
+                "/api/conversations/{}/keys?device={}",
+                asker.request_id, bernd.device
+            ),
+            &bernd.token,
+        )
+        .await;
+    assert_eq!(
+        error_of(keys, StatusCode::FORBIDDEN).await,
+        ErrorCode::UnknownDevice
+    );
+    // The chat itself goes on for the asker.
+    let asker_message = app
+        .post("/api/asker/messages", &asker.token, asker_says("Hallo?"))
+        .await;
+    assert_eq!(asker_message.status(), StatusCode::CREATED);
+}
