@@ -2,6 +2,9 @@
 //! one service. Runs where `PFORTE_TEST_POSTGRES` names a PostgreSQL server (scripts/test
 //! sets it); elsewhere each test says it was skipped and passes.
 
+#[path = "common/sealed.rs"]
+mod sealed;
+
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
@@ -209,7 +212,9 @@ async fn login(instance: &Instance, name: &str) -> String {
         .unwrap();
     assert_eq!(answer.status(), 200, "login of {name}");
     let body: Value = answer.json().await.unwrap();
-    body["token"].as_str().unwrap().to_owned()
+    let token = body["token"].as_str().unwrap().to_owned();
+    sealed::add_device(&http(), &instance.base, &token).await;
+    token
 }
 
 async fn counselor_socket(instance: &Instance, token: &str) -> Socket {
@@ -265,7 +270,7 @@ async fn gate_watcher(instance: &Instance) -> Socket {
 async fn enter(instance: &Instance) -> Result<(String, String), u16> {
     let answer = http()
         .post(instance.url("/api/waiting-room"))
-        .json(&json!({"topic_id": 1, "consent": true}))
+        .json(&sealed::entry(1))
         .send()
         .await
         .unwrap();
@@ -402,6 +407,7 @@ async fn messages_between_instances_arrive_in_order_once_each_and_acknowledged_m
     let accepted = http()
         .post(a.url(&format!("/api/requests/{request}/accept")))
         .bearer_auth(&bernd)
+        .json(&sealed::accept_body(&reqwest::Client::new(), &a.base, &bernd).await)
         .send()
         .await
         .unwrap();
@@ -410,16 +416,28 @@ async fn messages_between_instances_arrive_in_order_once_each_and_acknowledged_m
         e["type"] == "chat_accepted"
     })
     .await;
+    let device = sealed::own_device(&http(), &a.base, &bernd).await;
     for i in 0..30 {
-        let (instance, path, token) = if i % 2 == 0 {
-            (&b, "/api/asker/messages".to_owned(), &asker)
+        let text = format!("Nachricht {i}");
+        let (instance, path, token, body) = if i % 2 == 0 {
+            (
+                &b,
+                "/api/asker/messages".to_owned(),
+                &asker,
+                sealed::asker_says(&text),
+            )
         } else {
-            (&a, format!("/api/conversations/{request}/messages"), &bernd)
+            (
+                &a,
+                format!("/api/conversations/{request}/messages"),
+                &bernd,
+                sealed::device_says(&device, &text),
+            )
         };
         let sent = http()
             .post(instance.url(&path))
             .bearer_auth(token)
-            .json(&json!({"text": format!("Nachricht {i}")}))
+            .json(&body)
             .send()
             .await
             .unwrap();
@@ -432,7 +450,7 @@ async fn messages_between_instances_arrive_in_order_once_each_and_acknowledged_m
                 e["type"] == "message_posted"
             })
             .await;
-            heard.push(event["message"]["text"].as_str().unwrap().to_owned());
+            heard.push(sealed::opened(&event["message"]));
         }
         let expected: Vec<String> = (0..30).map(|i| format!("Nachricht {i}")).collect();
         assert_eq!(heard, expected, "in order, once each");
@@ -453,6 +471,7 @@ async fn an_askers_message_right_after_the_counselor_ended_the_chat_on_another_i
     let accepted = http()
         .post(a.url(&format!("/api/requests/{request}/accept")))
         .bearer_auth(&bernd)
+        .json(&sealed::accept_body(&reqwest::Client::new(), &a.base, &bernd).await)
         .send()
         .await
         .unwrap();
@@ -465,7 +484,7 @@ async fn an_askers_message_right_after_the_counselor_ended_the_chat_on_another_i
         http()
             .post(b.url("/api/asker/messages"))
             .bearer_auth(&asker)
-            .json(&json!({ "text": text }))
+            .json(&sealed::asker_says(text))
             .send()
     };
     // B knows the asker's chat now (and keeps it in memory).
@@ -503,16 +522,23 @@ async fn of_fifty_accepts_spread_over_three_instances_exactly_one_wins_twenty_ti
     let instances = [(); 3].map(|_| Instance::start(&database));
     let (bernd, _s1) = available(&instances[0], "bernd").await;
     let (carla, _s2) = available(&instances[1], "carla").await;
+    let bernd_grant = sealed::accept_body(&http(), &instances[0].base, &bernd).await;
+    let carla_grant = sealed::accept_body(&http(), &instances[1].base, &carla).await;
     for round in 0..20 {
         let (_asker, request) = enter(&instances[round % 3]).await.unwrap();
         let accepts = (0..50).map(|i| {
             let instance = &instances[i % 3];
-            let token = if i % 2 == 0 { &bernd } else { &carla };
+            let (token, grant) = if i % 2 == 0 {
+                (&bernd, &bernd_grant)
+            } else {
+                (&carla, &carla_grant)
+            };
             let url = instance.url(&format!("/api/requests/{request}/accept"));
             async move {
                 http()
                     .post(url)
                     .bearer_auth(token)
+                    .json(grant)
                     .send()
                     .await
                     .unwrap()
@@ -637,6 +663,7 @@ async fn every_acknowledged_message_is_there_after_all_instances_are_killed_and_
     http()
         .post(a.url(&format!("/api/requests/{request}/accept")))
         .bearer_auth(&bernd)
+        .json(&sealed::accept_body(&reqwest::Client::new(), &a.base, &bernd).await)
         .send()
         .await
         .unwrap();
@@ -645,7 +672,7 @@ async fn every_acknowledged_message_is_there_after_all_instances_are_killed_and_
         let sent = http()
             .post(b.url("/api/asker/messages"))
             .bearer_auth(&asker)
-            .json(&json!({"text": format!("bestätigt {i}")}))
+            .json(&sealed::asker_says(&format!("bestätigt {i}")))
             .send()
             .await
             .unwrap();
@@ -669,7 +696,7 @@ async fn every_acknowledged_message_is_there_after_all_instances_are_killed_and_
         .as_array()
         .unwrap()
         .iter()
-        .map(|m| m["text"].as_str().unwrap().to_owned())
+        .map(sealed::opened)
         .collect();
     assert_eq!(texts, acknowledged);
 }

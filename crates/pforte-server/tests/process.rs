@@ -1,5 +1,8 @@
 //! The server as a process, as an operator runs it: operator commands, SIGKILL, SIGTERM.
 
+#[path = "common/sealed.rs"]
+mod sealed;
+
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -119,7 +122,9 @@ async fn login(http: &reqwest::Client, server: &Server) -> String {
         .json()
         .await
         .unwrap();
-    body["token"].as_str().unwrap().to_owned()
+    let token = body["token"].as_str().unwrap().to_owned();
+    sealed::add_device(http, &server.base, &token).await;
+    token
 }
 
 async fn counselor_socket(
@@ -186,7 +191,7 @@ async fn every_acknowledged_message_survives_the_server_being_killed_mid_convers
     tokio::time::sleep(Duration::from_millis(200)).await;
     let entered: Value = http
         .post(server.url("/api/waiting-room"))
-        .json(&json!({"topic_id": 1, "consent": true}))
+        .json(&sealed::entry(1))
         .send()
         .await
         .unwrap()
@@ -198,22 +203,33 @@ async fn every_acknowledged_message_survives_the_server_being_killed_mid_convers
     let accepted = http
         .post(server.url(&format!("/api/requests/{chat}/accept")))
         .bearer_auth(&token)
+        .json(&sealed::accept_body(&reqwest::Client::new(), &server.base, &token).await)
         .send()
         .await
         .unwrap();
     assert_eq!(accepted.status(), 200);
 
     let mut acknowledged = Vec::new();
+    let device = sealed::own_device(&http, &server.base, &token).await;
     for i in 0..30 {
-        let (path, bearer) = if i % 2 == 0 {
-            ("/api/asker/messages".to_owned(), &asker)
+        let text = format!("Nachricht {i}");
+        let (path, bearer, body) = if i % 2 == 0 {
+            (
+                "/api/asker/messages".to_owned(),
+                &asker,
+                sealed::asker_says(&text),
+            )
         } else {
-            (format!("/api/conversations/{chat}/messages"), &token)
+            (
+                format!("/api/conversations/{chat}/messages"),
+                &token,
+                sealed::device_says(&device, &text),
+            )
         };
         let response = http
             .post(server.url(&path))
             .bearer_auth(bearer)
-            .json(&json!({"text": format!("Nachricht {i}")}))
+            .json(&body)
             .send()
             .await
             .unwrap();
@@ -466,6 +482,7 @@ async fn at_every_log_level_the_log_holds_no_text_token_password_address_or_quer
         .await
         .unwrap();
     let counselor = login["token"].as_str().unwrap().to_owned();
+    sealed::add_device(&counselor_http, &server.base, &counselor).await;
     let mut request = format!("{}/api/counselor/ws", server.base.replace("http", "ws"))
         .into_client_request()
         .unwrap();
@@ -485,7 +502,7 @@ async fn at_every_log_level_the_log_holds_no_text_token_password_address_or_quer
 
     let entered: Value = asker_http
         .post(server.url("/api/waiting-room"))
-        .json(&json!({"topic_id": 1, "consent": true}))
+        .json(&sealed::entry(1))
         .send()
         .await
         .unwrap()
@@ -510,20 +527,25 @@ async fn at_every_log_level_the_log_holds_no_text_token_password_address_or_quer
     counselor_http
         .post(server.url(&format!("/api/requests/{request_id}/accept")))
         .bearer_auth(&counselor)
+        .json(&sealed::accept_body(&reqwest::Client::new(), &server.base, &counselor).await)
         .send()
         .await
         .unwrap();
+    let secret_message = sealed::asker_says("Geheime Nachricht 4711");
     asker_http
         .post(server.url("/api/asker/messages"))
         .bearer_auth(&asker)
-        .json(&json!({"text": "Geheime Nachricht 4711"}))
+        .json(&secret_message)
         .send()
         .await
         .unwrap();
     counselor_http
         .post(server.url(&format!("/api/conversations/{request_id}/messages")))
         .bearer_auth(&counselor)
-        .json(&json!({"text": "Vertrauliche Antwort 0815"}))
+        .json(&sealed::device_says(
+            &sealed::own_device(&counselor_http, &server.base, &counselor).await,
+            "Vertrauliche Antwort 0815",
+        ))
         .send()
         .await
         .unwrap();
@@ -553,7 +575,10 @@ async fn at_every_log_level_the_log_holds_no_text_token_password_address_or_quer
         log.contains("pforte_server::reception"),
         "the log is on at trace:\n{log}"
     );
+    // Not even the ciphertext (nor its stand-in here) is logged.
+    let ciphertext = secret_message["sealed"]["ciphertext"].as_str().unwrap();
     for secret in [
+        &ciphertext[..40],
         "Geheime Nachricht",
         "Vertrauliche Antwort",
         "Abwesend wegen Kur",
@@ -590,7 +615,7 @@ async fn an_operator_allows_a_website_to_embed_a_topic_gets_its_snippet_and_sigh
     let enter_from_site = || {
         http.post(server.url("/api/waiting-room"))
             .header("origin", site)
-            .json(&json!({"topic_id": 1, "consent": true}))
+            .json(&sealed::entry(1))
             .send()
     };
     let refused: Value = enter_from_site().await.unwrap().json().await.unwrap();

@@ -531,8 +531,10 @@ pub trait Store: Send + Sync + 'static {
     async fn messages(&self, chat: RequestId) -> StoreResult<Vec<MessageRecord>>;
     /// The messages with these ids (to deliver what another instance stored).
     async fn messages_by_id(&self, ids: &[Uuid]) -> StoreResult<Vec<MessageRecord>>;
-    /// Wrap the content key `key` of a chat for these readers, as `counselor` made it (its
-    /// devices' copies replaced when given again: a retried accept).
+    /// Keep the content key of a chat wrapped for these readers, as `counselor` made it. A
+    /// grant of that key for the same readers that is there already stays (the first of
+    /// several devices accepting at once, or a retry): every reader must hold the same key.
+    /// One for other readers (the devices changed since) is replaced.
     async fn grant_keys(
         &self,
         chat: RequestId,

@@ -1832,30 +1832,56 @@ impl Store for SqlStore {
         counselor: CounselorId,
         keys: &[KeyRecord],
     ) -> StoreResult<()> {
+        let Some(first) = keys.first() else {
+            return Ok(());
+        };
+        let insert =
+            "INSERT INTO chat_keys (chat_id, counselor_id, key_no, reader, reader_key, wrapped) \
+             VALUES ($1, $2, $3, $4, $5, $6) \
+             ON CONFLICT (chat_id, counselor_id, key_no, reader) DO NOTHING";
+        let bind = |key: &KeyRecord| {
+            sqlx::query(insert)
+                .bind(chat.0.to_string())
+                .bind(counselor.0)
+                .bind(i64::from(key.key))
+                .bind(reader_str(&key.reader))
+                .bind(key.reader_key.clone())
+                .bind(key.wrapped.clone())
+        };
         let mut tx = self.pool.begin().await?;
-        for key in keys {
-            sqlx::query(
-                "DELETE FROM chat_keys WHERE chat_id = $1 AND counselor_id = $2 \
-                 AND key_no = $3 AND reader = $4",
+        // The first grant stays (a concurrent accept of another device of the counselor
+        // waits here for it): every reader must hold the same key.
+        if bind(first).execute(&mut *tx).await?.rows_affected() == 0 {
+            let rows = sqlx::query(
+                "SELECT reader FROM chat_keys WHERE chat_id = $1 AND counselor_id = $2 AND key_no = $3",
             )
             .bind(chat.0.to_string())
             .bind(counselor.0)
-            .bind(i64::from(key.key))
-            .bind(reader_str(&key.reader))
-            .execute(&mut *tx)
+            .bind(i64::from(first.key))
+            .fetch_all(&mut *tx)
             .await?;
+            let mut stored: Vec<String> = rows.iter().map(|r| r.get("reader")).collect();
+            let mut given: Vec<String> = keys.iter().map(|k| reader_str(&k.reader)).collect();
+            stored.sort();
+            given.sort();
+            if stored == given {
+                tx.commit().await?;
+                return Ok(());
+            }
+            // Wrapped for other devices than there are now (an accept that failed before
+            // a device was added or removed): this grant replaces it.
             sqlx::query(
-                "INSERT INTO chat_keys (chat_id, counselor_id, key_no, reader, reader_key, wrapped) \
-                 VALUES ($1, $2, $3, $4, $5, $6)",
+                "DELETE FROM chat_keys WHERE chat_id = $1 AND counselor_id = $2 AND key_no = $3",
             )
             .bind(chat.0.to_string())
             .bind(counselor.0)
-            .bind(i64::from(key.key))
-            .bind(reader_str(&key.reader))
-            .bind(key.reader_key.clone())
-            .bind(key.wrapped.clone())
+            .bind(i64::from(first.key))
             .execute(&mut *tx)
             .await?;
+            bind(first).execute(&mut *tx).await?;
+        }
+        for key in &keys[1..] {
+            bind(key).execute(&mut *tx).await?;
         }
         tx.commit().await?;
         Ok(())

@@ -309,3 +309,70 @@ async fn a_removed_device_can_neither_send_nor_fetch_the_chat_key() {
         .await;
     assert_eq!(asker_message.status(), StatusCode::CREATED);
 }
+
+#[tokio::test]
+async fn two_devices_of_a_counselor_accepting_at_once_leave_every_reader_the_same_key() {
+    let app = spawn_app().await;
+    let (bernd, _events) = app.available("bernd").await;
+    let second = app.add_device(&bernd.token).await;
+    let devices = [bernd.device.clone(), second.clone()];
+    for _ in 0..5 {
+        let (asker, _asker_events) = app.waiting(SUCHT).await;
+        let path = format!("/api/requests/{}/accept", asker.request_id);
+        // Each device makes its own content key and wraps it.
+        let grants = [sealed::grant(&devices), sealed::grant(&devices)];
+        let answers = futures_util::future::join_all(
+            grants
+                .iter()
+                .map(|g| app.post(&path, &bernd.token, g.clone())),
+        )
+        .await;
+        let statuses: Vec<StatusCode> = answers.iter().map(|a| a.status()).collect();
+        assert!(statuses.contains(&StatusCode::OK), "{statuses:?}");
+
+        let asker_copy: ChatKeys = app
+            .get("/api/asker/keys", &asker.token)
+            .await
+            .json()
+            .await
+            .unwrap();
+        let asker_copy = asker_copy.keys[0].wrapped.clone().unwrap();
+        let kept = grants
+            .iter()
+            .find(|g| g["keys"]["asker"] == asker_copy.as_str())
+            .expect("the asker's copy is one of the grants");
+        for device in &devices {
+            let mine: ChatKeys = app
+                .get(
+                    &format!(
+                        "/api/conversations/{}/keys?device={device}",
+                        asker.request_id
+                    ),
+                    &bernd.token,
+                )
+                .await
+                .json()
+                .await
+                .unwrap();
+            let expected = kept["keys"]["devices"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|d| d["device"] == device.as_str())
+                .unwrap();
+            assert_eq!(
+                mine.keys[0].wrapped.as_deref(),
+                expected["wrapped"].as_str(),
+                "the device holds the key of the same grant as the asker"
+            );
+        }
+        let ended = app
+            .post(
+                &format!("/api/conversations/{}/end", asker.request_id),
+                &bernd.token,
+                json!({}),
+            )
+            .await;
+        assert_eq!(ended.status(), StatusCode::NO_CONTENT);
+    }
+}

@@ -68,10 +68,13 @@ pub fn public_key() -> String {
     b64(&point)
 }
 
-/// A wrapped content key of the format.
+/// A wrapped content key of the format (a fresh one each time).
 pub fn wrapped_key() -> String {
     let mut bytes = vec![4u8];
-    bytes.extend((1..125).map(|i| i as u8));
+    while bytes.len() < 125 {
+        bytes.extend_from_slice(uuid::Uuid::new_v4().as_bytes());
+    }
+    bytes.truncate(125);
     b64(&bytes)
 }
 
@@ -122,4 +125,48 @@ pub fn stored(text: &str) -> String {
 pub fn stored_text(body: &str) -> String {
     let body = pforte_domain::sealed::SealedBody::from_stored(body).expect("a sealed body");
     opened(&json!({ "ciphertext": body.ciphertext }))
+}
+
+/// Add a device (a fresh key) for the session `token` on the server at `base`; its id.
+pub async fn add_device(http: &reqwest::Client, base: &str, token: &str) -> String {
+    let device: Value = http
+        .post(format!("{base}/api/me/devices"))
+        .bearer_auth(token)
+        .json(&json!({"name": "Testgerät", "public_key": public_key()}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    device["id"].as_str().expect("a device").to_owned()
+}
+
+/// The accept body of the counselor of `token`: wrapped for each of their devices.
+pub async fn accept_body(http: &reqwest::Client, base: &str, token: &str) -> Value {
+    let devices: Value = http
+        .get(format!("{base}/api/me/devices"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let ids: Vec<String> = devices["devices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["id"].as_str().unwrap().to_owned())
+        .collect();
+    grant(&ids)
+}
+
+/// The first device of the counselor of `token` (the one their login added).
+pub async fn own_device(http: &reqwest::Client, base: &str, token: &str) -> String {
+    let body = accept_body(http, base, token).await;
+    body["keys"]["devices"][0]["device"]
+        .as_str()
+        .expect("a device")
+        .to_owned()
 }
