@@ -7,7 +7,9 @@ until stdin closes, so the gate stays open while the fuzzer runs.
 """
 
 import asyncio
+import base64
 import json
+import os
 import sys
 import urllib.request
 
@@ -27,6 +29,19 @@ def call(method, path, body=None, token=None):
         return json.loads(text) if text else None
 
 
+def b64(data):
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def key_bytes(length):
+    """Bytes of a key's shape (the server checks shapes only): 0x04 first, like a point."""
+    return b"\x04" + os.urandom(length - 1)
+
+
+def entry(topic_id):
+    return {"topic_id": topic_id, "consent": True, "public_key": b64(key_bytes(65))}
+
+
 async def main():
     login = call("POST", "/api/auth/login", {"name": "anna", "password": "anna-demo-1"})
     token = login["token"]
@@ -35,9 +50,12 @@ async def main():
         await socket.recv()  # ready
         call("PUT", "/api/me/availability", {"on": True}, token)
         topic = next(t for t in call("GET", "/api/topics")["topics"] if t["slug"] == "suchtberatung")
-        chatting = call("POST", "/api/waiting-room", {"topic_id": topic["id"], "consent": True})
-        call("POST", f"/api/requests/{chatting['request_id']}/accept", {}, token)
-        call("POST", "/api/waiting-room", {"topic_id": topic["id"], "consent": True})
+        chatting = call("POST", "/api/waiting-room", entry(topic["id"]))
+        device = call("POST", "/api/me/devices", {"name": "Fuzz", "public_key": b64(key_bytes(65))}, token)
+        grant = {"keys": {"asker": b64(key_bytes(125)),
+                          "devices": [{"device": device["id"], "wrapped": b64(key_bytes(125))}]}}
+        call("POST", f"/api/requests/{chatting['request_id']}/accept", grant, token)
+        call("POST", "/api/waiting-room", entry(topic["id"]))
         print(
             f"COUNSELOR_TOKEN={token} ASKER_TOKEN={chatting['token']} "
             f"CONVERSATION_ID={chatting['request_id']}",

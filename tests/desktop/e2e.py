@@ -163,7 +163,10 @@ class Server:
         return body
 
     def enter(self, topic_id=1):
-        return self.call("POST", "/api/waiting-room", body={"topic_id": topic_id, "consent": True})
+        # The asker page's key for the chat: a P-256 point's shape is all the server checks.
+        key = base64.urlsafe_b64encode(b"\x04" + os.urandom(64)).rstrip(b"=").decode()
+        return self.call("POST", "/api/waiting-room",
+                         body={"topic_id": topic_id, "consent": True, "public_key": key})
 
 
 class CounselorSocket:

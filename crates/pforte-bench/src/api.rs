@@ -4,11 +4,42 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use anyhow::{anyhow, bail};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
 use pforte_wire::{AskerState, EnteredWaitingRoom, LoggedIn, PublicTopicList};
 use reqwest::StatusCode;
 use serde_json::json;
 use tokio::time::Instant;
 use uuid::Uuid;
+
+/// Bytes of the end-to-end format's shapes (the bench measures the server: what the clients
+/// seal is opaque to it, so random bytes of the right lengths cost it the same).
+fn random_b64(length: usize, first: Option<u8>) -> String {
+    let mut bytes = Vec::with_capacity(length + 16);
+    while bytes.len() < length {
+        bytes.extend_from_slice(Uuid::new_v4().as_bytes());
+    }
+    bytes.truncate(length);
+    if let Some(first) = first {
+        bytes[0] = first;
+    }
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// A message sealed by the asker: a text of up to 252 bytes fills the smallest bucket.
+fn sealed_by_asker(text: &str) -> serde_json::Value {
+    let bucket = [256usize, 1024, 4096, 16384]
+        .into_iter()
+        .find(|b| *b >= text.len() + 4)
+        .unwrap_or(16384);
+    json!({"sealed": {
+        "key": 1,
+        "device": null,
+        "counter": 1,
+        "iv": random_b64(12, None),
+        "ciphertext": random_b64(bucket + 16, None),
+    }})
+}
 
 #[derive(Clone)]
 pub struct Api {
@@ -101,7 +132,39 @@ impl Api {
             .await?
             .json()
             .await?;
-        Ok((logged_in.token, at.elapsed()))
+        let took = at.elapsed();
+        // The dashboard adds its device right after logging in (not part of the login time).
+        let response = self
+            .http
+            .post(self.url("/api/me/devices"))
+            .bearer_auth(&logged_in.token)
+            .json(&json!({"name": "Bench", "public_key": random_b64(65, Some(4))}))
+            .send()
+            .await?;
+        expect(response, StatusCode::CREATED, "POST /api/me/devices").await?;
+        Ok((logged_in.token, took))
+    }
+
+    /// The accept body: a content key wrapped for the asker and each of the devices.
+    async fn grant(&self, token: &str) -> anyhow::Result<serde_json::Value> {
+        let response = self
+            .http
+            .get(self.url("/api/me/devices"))
+            .bearer_auth(token)
+            .send()
+            .await?;
+        let devices: pforte_wire::DeviceList =
+            expect(response, StatusCode::OK, "GET /api/me/devices")
+                .await?
+                .json()
+                .await?;
+        Ok(json!({"keys": {
+            "asker": random_b64(125, Some(4)),
+            "devices": devices.devices.iter().map(|d| json!({
+                "device": d.id,
+                "wrapped": random_b64(125, Some(4)),
+            })).collect::<Vec<_>>(),
+        }}))
     }
 
     /// Switch availability; how long the answer took.
@@ -124,7 +187,9 @@ impl Api {
         let response = self
             .http
             .post(self.url("/api/waiting-room"))
-            .json(&json!({"topic_id": topic, "consent": true}))
+            .json(
+                &json!({"topic_id": topic, "consent": true, "public_key": random_b64(65, Some(4))}),
+            )
             .send()
             .await?;
         let entered: EnteredWaitingRoom =
@@ -141,11 +206,14 @@ impl Api {
         token: &str,
         request: Uuid,
     ) -> anyhow::Result<(StatusCode, Duration)> {
+        // What the dashboard has at hand when "Chat starten" is clicked (untimed).
+        let grant = self.grant(token).await?;
         let at = Instant::now();
         let response = self
             .http
             .post(self.url(&format!("/api/requests/{request}/accept")))
             .bearer_auth(token)
+            .json(&grant)
             .send()
             .await?;
         let status = response.status();
@@ -169,7 +237,7 @@ impl Api {
             .http
             .post(self.url("/api/asker/messages"))
             .bearer_auth(token)
-            .json(&json!({"text": text}))
+            .json(&sealed_by_asker(text))
             .send()
             .await?;
         expect(response, StatusCode::CREATED, "POST /api/asker/messages").await?;

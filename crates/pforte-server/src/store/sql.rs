@@ -767,6 +767,16 @@ impl SqlStore {
         self.backend
     }
 
+    /// A transaction that writes after reading, outside the log: on SQLite it holds the write
+    /// lock from the start (a read lock upgraded later fails with "database is locked" when
+    /// another writer came first).
+    async fn writing(&self) -> StoreResult<Tx> {
+        Ok(match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        })
+    }
+
     /// A transaction holding the one write lock of the log.
     async fn locked(&self) -> StoreResult<Tx> {
         Ok(match self.backend {
@@ -1848,7 +1858,7 @@ impl Store for SqlStore {
                 .bind(key.reader_key.clone())
                 .bind(key.wrapped.clone())
         };
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.writing().await?;
         // The first grant stays (a concurrent accept of another device of the counselor
         // waits here for it): every reader must hold the same key.
         if bind(first).execute(&mut *tx).await?.rows_affected() == 0 {
@@ -1919,7 +1929,14 @@ impl Store for SqlStore {
     }
 
     async fn add_device(&self, device: &DeviceRecord) -> StoreResult<Option<DeviceRecord>> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.writing().await?;
+        if self.backend == Backend::Postgres {
+            // One device added at a time per counselor, so the limit holds exactly.
+            sqlx::query("SELECT id FROM counselors WHERE id = $1 FOR UPDATE")
+                .bind(device.counselor.0)
+                .execute(&mut *tx)
+                .await?;
+        }
         let known = sqlx::query(&format!(
             "SELECT {DEVICE_COLUMNS} FROM devices WHERE counselor_id = $1 AND public_key = $2"
         ))

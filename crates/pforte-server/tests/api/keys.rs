@@ -376,3 +376,35 @@ async fn two_devices_of_a_counselor_accepting_at_once_leave_every_reader_the_sam
         assert_eq!(ended.status(), StatusCode::NO_CONTENT);
     }
 }
+
+#[tokio::test]
+async fn devices_added_at_the_same_moment_are_all_added_and_the_limit_still_holds() {
+    let app = spawn_app().await;
+    let bernd = app.login("bernd").await;
+    let add = || {
+        app.post(
+            "/api/me/devices",
+            &bernd.token,
+            json!({"name": "Gleichzeitig", "public_key": sealed::public_key()}),
+        )
+    };
+    let answers = futures_util::future::join_all((0..10).map(|_| add())).await;
+    for answer in answers {
+        assert_eq!(answer.status(), StatusCode::CREATED);
+    }
+    assert_eq!(devices(&app, &bernd).await.devices.len(), 11);
+    let answers = futures_util::future::join_all((0..15).map(|_| add())).await;
+    let statuses: Vec<StatusCode> = answers.iter().map(|a| a.status()).collect();
+    assert_eq!(
+        statuses
+            .iter()
+            .filter(|s| **s == StatusCode::CREATED)
+            .count(),
+        9,
+        "{statuses:?}"
+    );
+    assert!(statuses
+        .iter()
+        .all(|s| *s == StatusCode::CREATED || *s == StatusCode::CONFLICT));
+    assert_eq!(devices(&app, &bernd).await.devices.len(), 20);
+}
