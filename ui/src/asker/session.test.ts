@@ -1,4 +1,4 @@
-import { describe, expect, it, vi } from "vitest";
+import { beforeEach, describe, expect, it, vi } from "vitest";
 import type { AskerApi, PublicApi } from "../api/public";
 import { memoryStore } from "../platform/storage";
 import {
@@ -9,9 +9,17 @@ import {
   settle,
   type FakeLive,
 } from "../test/fakes";
-import { askerState, message, topic } from "../test/fixtures";
-import type { EnteredWaitingRoom, PublicTopic } from "../wire/types";
-import { AskerSession, TOKEN_KEY } from "./session";
+import { fakeE2eServer, type FakeE2eServer } from "../test/e2e";
+import { askerState, topic } from "../test/fixtures";
+import type { EnteredWaitingRoom, EnterWaitingRoom, PublicTopic, Sealed } from "../wire/types";
+import { AskerSession, KEYS_KEY, TOKEN_KEY } from "./session";
+
+/** The counselor's side and the server's keys; new for each test. */
+let e2e: FakeE2eServer;
+beforeEach(async () => {
+  e2e = await fakeE2eServer();
+  await e2e.registerDevice();
+});
 
 const entered: EnteredWaitingRoom = {
   token: "tok-1",
@@ -34,7 +42,10 @@ function setup(
       okResult({ topics: options.topics ?? [topic(1, true), topic(2, false)] }),
     ),
     topic: vi.fn(),
-    enterWaitingRoom: vi.fn(async () => okResult(entered)),
+    enterWaitingRoom: vi.fn(async (body: EnterWaitingRoom) => {
+      e2e.setAskerKey(body.public_key);
+      return okResult(entered);
+    }),
     ...options.publicApi,
   } as PublicApi;
   const askerApi: AskerApi = {
@@ -50,13 +61,21 @@ function setup(
       ),
     ),
     leave: vi.fn(async () => okResult(undefined)),
-    messages: vi.fn(async () => okResult({ messages: [message("m1", "c", 1)] })),
-    send: vi.fn(async (text: string) => okResult(message("s1", "c", 2, { from: "asker", text }))),
+    keys: vi.fn(async () => okResult(await e2e.chatKeys("c", null))),
+    messages: vi.fn(async () =>
+      okResult({
+        messages: [await e2e.sealed("m1", "c", 1, "Guten Tag", { device: "dev-1", counter: 1 })],
+      }),
+    ),
+    send: vi.fn(async (sealed: Sealed) => okResult(e2e.stored("c", sealed, 2))),
     end: vi.fn(async () => okResult(undefined)),
     ...options.askerApi,
   } as AskerApi;
   const tokens = memoryStore();
-  if (options.storedToken) tokens.set(TOKEN_KEY, options.storedToken);
+  if (options.storedToken) {
+    tokens.set(TOKEN_KEY, options.storedToken);
+    tokens.set(KEYS_KEY, e2e.askerJwk);
+  }
   const gates: FakeLive[] = [];
   const visits: FakeLive[] = [];
   const session = new AskerSession({
@@ -132,7 +151,11 @@ describe("the asker's visit", () => {
     const { session, tokens, gates, visits, publicApi } = setup();
     await session.start("topic-1");
     await session.enter(true);
-    expect(publicApi.enterWaitingRoom).toHaveBeenCalledWith({ topic_id: 1, consent: true });
+    expect(publicApi.enterWaitingRoom).toHaveBeenCalledWith({
+      topic_id: 1,
+      consent: true,
+      public_key: expect.stringMatching(/^[\w-]{87}$/),
+    });
     expect(tokens.get(TOKEN_KEY)).toBe("tok-1");
     expect(session.current.phase).toMatchObject({ name: "waiting", position: 2 });
     expect(gates[0]!.closed).toBe(true);
@@ -261,8 +284,10 @@ describe("the asker's visit", () => {
     await session.start("topic-1");
     await session.enter(true);
     visits[0]!.emit({ type: "chat_accepted", counselor_name: "Anna" });
-    await settle();
-    expect(askerApi.messages).toHaveBeenCalled();
+    await vi.waitFor(() => expect(askerApi.messages).toHaveBeenCalled());
+    await vi.waitFor(() =>
+      expect(session.current.messages.map((m) => m.text)).toEqual(["Guten Tag"]),
+    );
     expect(session.current.phase).toMatchObject({ name: "chatting", counselorName: "Anna" });
   });
 

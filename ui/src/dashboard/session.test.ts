@@ -1,4 +1,4 @@
-import { describe, expect, it, vi } from "vitest";
+import { beforeEach, describe, expect, it, vi } from "vitest";
 import type { CounselorApi } from "../api/counselor";
 import {
   apiFailure,
@@ -17,15 +17,25 @@ import {
   message,
   request,
 } from "../test/fixtures";
-import type { LiveChatRequest, Me } from "../wire/types";
+import { fakeE2eServer, type FakeE2eServer } from "../test/e2e";
+import type { LiveChatRequest, Me, Sealed } from "../wire/types";
+import { memoryKeyStore, type DeviceKeyStore } from "./devices";
 import { CounselorSession } from "./session";
 import { uncoveredBySwitchingOff } from "./state";
 
 /** The server's answer with every request on one page. */
 const onePage = (requests: LiveChatRequest[]) => ({ requests, total: requests.length });
 
+/** The devices and keys as the server keeps them; new for each test. */
+let e2e: FakeE2eServer;
+beforeEach(async () => {
+  e2e = await fakeE2eServer();
+});
+
 function fakeApi(over: Partial<CounselorApi> = {}): CounselorApi {
+  let seq = 100;
   return {
+    ...e2e.counselorApi,
     logout: vi.fn(async () => okResult(undefined)),
     me: vi.fn(async () => okResult(me())),
     switchAvailability: vi.fn(async (on: boolean) =>
@@ -41,9 +51,7 @@ function fakeApi(over: Partial<CounselorApi> = {}): CounselorApi {
     conversations: vi.fn(async () => okResult({ conversations: [] })),
     conversation: vi.fn(async (id: string) => okResult(conversation(id))),
     messages: vi.fn(async () => okResult({ messages: [] })),
-    send: vi.fn(async (id: string, text: string) =>
-      okResult(message("sent", id, 5, { from: "counselor", text })),
-    ),
+    send: vi.fn(async (id: string, sealed: Sealed) => okResult(e2e.stored(id, sealed, ++seq))),
     end: vi.fn(async () => okResult(undefined)),
     ...over,
   } as CounselorApi;
@@ -84,7 +92,10 @@ const requestList = (...requests: LiveChatRequest[]): RequestsAnswer =>
 function startSession(
   api: CounselorApi,
   profile: Me = me(),
-  extra: { logout?: () => Promise<ReturnType<typeof okResult<undefined>>> } = {},
+  extra: {
+    logout?: () => Promise<ReturnType<typeof okResult<undefined>>>;
+    keyStore?: DeviceKeyStore;
+  } = {},
 ) {
   let live!: FakeLive;
   const onNewRequest = vi.fn();
@@ -96,6 +107,8 @@ function startSession(
       now: () => 42,
       onNewRequest,
       onEnded,
+      keyStore: memoryKeyStore(),
+      deviceName: "Chromium unter Linux",
       ...extra,
     },
     profile,
@@ -337,7 +350,14 @@ describe("a counselor session", () => {
   it("asks for the statistics from the counselor's midnight", async () => {
     const api = fakeApi({ statistics: vi.fn(async () => networkFailure()) });
     const session = new CounselorSession(
-      { api, connect: () => fakeLive(), now: () => 0, utcOffsetMinutes: () => 60 },
+      {
+        api,
+        connect: () => fakeLive(),
+        now: () => 0,
+        utcOffsetMinutes: () => 60,
+        keyStore: memoryKeyStore(),
+        deviceName: "Test",
+      },
       me(),
     );
     await session.statistics("2026-11-01", "2026-11-30");
@@ -552,6 +572,9 @@ describe("a counselor session whose answers and events cross on the way", () => 
     const reads = heldAnswers<RequestsAnswer>();
     const api = fakeApi({ requests: reads.call });
     const { session } = startSession(api, me({ availability: availableNow() }));
+    const first = session.loadRequests();
+    reads.answer(0, requestList(request("r1", 10)));
+    await first;
     const loading = session.loadRequests();
     await session.accept("r1");
     reads.answer(0, requestList(request("r1", 10), request("r2", 20)));
