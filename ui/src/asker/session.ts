@@ -416,7 +416,6 @@ export class AskerSession {
       return new ConversationCipher(chatKeys.conversation_id, new Map(), "asker");
     }
     const newest = chatKeys.keys.at(-1)!.key;
-    if (!opened.keys.has(newest)) this.dispatch({ type: "keys_unreadable" });
     const seen = this.deps.tokens.get(READERS_KEY);
     const readers = JSON.stringify(opened.readers);
     this.deps.tokens.set(READERS_KEY, readers);
@@ -424,6 +423,7 @@ export class AskerSession {
       type: "keys_opened",
       safetyCode: opened.safetyCode,
       readersChanged: seen !== null && seen !== readers,
+      unreadable: !opened.keys.has(newest),
     });
     return new ConversationCipher(chatKeys.conversation_id, opened.keys, "asker");
   }

@@ -228,8 +228,8 @@ describe("the chat", () => {
   it("notes a changed Sicherheitscode until the visit ends", () => {
     const view = run(
       [
-        { type: "keys_opened", safetyCode: "1", readersChanged: true },
-        { type: "keys_opened", safetyCode: "2", readersChanged: false },
+        { type: "keys_opened", safetyCode: "1", readersChanged: true, unreadable: false },
+        { type: "keys_opened", safetyCode: "2", readersChanged: false, unreadable: false },
       ],
       chatting,
     );

@@ -96,7 +96,7 @@ export type AskerAction =
   /** Opened messages: of the history, or pushed (the session opens `message_posted` first). */
   | { type: "messages_loaded"; messages: ChatMessage[] }
   | { type: "message_sent"; message: ChatMessage }
-  | { type: "keys_opened"; safetyCode: string; readersChanged: boolean }
+  | { type: "keys_opened"; safetyCode: string; readersChanged: boolean; unreadable: boolean }
   | { type: "keys_unreadable" }
   | { type: "left" }
   | { type: "ended_by_me" }
@@ -364,7 +364,7 @@ export function reduceAsker(view: AskerView, action: AskerAction): AskerView {
         e2e: {
           safetyCode: action.safetyCode,
           readersChanged: view.e2e.readersChanged || action.readersChanged,
-          unreadable: false,
+          unreadable: action.unreadable,
         },
       };
 
