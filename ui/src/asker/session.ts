@@ -20,7 +20,7 @@ import { failureCode, type Failure } from "../platform/http";
 import type { ConnectionState, LiveConnection } from "../platform/live";
 import type { KeyValueStore } from "../platform/storage";
 import { createStore, type Store } from "../lib/store";
-import type { Message, ServerEvent } from "../wire/types";
+import type { ChatKeys, Message, ServerEvent } from "../wire/types";
 import {
   initialAsker,
   isFinished,
@@ -62,6 +62,8 @@ export class AskerSession {
   private keys: CryptoKeyPair | null = null;
   /** The chat's opened keys, once read; null before (and after a failed read: read again). */
   private cipher: Promise<ConversationCipher | null> | null = null;
+  /** The newest key number that made the keys be read again (once per key). */
+  private readAgainFor = 0;
   /** The last read of the messages: a send waits for it, to number after the history. */
   private history: Promise<void> = Promise.resolve();
 
@@ -374,8 +376,12 @@ export class AskerSession {
     const cipher = await this.ensureCipher();
     if (!cipher) return messages.map((m) => unreadable(m, "no_key"));
     const opened = await cipher.open(messages);
-    const newer = messages.some((m) => m.sealed.key > (cipher.sealingKey ?? 0));
-    if (!newer || this.cipher === null) return opened;
+    const newer = Math.max(
+      0,
+      ...messages.filter((m) => cipher.isNewer(m)).map((m) => m.sealed.key),
+    );
+    if (newer <= this.readAgainFor || this.cipher === null) return opened;
+    this.readAgainFor = newer;
     const current = await this.cipher;
     if (current !== cipher) return current ? current.open(messages) : opened;
     this.cipher = null;
@@ -406,16 +412,26 @@ export class AskerSession {
     const chatKeys = result.value;
     if (!this.keys) {
       this.dispatch({ type: "keys_unreadable" });
-      return new ConversationCipher(chatKeys.conversation_id, new Map(), "asker");
+      return new ConversationCipher(
+        chatKeys.conversation_id,
+        new Map(),
+        "asker",
+        newestOf(chatKeys),
+      );
     }
     let opened;
     try {
       opened = await openChatKeys(chatKeys, this.keys);
     } catch {
       this.dispatch({ type: "keys_unreadable" });
-      return new ConversationCipher(chatKeys.conversation_id, new Map(), "asker");
+      return new ConversationCipher(
+        chatKeys.conversation_id,
+        new Map(),
+        "asker",
+        newestOf(chatKeys),
+      );
     }
-    const newest = chatKeys.keys.at(-1)!.key;
+    const newest = newestOf(chatKeys);
     const seen = this.deps.tokens.get(READERS_KEY);
     const readers = JSON.stringify(opened.readers);
     this.deps.tokens.set(READERS_KEY, readers);
@@ -425,7 +441,7 @@ export class AskerSession {
       readersChanged: seen !== null && seen !== readers,
       unreadable: !opened.keys.has(newest),
     });
-    return new ConversationCipher(chatKeys.conversation_id, opened.keys, "asker");
+    return new ConversationCipher(chatKeys.conversation_id, opened.keys, "asker", newest);
   }
 
   /** The tab's key pair of this visit, if it kept one that still imports. */
@@ -462,11 +478,15 @@ export class AskerSession {
     this.token = null;
     this.keys = null;
     this.cipher = null;
+    this.readAgainFor = 0;
     this.deps.tokens.remove(TOKEN_KEY);
     this.deps.tokens.remove(KEYS_KEY);
     this.deps.tokens.remove(READERS_KEY);
   }
 }
+
+/** The newest key number of a conversation's keys (0: none yet). */
+const newestOf = (keys: ChatKeys) => Math.max(0, ...keys.keys.map((k) => k.key));
 
 /** How the consent step explains a failed entry. */
 export function enterProblem(failure: Failure): EnterProblem {

@@ -74,20 +74,34 @@ export class ConversationCipher {
   private readonly sends = new Map<string, Sealed>();
   private queue: Promise<unknown> = Promise.resolve();
 
+  /** The newest key number the conversation lists (held here or not). */
+  readonly newestKey: number;
+
   /**
-   * @param keys content keys by number (`Sealed.key`)
+   * @param keys content keys by number (`Sealed.key`) this reader could unwrap
    * @param self this reader's sender (`asker` or `device:<id>`)
+   * @param newestKey the newest key number the conversation lists; default: the newest held
    */
   constructor(
     readonly conversationId: string,
     private readonly keys: ReadonlyMap<number, Uint8Array>,
     readonly self: string,
-  ) {}
+    newestKey?: number,
+  ) {
+    this.newestKey = newestKey ?? Math.max(0, ...keys.keys());
+  }
 
-  /** The key new messages are sealed with: the newest this reader holds. */
+  /**
+   * The key new messages are sealed with: the conversation's newest, if this reader holds it
+   * (sealing with an older one would shut out the readers of the newest).
+   */
   get sealingKey(): number | null {
-    const numbers = [...this.keys.keys()];
-    return numbers.length ? Math.max(...numbers) : null;
+    return this.keys.has(this.newestKey) ? this.newestKey : null;
+  }
+
+  /** Whether a message was sealed with a key newer than the conversation listed: read again. */
+  isNewer(message: Message): boolean {
+    return message.sealed.key > this.newestKey;
   }
 
   /** Opens messages (in any order, again or for the first time); gives them in the same order. */

@@ -18,9 +18,18 @@ import {
   request,
 } from "../test/fixtures";
 import { fakeE2eServer, type FakeE2eServer } from "../test/e2e";
-import type { AcceptRequest, LiveChatRequest, Me, Sealed } from "../wire/types";
+import type { AcceptRequest, LiveChatRequest, Me, Message, Sealed } from "../wire/types";
 import { chatSafetyCode } from "../crypto/conversation";
-import { decodeWrapped, unwrapContentKey } from "../crypto/e2e";
+import {
+  decodeWrapped,
+  encodeWrapped,
+  fromBase64Url,
+  newContentKey,
+  sealMessage,
+  toBase64Url,
+  unwrapContentKey,
+  wrapContentKey,
+} from "../crypto/e2e";
 import { deviceName, memoryKeyStore, type DeviceKeyStore } from "./devices";
 import { CounselorSession } from "./session";
 import { uncoveredBySwitchingOff } from "./state";
@@ -866,6 +875,70 @@ describe("a counselor session's end-to-end encryption", () => {
     await session.openConversation("c1");
     expect(session.e2e.get().chats["c1"]?.problem).toBe("no_key");
     expect(await session.send("c1", "Hallo")).toMatchObject({ code: "no_key" });
+  });
+
+  it("reads the chat's keys again, once, for a message sealed with a newer key", async () => {
+    const second = newContentKey();
+    let withSecond = false;
+    const keys = vi.fn(async (id: string, device: string) => {
+      const listed = await e2e.chatKeys(id, device);
+      if (!withSecond) return okResult(listed);
+      const reader = e2e.devices.find((d) => d.id === device)!;
+      const wrapped = encodeWrapped(
+        await wrapContentKey(second, fromBase64Url(reader.public_key), id),
+      );
+      return okResult({
+        ...listed,
+        keys: [...listed.keys, { key: 2, wrapped, readers: listed.keys[0]!.readers }],
+      });
+    });
+    const history: Message[] = [];
+    const api = fakeApi({ keys, messages: vi.fn(async () => okResult({ messages: history })) });
+    const { session, live } = startSession(api);
+    await deviceSettled(session);
+    await session.openConversation("c1");
+    expect(keys).toHaveBeenCalledTimes(1);
+
+    withSecond = true;
+    const place = { conversation: "c1", sender: "asker", counter: 1 };
+    const { iv, ciphertext } = await sealMessage(second, place, "mit neuem Schlüssel");
+    const message: Message = {
+      ...e2e.stored(
+        "c1",
+        {
+          key: 2,
+          device: null,
+          counter: 1,
+          iv: toBase64Url(iv),
+          ciphertext: toBase64Url(ciphertext),
+        },
+        1,
+      ),
+      id: "m1",
+      from: "asker",
+    };
+    history.push(message);
+    live().emit({ type: "message_posted", message });
+    await vi.waitFor(() =>
+      expect(session.current.messages["c1"]?.map((m) => m.text)).toEqual(["mit neuem Schlüssel"]),
+    );
+    expect(keys).toHaveBeenCalledTimes(2);
+    expect(await session.send("c1", "Antwort")).toBeNull();
+    expect(vi.mocked(api.send).mock.calls[0]![1].key).toBe(2);
+  });
+
+  it("does not read the keys again and again for a key the server never lists", async () => {
+    const good = await e2e.sealed("m1", "c1", 1, "x", { device: null, counter: 1 });
+    const message = { ...good, sealed: { ...good.sealed, key: 9 } };
+    const api = fakeApi({ messages: vi.fn(async () => okResult({ messages: [message] })) });
+    const { session } = startSession(api);
+    await deviceSettled(session);
+    await session.openConversation("c1");
+    await vi.waitFor(() => expect(api.keys).toHaveBeenCalledTimes(2));
+    await settle();
+    await settle();
+    expect(api.keys).toHaveBeenCalledTimes(2);
+    expect(session.current.messages["c1"]).toMatchObject([{ text: null, problem: "no_key" }]);
   });
 
   it("removes a device from Meine Geräte", async () => {

@@ -150,6 +150,8 @@ export class CounselorSession {
   private device: Promise<StoredDevice | null> | null = null;
   /** Each conversation's opened keys, read once (again after a failed read). */
   private readonly ciphers = new Map<string, Promise<ConversationCipher | null>>();
+  /** The newest key number that made a conversation's keys be read again. */
+  private readonly readAgainFor = new Map<string, number>();
   /** The last read of each conversation's messages: a send waits for it (its counter). */
   private readonly histories = new Map<string, Promise<unknown>>();
   private live: LiveConnection | null = null;
@@ -431,17 +433,15 @@ export class CounselorSession {
   }
 
   private async readMessages(conversationId: string): Promise<Result<ChatMessage[]>> {
-    const cipher = await this.cipherFor(conversationId);
+    const reading = this.cipherFor(conversationId);
+    const cipher = await reading;
     const result = await this.deps.api.messages(conversationId);
     if (this.checkUnauthorized(result)) return result as Result<never>;
     if (!result.ok) return result;
     const messages = await this.openWith(cipher, result.value.messages);
     this.dispatch({ type: "messages_loaded", conversationId, messages });
-    if (cipher && messages.some((m) => m.sealed.key > (cipher.sealingKey ?? 0))) {
-      // Sealed with a key newer than this device read: read the keys and the messages again.
-      if (this.ciphers.get(conversationId) === this.cipherRead(cipher)) {
-        this.ciphers.delete(conversationId);
-      }
+    if (cipher && this.ciphers.get(conversationId) === reading) {
+      this.readAgainIfNewer(conversationId, cipher, messages);
     }
     return { ok: true, value: messages };
   }
@@ -460,13 +460,30 @@ export class CounselorSession {
       this.dispatch(event(unreadable(message, "no_key")));
       return;
     }
-    const cipher = await this.cipherFor(id);
+    const reading = this.cipherFor(id);
+    const cipher = await reading;
     const [opened] = await this.openWith(cipher, [message]);
     this.dispatch(event(opened!));
-    if (cipher && message.sealed.key > (cipher.sealingKey ?? 0)) {
-      this.ciphers.delete(id);
-      void this.loadMessages(id);
-    }
+    if (cipher && this.ciphers.get(id) === reading) this.readAgainIfNewer(id, cipher, [message]);
+  }
+
+  /**
+   * Messages sealed with a key newer than the conversation listed when its keys were read
+   * (a new content key since): the keys and the messages are read again, once per key.
+   */
+  private readAgainIfNewer(
+    conversationId: string,
+    cipher: ConversationCipher,
+    messages: readonly Message[],
+  ): void {
+    const newest = Math.max(
+      0,
+      ...messages.filter((m) => cipher.isNewer(m)).map((m) => m.sealed.key),
+    );
+    if (newest <= (this.readAgainFor.get(conversationId) ?? 0)) return;
+    this.readAgainFor.set(conversationId, newest);
+    this.ciphers.delete(conversationId);
+    void this.loadMessages(conversationId);
   }
 
   private openWith(
@@ -477,16 +494,6 @@ export class CounselorSession {
     return cipher.open(messages);
   }
 
-  /** The promise `ciphers` holds for `cipher` (to drop only that one). */
-  private cipherRead(cipher: ConversationCipher): Promise<ConversationCipher | null> | undefined {
-    return this.cipherPromises.get(cipher);
-  }
-
-  private readonly cipherPromises = new WeakMap<
-    ConversationCipher,
-    Promise<ConversationCipher | null>
-  >();
-
   /** The conversation's keys on this device, read and opened once (again after a failure). */
   private cipherFor(conversationId: string): Promise<ConversationCipher | null> {
     let read = this.ciphers.get(conversationId);
@@ -495,8 +502,9 @@ export class CounselorSession {
       read = reading;
       this.ciphers.set(conversationId, reading);
       void reading.then((cipher) => {
-        if (cipher) this.cipherPromises.set(cipher, reading);
-        else if (this.ciphers.get(conversationId) === reading) this.ciphers.delete(conversationId);
+        if (!cipher && this.ciphers.get(conversationId) === reading) {
+          this.ciphers.delete(conversationId);
+        }
       });
     }
     return read;
@@ -520,12 +528,13 @@ export class CounselorSession {
     }
     try {
       const opened = await openChatKeys(result.value, device.keys);
-      const newest = result.value.keys.at(-1)?.key;
+      const newest = Math.max(0, ...result.value.keys.map((k) => k.key));
       this.chatE2e(conversationId, {
         safetyCode: opened.safetyCode,
-        problem: newest !== undefined && opened.keys.has(newest) ? null : "no_key",
+        problem: opened.keys.has(newest) ? null : "no_key",
       });
-      return new ConversationCipher(conversationId, opened.keys, `device:${device.deviceId}`);
+      const self = `device:${device.deviceId}`;
+      return new ConversationCipher(conversationId, opened.keys, self, newest);
     } catch {
       this.chatE2e(conversationId, { problem: "no_key" });
       return new ConversationCipher(conversationId, new Map(), `device:${device.deviceId}`);
