@@ -78,6 +78,10 @@ export const deDashboard = {
       not_your_topic: "Diese Anfrage gehört zu einem Thema, das Sie nicht betreuen.",
       no_free_seat:
         "Alle Ihre Plätze sind belegt: Beenden Sie zuerst einen laufenden Chat, dann können Sie diesen starten.",
+      no_key:
+        "Dieses Gerät hat keine Schlüssel für die Verschlüsselung: Hier können Sie keinen Chat starten.",
+      key_invalid:
+        "Der Schlüssel der ratsuchenden Person ist ungültig: Der Chat kann nicht verschlüsselt werden.",
     },
     noFreeSeat: "Alle Ihre Plätze sind belegt",
     seats: (free: number, limit: number) =>

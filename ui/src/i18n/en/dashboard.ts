@@ -77,6 +77,8 @@ export const enDashboard: DashboardMessages = {
       not_your_topic: "This request belongs to a topic you do not cover.",
       no_free_seat:
         "All your seats are taken: end a running chat first, then you can start this one.",
+      no_key: "This device has no keys for the encryption: you cannot start a chat here.",
+      key_invalid: "The key of the person seeking advice is invalid: the chat cannot be encrypted.",
     },
     noFreeSeat: "All your seats are taken",
     seats: (free: number, limit: number) =>
