@@ -421,7 +421,7 @@ export class AskerSession {
     }
     let opened;
     try {
-      opened = await openChatKeys(chatKeys, this.keys);
+      opened = await openChatKeys(chatKeys, this.keys, { asker: true });
     } catch {
       this.dispatch({ type: "keys_unreadable" });
       return new ConversationCipher(

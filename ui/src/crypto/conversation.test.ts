@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from "vitest";
-import { fakeE2eServer, type FakeE2eServer } from "../test/e2e";
+import { b64PublicKey, fakeE2eServer, type FakeE2eServer } from "../test/e2e";
 import { ConversationCipher, openChatKeys, senderOf } from "./conversation";
-import { fromBase64Url, toBase64Url } from "./e2e";
+import { fromBase64Url, newAskerKeys, toBase64Url } from "./e2e";
 import type { Message } from "../wire/types";
 
 let e2e: FakeE2eServer;
@@ -118,24 +118,45 @@ describe("the boundary between sealed messages and texts", () => {
   });
 
   it("the Sicherheitscode is the same for the asker and the device from the same keys", async () => {
-    const forAsker = await openChatKeys(await e2e.chatKeys("c1", null), e2e.askerKeys);
-    const forDevice = await openChatKeys(await e2e.chatKeys("c1", device.device.id), device.keys);
+    const forAsker = await openChatKeys(await e2e.chatKeys("c1", null), e2e.askerKeys, {
+      asker: true,
+    });
+    const forDevice = await openChatKeys(await e2e.chatKeys("c1", device.device.id), device.keys, {
+      device: device.device.id,
+    });
     expect(forAsker.safetyCode).toMatch(/^\d{5} \d{5} \d{5} \d{5}$/);
     expect(forDevice.safetyCode).toBe(forAsker.safetyCode);
     expect(forAsker.keys.get(1)).toEqual(forDevice.keys.get(1));
   });
 
   it("the Sicherheitscode changes when another device reads the chat", async () => {
-    const before = await openChatKeys(await e2e.chatKeys("c1", null), e2e.askerKeys);
+    const asker = { asker: true } as const;
+    const before = await openChatKeys(await e2e.chatKeys("c1", null), e2e.askerKeys, asker);
     await e2e.registerDevice("Pforte-Desktop-App");
-    const after = await openChatKeys(await e2e.chatKeys("c1", null), e2e.askerKeys);
+    const after = await openChatKeys(await e2e.chatKeys("c1", null), e2e.askerKeys, asker);
     expect(after.safetyCode).not.toBe(before.safetyCode);
     expect(after.readers).toHaveLength(2);
   });
 
   it("a wrapped key for someone else is left out, not thrown", async () => {
     const other = await e2e.registerDevice();
-    const opened = await openChatKeys(await e2e.chatKeys("c1", other.device.id), device.keys);
+    const opened = await openChatKeys(await e2e.chatKeys("c1", other.device.id), device.keys, {
+      device: device.device.id,
+    });
     expect(opened.keys.size).toBe(0);
+  });
+
+  it("a key the server swapped for the asker's makes the two Sicherheitscodes differ", async () => {
+    const swapped = await newAskerKeys();
+    const honest = await e2e.chatKeys("c1", device.device.id);
+    // The server tells the counselor's device another key than the asker's, and the asker too.
+    const lie = { ...honest, asker_key: await b64PublicKey(swapped) };
+    const forDevice = await openChatKeys(lie, device.keys, { device: device.device.id });
+    const forAsker = await openChatKeys(
+      { ...(await e2e.chatKeys("c1", null)), asker_key: lie.asker_key },
+      e2e.askerKeys,
+      { asker: true },
+    );
+    expect(forAsker.safetyCode).not.toBe(forDevice.safetyCode);
   });
 });

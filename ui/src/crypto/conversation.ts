@@ -9,6 +9,7 @@ import {
   E2eError,
   fromBase64Url,
   importPublicKey,
+  publicKeyBytes,
   Receiver,
   safetyCode,
   sealMessage,
@@ -202,11 +203,22 @@ export interface OpenedKeys {
 }
 
 /**
+ * Who reads: the asker, or a counselor's device. In the "Sicherheitscode" a reader puts its
+ * own public key, not what the server says it is — else a server that swapped the key would
+ * also tell both sides the swapped one, and the codes would agree.
+ */
+export type OwnReader = { asker: true } | { device: string };
+
+/**
  * Unwraps what of `chatKeys` was wrapped for `own` and derives the "Sicherheitscode". A
  * wrapped key that does not open is left out (its messages show `no_key`); a public key that
  * is not a point is `bad_key`.
  */
-export async function openChatKeys(chatKeys: ChatKeys, own: CryptoKeyPair): Promise<OpenedKeys> {
+export async function openChatKeys(
+  chatKeys: ChatKeys,
+  own: CryptoKeyPair,
+  reader: OwnReader,
+): Promise<OpenedKeys> {
   const conversation = chatKeys.conversation_id;
   const keys = new Map<number, Uint8Array>();
   for (const entry of chatKeys.keys) {
@@ -217,11 +229,18 @@ export async function openChatKeys(chatKeys: ChatKeys, own: CryptoKeyPair): Prom
       // Not for this reader, or changed: its messages cannot be opened here.
     }
   }
-  const newest = chatKeys.keys.at(-1);
-  const readers = (newest?.readers ?? []).map((r) => r.public_key).sort();
+  const ownKey = toBase64Url(await publicKeyBytes(own.publicKey));
+  const newest = chatKeys.keys.reduce<ChatKeys["keys"][number] | undefined>(
+    (a, k) => (a && a.key > k.key ? a : k),
+    undefined,
+  );
+  const readers = (newest?.readers ?? [])
+    .map((r) => ("device" in reader && r.device === reader.device ? ownKey : r.public_key))
+    .sort();
+  const askerKey = "asker" in reader ? ownKey : chatKeys.asker_key;
   return {
     keys,
-    safetyCode: await chatSafetyCode(conversation, chatKeys.asker_key, readers),
+    safetyCode: await chatSafetyCode(conversation, askerKey, readers),
     readers,
   };
 }

@@ -4,7 +4,6 @@
 import type { CounselorApi } from "../api/counselor";
 import {
   ConversationCipher,
-  chatSafetyCode,
   localFailure,
   openChatKeys,
   unreadable,
@@ -37,13 +36,7 @@ import type {
   SwitchReason,
   WeekPlan,
 } from "../wire/types";
-import {
-  encodedPublicKey,
-  setUpDevice,
-  type DeviceKeyStore,
-  type DeviceProblem,
-  type StoredDevice,
-} from "./devices";
+import { setUpDevice, type DeviceKeyStore, type DeviceProblem, type StoredDevice } from "./devices";
 import {
   initialDashboard,
   reduceDashboard,
@@ -527,7 +520,7 @@ export class CounselorSession {
       return null;
     }
     try {
-      const opened = await openChatKeys(result.value, device.keys);
+      const opened = await openChatKeys(result.value, device.keys, { device: device.deviceId });
       const newest = Math.max(0, ...result.value.keys.map((k) => k.key));
       this.chatE2e(conversationId, {
         safetyCode: opened.safetyCode,
