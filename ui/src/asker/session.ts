@@ -62,6 +62,8 @@ export class AskerSession {
   private keys: CryptoKeyPair | null = null;
   /** The chat's opened keys, once read; null before (and after a failed read: read again). */
   private cipher: Promise<ConversationCipher | null> | null = null;
+  /** The cipher before the keys were read again, until its successor took over. */
+  private retired: Promise<ConversationCipher | null> | null = null;
   /** The newest key number that made the keys be read again (once per key). */
   private readAgainFor = 0;
   /** The last read of the messages: a send waits for it, to number after the history. */
@@ -335,7 +337,7 @@ export class AskerSession {
     const phase = this.current.phase.name;
     if (phase === "chatting" || phase === "chat_ended") {
       // The keys are read again too: the counselor's devices may have changed meanwhile.
-      this.cipher = null;
+      this.retire();
       await this.loadMessages();
     }
     if (phase === "request_ended") {
@@ -384,13 +386,19 @@ export class AskerSession {
     this.readAgainFor = newer;
     const current = await this.cipher;
     if (current !== cipher) return current ? current.open(messages) : opened;
-    this.cipher = null;
+    this.retire();
     const fresh = await this.ensureCipher();
     if (!fresh) return opened;
     // The new cipher learns the history (and this tab's counter) from what is shown.
     const all = await fresh.open([...this.current.messages, ...messages]);
     this.dispatch({ type: "messages_loaded", messages: all });
     return all.slice(-messages.length);
+  }
+
+  /** The keys are read again; what the current cipher sent carries over to the next one. */
+  private retire(): void {
+    if (this.cipher) this.retired = this.cipher;
+    this.cipher = null;
   }
 
   /** The chat's keys, read and opened once (again after a failed read). */
@@ -406,6 +414,16 @@ export class AskerSession {
   }
 
   private async readKeys(): Promise<ConversationCipher | null> {
+    const cipher = await this.readCipher();
+    const earlier = await this.retired;
+    if (cipher && earlier) {
+      cipher.continueFrom(earlier);
+      this.retired = null;
+    }
+    return cipher;
+  }
+
+  private async readCipher(): Promise<ConversationCipher | null> {
     if (!this.token) return null;
     const result = await this.deps.askerApi(this.token).keys();
     if (!result.ok || result.value.keys.length === 0) return null;
@@ -478,6 +496,7 @@ export class AskerSession {
     this.token = null;
     this.keys = null;
     this.cipher = null;
+    this.retired = null;
     this.readAgainFor = 0;
     this.deps.tokens.remove(TOKEN_KEY);
     this.deps.tokens.remove(KEYS_KEY);

@@ -105,6 +105,15 @@ describe("the boundary between sealed messages and texts", () => {
     expect((await asker.seal("Noch was", "client-2")).counter).toBe(2);
   });
 
+  it("a cipher made when the keys were read again goes on with the earlier one's counter and sends", async () => {
+    const earlier = askerSide();
+    const sent = await earlier.seal("Hallo", "client-1");
+    const next = askerSide();
+    next.continueFrom(earlier);
+    expect(await next.seal("Hallo", "client-1")).toEqual(sent);
+    expect((await next.seal("Weiter", "client-2")).counter).toBe(2);
+  });
+
   it("after a reload the counter continues after the highest own counter of the history", async () => {
     const before = deviceSide();
     const history = [

@@ -105,6 +105,19 @@ export class ConversationCipher {
     return message.sealed.key > this.newestKey;
   }
 
+  /**
+   * Takes over what an earlier cipher of the same reader and conversation sent (its counter,
+   * its sealed sends by client id), when the keys were read again: a retry after it still
+   * carries the same ciphertext, and no counter is used twice.
+   */
+  continueFrom(earlier: ConversationCipher): void {
+    if (earlier.conversationId !== this.conversationId || earlier.self !== this.self) return;
+    this.ownCounter = Math.max(this.ownCounter, earlier.ownCounter);
+    for (const [clientId, sealed] of earlier.sends) {
+      if (!this.sends.has(clientId)) this.sends.set(clientId, sealed);
+    }
+  }
+
   /** Opens messages (in any order, again or for the first time); gives them in the same order. */
   open(messages: readonly Message[]): Promise<ChatMessage[]> {
     const run = this.queue.then(() => this.openInOrder(messages));

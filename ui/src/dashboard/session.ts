@@ -476,6 +476,7 @@ export class CounselorSession {
     if (newest <= (this.readAgainFor.get(conversationId) ?? 0)) return;
     this.readAgainFor.set(conversationId, newest);
     this.ciphers.delete(conversationId);
+    void this.cipherFor(conversationId).then((next) => next?.continueFrom(cipher));
     void this.loadMessages(conversationId);
   }
 
