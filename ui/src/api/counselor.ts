@@ -1,10 +1,15 @@
 // Typed calls of the counselor endpoints. Thin: one function per endpoint.
 import type { HttpClient, Result } from "../platform/http";
 import type {
+  AcceptRequest,
+  AddDevice,
   Availability,
+  ChatKeys,
   Conversation,
   ConversationList,
   CoverageList,
+  Device,
+  DeviceList,
   GoOffline,
   LiveChatRequestList,
   LoggedIn,
@@ -13,6 +18,7 @@ import type {
   Message,
   MessageList,
   MyShifts,
+  Sealed,
   SendMessage,
   SetAbsence,
   SetMyShifts,
@@ -76,18 +82,31 @@ export function counselorApi(http: HttpClient, token: string) {
       }),
     requests: (): Promise<Result<LiveChatRequestList>> =>
       http.request("GET", "/api/requests", auth),
-    accept: (requestId: string): Promise<Result<Conversation>> =>
-      http.request("POST", `/api/requests/${id(requestId)}/accept`, auth),
+    accept: (requestId: string, body: AcceptRequest): Promise<Result<Conversation>> =>
+      http.request("POST", `/api/requests/${id(requestId)}/accept`, { ...auth, body }),
+    /** "Meine Geräte". */
+    devices: (): Promise<Result<DeviceList>> => http.request("GET", "/api/me/devices", auth),
+    /** 201 for a new device; 200 and the same device for a public key known already. */
+    addDevice: (body: AddDevice): Promise<Result<Device>> =>
+      http.request("POST", "/api/me/devices", { ...auth, body }),
+    removeDevice: (deviceId: string): Promise<Result<void>> =>
+      http.request("DELETE", `/api/me/devices/${id(deviceId)}`, auth),
+    /** The conversation's content keys; `wrapped` is for `deviceId` (null if not for it). */
+    keys: (conversationId: string, deviceId: string): Promise<Result<ChatKeys>> =>
+      http.request("GET", `/api/conversations/${id(conversationId)}/keys`, {
+        ...auth,
+        query: { device: deviceId },
+      }),
     conversations: (): Promise<Result<ConversationList>> =>
       http.request("GET", "/api/conversations", auth),
     conversation: (conversationId: string): Promise<Result<Conversation>> =>
       http.request("GET", `/api/conversations/${id(conversationId)}`, auth),
     messages: (conversationId: string): Promise<Result<MessageList>> =>
       http.request("GET", `/api/conversations/${id(conversationId)}/messages`, auth),
-    send: (conversationId: string, text: string, clientId?: string): Promise<Result<Message>> =>
+    send: (conversationId: string, sealed: Sealed, clientId?: string): Promise<Result<Message>> =>
       http.request("POST", `/api/conversations/${id(conversationId)}/messages`, {
         ...auth,
-        body: { text, client_id: clientId } satisfies SendMessage,
+        body: { sealed, client_id: clientId } satisfies SendMessage,
       }),
     end: (conversationId: string): Promise<Result<void>> =>
       http.request("POST", `/api/conversations/${id(conversationId)}/end`, auth),

@@ -2,12 +2,14 @@
 import type { HttpClient, Result } from "../platform/http";
 import type {
   AskerState,
+  ChatKeys,
   EnteredWaitingRoom,
   EnterWaitingRoom,
   Message,
   MessageList,
   PublicTopic,
   PublicTopicList,
+  Sealed,
   SendMessage,
 } from "../wire/types";
 
@@ -27,10 +29,12 @@ export function askerApi(http: HttpClient, token: string) {
     leave: (): Promise<Result<void>> => http.request("POST", "/api/asker/leave", { token }),
     messages: (): Promise<Result<MessageList>> =>
       http.request("GET", "/api/asker/messages", { token }),
-    send: (text: string, clientId?: string): Promise<Result<Message>> =>
+    /** The chat's content keys, wrapped for this asker; `keys` is empty until accepted. */
+    keys: (): Promise<Result<ChatKeys>> => http.request("GET", "/api/asker/keys", { token }),
+    send: (sealed: Sealed, clientId?: string): Promise<Result<Message>> =>
       http.request("POST", "/api/asker/messages", {
         token,
-        body: { text, client_id: clientId } satisfies SendMessage,
+        body: { sealed, client_id: clientId } satisfies SendMessage,
       }),
     end: (): Promise<Result<void>> => http.request("POST", "/api/asker/end", { token }),
   };

@@ -1,4 +1,4 @@
-import { describe, expect, it, vi } from "vitest";
+import { beforeEach, describe, expect, it, vi } from "vitest";
 import type { AskerApi, PublicApi } from "../api/public";
 import { memoryStore } from "../platform/storage";
 import {
@@ -9,9 +9,29 @@ import {
   settle,
   type FakeLive,
 } from "../test/fakes";
-import { askerState, message, topic } from "../test/fixtures";
-import type { EnteredWaitingRoom, PublicTopic } from "../wire/types";
-import { AskerSession, TOKEN_KEY } from "./session";
+import { chatSafetyCode } from "../crypto/conversation";
+import { fromBase64Url, newAskerKeys } from "../crypto/e2e";
+import { b64PublicKey, fakeE2eServer, type FakeE2eServer } from "../test/e2e";
+import { askerState, topic } from "../test/fixtures";
+import type { KeyValueStore } from "../platform/storage";
+import type {
+  EnteredWaitingRoom,
+  EnterWaitingRoom,
+  Message,
+  PublicTopic,
+  Sealed,
+} from "../wire/types";
+import { AskerSession, KEYS_KEY, TOKEN_KEY } from "./session";
+
+/** The counselor's side and the server's keys; new for each test. */
+let e2e: FakeE2eServer;
+/** The chat's messages as the server stores them: the counselor's greeting, then sends. */
+let history: Message[];
+beforeEach(async () => {
+  e2e = await fakeE2eServer();
+  await e2e.registerDevice();
+  history = [await e2e.sealed("m1", "c", 1, "Guten Tag", { device: "dev-1", counter: 1 })];
+});
 
 const entered: EnteredWaitingRoom = {
   token: "tok-1",
@@ -27,6 +47,8 @@ function setup(
     publicApi?: Partial<PublicApi>;
     askerApi?: Partial<AskerApi>;
     storedToken?: string;
+    /** The tab's storage (a reload keeps it). */
+    tokens?: KeyValueStore;
   } = {},
 ) {
   const publicApi: PublicApi = {
@@ -34,7 +56,10 @@ function setup(
       okResult({ topics: options.topics ?? [topic(1, true), topic(2, false)] }),
     ),
     topic: vi.fn(),
-    enterWaitingRoom: vi.fn(async () => okResult(entered)),
+    enterWaitingRoom: vi.fn(async (body: EnterWaitingRoom) => {
+      e2e.setAskerKey(body.public_key);
+      return okResult(entered);
+    }),
     ...options.publicApi,
   } as PublicApi;
   const askerApi: AskerApi = {
@@ -50,13 +75,21 @@ function setup(
       ),
     ),
     leave: vi.fn(async () => okResult(undefined)),
-    messages: vi.fn(async () => okResult({ messages: [message("m1", "c", 1)] })),
-    send: vi.fn(async (text: string) => okResult(message("s1", "c", 2, { from: "asker", text }))),
+    keys: vi.fn(async () => okResult(await e2e.chatKeys("c", null))),
+    messages: vi.fn(async () => okResult({ messages: [...history] })),
+    send: vi.fn(async (sealed: Sealed) => {
+      const stored = e2e.stored("c", sealed, history.length + 1);
+      history.push(stored);
+      return okResult(stored);
+    }),
     end: vi.fn(async () => okResult(undefined)),
     ...options.askerApi,
   } as AskerApi;
-  const tokens = memoryStore();
-  if (options.storedToken) tokens.set(TOKEN_KEY, options.storedToken);
+  const tokens = options.tokens ?? memoryStore();
+  if (options.storedToken) {
+    tokens.set(TOKEN_KEY, options.storedToken);
+    tokens.set(KEYS_KEY, e2e.askerJwk);
+  }
   const gates: FakeLive[] = [];
   const visits: FakeLive[] = [];
   const session = new AskerSession({
@@ -132,7 +165,11 @@ describe("the asker's visit", () => {
     const { session, tokens, gates, visits, publicApi } = setup();
     await session.start("topic-1");
     await session.enter(true);
-    expect(publicApi.enterWaitingRoom).toHaveBeenCalledWith({ topic_id: 1, consent: true });
+    expect(publicApi.enterWaitingRoom).toHaveBeenCalledWith({
+      topic_id: 1,
+      consent: true,
+      public_key: expect.stringMatching(/^[\w-]{87}$/),
+    });
     expect(tokens.get(TOKEN_KEY)).toBe("tok-1");
     expect(session.current.phase).toMatchObject({ name: "waiting", position: 2 });
     expect(gates[0]!.closed).toBe(true);
@@ -261,8 +298,10 @@ describe("the asker's visit", () => {
     await session.start("topic-1");
     await session.enter(true);
     visits[0]!.emit({ type: "chat_accepted", counselor_name: "Anna" });
-    await settle();
-    expect(askerApi.messages).toHaveBeenCalled();
+    await vi.waitFor(() => expect(askerApi.messages).toHaveBeenCalled());
+    await vi.waitFor(() =>
+      expect(session.current.messages.map((m) => m.text)).toEqual(["Guten Tag"]),
+    );
     expect(session.current.phase).toMatchObject({ name: "chatting", counselorName: "Anna" });
   });
 
@@ -338,5 +377,110 @@ describe("the asker's visit", () => {
     visits[0]!.emit({ type: "request_ended", reason: "nobody_available", next_chat_hours: null });
     await session.restart("topic-1");
     expect(session.current.phase).toMatchObject({ name: "consent", topicId: 1 });
+  });
+});
+
+describe("the asker's end-to-end encryption", () => {
+  const chatting = () =>
+    okResult(askerState({ state: "chatting", counselor_name: "Anna", counselor_online: true }));
+
+  async function inChat(options: Parameters<typeof setup>[0] = {}) {
+    const visit = setup(options);
+    await visit.session.start("topic-1");
+    await visit.session.enter(true);
+    visit.visits[0]!.emit({ type: "chat_accepted", counselor_name: "Anna" });
+    await vi.waitFor(() => expect(visit.session.current.messages).toHaveLength(1));
+    return visit;
+  }
+
+  it("seals what it sends: the server gets no text, only the padded ciphertext", async () => {
+    const { session, askerApi } = await inChat();
+    expect(await session.send("Ich brauche Hilfe", "client-1")).toBeNull();
+    const [sealed, clientId] = vi.mocked(askerApi.send).mock.calls[0]!;
+    expect(clientId).toBe("client-1");
+    expect(sealed).toMatchObject({ key: 1, device: null, counter: 1 });
+    expect(JSON.stringify(sealed)).not.toContain("Hilfe");
+    expect(fromBase64Url(sealed.ciphertext)).toHaveLength(256 + 16);
+    expect(session.current.messages.map((m) => m.text)).toEqual(["Guten Tag", "Ich brauche Hilfe"]);
+  });
+
+  it("opens the counselor's pushed messages", async () => {
+    const { session, visits } = await inChat();
+    const message = await e2e.sealed("m2", "c", 2, "Wie geht es Ihnen?", {
+      device: "dev-1",
+      counter: 2,
+    });
+    visits[0]!.emit({ type: "message_posted", message });
+    await vi.waitFor(() =>
+      expect(session.current.messages.map((m) => m.text)).toContain("Wie geht es Ihnen?"),
+    );
+  });
+
+  it("shows a changed message as a notice, never its ciphertext", async () => {
+    const { session, visits } = await inChat();
+    const message = await e2e.sealed("m2", "c", 2, "echt", { device: "dev-1", counter: 2 });
+    const changed = { ...message, sealed: { ...message.sealed, counter: 3 } };
+    visits[0]!.emit({ type: "message_posted", message: changed });
+    await vi.waitFor(() => expect(session.current.messages).toHaveLength(2));
+    expect(session.current.messages[1]).toMatchObject({ text: null, problem: "tampered" });
+  });
+
+  it("keeps the chat's key pair across a reload of the tab and numbers on after its history", async () => {
+    const first = await inChat();
+    expect(await first.session.send("Hallo")).toBeNull();
+    first.session.dispose();
+
+    const reloaded = setup({
+      tokens: first.tokens,
+      askerApi: { state: vi.fn(async () => chatting()) },
+    });
+    await reloaded.session.start(null);
+    await vi.waitFor(() =>
+      expect(reloaded.session.current.messages.map((m) => m.text)).toEqual(["Guten Tag", "Hallo"]),
+    );
+    expect(reloaded.session.current.e2e.safetyCode).toBe(first.session.current.e2e.safetyCode);
+    expect(await reloaded.session.send("Noch eine Frage")).toBeNull();
+    expect(vi.mocked(reloaded.askerApi.send).mock.calls[0]![0].counter).toBe(2);
+  });
+
+  it("shows the same Sicherheitscode as the counselor's device", async () => {
+    const { session } = await inChat();
+    const device = e2e.devices[0]!;
+    const code = await chatSafetyCode("c", e2e.askerKey, [device.public_key]);
+    expect(session.current.e2e.safetyCode).toBe(code);
+  });
+
+  it("says so when the counselling uses another device since this tab last looked", async () => {
+    const { session, visits } = await inChat({
+      askerApi: { state: vi.fn(async () => chatting()) },
+    });
+    const before = session.current.e2e.safetyCode;
+    expect(session.current.e2e.readersChanged).toBe(false);
+    await e2e.registerDevice("Pforte-Desktop-App");
+    visits[0]!.emit({ type: "ready" });
+    await vi.waitFor(() => expect(session.current.e2e.readersChanged).toBe(true));
+    expect(session.current.e2e.safetyCode).not.toBe(before);
+  });
+
+  it("forgets the key pair with the token when the visit ends", async () => {
+    const { session, visits, tokens } = await inChat();
+    expect(tokens.get(KEYS_KEY)).not.toBeNull();
+    visits[0]!.emit({ type: "conversation_ended", conversation_id: "c", by: "counselor" });
+    await session.restart();
+    expect(tokens.get(KEYS_KEY)).toBeNull();
+  });
+
+  it("shows notices, not texts, when the tab lost its key pair", async () => {
+    const { session } = setup({
+      storedToken: "tok-old",
+      askerApi: { state: vi.fn(async () => chatting()) },
+    });
+    // The key pair stored is not the one the chat was wrapped for.
+    e2e.setAskerKey(await b64PublicKey(await newAskerKeys()));
+    await session.start(null);
+    await vi.waitFor(() => expect(session.current.messages).toHaveLength(1));
+    expect(session.current.messages[0]).toMatchObject({ text: null, problem: "no_key" });
+    expect(session.current.e2e.unreadable).toBe(true);
+    expect(await session.send("Hallo")).toMatchObject({ code: "no_key" });
   });
 });

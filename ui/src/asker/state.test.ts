@@ -195,13 +195,45 @@ describe("the chat", () => {
     const mine = message("m2", "c", 20, { from: "asker" });
     const view = run(
       [
-        server({ type: "message_posted", message: message("m1", "c", 10, { from: "counselor" }) }),
+        { type: "messages_loaded", messages: [message("m1", "c", 10, { from: "counselor" })] },
         { type: "message_sent", message: mine },
-        server({ type: "message_posted", message: mine }),
+        { type: "messages_loaded", messages: [mine] },
       ],
       chatting,
     );
     expect(view.messages.map((m) => m.id)).toEqual(["m1", "m2"]);
+  });
+
+  it("leaves a sealed pushed message to the session, which opens it first", () => {
+    const view = run(
+      [server({ type: "message_posted", message: message("m1", "c", 10) })],
+      chatting,
+    );
+    expect(view.messages).toEqual([]);
+  });
+
+  it("keeps an opened message over a notice for the same message", () => {
+    const notice = message("m1", "c", 10, { text: null, problem: "no_key" });
+    const view = run(
+      [
+        { type: "messages_loaded", messages: [notice] },
+        { type: "messages_loaded", messages: [message("m1", "c", 10)] },
+        { type: "messages_loaded", messages: [notice] },
+      ],
+      chatting,
+    );
+    expect(view.messages.map((m) => m.text)).toEqual(["text m1"]);
+  });
+
+  it("notes a changed Sicherheitscode until the visit ends", () => {
+    const view = run(
+      [
+        { type: "keys_opened", safetyCode: "1", readersChanged: true, unreadable: false },
+        { type: "keys_opened", safetyCode: "2", readersChanged: false, unreadable: false },
+      ],
+      chatting,
+    );
+    expect(view.e2e).toEqual({ safetyCode: "2", readersChanged: true, unreadable: false });
   });
 
   it("becomes read-only when the counselor ends it", () => {
@@ -222,7 +254,7 @@ describe("the chat", () => {
   it("keeps its messages after it ended", () => {
     const view = run(
       [
-        server({ type: "message_posted", message: message("m1", "c", 10) }),
+        { type: "messages_loaded", messages: [message("m1", "c", 10)] },
         server({ type: "conversation_ended", conversation_id: "c", by: "asker" }),
       ],
       chatting,

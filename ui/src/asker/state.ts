@@ -1,9 +1,9 @@
 // The asker page as a pure function: events in, view state out.
+import type { ChatMessage } from "../crypto/conversation";
 import { mergeMessages } from "../lib/messages";
 import type {
   AskerState,
   EnteredWaitingRoom,
-  Message,
   PublicTopic,
   RequestEndReason,
   Sender,
@@ -13,7 +13,13 @@ import type {
 
 /** Why entering the waiting room did not work, as the page explains it. */
 export type EnterProblem =
-  "rate_limited" | "consent_required" | "queue_full" | "unavailable" | "network";
+  | "rate_limited"
+  | "consent_required"
+  | "queue_full"
+  | "unavailable"
+  | "network"
+  /** This browser cannot make the chat's keys (no WebCrypto, e.g. a page not on https). */
+  | "no_crypto";
 
 export type AskerPhase =
   /** Reading the topics or resuming a stored visit. */
@@ -52,8 +58,21 @@ export interface AskerView {
   topicsLoaded: boolean;
   phase: AskerPhase;
   visit: AskerVisit | null;
-  messages: Message[];
+  messages: ChatMessage[];
+  e2e: AskerE2e;
 }
+
+/** The end-to-end encryption of the chat, as the page shows it. */
+export interface AskerE2e {
+  /** The "Sicherheitscode", once the chat's keys were opened. */
+  safetyCode: string | null;
+  /** The counselor's devices changed since this tab last saw them: the code changed. */
+  readersChanged: boolean;
+  /** The chat's key could not be opened in this tab: messages show as notices. */
+  unreadable: boolean;
+}
+
+export const noE2e: AskerE2e = { safetyCode: null, readersChanged: false, unreadable: false };
 
 export const initialAsker: AskerView = {
   topics: [],
@@ -61,6 +80,7 @@ export const initialAsker: AskerView = {
   phase: { name: "loading" },
   visit: null,
   messages: [],
+  e2e: noE2e,
 };
 
 export type AskerAction =
@@ -73,8 +93,11 @@ export type AskerAction =
   | { type: "enter_refused_gate_closed" }
   | { type: "enter_failed"; problem: EnterProblem }
   | { type: "state_loaded"; state: AskerState }
-  | { type: "messages_loaded"; messages: Message[] }
-  | { type: "message_sent"; message: Message }
+  /** Opened messages: of the history, or pushed (the session opens `message_posted` first). */
+  | { type: "messages_loaded"; messages: ChatMessage[] }
+  | { type: "message_sent"; message: ChatMessage }
+  | { type: "keys_opened"; safetyCode: string; readersChanged: boolean; unreadable: boolean }
+  | { type: "keys_unreadable" }
   | { type: "left" }
   | { type: "ended_by_me" }
   | { type: "visit_lost" }
@@ -223,7 +246,8 @@ function applyServerEvent(view: AskerView, event: ServerEvent): AskerView {
       return { ...view, phase: { ...phase, counselorOnline: event.online } };
 
     case "message_posted":
-      return { ...view, messages: mergeMessages(view.messages, [event.message]) };
+      // Sealed: the session opens it and hands it on as `messages_loaded`.
+      return view;
 
     case "conversation_ended":
       if (phase.name !== "chatting") return view;
@@ -286,6 +310,7 @@ export function reduceAsker(view: AskerView, action: AskerAction): AskerView {
           retentionSeconds: null,
         },
         messages: [],
+        e2e: noE2e,
         phase: { name: "waiting", position: entered.position, reopened: false, estimate: null },
       };
     }
@@ -333,6 +358,19 @@ export function reduceAsker(view: AskerView, action: AskerAction): AskerView {
     case "message_sent":
       return { ...view, messages: mergeMessages(view.messages, [action.message]) };
 
+    case "keys_opened":
+      return {
+        ...view,
+        e2e: {
+          safetyCode: action.safetyCode,
+          readersChanged: view.e2e.readersChanged || action.readersChanged,
+          unreadable: action.unreadable,
+        },
+      };
+
+    case "keys_unreadable":
+      return { ...view, e2e: { ...view.e2e, unreadable: true } };
+
     case "left":
       return {
         ...view,
@@ -350,7 +388,13 @@ export function reduceAsker(view: AskerView, action: AskerAction): AskerView {
       return { ...view, phase: { name: "lost" } };
 
     case "restart":
-      return { ...view, visit: null, messages: [], phase: { name: "choose", unknownLink: false } };
+      return {
+        ...view,
+        visit: null,
+        messages: [],
+        e2e: noE2e,
+        phase: { name: "choose", unknownLink: false },
+      };
 
     case "server":
       return applyServerEvent(view, action.event);

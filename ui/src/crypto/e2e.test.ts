@@ -3,8 +3,15 @@ import {
   aesGcmOpen,
   aesGcmSeal,
   BUCKETS,
+  decodeWrapped,
   E2eError,
   ecdh,
+  encodeWrapped,
+  exportAskerKeys,
+  fromBase64Url,
+  importAskerKeys,
+  newAskerKeys,
+  toBase64Url,
   hkdf,
   importPublicKey,
   newContentKey,
@@ -224,5 +231,68 @@ describe("the Sicherheitscode", () => {
     expect(asker).toMatch(/^\d{5} \d{5} \d{5} \d{5}$/);
     expect(await safetyCode("chat-1", [raw[0]!, raw[2]!])).not.toBe(asker);
     expect(await safetyCode("chat-2", [raw[0]!, raw[1]!])).not.toBe(asker);
+  });
+});
+
+describe("wire encodings", () => {
+  it("base64url has no padding and follows RFC 4648's test vectors", () => {
+    const vectors: [string, string][] = [
+      ["", ""],
+      ["f", "Zg"],
+      ["fo", "Zm8"],
+      ["foo", "Zm9v"],
+      ["foob", "Zm9vYg"],
+      ["fooba", "Zm9vYmE"],
+      ["foobar", "Zm9vYmFy"],
+    ];
+    for (const [plain, encoded] of vectors) {
+      expect(toBase64Url(new TextEncoder().encode(plain))).toBe(encoded);
+      expect(new TextDecoder().decode(fromBase64Url(encoded))).toBe(plain);
+    }
+    expect(toBase64Url(Uint8Array.of(0xfb, 0xff))).toBe("-_8");
+    expect(fromBase64Url("-_8")).toEqual(Uint8Array.of(0xfb, 0xff));
+  });
+
+  it("base64url refuses padding, other alphabets and left-over bits", () => {
+    for (const bad of ["Zg==", "+/8", "Z", "Zh", "Zm9v Yg"]) {
+      expect(() => fromBase64Url(bad)).toThrow(RangeError);
+    }
+  });
+
+  it("a wrapped key travels as 167 characters and comes back the same", async () => {
+    const reader = await newDeviceKeys();
+    const key = newContentKey();
+    const wrapped = await wrapContentKey(key, await publicKeyBytes(reader.publicKey), "c1");
+    const text = encodeWrapped(wrapped);
+    expect(text).toHaveLength(167);
+    expect(await unwrapContentKey(decodeWrapped(text), reader, "c1")).toEqual(key);
+  });
+
+  it("a wrapped key of the wrong length is a bad key", () => {
+    expect(() => decodeWrapped(toBase64Url(new Uint8Array(124)))).toThrow(E2eError);
+    expect(() => decodeWrapped("!")).toThrow(/base64url/);
+  });
+
+  it("the asker's key pair survives an export as JWK and opens what was wrapped for it", async () => {
+    const keys = await newAskerKeys();
+    const raw = await publicKeyBytes(keys.publicKey);
+    const wrapped = await wrapContentKey(newContentKey(), raw, "c1");
+    const jwk = JSON.parse(JSON.stringify(await exportAskerKeys(keys))) as JsonWebKey;
+    const again = await importAskerKeys(jwk);
+    expect(await publicKeyBytes(again.publicKey)).toEqual(raw);
+    expect(await unwrapContentKey(wrapped, again, "c1")).toEqual(
+      await unwrapContentKey(wrapped, keys, "c1"),
+    );
+  });
+
+  it("a JWK that is not a P-256 private key is a bad key", async () => {
+    const jwk = await exportAskerKeys(await newAskerKeys());
+    await expect(importAskerKeys({ ...jwk, d: undefined })).rejects.toThrow(E2eError);
+    await expect(importAskerKeys({ ...jwk, x: "AAAA" })).rejects.toThrow(E2eError);
+  });
+
+  it("the largest bucket holds 4000 characters of four bytes each", () => {
+    expect(pad("😀".repeat(4000))).toHaveLength(16384);
+    expect(BUCKETS).toEqual([256, 1024, 4096, 16384]);
   });
 });

@@ -20,7 +20,7 @@
 export const FORMAT = "pforte/e2e/v1";
 
 /** Padded plaintext lengths in bytes (4 bytes of length, the text, zeros). */
-export const BUCKETS = [256, 1024, 4096, 16384, 65536] as const;
+export const BUCKETS = [256, 1024, 4096, 16384] as const;
 
 export type E2eProblem =
   | "tampered" // authentication failed: changed, moved to another chat/sender/counter, or the wrong key
@@ -71,6 +71,43 @@ function u64(n: number): Uint8Array {
   if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`not a counter: ${n}`);
   const out = new Uint8Array(8);
   new DataView(out.buffer).setBigUint64(0, BigInt(n));
+  return out;
+}
+
+// ---------------------------------------------------------------- base64url (RFC 4648 §5, no padding)
+
+const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+const VALUES = new Map([...ALPHABET].map((c, i) => [c, i]));
+
+export function toBase64Url(data: Uint8Array): string {
+  let out = "";
+  for (let i = 0; i < data.length; i += 3) {
+    const n = (data[i]! << 16) | ((data[i + 1] ?? 0) << 8) | (data[i + 2] ?? 0);
+    const chars = Math.min(4, Math.ceil(((data.length - i) * 8) / 6));
+    for (let c = 0; c < chars; c++) out += ALPHABET[(n >> (18 - 6 * c)) & 63];
+  }
+  return out;
+}
+
+/** Strict: only the URL alphabet, no padding, no bits left over. Throws a `RangeError`. */
+export function fromBase64Url(text: string): Uint8Array<ArrayBuffer> {
+  if (text.length % 4 === 1) throw new RangeError("not base64url: a lone character");
+  const out = new Uint8Array(Math.floor((text.length * 6) / 8));
+  let bits = 0;
+  let value = 0;
+  let at = 0;
+  for (const char of text) {
+    const v = VALUES.get(char);
+    if (v === undefined) throw new RangeError("not base64url");
+    value = (value << 6) | v;
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out[at++] = (value >> bits) & 0xff;
+      value &= (1 << bits) - 1;
+    }
+  }
+  if (value !== 0) throw new RangeError("not base64url: bits left over");
   return out;
 }
 
@@ -165,6 +202,40 @@ export async function importPublicKey(raw: Uint8Array): Promise<CryptoKey> {
   }
 }
 
+// ---------------------------------------------------------------- the asker's keys
+
+/**
+ * The asker's key pair for one chat. Unlike a device's, its private key can be exported: the
+ * tab keeps it (as a JWK in its own sessionStorage, next to the token) so that a reload keeps
+ * the chat readable; it goes when the tab closes.
+ */
+export function newAskerKeys(): Promise<CryptoKeyPair> {
+  return subtle().generateKey({ name: "ECDH", namedCurve: "P-256" }, true, [
+    "deriveBits",
+  ]) as Promise<CryptoKeyPair>;
+}
+
+/** The asker's private key as a JWK (it holds the public point too). */
+export async function exportAskerKeys(keys: CryptoKeyPair): Promise<JsonWebKey> {
+  return subtle().exportKey("jwk", keys.privateKey);
+}
+
+/** The inverse of [`exportAskerKeys`]; a JWK that is not a P-256 private key is `bad_key`. */
+export async function importAskerKeys(jwk: JsonWebKey): Promise<CryptoKeyPair> {
+  if (jwk.kty !== "EC" || jwk.crv !== "P-256" || !jwk.d || !jwk.x || !jwk.y) {
+    throw new E2eError("bad_key", "not a P-256 private key");
+  }
+  const algorithm = { name: "ECDH", namedCurve: "P-256" };
+  try {
+    const privateKey = await subtle().importKey("jwk", jwk, algorithm, true, ["deriveBits"]);
+    const { kty, crv, x, y } = jwk;
+    const publicKey = await subtle().importKey("jwk", { kty, crv, x, y }, algorithm, true, []);
+    return { privateKey, publicKey };
+  } catch {
+    throw new E2eError("bad_key", "not a P-256 private key");
+  }
+}
+
 // ---------------------------------------------------------------- content keys
 
 /** A conversation's content key: 32 random bytes. */
@@ -222,6 +293,23 @@ export async function unwrapContentKey(
   const reader = await publicKeyBytes(keys.publicKey);
   const { key, aad } = await wrapKey(shared, wrapped.ephemeral, reader, conversation);
   return aesGcmOpen(key, wrapped.iv, wrapped.sealed, aad);
+}
+
+/** A wrapped key as the server carries it: base64url(ephemeral 65 ‖ iv 12 ‖ sealed 48). */
+export function encodeWrapped(wrapped: WrappedKey): string {
+  return toBase64Url(concat(wrapped.ephemeral, wrapped.iv, wrapped.sealed));
+}
+
+/** The inverse of [`encodeWrapped`]; anything but 125 bytes of base64url is `bad_key`. */
+export function decodeWrapped(text: string): WrappedKey {
+  let raw: Uint8Array;
+  try {
+    raw = fromBase64Url(text);
+  } catch {
+    throw new E2eError("bad_key", "a wrapped key is base64url");
+  }
+  if (raw.length !== 125) throw new E2eError("bad_key", "a wrapped key has 125 bytes");
+  return { ephemeral: raw.slice(0, 65), iv: raw.slice(65, 77), sealed: raw.slice(77) };
 }
 
 // ---------------------------------------------------------------- messages

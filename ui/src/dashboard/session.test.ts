@@ -1,4 +1,4 @@
-import { describe, expect, it, vi } from "vitest";
+import { beforeEach, describe, expect, it, vi } from "vitest";
 import type { CounselorApi } from "../api/counselor";
 import {
   apiFailure,
@@ -17,15 +17,36 @@ import {
   message,
   request,
 } from "../test/fixtures";
-import type { LiveChatRequest, Me } from "../wire/types";
+import { fakeE2eServer, type FakeE2eServer } from "../test/e2e";
+import type { AcceptRequest, LiveChatRequest, Me, Message, Sealed } from "../wire/types";
+import { chatSafetyCode } from "../crypto/conversation";
+import {
+  decodeWrapped,
+  encodeWrapped,
+  fromBase64Url,
+  newContentKey,
+  sealMessage,
+  toBase64Url,
+  unwrapContentKey,
+  wrapContentKey,
+} from "../crypto/e2e";
+import { deviceName, memoryKeyStore, type DeviceKeyStore } from "./devices";
 import { CounselorSession } from "./session";
 import { uncoveredBySwitchingOff } from "./state";
 
 /** The server's answer with every request on one page. */
 const onePage = (requests: LiveChatRequest[]) => ({ requests, total: requests.length });
 
+/** The devices and keys as the server keeps them; new for each test. */
+let e2e: FakeE2eServer;
+beforeEach(async () => {
+  e2e = await fakeE2eServer();
+});
+
 function fakeApi(over: Partial<CounselorApi> = {}): CounselorApi {
+  let seq = 100;
   return {
+    ...e2e.counselorApi,
     logout: vi.fn(async () => okResult(undefined)),
     me: vi.fn(async () => okResult(me())),
     switchAvailability: vi.fn(async (on: boolean) =>
@@ -41,9 +62,7 @@ function fakeApi(over: Partial<CounselorApi> = {}): CounselorApi {
     conversations: vi.fn(async () => okResult({ conversations: [] })),
     conversation: vi.fn(async (id: string) => okResult(conversation(id))),
     messages: vi.fn(async () => okResult({ messages: [] })),
-    send: vi.fn(async (id: string, text: string) =>
-      okResult(message("sent", id, 5, { from: "counselor", text })),
-    ),
+    send: vi.fn(async (id: string, sealed: Sealed) => okResult(e2e.stored(id, sealed, ++seq))),
     end: vi.fn(async () => okResult(undefined)),
     ...over,
   } as CounselorApi;
@@ -84,7 +103,10 @@ const requestList = (...requests: LiveChatRequest[]): RequestsAnswer =>
 function startSession(
   api: CounselorApi,
   profile: Me = me(),
-  extra: { logout?: () => Promise<ReturnType<typeof okResult<undefined>>> } = {},
+  extra: {
+    logout?: () => Promise<ReturnType<typeof okResult<undefined>>>;
+    keyStore?: DeviceKeyStore;
+  } = {},
 ) {
   let live!: FakeLive;
   const onNewRequest = vi.fn();
@@ -96,6 +118,8 @@ function startSession(
       now: () => 42,
       onNewRequest,
       onEnded,
+      keyStore: memoryKeyStore(),
+      deviceName: "Chromium unter Linux",
       ...extra,
     },
     profile,
@@ -337,7 +361,14 @@ describe("a counselor session", () => {
   it("asks for the statistics from the counselor's midnight", async () => {
     const api = fakeApi({ statistics: vi.fn(async () => networkFailure()) });
     const session = new CounselorSession(
-      { api, connect: () => fakeLive(), now: () => 0, utcOffsetMinutes: () => 60 },
+      {
+        api,
+        connect: () => fakeLive(),
+        now: () => 0,
+        utcOffsetMinutes: () => 60,
+        keyStore: memoryKeyStore(),
+        deviceName: "Test",
+      },
       me(),
     );
     await session.statistics("2026-11-01", "2026-11-30");
@@ -552,6 +583,9 @@ describe("a counselor session whose answers and events cross on the way", () => 
     const reads = heldAnswers<RequestsAnswer>();
     const api = fakeApi({ requests: reads.call });
     const { session } = startSession(api, me({ availability: availableNow() }));
+    const first = session.loadRequests();
+    reads.answer(0, requestList(request("r1", 10)));
+    await first;
     const loading = session.loadRequests();
     await session.accept("r1");
     reads.answer(0, requestList(request("r1", 10), request("r2", 20)));
@@ -632,5 +666,305 @@ describe("a counselor session whose answers and events cross on the way", () => 
     lists.answer(0, okResult({ conversations: [conversation("c1")] }));
     await settle();
     expect(session.current.conversations[0]).toMatchObject({ id: "c1", ended_at: 50 });
+  });
+});
+
+describe("a counselor session's end-to-end encryption", () => {
+  /** Waits until this device is set up (or failed), as the session does at its start. */
+  const deviceSettled = (session: CounselorSession) =>
+    vi.waitFor(() => expect(session.e2e.get().device.state).not.toBe("setting_up"));
+
+  it("adds this device at the start and keeps its keys for the next login", async () => {
+    const keyStore = memoryKeyStore();
+    const api = fakeApi();
+    const first = startSession(api, me(), { keyStore });
+    await deviceSettled(first.session);
+    expect(first.session.e2e.get().device).toEqual({ state: "ready", deviceId: "dev-1" });
+    expect(api.addDevice).toHaveBeenCalledWith({
+      name: "Chromium unter Linux",
+      public_key: expect.stringMatching(/^[\w-]{87}$/),
+    });
+    const stored = await keyStore.load();
+    expect(stored?.deviceId).toBe("dev-1");
+    expect(stored?.keys.privateKey.extractable).toBe(false);
+
+    const again = startSession(api, me(), { keyStore });
+    await deviceSettled(again.session);
+    expect(again.session.e2e.get().device).toEqual({ state: "ready", deviceId: "dev-1" });
+    expect(api.addDevice).toHaveBeenCalledTimes(1);
+  });
+
+  it("makes new keys at login when the server no longer lists the stored device", async () => {
+    const keyStore = memoryKeyStore();
+    const api = fakeApi();
+    const first = startSession(api, me(), { keyStore });
+    await deviceSettled(first.session);
+    e2e.devices.splice(0);
+    const again = startSession(api, me(), { keyStore });
+    await deviceSettled(again.session);
+    expect(again.session.e2e.get().device).toEqual({ state: "ready", deviceId: "dev-2" });
+    expect((await keyStore.load())?.deviceId).toBe("dev-2");
+  });
+
+  it("shows a notice when this device was removed during the session, and does not add it again", async () => {
+    const api = fakeApi();
+    const { session, live } = startSession(api);
+    await deviceSettled(session);
+    e2e.devices.splice(0);
+    live().emit({ type: "ready" });
+    await vi.waitFor(() => expect(session.e2e.get().device).toEqual({ state: "removed" }));
+    expect(api.addDevice).toHaveBeenCalledTimes(1);
+    expect(await session.send("c1", "Hallo")).toMatchObject({ code: "unknown_device" });
+  });
+
+  it("keeps working without keys when this browser cannot store them; chats say why", async () => {
+    const broken: DeviceKeyStore = {
+      load: () => Promise.reject(new Error("no IndexedDB")),
+      save: () => Promise.reject(new Error("no IndexedDB")),
+    };
+    const api = fakeApi({
+      messages: vi.fn(async () =>
+        okResult({
+          messages: [await e2e.sealed("m1", "c1", 1, "Hallo", { device: null, counter: 1 })],
+        }),
+      ),
+    });
+    const { session } = startSession(api, me(), { keyStore: broken });
+    await deviceSettled(session);
+    expect(session.e2e.get().device).toEqual({ state: "failed", problem: "unsupported" });
+    await session.openConversation("c1");
+    expect(session.current.messages["c1"]).toMatchObject([{ text: null, problem: "no_key" }]);
+    expect(session.e2e.get().chats["c1"]?.problem).toBe("no_device");
+    expect(await session.send("c1", "Hallo")).toMatchObject({ code: "no_key" });
+    // The rest of the dashboard goes on.
+    expect(await session.switchAvailability(true)).toBeNull();
+  });
+
+  it("wraps the chat's key for the asker and for exactly the counselor's devices when accepting", async () => {
+    const other = await e2e.registerDevice();
+    const api = fakeApi({
+      requests: vi.fn(async () =>
+        okResult(onePage([request("r1", 1, { asker_key: e2e.askerKey })])),
+      ),
+    });
+    const { session } = startSession(api, me({ availability: availableNow() }));
+    await deviceSettled(session);
+    await session.loadRequests();
+    expect((await session.accept("r1")).ok).toBe(true);
+    const body = vi.mocked(api.accept).mock.calls[0]![1];
+    expect(body.keys.devices.map((d) => d.device).sort()).toEqual(["dev-1", "dev-2"]);
+    const forAsker = await unwrapContentKey(decodeWrapped(body.keys.asker), e2e.askerKeys, "r1");
+    const forOther = body.keys.devices.find((d) => d.device === other.device.id)!;
+    expect(await unwrapContentKey(decodeWrapped(forOther.wrapped), other.keys, "r1")).toEqual(
+      forAsker,
+    );
+  });
+
+  it("wraps again once for the devices read anew when they changed meanwhile", async () => {
+    let calls = 0;
+    const accept = vi.fn(async (id: string, _body: AcceptRequest) => {
+      calls++;
+      if (calls === 1) {
+        await e2e.registerDevice("Pforte-Desktop-App");
+        return apiFailure<ReturnType<typeof conversation>>("devices_changed");
+      }
+      return okResult(conversation(id));
+    });
+    const api = fakeApi({
+      requests: vi.fn(async () => okResult(onePage([request("r1", 1)]))),
+      accept,
+    });
+    const { session } = startSession(api, me({ availability: availableNow() }));
+    await deviceSettled(session);
+    await session.loadRequests();
+    expect((await session.accept("r1")).ok).toBe(true);
+    expect(accept).toHaveBeenCalledTimes(2);
+    expect(accept.mock.calls[0]![1].keys.devices).toHaveLength(1);
+    expect(accept.mock.calls[1]![1].keys.devices).toHaveLength(2);
+  });
+
+  it("gives up after the second devices_changed", async () => {
+    const accept = vi.fn(async () =>
+      apiFailure<ReturnType<typeof conversation>>("devices_changed"),
+    );
+    const api = fakeApi({
+      requests: vi.fn(async () => okResult(onePage([request("r1", 1)]))),
+      accept,
+    });
+    const { session } = startSession(api, me({ availability: availableNow() }));
+    await deviceSettled(session);
+    await session.loadRequests();
+    const result = await session.accept("r1");
+    expect(!result.ok && result.failure).toMatchObject({ code: "devices_changed" });
+    expect(accept).toHaveBeenCalledTimes(2);
+  });
+
+  it("opens the chat's history and its pushed messages, and seals what it sends", async () => {
+    const history = [await e2e.sealed("m1", "c1", 1, "Hallo?", { device: null, counter: 1 })];
+    const api = fakeApi({
+      conversations: vi.fn(async () => okResult({ conversations: [conversation("c1")] })),
+      messages: vi.fn(async () => okResult({ messages: history })),
+    });
+    const { session, live } = startSession(api);
+    await deviceSettled(session);
+    await session.openConversation("c1");
+    expect(session.current.messages["c1"]?.map((m) => m.text)).toEqual(["Hallo?"]);
+    live().emit({
+      type: "message_posted",
+      message: await e2e.sealed("m2", "c1", 2, "Sind Sie da?", { device: null, counter: 2 }),
+    });
+    await vi.waitFor(() => expect(session.current.messages["c1"]).toHaveLength(2));
+    expect(await session.send("c1", "Ja, ich bin da.")).toBeNull();
+    const [, sealed] = vi.mocked(api.send).mock.calls[0]!;
+    expect(sealed).toMatchObject({ key: 1, device: "dev-1", counter: 1 });
+    expect(JSON.stringify(sealed)).not.toContain("ich bin da");
+    expect(session.current.messages["c1"]?.map((m) => m.text)).toEqual([
+      "Hallo?",
+      "Sind Sie da?",
+      "Ja, ich bin da.",
+    ]);
+  });
+
+  it("numbers its messages on after its own in the history (after a reload)", async () => {
+    const keyStore = memoryKeyStore();
+    const first = startSession(fakeApi(), me(), { keyStore });
+    await deviceSettled(first.session);
+    const history = [
+      await e2e.sealed("m1", "c1", 1, "eins", { device: "dev-1", counter: 1 }),
+      await e2e.sealed("m2", "c1", 2, "Frage", { device: null, counter: 1 }),
+      await e2e.sealed("m3", "c1", 3, "zwei", { device: "dev-1", counter: 2 }),
+    ];
+    const api = fakeApi({ messages: vi.fn(async () => okResult({ messages: history })) });
+    const { session } = startSession(api, me(), { keyStore });
+    await deviceSettled(session);
+    await session.openConversation("c1");
+    expect(await session.send("c1", "drei")).toBeNull();
+    expect(vi.mocked(api.send).mock.calls[0]![1].counter).toBe(3);
+  });
+
+  it("shows a changed message of the history as a notice", async () => {
+    const good = await e2e.sealed("m1", "c1", 1, "echt", { device: null, counter: 1 });
+    const changed = { ...good, id: "m2", seq: 2, sealed: { ...good.sealed, counter: 2 } };
+    const api = fakeApi({ messages: vi.fn(async () => okResult({ messages: [good, changed] })) });
+    const { session } = startSession(api);
+    await deviceSettled(session);
+    await session.openConversation("c1");
+    expect(session.current.messages["c1"]).toMatchObject([
+      { text: "echt" },
+      { text: null, problem: "tampered" },
+    ]);
+  });
+
+  it("shows the chat's Sicherheitscode from the asker's key and the readers' keys", async () => {
+    const { session } = startSession(fakeApi());
+    await deviceSettled(session);
+    await session.openConversation("c1");
+    const code = await chatSafetyCode("c1", e2e.askerKey, [e2e.devices[0]!.public_key]);
+    expect(session.e2e.get().chats["c1"]).toEqual({ safetyCode: code, problem: null });
+  });
+
+  it("says so when a chat's key was wrapped for other devices only", async () => {
+    const api = fakeApi({
+      keys: vi.fn(async (id: string) => {
+        const keys = await e2e.chatKeys(id, "dev-1");
+        return okResult({ ...keys, keys: keys.keys.map((k) => ({ ...k, wrapped: null })) });
+      }),
+    });
+    const { session } = startSession(api);
+    await deviceSettled(session);
+    await session.openConversation("c1");
+    expect(session.e2e.get().chats["c1"]?.problem).toBe("no_key");
+    expect(await session.send("c1", "Hallo")).toMatchObject({ code: "no_key" });
+  });
+
+  it("reads the chat's keys again, once, for a message sealed with a newer key", async () => {
+    const second = newContentKey();
+    let withSecond = false;
+    const keys = vi.fn(async (id: string, device: string) => {
+      const listed = await e2e.chatKeys(id, device);
+      if (!withSecond) return okResult(listed);
+      const reader = e2e.devices.find((d) => d.id === device)!;
+      const wrapped = encodeWrapped(
+        await wrapContentKey(second, fromBase64Url(reader.public_key), id),
+      );
+      return okResult({
+        ...listed,
+        keys: [...listed.keys, { key: 2, wrapped, readers: listed.keys[0]!.readers }],
+      });
+    });
+    const history: Message[] = [];
+    const api = fakeApi({ keys, messages: vi.fn(async () => okResult({ messages: history })) });
+    const { session, live } = startSession(api);
+    await deviceSettled(session);
+    await session.openConversation("c1");
+    expect(keys).toHaveBeenCalledTimes(1);
+
+    withSecond = true;
+    const place = { conversation: "c1", sender: "asker", counter: 1 };
+    const { iv, ciphertext } = await sealMessage(second, place, "mit neuem Schlüssel");
+    const message: Message = {
+      ...e2e.stored(
+        "c1",
+        {
+          key: 2,
+          device: null,
+          counter: 1,
+          iv: toBase64Url(iv),
+          ciphertext: toBase64Url(ciphertext),
+        },
+        1,
+      ),
+      id: "m1",
+      from: "asker",
+    };
+    history.push(message);
+    live().emit({ type: "message_posted", message });
+    await vi.waitFor(() =>
+      expect(session.current.messages["c1"]?.map((m) => m.text)).toEqual(["mit neuem Schlüssel"]),
+    );
+    expect(keys).toHaveBeenCalledTimes(2);
+    expect(await session.send("c1", "Antwort")).toBeNull();
+    expect(vi.mocked(api.send).mock.calls[0]![1].key).toBe(2);
+  });
+
+  it("does not read the keys again and again for a key the server never lists", async () => {
+    const good = await e2e.sealed("m1", "c1", 1, "x", { device: null, counter: 1 });
+    const message = { ...good, sealed: { ...good.sealed, key: 9 } };
+    const api = fakeApi({ messages: vi.fn(async () => okResult({ messages: [message] })) });
+    const { session } = startSession(api);
+    await deviceSettled(session);
+    await session.openConversation("c1");
+    await vi.waitFor(() => expect(api.keys).toHaveBeenCalledTimes(2));
+    await settle();
+    await settle();
+    expect(api.keys).toHaveBeenCalledTimes(2);
+    expect(session.current.messages["c1"]).toMatchObject([{ text: null, problem: "no_key" }]);
+  });
+
+  it("removes a device from Meine Geräte", async () => {
+    const other = await e2e.registerDevice();
+    const { session } = startSession(fakeApi());
+    await deviceSettled(session);
+    await session.loadDevices();
+    expect(session.e2e.get().devices).toHaveLength(2);
+    expect(await session.removeDevice(other.device.id)).toBeNull();
+    expect(session.e2e.get().devices?.map((d) => d.id)).toEqual(["dev-2"]);
+    expect(session.e2e.get().device).toEqual({ state: "ready", deviceId: "dev-2" });
+  });
+});
+
+describe("a device's name in Meine Geräte", () => {
+  it("names the browser and the system, or the desktop app", () => {
+    const chromium =
+      "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chromium/120.0 Chrome/120.0 Safari/537.36";
+    expect(deviceName(chromium, false)).toBe("Chromium unter Linux");
+    expect(
+      deviceName(
+        "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:121.0) Gecko/20100101 Firefox/121.0",
+        false,
+      ),
+    ).toBe("Firefox unter Windows");
+    expect(deviceName(chromium, true)).toBe("Pforte-Desktop-App");
+    expect(deviceName("curl/8", false)).toBe("Browser");
   });
 });

@@ -2,13 +2,29 @@
 // reducer (./state.ts) and re-reads everything it may have missed after every (re)connect.
 // No polling: between connects, only pushed events change the view.
 import type { CounselorApi } from "../api/counselor";
-import { failureCode, type Failure, type Result } from "../platform/http";
+import {
+  ConversationCipher,
+  localFailure,
+  openChatKeys,
+  unreadable,
+  type ChatMessage,
+} from "../crypto/conversation";
+import {
+  E2eError,
+  encodeWrapped,
+  fromBase64Url,
+  newContentKey,
+  wrapContentKey,
+} from "../crypto/e2e";
+import { fail, failureCode, type Failure, type Result } from "../platform/http";
 import type { ConnectionState, LiveConnection } from "../platform/live";
 import { createStore, type Store } from "../lib/store";
 import { utcOffsetMinutes } from "../lib/time";
 import type {
+  AcceptRequest,
   Availability,
   Conversation,
+  Device,
   LiveChatRequest,
   Me,
   MyShifts,
@@ -20,12 +36,44 @@ import type {
   SwitchReason,
   WeekPlan,
 } from "../wire/types";
+import { setUpDevice, type DeviceKeyStore, type DeviceProblem, type StoredDevice } from "./devices";
 import {
   initialDashboard,
   reduceDashboard,
   type DashboardAction,
   type DashboardState,
 } from "./state";
+
+/** This device's part in the end-to-end encryption, as the dashboard shows it. */
+export type DeviceStatus =
+  | { state: "setting_up" }
+  | { state: "ready"; deviceId: string }
+  | { state: "failed"; problem: DeviceProblem }
+  /** Removed from "Meine Geräte" during this session: a new login adds it again. */
+  | { state: "removed" };
+
+/** Why a chat cannot be read or written on this device. */
+export type ChatKeyProblem =
+  /** This device has no keys (see `DeviceStatus`). */
+  | "no_device"
+  /** The chat's key was not wrapped for this device (it started on another one). */
+  | "no_key"
+  /** The chat's keys could not be read yet (no answer): tried again with the next read. */
+  | "unreachable";
+
+export interface ChatE2e {
+  /** The "Sicherheitscode", once the chat's keys were read. */
+  safetyCode: string | null;
+  problem: ChatKeyProblem | null;
+}
+
+export interface DashboardE2e {
+  device: DeviceStatus;
+  /** "Meine Geräte", once read. */
+  devices: Device[] | null;
+  /** By conversation id. */
+  chats: Record<string, ChatE2e>;
+}
 
 export interface CounselorSessionDeps {
   api: CounselorApi;
@@ -40,6 +88,10 @@ export interface CounselorSessionDeps {
   onEnded?(reason: SessionEndReason): void;
   /** How to log out; default: the REST call (the desktop app goes through its shell). */
   logout?(): Promise<Result<void>>;
+  /** Where this device's key pair is kept (IndexedDB in the browser and the desktop app). */
+  keyStore: DeviceKeyStore;
+  /** This device's name in "Meine Geräte" ("Chromium unter Linux", "Pforte-Desktop-App"). */
+  deviceName: string;
 }
 
 /**
@@ -82,6 +134,19 @@ function sameAvailability(a: Availability | null, b: Availability | null): boole
 export class CounselorSession {
   readonly state: Store<DashboardState> = createStore(initialDashboard);
   readonly connection: Store<ConnectionState> = createStore<ConnectionState>("connecting");
+  readonly e2e: Store<DashboardE2e> = createStore<DashboardE2e>({
+    device: { state: "setting_up" },
+    devices: null,
+    chats: {},
+  });
+  /** This device's keys, once set up (again after it failed: at the next reconnect). */
+  private device: Promise<StoredDevice | null> | null = null;
+  /** Each conversation's opened keys, read once (again after a failed read). */
+  private readonly ciphers = new Map<string, Promise<ConversationCipher | null>>();
+  /** The newest key number that made a conversation's keys be read again. */
+  private readonly readAgainFor = new Map<string, number>();
+  /** The last read of each conversation's messages: a send waits for it (its counter). */
+  private readonly histories = new Map<string, Promise<unknown>>();
   private live: LiveConnection | null = null;
   private ended = false;
   private readonly requestReads = new Set<PendingRequestRead>();
@@ -143,6 +208,7 @@ export class CounselorSession {
     });
     live.onEvent((event) => this.handle(event));
     this.connection.set(live.state);
+    void this.ensureDevice();
   }
 
   /** Reconnect at once, e.g. when the device's network came back. */
@@ -193,7 +259,11 @@ export class CounselorSession {
       event.type === "request_created" &&
       this.current.requests.some((r) => r.id === event.request.id);
 
-    this.dispatch({ type: "server", event, at: this.deps.now() });
+    if (event.type === "message_posted") {
+      void this.receiveMessage(event.message);
+    } else {
+      this.dispatch({ type: "server", event, at: this.deps.now() });
+    }
 
     switch (event.type) {
       case "request_created":
@@ -269,6 +339,7 @@ export class CounselorSession {
     const ready = this.readies;
     const news: ResyncNews = { topics: new Set(), conversations: new Set(), presence: new Set() };
     this.resyncs.add(news);
+    void this.checkDevice();
     const [me, conversations, coverage] = await Promise.all([
       api.me(),
       api.conversations(),
@@ -348,12 +419,212 @@ export class CounselorSession {
     this.dispatch({ type: "conversation_loaded", conversation: result.value });
   }
 
-  async loadMessages(conversationId: string): Promise<Result<Message[]>> {
+  loadMessages(conversationId: string): Promise<Result<ChatMessage[]>> {
+    const read = this.readMessages(conversationId);
+    this.histories.set(conversationId, read);
+    return read;
+  }
+
+  private async readMessages(conversationId: string): Promise<Result<ChatMessage[]>> {
+    const reading = this.cipherFor(conversationId);
+    const cipher = await reading;
     const result = await this.deps.api.messages(conversationId);
     if (this.checkUnauthorized(result)) return result as Result<never>;
     if (!result.ok) return result;
-    this.dispatch({ type: "messages_loaded", conversationId, messages: result.value.messages });
-    return { ok: true, value: result.value.messages };
+    const messages = await this.openWith(cipher, result.value.messages);
+    this.dispatch({ type: "messages_loaded", conversationId, messages });
+    if (cipher && this.ciphers.get(conversationId) === reading) {
+      this.readAgainIfNewer(conversationId, cipher, messages);
+    }
+    return { ok: true, value: messages };
+  }
+
+  /** A pushed message: opened, then applied (its chat's count, its list if that is loaded). */
+  private async receiveMessage(message: Message): Promise<void> {
+    const id = message.conversation_id;
+    const event = (opened: ChatMessage) =>
+      ({
+        type: "server",
+        event: { type: "message_posted", message: opened },
+        at: this.deps.now(),
+      }) as const;
+    if (!this.current.messages[id] && !this.ciphers.has(id)) {
+      // Not shown: only counted. Its list is read (and opened) when the chat is opened.
+      this.dispatch(event(unreadable(message, "no_key")));
+      return;
+    }
+    const reading = this.cipherFor(id);
+    const cipher = await reading;
+    const [opened] = await this.openWith(cipher, [message]);
+    this.dispatch(event(opened!));
+    if (cipher && this.ciphers.get(id) === reading) this.readAgainIfNewer(id, cipher, [message]);
+  }
+
+  /**
+   * Messages sealed with a key newer than the conversation listed when its keys were read
+   * (a new content key since): the keys and the messages are read again, once per key.
+   */
+  private readAgainIfNewer(
+    conversationId: string,
+    cipher: ConversationCipher,
+    messages: readonly Message[],
+  ): void {
+    const newest = Math.max(
+      0,
+      ...messages.filter((m) => cipher.isNewer(m)).map((m) => m.sealed.key),
+    );
+    if (newest <= (this.readAgainFor.get(conversationId) ?? 0)) return;
+    this.readAgainFor.set(conversationId, newest);
+    this.ciphers.delete(conversationId);
+    void this.cipherFor(conversationId).then((next) => next?.continueFrom(cipher));
+    void this.loadMessages(conversationId);
+  }
+
+  private openWith(
+    cipher: ConversationCipher | null,
+    messages: readonly Message[],
+  ): Promise<ChatMessage[]> {
+    if (!cipher) return Promise.resolve(messages.map((m) => unreadable(m, "no_key")));
+    return cipher.open(messages);
+  }
+
+  /** The conversation's keys on this device, read and opened once (again after a failure). */
+  private cipherFor(conversationId: string): Promise<ConversationCipher | null> {
+    let read = this.ciphers.get(conversationId);
+    if (!read) {
+      const reading = this.readKeys(conversationId);
+      read = reading;
+      this.ciphers.set(conversationId, reading);
+      void reading.then((cipher) => {
+        if (!cipher && this.ciphers.get(conversationId) === reading) {
+          this.ciphers.delete(conversationId);
+        }
+      });
+    }
+    return read;
+  }
+
+  private async readKeys(conversationId: string): Promise<ConversationCipher | null> {
+    const device = await this.ensureDevice();
+    if (!device) {
+      this.chatE2e(conversationId, { problem: "no_device" });
+      return null;
+    }
+    const result = await this.deps.api.keys(conversationId, device.deviceId);
+    if (!result.ok) {
+      const code = failureCode(result.failure);
+      if (code === "unknown_device") this.deviceRemoved();
+      this.chatE2e(conversationId, {
+        problem:
+          code === "unknown_device" ? "no_device" : code === "no_key" ? "no_key" : "unreachable",
+      });
+      return null;
+    }
+    try {
+      const opened = await openChatKeys(result.value, device.keys, { device: device.deviceId });
+      const newest = Math.max(0, ...result.value.keys.map((k) => k.key));
+      this.chatE2e(conversationId, {
+        safetyCode: opened.safetyCode,
+        problem: opened.keys.has(newest) ? null : "no_key",
+      });
+      const self = `device:${device.deviceId}`;
+      return new ConversationCipher(conversationId, opened.keys, self, newest);
+    } catch {
+      this.chatE2e(conversationId, { problem: "no_key" });
+      return new ConversationCipher(conversationId, new Map(), `device:${device.deviceId}`);
+    }
+  }
+
+  private chatE2e(conversationId: string, change: Partial<ChatE2e>): void {
+    this.e2e.update((e) => ({
+      ...e,
+      chats: {
+        ...e.chats,
+        [conversationId]: {
+          safetyCode: null,
+          problem: null,
+          ...e.chats[conversationId],
+          ...change,
+        },
+      },
+    }));
+  }
+
+  /** This device's keys: set up once per session (again after it failed). */
+  private ensureDevice(): Promise<StoredDevice | null> {
+    if (!this.device) {
+      const setting = this.setUpDevice();
+      this.device = setting;
+      void setting.then((device) => {
+        if (!device && this.device === setting && this.e2e.get().device.state !== "removed") {
+          this.device = null;
+        }
+      });
+    }
+    return this.device;
+  }
+
+  private async setUpDevice(): Promise<StoredDevice | null> {
+    this.e2e.update((e) => ({ ...e, device: { state: "setting_up" } }));
+    const setup = await setUpDevice(this.deps.api, this.deps.keyStore, this.deps.deviceName);
+    if (!setup.ok) {
+      if (setup.failure) this.checkUnauthorized({ ok: false, failure: setup.failure });
+      this.e2e.update((e) => ({ ...e, device: { state: "failed", problem: setup.problem } }));
+      return null;
+    }
+    this.e2e.update((e) => ({
+      ...e,
+      device: { state: "ready", deviceId: setup.device.deviceId },
+    }));
+    // Chats that could not be read without keys: read again.
+    for (const [id, chat] of Object.entries(this.e2e.get().chats)) {
+      if (chat.problem === "no_device") this.ciphers.delete(id);
+    }
+    void this.loadDevices();
+    return setup.device;
+  }
+
+  /** During a session: a device removed elsewhere gets a notice (a new login adds it again). */
+  private async checkDevice(): Promise<void> {
+    const status = this.e2e.get().device;
+    if (status.state === "failed" && !this.device) {
+      await this.ensureDevice();
+      return;
+    }
+    if (status.state === "ready") await this.loadDevices();
+  }
+
+  private deviceRemoved(): void {
+    this.device = Promise.resolve(null);
+    this.ciphers.clear();
+    this.e2e.update((e) => ({ ...e, device: { state: "removed" } }));
+  }
+
+  /** "Meine Geräte": read them again. */
+  async loadDevices(): Promise<Failure | null> {
+    const result = await this.deps.api.devices();
+    if (this.checkUnauthorized(result)) return null;
+    if (!result.ok) return result.failure;
+    this.e2e.update((e) => ({ ...e, devices: result.value.devices }));
+    const status = this.e2e.get().device;
+    if (status.state === "ready" && !result.value.devices.some((d) => d.id === status.deviceId)) {
+      this.deviceRemoved();
+    }
+    return null;
+  }
+
+  /** "Entfernen" in "Meine Geräte": that device can read no new chat any more. */
+  async removeDevice(deviceId: string): Promise<Failure | null> {
+    const result = await this.deps.api.removeDevice(deviceId);
+    if (this.checkUnauthorized(result)) return null;
+    if (!result.ok && failureCode(result.failure) !== "unknown_device") return result.failure;
+    this.e2e.update((e) => ({
+      ...e,
+      devices: e.devices?.filter((d) => d.id !== deviceId) ?? null,
+    }));
+    const status = this.e2e.get().device;
+    if (status.state === "ready" && status.deviceId === deviceId) this.deviceRemoved();
+    return null;
   }
 
   async openConversation(conversationId: string): Promise<void> {
@@ -390,9 +661,47 @@ export class CounselorSession {
     return null;
   }
 
-  /** "Chat starten". On `already_taken` / `request_gone` the request leaves the list. */
+  /**
+   * "Chat starten": makes the chat's content key and wraps it for the asker and for exactly
+   * the counselor's current devices; if those changed meanwhile (`devices_changed`), once
+   * more with the devices read again. On `already_taken` / `request_gone` the request leaves
+   * the list.
+   */
   async accept(requestId: string): Promise<Result<Conversation>> {
-    const result = await this.deps.api.accept(requestId);
+    const device = await this.ensureDevice();
+    if (!device) {
+      const removed = this.e2e.get().device.state === "removed";
+      return fail(localFailure(removed ? "unknown_device" : "no_key"));
+    }
+    const find = () => this.current.requests.find((r) => r.id === requestId);
+    // Its asker's key comes with the list: read the list if it lacks the request.
+    if (!find()) await this.loadRequests();
+    const request = find();
+    if (!request) {
+      this.requestGone(requestId);
+      return fail(localFailure("request_gone"));
+    }
+    const contentKey = newContentKey();
+    let result: Result<Conversation> | null = null;
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const devices = await this.deps.api.devices();
+      if (this.checkUnauthorized(devices)) return devices as Result<never>;
+      if (!devices.ok) return devices;
+      this.e2e.update((e) => ({ ...e, devices: devices.value.devices }));
+      if (!devices.value.devices.some((d) => d.id === device.deviceId)) {
+        this.deviceRemoved();
+        return fail(localFailure("unknown_device"));
+      }
+      let body: AcceptRequest;
+      try {
+        body = await grant(contentKey, requestId, request.asker_key, devices.value.devices);
+      } catch {
+        return fail(localFailure("key_invalid"));
+      }
+      result = await this.deps.api.accept(requestId, body);
+      if (result.ok || failureCode(result.failure) !== "devices_changed") break;
+    }
+    if (!result) return fail(localFailure("devices_changed"));
     if (this.checkUnauthorized(result)) return result;
     if (result.ok) {
       this.requestGone(requestId);
@@ -411,16 +720,33 @@ export class CounselorSession {
     this.dispatch({ type: "request_gone", requestId });
   }
 
+  /** Seals `text` with the chat's key and sends it; a retry (same `clientId`) is the same. */
   async send(conversationId: string, text: string, clientId?: string): Promise<Failure | null> {
-    const result = await this.deps.api.send(conversationId, text, clientId);
+    // Numbered after the history (a reload continues after this device's highest counter).
+    await this.histories.get(conversationId);
+    const cipher = await this.cipherFor(conversationId);
+    if (!cipher || cipher.sealingKey === null) {
+      const removed = this.e2e.get().device.state === "removed";
+      return localFailure(removed ? "unknown_device" : "no_key");
+    }
+    let sealed;
+    try {
+      sealed = await cipher.seal(text, clientId);
+    } catch (error) {
+      const tooLong = error instanceof E2eError && error.problem === "too_long";
+      return localFailure(tooLong ? "message_too_long" : "no_key");
+    }
+    const result = await this.deps.api.send(conversationId, sealed, clientId);
     if (this.checkUnauthorized(result)) return null;
     if (!result.ok) {
-      if (failureCode(result.failure) === "conversation_ended")
-        void this.loadConversation(conversationId);
+      const code = failureCode(result.failure);
+      if (code === "conversation_ended") void this.loadConversation(conversationId);
+      if (code === "unknown_device") this.deviceRemoved();
       return result.failure;
     }
     this.conversationChanged(conversationId);
-    this.dispatch({ type: "message_sent", message: result.value });
+    const [message] = await cipher.open([result.value]);
+    this.dispatch({ type: "message_sent", message: message! });
     return null;
   }
 
@@ -515,6 +841,25 @@ export class CounselorSession {
     this.connection.set("closed");
     this.deps.onEnded?.(reason);
   }
+}
+
+/** The content key wrapped for the asker and for each of `devices` (the accept's body). */
+async function grant(
+  contentKey: Uint8Array,
+  conversationId: string,
+  askerKey: string,
+  devices: readonly Device[],
+): Promise<AcceptRequest> {
+  const wrap = async (publicKey: string) =>
+    encodeWrapped(await wrapContentKey(contentKey, fromBase64Url(publicKey), conversationId));
+  return {
+    keys: {
+      asker: await wrap(askerKey),
+      devices: await Promise.all(
+        devices.map(async (d) => ({ device: d.id, wrapped: await wrap(d.public_key) })),
+      ),
+    },
+  };
 }
 
 /** The conversation an event changes, if it changes one. */

@@ -8,7 +8,6 @@ import {
   message,
   request,
 } from "../test/fixtures";
-import type { ServerEvent } from "../wire/types";
 import {
   endedConversations,
   freeSeats,
@@ -18,10 +17,11 @@ import {
   totalUnread,
   uncoveredBySwitchingOff,
   type DashboardAction,
+  type DashboardEvent,
   type DashboardState,
 } from "./state";
 
-const server = (event: ServerEvent, at = 0): DashboardAction => ({ type: "server", event, at });
+const server = (event: DashboardEvent, at = 0): DashboardAction => ({ type: "server", event, at });
 const run = (actions: DashboardAction[], from: DashboardState = initialDashboard) =>
   actions.reduce(reduceDashboard, from);
 
@@ -390,7 +390,7 @@ describe("the session", () => {
 });
 
 describe("shift reminders", () => {
-  const reminder = (notice: "started" | "ended" | "switched_off"): ServerEvent => ({
+  const reminder = (notice: "started" | "ended" | "switched_off"): DashboardEvent => ({
     type: "shift_reminder",
     notice,
     topic_id: 1,

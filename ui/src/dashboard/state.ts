@@ -1,12 +1,13 @@
 // The counselor dashboard as a pure function: events in, view state out.
 // Server events (`ServerEvent`) and the answers of re-reads after a reconnect both land here.
+// Messages arrive opened (`ChatMessage`): the session opens every sealed one first.
+import type { ChatMessage } from "../crypto/conversation";
 import { mergeMessages } from "../lib/messages";
 import type {
   Availability,
   Conversation,
   LiveChatRequest,
   Me,
-  Message,
   Overview,
   ServerEvent,
   SessionEndReason,
@@ -47,7 +48,7 @@ export interface DashboardState {
   conversations: ConversationView[];
   conversationsLoaded: boolean;
   /** Messages of conversations that were opened, by conversation id. */
-  messages: Record<string, Message[]>;
+  messages: Record<string, ChatMessage[]>;
   openConversationId: string | null;
   coverage: TopicCoverage[];
   alerts: RequestAlert[];
@@ -86,8 +87,8 @@ export type DashboardAction =
   | { type: "request_gone"; requestId: string }
   | { type: "conversations_loaded"; conversations: Conversation[] }
   | { type: "conversation_loaded"; conversation: Conversation }
-  | { type: "messages_loaded"; conversationId: string; messages: Message[] }
-  | { type: "message_sent"; message: Message }
+  | { type: "messages_loaded"; conversationId: string; messages: ChatMessage[] }
+  | { type: "message_sent"; message: ChatMessage }
   | { type: "conversation_opened"; conversationId: string }
   | { type: "conversation_closed" }
   | { type: "ended_by_me"; conversationId: string; at: number }
@@ -99,7 +100,12 @@ export type DashboardAction =
    * switch stays on for its resume window), so the dashboard says the same until it is back.
    */
   | { type: "connection_lost" }
-  | { type: "server"; event: ServerEvent; at: number };
+  | { type: "server"; event: DashboardEvent; at: number };
+
+/** A server event as the reducer takes it: a pushed message opened by the session. */
+export type DashboardEvent =
+  | Exclude<ServerEvent, { type: "message_posted" }>
+  | { type: "message_posted"; message: ChatMessage };
 
 function sortRequests(requests: LiveChatRequest[]): LiveChatRequest[] {
   return [...requests].sort(
@@ -199,7 +205,11 @@ function conversationsLoaded(state: DashboardState, loaded: Conversation[]): Das
   return { ...state, conversations: sortConversations(conversations), conversationsLoaded: true };
 }
 
-function applyServerEvent(state: DashboardState, event: ServerEvent, at: number): DashboardState {
+function applyServerEvent(
+  state: DashboardState,
+  event: DashboardEvent,
+  at: number,
+): DashboardState {
   switch (event.type) {
     case "availability_changed": {
       // Without a reason the server just tells a new socket how things are; if the switch

@@ -28,6 +28,14 @@ export function failureText(
       return common.chat.tooLong(MAX_MESSAGE_CHARS, 1);
     case "conversation_ended":
       return common.chat.ended;
+    case "sealed_invalid":
+    case "key_invalid":
+    case "devices_changed":
+    case "unknown_device":
+    case "too_many_devices":
+    case "device_name_invalid":
+    case "no_key":
+      return common.e2e.errors[failure.code];
     default:
       return common.errors.generic;
   }

@@ -1,4 +1,4 @@
-import type { Message } from "../wire/types";
+import type { ChatMessage } from "../crypto/conversation";
 
 /** Longest chat message, in characters (MAX_MESSAGE_CHARS of the server). */
 export const MAX_MESSAGE_CHARS = 4000;
@@ -40,7 +40,7 @@ export function draftAfterSend(draft: string, sent: string): string {
 }
 
 /** The server's order of a conversation (its numbering), the clock only between chats. */
-function byTime(a: Message, b: Message): number {
+function byTime(a: ChatMessage, b: ChatMessage): number {
   const sameChat = a.conversation_id === b.conversation_id;
   return (
     (sameChat ? a.seq - b.seq : 0) ||
@@ -51,22 +51,24 @@ function byTime(a: Message, b: Message): number {
 
 /**
  * Merges messages into a list: each id once, oldest first. The same message can arrive twice
- * (as the answer to a send and as a pushed event, or again after a reconnect).
+ * (as the answer to a send and as a pushed event, or again after a reconnect); the first one
+ * stays, unless it could not be opened and the new one could (keys that came later).
  */
 export function mergeMessages(
-  existing: readonly Message[],
-  incoming: readonly Message[],
-): Message[] {
-  if (incoming.length === 0) return existing as Message[];
+  existing: readonly ChatMessage[],
+  incoming: readonly ChatMessage[],
+): ChatMessage[] {
+  if (incoming.length === 0) return existing as ChatMessage[];
   const byId = new Map(existing.map((m) => [m.id, m]));
   let changed = false;
   for (const message of incoming) {
-    if (!byId.has(message.id)) {
+    const known = byId.get(message.id);
+    if (!known || (known.text === null && message.text !== null)) {
       byId.set(message.id, message);
       changed = true;
     }
   }
-  if (!changed) return existing as Message[];
+  if (!changed) return existing as ChatMessage[];
   return [...byId.values()].sort(byTime);
 }
 

@@ -1,11 +1,11 @@
 // Builders of wire values for tests: only what a test changes needs to be written there.
+import type { ChatMessage } from "../crypto/conversation";
 import type {
   AskerState,
   Availability,
   Conversation,
   LiveChatRequest,
   Me,
-  Message,
   PublicTopic,
   TopicCoverage,
 } from "../wire/types";
@@ -56,8 +56,13 @@ export const request = (
   pseudonym: `Gast ${id}`,
   entered_at: enteredAt,
   asker_online: true,
+  asker_key: ASKER_KEY,
   ...over,
 });
+
+/** A public key of the right shape (a P-256 point): for tests that never open anything. */
+export const ASKER_KEY =
+  "BKIyu-cVs51-uDKzmnJp1_ym769wzeVWZXZekYzL-xIVcxujNiUMntIVKYHxhgx72rZ_byhxCO0tiCS97IfMK-0";
 
 export const conversation = (id: string, over: Partial<Conversation> = {}): Conversation => ({
   id,
@@ -73,15 +78,26 @@ export const conversation = (id: string, over: Partial<Conversation> = {}): Conv
   ...over,
 });
 
+/**
+ * A message as the view holds it (opened). Its `sealed` is only of the right shape: tests of
+ * the sealing and opening build real ones (`./e2e.ts`).
+ */
 export const message = (
   id: string,
   conversationId: string,
   sentAt: number,
-  over: Partial<Message> = {},
-): Message => ({
+  over: Partial<ChatMessage> = {},
+): ChatMessage => ({
   id,
   conversation_id: conversationId,
   from: "asker",
+  sealed: {
+    key: 1,
+    device: over.from === "counselor" ? "dev-1" : null,
+    counter: sentAt,
+    iv: "",
+    ciphertext: "",
+  },
   text: `text ${id}`,
   sent_at: sentAt,
   seq: sentAt,

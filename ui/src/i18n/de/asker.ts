@@ -53,6 +53,8 @@ export const deAsker = {
         "Der Chat ist gerade nicht erreichbar. Bitte versuchen Sie es gleich noch einmal.",
       network:
         "Der Server ist gerade nicht erreichbar. Bitte prüfen Sie Ihre Verbindung und versuchen Sie es noch einmal.",
+      no_crypto:
+        "Ihr Browser kann den Chat nicht verschlüsseln. Bitte nutzen Sie einen aktuellen Browser.",
     },
   },
   waiting: {
@@ -119,6 +121,14 @@ export const deAsker = {
     endBody: "Danach kann in diesem Chat niemand mehr schreiben.",
     endConfirm: "Ja, Chat beenden",
     endFailed: "Der Chat konnte nicht beendet werden. Bitte versuchen Sie es noch einmal.",
+    encrypted:
+      "Ende-zu-Ende verschlüsselt: nur Sie und Ihre Berater_in können die Nachrichten lesen.",
+    safetyHelp:
+      "Vergleichen Sie diesen Code mit Ihrer Berater_in: Stimmt er überein, liest niemand anderes mit.",
+    readersChanged:
+      "Die Beratung nutzt jetzt ein anderes Gerät – der Sicherheitscode hat sich geändert",
+    unreadable:
+      "Die Nachrichten dieses Chats können in diesem Fenster nicht entschlüsselt werden. Ein neuer Chat hilft.",
   },
   chatEnded: {
     title: "Der Chat ist beendet",

@@ -47,4 +47,34 @@ export const deCommon = {
     at: (time: string) => `um ${time} Uhr`,
     from: (name: string) => `${name} schreibt`,
   },
+  e2e: {
+    unreadable: "Diese Nachricht konnte nicht entschlüsselt werden",
+    /** Why, after the notice. */
+    reasons: {
+      tampered: "Sie wurde unterwegs verändert oder gehört nicht in diesen Chat.",
+      replayed: "Sie wurde ein zweites Mal oder in falscher Reihenfolge zugestellt.",
+      bad_key: "Ihr Schlüssel ist ungültig.",
+      too_long: "Sie ist zu lang.",
+      no_key: "Der Schlüssel dafür fehlt hier.",
+    },
+    safetyCode: "Sicherheitscode",
+    showSafetyCode: "Sicherheitscode",
+    hideSafetyCode: "Sicherheitscode ausblenden",
+    safetyCodeLoading: "Der Sicherheitscode wird berechnet…",
+    /** The server's codes of the end-to-end encryption. */
+    errors: {
+      sealed_invalid:
+        "Die Nachricht war nicht richtig verschlüsselt und wurde nicht gesendet. Bitte versuchen Sie es noch einmal.",
+      key_invalid: "Ein Schlüssel war ungültig. Bitte laden Sie die Seite neu.",
+      devices_changed:
+        "Ihre Geräte haben sich gerade geändert. Bitte versuchen Sie es noch einmal.",
+      unknown_device:
+        "Dieses Gerät wurde aus „Meine Geräte“ entfernt. Bitte melden Sie sich neu an.",
+      too_many_devices:
+        "Sie haben schon die höchste Zahl an Geräten. Bitte entfernen Sie zuerst eines unter „Meine Geräte“.",
+      device_name_invalid: "Der Name des Geräts ist ungültig.",
+      no_key:
+        "Der Schlüssel dieses Chats fehlt hier: Nachrichten können hier weder gelesen noch gesendet werden.",
+    },
+  },
 };

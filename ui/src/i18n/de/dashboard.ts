@@ -78,6 +78,10 @@ export const deDashboard = {
       not_your_topic: "Diese Anfrage gehört zu einem Thema, das Sie nicht betreuen.",
       no_free_seat:
         "Alle Ihre Plätze sind belegt: Beenden Sie zuerst einen laufenden Chat, dann können Sie diesen starten.",
+      no_key:
+        "Dieses Gerät hat keine Schlüssel für die Verschlüsselung: Hier können Sie keinen Chat starten.",
+      key_invalid:
+        "Der Schlüssel der ratsuchenden Person ist ungültig: Der Chat kann nicht verschlüsselt werden.",
     },
     noFreeSeat: "Alle Ihre Plätze sind belegt",
     seats: (free: number, limit: number) =>
@@ -189,6 +193,43 @@ export const deDashboard = {
     endedByYou: "Sie haben den Chat beendet.",
     endFailed: "Der Chat konnte nicht beendet werden. Bitte versuchen Sie es noch einmal.",
     newMessage: (pseudonym: string) => `Neue Nachricht von ${pseudonym}`,
+    safetyHelp: "Vergleichen Sie diesen Code mit der ratsuchenden Person",
+    /** Why this chat cannot be read or written on this device. */
+    keyProblems: {
+      no_device:
+        "Dieses Gerät hat keine Schlüssel: Der Chat kann hier weder gelesen noch geschrieben werden.",
+      no_key:
+        "Dieser Chat wurde für andere Geräte verschlüsselt: Auf diesem Gerät kann er weder gelesen noch geschrieben werden.",
+      unreachable:
+        "Die Schlüssel dieses Chats konnten nicht geladen werden. Es wird bei der nächsten Verbindung wieder versucht.",
+    },
+  },
+  devices: {
+    title: "Meine Geräte",
+    explain:
+      "Chats sind Ende-zu-Ende verschlüsselt: Lesen können sie nur die Geräte, die beim Annehmen eines Chats hier standen.",
+    loading: "Geräte werden geladen…",
+    failed: "Die Geräte konnten nicht geladen werden.",
+    none: "Noch keine Geräte.",
+    thisDevice: "dieses Gerät",
+    added: (date: string) => `hinzugefügt am ${date}`,
+    remove: "Entfernen",
+    removeTitle: "Gerät entfernen?",
+    removeBody: (name: string) =>
+      `„${name}“ kann danach keine neuen Chats mehr lesen. Um es wieder zu nutzen, melden Sie sich dort neu an.`,
+    removeConfirm: "Ja, entfernen",
+    removeFailed: "Das Gerät konnte nicht entfernt werden. Bitte versuchen Sie es noch einmal.",
+    /** Notices about this device, at the top of the dashboard. */
+    status: {
+      removed:
+        "Dieses Gerät wurde aus „Meine Geräte“ entfernt. Bitte melden Sie sich neu an, um hier wieder Chats zu lesen und zu schreiben.",
+      unsupported:
+        "Dieser Browser kann keine Schlüssel speichern (z. B. in einem privaten Fenster): Chats können hier nicht gelesen werden.",
+      unreachable:
+        "Die Schlüssel dieses Geräts konnten noch nicht eingerichtet werden. Es wird bei der nächsten Verbindung wieder versucht.",
+      refused:
+        "Dieses Gerät konnte nicht zu „Meine Geräte“ hinzugefügt werden. Entfernen Sie dort ein altes Gerät und melden Sie sich neu an.",
+    },
   },
   activities: {
     title: "Meine Aktivitäten",

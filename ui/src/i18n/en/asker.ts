@@ -51,6 +51,7 @@ export const enAsker: AskerMessages = {
       unavailable: "The chat cannot be reached right now. Please try again in a moment.",
       network:
         "The server cannot be reached right now. Please check your connection and try again.",
+      no_crypto: "Your browser cannot encrypt the chat. Please use an up-to-date browser.",
     },
   },
   waiting: {
@@ -116,6 +117,11 @@ export const enAsker: AskerMessages = {
     endBody: "Afterwards nobody can write in this chat any more.",
     endConfirm: "Yes, end chat",
     endFailed: "The chat could not be ended. Please try again.",
+    encrypted: "End-to-end encrypted: only you and your counsellor can read the messages.",
+    safetyHelp:
+      "Compare this code with your counsellor: if it matches, nobody else is reading along.",
+    readersChanged: "The counselling now uses another device – the safety code has changed",
+    unreadable: "The messages of this chat cannot be decrypted in this window. A new chat helps.",
   },
   chatEnded: {
     title: "The chat has ended",

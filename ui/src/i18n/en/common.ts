@@ -45,4 +45,28 @@ export const enCommon: CommonMessages = {
     at: (time: string) => `at ${time}`,
     from: (name: string) => `${name} writes`,
   },
+  e2e: {
+    unreadable: "This message could not be decrypted",
+    reasons: {
+      tampered: "It was changed on the way or does not belong to this chat.",
+      replayed: "It was delivered a second time or out of order.",
+      bad_key: "Its key is invalid.",
+      too_long: "It is too long.",
+      no_key: "The key for it is missing here.",
+    },
+    safetyCode: "Safety code",
+    showSafetyCode: "Safety code",
+    hideSafetyCode: "Hide safety code",
+    safetyCodeLoading: "Working out the safety code…",
+    errors: {
+      sealed_invalid: "The message was not encrypted correctly and was not sent. Please try again.",
+      key_invalid: "A key was invalid. Please reload the page.",
+      devices_changed: "Your devices changed just now. Please try again.",
+      unknown_device: "This device was removed from “My devices”. Please log in again.",
+      too_many_devices:
+        "You already have the most devices allowed. Please remove one under “My devices” first.",
+      device_name_invalid: "The device name is invalid.",
+      no_key: "The key of this chat is missing here: messages can neither be read nor sent here.",
+    },
+  },
 };

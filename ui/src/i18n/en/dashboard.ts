@@ -77,6 +77,8 @@ export const enDashboard: DashboardMessages = {
       not_your_topic: "This request belongs to a topic you do not cover.",
       no_free_seat:
         "All your seats are taken: end a running chat first, then you can start this one.",
+      no_key: "This device has no keys for the encryption: you cannot start a chat here.",
+      key_invalid: "The key of the person seeking advice is invalid: the chat cannot be encrypted.",
     },
     noFreeSeat: "All your seats are taken",
     seats: (free: number, limit: number) =>
@@ -187,6 +189,40 @@ export const enDashboard: DashboardMessages = {
     endedByYou: "You ended the chat.",
     endFailed: "The chat could not be ended. Please try again.",
     newMessage: (pseudonym: string) => `New message from ${pseudonym}`,
+    safetyHelp: "Compare this code with the person seeking advice",
+    keyProblems: {
+      no_device: "This device has no keys: the chat can neither be read nor written here.",
+      no_key:
+        "This chat was encrypted for other devices: it can neither be read nor written on this device.",
+      unreachable:
+        "The keys of this chat could not be loaded. They are tried again with the next connection.",
+    },
+  },
+  devices: {
+    title: "My devices",
+    explain:
+      "Chats are end-to-end encrypted: only the devices listed here when a chat was accepted can read it.",
+    loading: "Loading devices…",
+    failed: "The devices could not be loaded.",
+    none: "No devices yet.",
+    thisDevice: "this device",
+    added: (date: string) => `added on ${date}`,
+    remove: "Remove",
+    removeTitle: "Remove the device?",
+    removeBody: (name: string) =>
+      `“${name}” can no longer read new chats. On that device, log in again to add it again.`,
+    removeConfirm: "Yes, remove",
+    removeFailed: "The device could not be removed. Please try again.",
+    status: {
+      removed:
+        "This device was removed from “My devices”. Please log in again to read and write chats here.",
+      unsupported:
+        "This browser cannot keep keys (e.g. in a private window): chats cannot be read here.",
+      unreachable:
+        "The keys of this device could not be set up yet. They are tried again with the next connection.",
+      refused:
+        "This device could not be added to “My devices”. Remove an old device there and log in again.",
+    },
   },
   activities: {
     title: "My activity",

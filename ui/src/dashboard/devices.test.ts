@@ -1,0 +1,60 @@
+import { beforeEach, describe, expect, it, vi } from "vitest";
+import { newDeviceKeys } from "../crypto/e2e";
+import { fakeE2eServer, type FakeE2eServer } from "../test/e2e";
+import { apiFailure, networkFailure } from "../test/fakes";
+import { indexedDbKeyStore, memoryKeyStore, setUpDevice } from "./devices";
+
+let e2e: FakeE2eServer;
+beforeEach(async () => {
+  e2e = await fakeE2eServer();
+});
+
+describe("this device's keys", () => {
+  it("a browser without IndexedDB has no key store, and the setup says so without throwing", async () => {
+    const store = indexedDbKeyStore("https://beratung.example", "anna", undefined);
+    await expect(store.load()).rejects.toThrow(/IndexedDB/);
+    expect(await setUpDevice(e2e.counselorApi, store, "Browser")).toEqual({
+      ok: false,
+      problem: "unsupported",
+    });
+    expect(e2e.counselorApi.addDevice).not.toHaveBeenCalled();
+  });
+
+  it("keeps using stored keys while the server cannot be asked", async () => {
+    const stored = { deviceId: "dev-9", keys: await newDeviceKeys() };
+    const api = { ...e2e.counselorApi, devices: vi.fn(async () => networkFailure()) };
+    expect(await setUpDevice(api, memoryKeyStore(stored), "Browser")).toEqual({
+      ok: true,
+      device: stored,
+    });
+  });
+
+  it("without stored keys and without the server, tries again later", async () => {
+    const api = { ...e2e.counselorApi, devices: vi.fn(async () => networkFailure()) };
+    expect(await setUpDevice(api, memoryKeyStore(), "Browser")).toMatchObject({
+      ok: false,
+      problem: "unreachable",
+    });
+  });
+
+  it("says the server refused a device beyond the limit", async () => {
+    const api = {
+      ...e2e.counselorApi,
+      addDevice: vi.fn(async () => apiFailure("too_many_devices")),
+    };
+    expect(await setUpDevice(api, memoryKeyStore(), "Browser")).toMatchObject({
+      ok: false,
+      problem: "refused",
+      failure: { code: "too_many_devices" },
+    });
+  });
+
+  it("makes new keys when the server lists the stored id with another public key", async () => {
+    const stored = { deviceId: "dev-1", keys: await newDeviceKeys() };
+    await e2e.registerDevice();
+    const store = memoryKeyStore(stored);
+    const setup = await setUpDevice(e2e.counselorApi, store, "Browser");
+    expect(setup).toMatchObject({ ok: true, device: { deviceId: "dev-2" } });
+    expect((await store.load())?.deviceId).toBe("dev-2");
+  });
+});
