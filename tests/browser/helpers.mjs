@@ -139,6 +139,8 @@ export async function startServer({ args = [], seed = [] } = {}) {
   const address = running.address;
   return {
     url: `http://${address}`,
+    /** Where the server keeps its database (`pforte.db` and its `-wal`, `-shm`). */
+    dataDir,
     get log() {
       return running.log;
     },

@@ -205,7 +205,7 @@ pub async fn messages(
         (status = 201, body = Message, description = "stored"),
         (status = 200, body = Message, description = "a retry (same `client_id`): stored before"),
         (status = 409, body = ApiError, description = "`not_accepted`, `conversation_ended`"),
-        (status = 422, body = ApiError, description = "`message_empty`, `message_too_long`"),
+        (status = 422, body = ApiError, description = "`sealed_invalid`, `message_too_long`"),
     ))]
 pub async fn send(
     State(reception): State<Arc<Reception>>,

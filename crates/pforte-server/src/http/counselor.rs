@@ -482,7 +482,8 @@ pub async fn messages(
         (status = 200, body = Message, description = "a retry (same `client_id`): stored before"),
         (status = 404, body = ApiError),
         (status = 409, body = ApiError, description = "`conversation_ended`"),
-        (status = 422, body = ApiError, description = "`message_empty`, `message_too_long`"),
+        (status = 403, body = ApiError, description = "`unknown_device`: the sealing device is not one of yours"),
+        (status = 422, body = ApiError, description = "`sealed_invalid`, `message_too_long`"),
     ))]
 pub async fn send(
     State(reception): State<Arc<Reception>>,
