@@ -92,6 +92,8 @@ pub enum ErrorCode {
     DeviceNameInvalid,
     /// The conversation has no content key for this device or the asker yet.
     NoKey,
+    /// The chat has a newer content key than this one builds on: re-read its keys.
+    KeyOutdated,
     /// The server could not complete the request; nothing of it was acknowledged.
     Internal,
     /// The server is starting or shutting down, or holds as many live connections as it can.
@@ -987,6 +989,19 @@ pub struct KeyGrant {
 #[serde(deny_unknown_fields)]
 pub struct AcceptRequest {
     pub keys: KeyGrant,
+}
+
+/// A new content key for a running chat (after a device was removed), made by a device of
+/// its counselor and wrapped for the asker and exactly the counselor's current devices.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewKey {
+    /// The new key's number: the chat's newest plus 1.
+    #[schema(minimum = 2)]
+    pub key: u32,
+    #[schema(min_length = 167, max_length = 167)]
+    pub asker: String,
+    pub devices: Vec<DeviceKey>,
 }
 
 /// A device that holds a content key, for the "Sicherheitscode".

@@ -64,6 +64,7 @@ pub fn render() -> String {
         DeviceKey,
         KeyGrant,
         AcceptRequest,
+        NewKey,
         KeyReader,
         ChatKey,
         ChatKeys,

@@ -3,7 +3,7 @@
 
 export type ApiError = { code: ErrorCode, message: string, };
 
-export type ErrorCode = "invalid_body" | "invalid_field" | "payload_too_large" | "unsupported_media_type" | "invalid_parameter" | "not_found" | "method_not_allowed" | "unauthorized" | "invalid_credentials" | "rate_limited" | "consent_required" | "unknown_topic" | "live_chat_disabled" | "gate_closed" | "queue_full" | "absent" | "not_available" | "not_your_topic" | "already_taken" | "request_gone" | "conversation_ended" | "not_accepted" | "message_empty" | "message_too_long" | "sealed_invalid" | "key_invalid" | "devices_changed" | "unknown_device" | "too_many_devices" | "device_name_invalid" | "no_key" | "internal" | "unavailable" | "websocket_required" | "origin_not_allowed" | "no_free_seat" | "unknown_slot" | "operator_only" | "slug_invalid" | "slug_too_short" | "slug_too_long" | "slug_taken" | "name_empty" | "name_too_long" | "name_invalid" | "login_empty" | "login_too_long" | "login_invalid" | "login_taken" | "password_too_short" | "password_too_long" | "password_invalid" | "wrong_password" | "password_change_required" | "reason_empty" | "reason_too_long" | "reason_invalid" | "unknown_counselor" | "topic_in_use" | "deactivated" | "seats_invalid" | "unknown_weekday" | "missing_weekday" | "missing_times" | "invalid_time" | "invalid_time_range" | "invalid_date" | "invalid_exception" | "empty_slot" | "inverted_slot" | "overlapping_slots" | "overlapping_extra_hours" | "exception_in_past" | "too_many_slots" | "too_many_exceptions" | "note_too_long" | "unknown_time_zone" | "origin_invalid" | "origin_not_https" | "origin_has_path" | "origin_has_query" | "origin_has_credentials" | "origin_wildcard";
+export type ErrorCode = "invalid_body" | "invalid_field" | "payload_too_large" | "unsupported_media_type" | "invalid_parameter" | "not_found" | "method_not_allowed" | "unauthorized" | "invalid_credentials" | "rate_limited" | "consent_required" | "unknown_topic" | "live_chat_disabled" | "gate_closed" | "queue_full" | "absent" | "not_available" | "not_your_topic" | "already_taken" | "request_gone" | "conversation_ended" | "not_accepted" | "message_empty" | "message_too_long" | "sealed_invalid" | "key_invalid" | "devices_changed" | "unknown_device" | "too_many_devices" | "device_name_invalid" | "no_key" | "key_outdated" | "internal" | "unavailable" | "websocket_required" | "origin_not_allowed" | "no_free_seat" | "unknown_slot" | "operator_only" | "slug_invalid" | "slug_too_short" | "slug_too_long" | "slug_taken" | "name_empty" | "name_too_long" | "name_invalid" | "login_empty" | "login_too_long" | "login_invalid" | "login_taken" | "password_too_short" | "password_too_long" | "password_invalid" | "wrong_password" | "password_change_required" | "reason_empty" | "reason_too_long" | "reason_invalid" | "unknown_counselor" | "topic_in_use" | "deactivated" | "seats_invalid" | "unknown_weekday" | "missing_weekday" | "missing_times" | "invalid_time" | "invalid_time_range" | "invalid_date" | "invalid_exception" | "empty_slot" | "inverted_slot" | "overlapping_slots" | "overlapping_extra_hours" | "exception_in_past" | "too_many_slots" | "too_many_exceptions" | "note_too_long" | "unknown_time_zone" | "origin_invalid" | "origin_not_https" | "origin_has_path" | "origin_has_query" | "origin_has_credentials" | "origin_wildcard";
 
 export type PublicTopic = { id: number, slug: string, name: string, 
 /**
@@ -284,6 +284,12 @@ wrapped: string, };
 export type KeyGrant = { asker: string, devices: Array<DeviceKey>, };
 
 export type AcceptRequest = { keys: KeyGrant, };
+
+export type NewKey = { 
+/**
+ * The new key's number: the chat's newest plus 1.
+ */
+key: number, asker: string, devices: Array<DeviceKey>, };
 
 export type KeyReader = { device: string, public_key: string, };
 
