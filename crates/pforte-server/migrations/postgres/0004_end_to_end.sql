@@ -13,6 +13,8 @@ CREATE TABLE devices (
     name         TEXT    NOT NULL,
     public_key   TEXT    NOT NULL,
     added_at     BIGINT  NOT NULL,
+    -- The session that last added it (a login on that device): removing the device ends it.
+    session_id   BIGINT,
     UNIQUE (counselor_id, public_key)
 );
 

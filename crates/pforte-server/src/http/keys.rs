@@ -9,9 +9,11 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use pforte_domain::sealed::{KeyError, PublicKey, WrappedKey};
 use pforte_domain::text::Name;
+use pforte_domain::SwitchReason;
 use pforte_domain::{CounselorId, RequestId};
 use pforte_wire::{
-    AddDevice, ApiError, ChatKey, ChatKeys, Device, DeviceList, ErrorCode, KeyGrant, KeyReader,
+    AddDevice, ApiError, ChatKey, ChatKeys, Device, DeviceKey, DeviceList, ErrorCode, KeyGrant,
+    KeyReader, NewKey, SessionEndReason,
 };
 use uuid::Uuid;
 
@@ -85,6 +87,7 @@ pub async fn add_device(
         name: name.as_str().to_owned(),
         public_key: key.as_str().to_owned(),
         added_at: now(),
+        session: Some(auth.session),
     };
     let device = reception.store.add_device(&new).await?.ok_or_else(|| {
         AppError::new(
@@ -101,7 +104,8 @@ pub async fn add_device(
     Ok((status, AppJson(wire_device(&device))))
 }
 
-/// Remove a device: new chats are no longer wrapped for it, and it can no longer send.
+/// Remove a device: new chats are no longer wrapped for it, it can no longer send or fetch
+/// keys, and its login there ends (as a logout: its sockets close), so nothing new reaches it.
 #[utoipa::path(delete, path = "/api/me/devices/{id}", tag = "counselor",
     security(("session_token" = [])),
     params(("id" = Uuid, Path, description = "the device")),
@@ -111,11 +115,23 @@ pub async fn remove_device(
     auth: CounselorAuth,
     AppPath(id): AppPath<Uuid>,
 ) -> AppResult<StatusCode> {
-    if reception.store.remove_device(auth.counselor, id).await? {
-        Ok(StatusCode::NO_CONTENT)
-    } else {
-        Err(AppError::not_found("device"))
+    let Some(session) = reception.store.remove_device(auth.counselor, id).await? else {
+        return Err(AppError::not_found("device"));
+    };
+    if let Some(session) = session {
+        let theirs = CounselorAuth {
+            counselor: auth.counselor,
+            session,
+        };
+        super::counselor::end_session(
+            &reception,
+            theirs,
+            SwitchReason::Logout,
+            SessionEndReason::LoggedOut,
+        )
+        .await?;
     }
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// Check a grant and store it as the chat's first content key, before the accept runs: the
@@ -127,14 +143,6 @@ pub async fn grant_first_key(
     request: RequestId,
     grant: &KeyGrant,
 ) -> AppResult<()> {
-    let wrapped_asker =
-        WrappedKey::parse(&grant.asker).map_err(|e| key_invalid("keys.asker", e))?;
-    let mut wrapped = Vec::with_capacity(grant.devices.len());
-    for (i, entry) in grant.devices.iter().enumerate() {
-        let key = WrappedKey::parse(&entry.wrapped)
-            .map_err(|e| key_invalid(&format!("keys.devices[{i}].wrapped"), e))?;
-        wrapped.push((entry.device, key));
-    }
     let Some(chat) = reception.store.chat(request).await? else {
         return Err(AppError::new(
             StatusCode::CONFLICT,
@@ -149,6 +157,39 @@ pub async fn grant_first_key(
             "the request has no key of the asker (it is from before end-to-end encryption)",
         ));
     };
+    let keys = checked_grant(
+        reception,
+        counselor,
+        1,
+        asker_key,
+        &grant.asker,
+        &grant.devices,
+    )
+    .await?;
+    reception
+        .store
+        .grant_keys(request, counselor, &keys)
+        .await?;
+    Ok(())
+}
+
+/// The records of content key `key` wrapped for the asker and exactly the counselor's
+/// current devices, checked.
+async fn checked_grant(
+    reception: &Reception,
+    counselor: CounselorId,
+    key: u32,
+    asker_key: String,
+    asker: &str,
+    devices_given: &[DeviceKey],
+) -> AppResult<Vec<KeyRecord>> {
+    let wrapped_asker = WrappedKey::parse(asker).map_err(|e| key_invalid("keys.asker", e))?;
+    let mut wrapped = Vec::with_capacity(devices_given.len());
+    for (i, entry) in devices_given.iter().enumerate() {
+        let key = WrappedKey::parse(&entry.wrapped)
+            .map_err(|e| key_invalid(&format!("keys.devices[{i}].wrapped"), e))?;
+        wrapped.push((entry.device, key));
+    }
     let devices = reception.store.devices(counselor).await?;
     let given: BTreeSet<Uuid> = wrapped.iter().map(|(d, _)| *d).collect();
     let current: BTreeSet<Uuid> = devices.iter().map(|d| d.id).collect();
@@ -163,29 +204,144 @@ pub async fn grant_first_key(
         ));
     }
     let mut keys = vec![KeyRecord {
-        key: 1,
+        key,
         reader: Reader::Asker,
         reader_key: asker_key,
         wrapped: wrapped_asker.as_str().to_owned(),
     }];
-    for (device, key) in wrapped {
+    for (device, wrapped) in wrapped {
         let reader_key = devices
             .iter()
             .find(|d| d.id == device)
             .map(|d| d.public_key.clone())
             .unwrap_or_default();
         keys.push(KeyRecord {
-            key: 1,
+            key,
             reader: Reader::Device(device),
             reader_key,
-            wrapped: key.as_str().to_owned(),
+            wrapped: wrapped.as_str().to_owned(),
         });
+    }
+    Ok(keys)
+}
+
+/// One of the counselor's conversations, or 404.
+async fn own_chat(reception: &Reception, auth: &CounselorAuth, id: Uuid) -> AppResult<ChatRecord> {
+    reception
+        .store
+        .chat(RequestId(id))
+        .await?
+        .filter(|chat| chat.counselor == Some(auth.counselor))
+        .ok_or_else(|| AppError::not_found("conversation"))
+}
+
+fn key_outdated(newest: u32) -> AppError {
+    AppError::new(
+        StatusCode::CONFLICT,
+        ErrorCode::KeyOutdated,
+        format!("the chat's newest key is number {newest}: re-read its keys"),
+    )
+}
+
+/// A new content key for a running chat (after a device was removed): from now on messages
+/// are sealed with it, and a removed device, which never gets it, cannot open them.
+#[utoipa::path(post, path = "/api/conversations/{id}/keys", tag = "counselor",
+    security(("session_token" = [])), request_body = NewKey,
+    params(("id" = Uuid, Path, description = "the conversation")),
+    responses(
+        (status = 204, description = "the chat's newest key now"),
+        (status = 404, body = ApiError),
+        (status = 409, body = ApiError, description = "`key_outdated` (not the newest plus 1), `devices_changed`, `conversation_ended`"),
+        (status = 422, body = ApiError, description = "`key_invalid`"),
+    ))]
+pub async fn new_key(
+    State(reception): State<Arc<Reception>>,
+    auth: CounselorAuth,
+    AppPath(id): AppPath<Uuid>,
+    AppJson(body): AppJson<NewKey>,
+) -> AppResult<StatusCode> {
+    let chat = own_chat(&reception, &auth, id).await?;
+    if chat.state != crate::store::ChatState::Chatting {
+        return Err(AppError::new(
+            StatusCode::CONFLICT,
+            ErrorCode::ConversationEnded,
+            "the conversation has ended; its keys stay as they are",
+        ));
+    }
+    let newest = reception
+        .store
+        .chat_keys(chat.id, auth.counselor)
+        .await?
+        .iter()
+        .map(|k| k.key)
+        .max()
+        .unwrap_or(0);
+    if Some(body.key) != newest.checked_add(1) {
+        return Err(key_outdated(newest));
+    }
+    let keys = checked_grant(
+        &reception,
+        auth.counselor,
+        body.key,
+        chat.asker_key.clone().unwrap_or_default(),
+        &body.asker,
+        &body.devices,
+    )
+    .await?;
+    if reception
+        .store
+        .grant_keys(chat.id, auth.counselor, &keys)
+        .await?
+    {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        // Another device made this key at the same moment: that one stays.
+        Err(key_outdated(body.key))
+    }
+}
+
+/// Give an existing content key of a conversation to a device of the counselor that lacks
+/// it (one added after the key was made), wrapped by a device that holds it.
+#[utoipa::path(post, path = "/api/conversations/{id}/keys/{key}/devices", tag = "counselor",
+    security(("session_token" = [])), request_body = DeviceKey,
+    params(("id" = Uuid, Path, description = "the conversation"),
+        ("key" = u32, Path, description = "the key's number")),
+    responses(
+        (status = 204, description = "the device holds the key (also when it did before)"),
+        (status = 404, body = ApiError, description = "no such conversation or key"),
+        (status = 403, body = ApiError, description = "`unknown_device`"),
+        (status = 422, body = ApiError, description = "`key_invalid`"),
+    ))]
+pub async fn give_key(
+    State(reception): State<Arc<Reception>>,
+    auth: CounselorAuth,
+    AppPath((id, key)): AppPath<(Uuid, u32)>,
+    AppJson(body): AppJson<DeviceKey>,
+) -> AppResult<StatusCode> {
+    let chat = own_chat(&reception, &auth, id).await?;
+    let wrapped = WrappedKey::parse(&body.wrapped).map_err(|e| key_invalid("wrapped", e))?;
+    let devices = reception.store.devices(auth.counselor).await?;
+    let Some(device) = devices.iter().find(|d| d.id == body.device) else {
+        return Err(super::unknown_device());
+    };
+    let known = reception.store.chat_keys(chat.id, auth.counselor).await?;
+    if !known.iter().any(|k| k.key == key) {
+        return Err(AppError::not_found("key"));
     }
     reception
         .store
-        .grant_keys(request, counselor, &keys)
+        .add_key_reader(
+            chat.id,
+            auth.counselor,
+            &KeyRecord {
+                key,
+                reader: Reader::Device(device.id),
+                reader_key: device.public_key.clone(),
+                wrapped: wrapped.as_str().to_owned(),
+            },
+        )
         .await?;
-    Ok(())
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// The keys of a chat as `reader` sees them.
@@ -248,12 +404,7 @@ pub async fn conversation_keys(
     AppPath(id): AppPath<Uuid>,
     AppQuery(query): AppQuery<ForDevice>,
 ) -> AppResult<AppJson<ChatKeys>> {
-    let chat = reception
-        .store
-        .chat(RequestId(id))
-        .await?
-        .filter(|chat| chat.counselor == Some(auth.counselor))
-        .ok_or_else(|| AppError::not_found("conversation"))?;
+    let chat = own_chat(&reception, &auth, id).await?;
     let devices = reception.store.devices(auth.counselor).await?;
     if !devices.iter().any(|d| d.id == query.device) {
         return Err(super::unknown_device());

@@ -307,7 +307,14 @@ pub fn router(limits: Arc<Limits>) -> Router<Arc<Reception>> {
             get(counselor::messages).post(counselor::send),
         )
         .route("/api/conversations/{id}/end", post(counselor::end))
-        .route("/api/conversations/{id}/keys", get(keys::conversation_keys))
+        .route(
+            "/api/conversations/{id}/keys",
+            get(keys::conversation_keys).post(keys::new_key),
+        )
+        .route(
+            "/api/conversations/{id}/keys/{key}/devices",
+            post(keys::give_key),
+        )
         .route("/api/gates/ws", get(crate::ws::gates))
         .route("/api/asker/ws", get(crate::ws::asker))
         .route("/api/counselor/ws", get(crate::ws::counselor))

@@ -162,7 +162,7 @@ fn counselor_ws() {}
         statistics::figures, statistics::workbook,
         hours::get_shifts, hours::set_shifts, hours::plan,
         keys::devices, keys::add_device, keys::remove_device, keys::conversation_keys,
-        keys::asker_keys,
+        keys::asker_keys, keys::new_key, keys::give_key,
         gates_ws, asker_ws, counselor_ws,
     ),
     components(schemas(wire::ServerEvent, wire::ClientMessage, wire::ErrorCode)),

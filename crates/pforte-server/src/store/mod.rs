@@ -263,6 +263,8 @@ pub struct DeviceRecord {
     pub name: String,
     pub public_key: String,
     pub added_at: Timestamp,
+    /// The session that last added it (its login on that device).
+    pub session: Option<i64>,
 }
 
 /// Who a content key is wrapped for.
@@ -535,11 +537,19 @@ pub trait Store: Send + Sync + 'static {
     /// grant of that key for the same readers that is there already stays (the first of
     /// several devices accepting at once, or a retry): every reader must hold the same key.
     /// One for other readers (the devices changed since) is replaced.
+    /// `true` when this grant is the one kept.
     async fn grant_keys(
         &self,
         chat: RequestId,
         counselor: CounselorId,
         keys: &[KeyRecord],
+    ) -> StoreResult<bool>;
+    /// Give an existing content key of a chat to one more reader (kept if it has it).
+    async fn add_key_reader(
+        &self,
+        chat: RequestId,
+        counselor: CounselorId,
+        key: &KeyRecord,
     ) -> StoreResult<()>;
     /// The content keys `counselor` made for a chat, oldest first.
     async fn chat_keys(
@@ -549,12 +559,17 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<Vec<KeyRecord>>;
 
     // ---- devices
-    /// Add a device, or answer with the one of the same public key. `None`: the counselor
-    /// has [`MAX_DEVICES`] already.
+    /// Add a device, or answer with the one of the same public key (its session updated).
+    /// `None`: the counselor has [`MAX_DEVICES`] already.
     async fn add_device(&self, device: &DeviceRecord) -> StoreResult<Option<DeviceRecord>>;
     async fn devices(&self, counselor: CounselorId) -> StoreResult<Vec<DeviceRecord>>;
-    /// Remove a device; `false` when it is not one of the counselor's.
-    async fn remove_device(&self, counselor: CounselorId, device: Uuid) -> StoreResult<bool>;
+    /// Remove a device; `None` when it is not one of the counselor's, else the session that
+    /// added it if that session still exists.
+    async fn remove_device(
+        &self,
+        counselor: CounselorId,
+        device: Uuid,
+    ) -> StoreResult<Option<Option<i64>>>;
 
     /// Delete everything of chats that ended before `cutoff`; returns how many.
     async fn purge_ended(&self, cutoff: Timestamp) -> StoreResult<u64>;

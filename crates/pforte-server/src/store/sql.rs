@@ -180,7 +180,7 @@ fn chat_from_row(row: &AnyRow) -> StoreResult<ChatRecord> {
     })
 }
 
-const DEVICE_COLUMNS: &str = "id, counselor_id, name, public_key, added_at";
+const DEVICE_COLUMNS: &str = "id, counselor_id, name, public_key, added_at, session_id";
 
 fn device_from_row(row: &AnyRow) -> StoreResult<DeviceRecord> {
     let id: String = row.get("id");
@@ -190,6 +190,7 @@ fn device_from_row(row: &AnyRow) -> StoreResult<DeviceRecord> {
         name: row.get("name"),
         public_key: row.get("public_key"),
         added_at: Timestamp::from_millis(row.get("added_at")),
+        session: row.get("session_id"),
     })
 }
 
@@ -1841,9 +1842,9 @@ impl Store for SqlStore {
         chat: RequestId,
         counselor: CounselorId,
         keys: &[KeyRecord],
-    ) -> StoreResult<()> {
+    ) -> StoreResult<bool> {
         let Some(first) = keys.first() else {
-            return Ok(());
+            return Ok(false);
         };
         let insert =
             "INSERT INTO chat_keys (chat_id, counselor_id, key_no, reader, reader_key, wrapped) \
@@ -1876,7 +1877,7 @@ impl Store for SqlStore {
             given.sort();
             if stored == given {
                 tx.commit().await?;
-                return Ok(());
+                return Ok(false);
             }
             // Wrapped for other devices than there are now (an accept that failed before
             // a device was added or removed): this grant replaces it.
@@ -1894,6 +1895,28 @@ impl Store for SqlStore {
             bind(key).execute(&mut *tx).await?;
         }
         tx.commit().await?;
+        Ok(true)
+    }
+
+    async fn add_key_reader(
+        &self,
+        chat: RequestId,
+        counselor: CounselorId,
+        key: &KeyRecord,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO chat_keys (chat_id, counselor_id, key_no, reader, reader_key, wrapped) \
+             VALUES ($1, $2, $3, $4, $5, $6) \
+             ON CONFLICT (chat_id, counselor_id, key_no, reader) DO NOTHING",
+        )
+        .bind(chat.0.to_string())
+        .bind(counselor.0)
+        .bind(i64::from(key.key))
+        .bind(reader_str(&key.reader))
+        .bind(key.reader_key.clone())
+        .bind(key.wrapped.clone())
+        .execute(&self.pool)
+        .await?;
         Ok(())
     }
 
@@ -1945,7 +1968,17 @@ impl Store for SqlStore {
         .fetch_optional(&mut *tx)
         .await?;
         if let Some(row) = known {
-            return device_from_row(&row).map(Some);
+            let mut known = device_from_row(&row)?;
+            if device.session.is_some() && known.session != device.session {
+                sqlx::query("UPDATE devices SET session_id = $1 WHERE id = $2")
+                    .bind(device.session)
+                    .bind(known.id.to_string())
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                known.session = device.session;
+            }
+            return Ok(Some(known));
         }
         let count: i64 = sqlx::query_scalar(
             "SELECT CAST(COUNT(*) AS BIGINT) FROM devices WHERE counselor_id = $1",
@@ -1957,14 +1990,15 @@ impl Store for SqlStore {
             return Ok(None);
         }
         let inserted = sqlx::query(
-            "INSERT INTO devices (id, counselor_id, name, public_key, added_at) \
-             VALUES ($1, $2, $3, $4, $5)",
+            "INSERT INTO devices (id, counselor_id, name, public_key, added_at, session_id) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
         )
         .bind(device.id.to_string())
         .bind(device.counselor.0)
         .bind(device.name.clone())
         .bind(device.public_key.clone())
         .bind(device.added_at.as_millis())
+        .bind(device.session)
         .execute(&mut *tx)
         .await;
         match inserted {
@@ -1997,13 +2031,30 @@ impl Store for SqlStore {
         rows.iter().map(device_from_row).collect()
     }
 
-    async fn remove_device(&self, counselor: CounselorId, device: Uuid) -> StoreResult<bool> {
-        let done = sqlx::query("DELETE FROM devices WHERE counselor_id = $1 AND id = $2")
+    async fn remove_device(
+        &self,
+        counselor: CounselorId,
+        device: Uuid,
+    ) -> StoreResult<Option<Option<i64>>> {
+        let mut tx = self.writing().await?;
+        let session: Option<Option<i64>> = sqlx::query_scalar(
+            "SELECT s.id FROM devices d LEFT JOIN sessions s ON s.id = d.session_id \
+             WHERE d.counselor_id = $1 AND d.id = $2",
+        )
+        .bind(counselor.0)
+        .bind(device.to_string())
+        .fetch_optional(&mut *tx)
+        .await?;
+        if session.is_none() {
+            return Ok(None);
+        }
+        sqlx::query("DELETE FROM devices WHERE counselor_id = $1 AND id = $2")
             .bind(counselor.0)
             .bind(device.to_string())
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await?;
-        Ok(done.rows_affected() > 0)
+        tx.commit().await?;
+        Ok(session)
     }
 
     async fn purge_ended(&self, cutoff: Timestamp) -> StoreResult<u64> {

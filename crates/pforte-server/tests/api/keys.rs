@@ -1,7 +1,7 @@
 //! End-to-end keys over the API: devices ("Meine Geräte"), the content key wrapped at the
 //! accept for the asker and every device of the counselor, and who may read which copy.
 
-use pforte_wire::{ChatKeys, DeviceList, ErrorCode};
+use pforte_wire::{ChatKeys, DeviceList, ErrorCode, ServerEvent};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
@@ -19,14 +19,24 @@ async fn devices(app: &TestApp, counselor: &Counselor) -> DeviceList {
 async fn a_device_is_listed_once_per_public_key_and_is_gone_after_removal() {
     let app = spawn_app().await;
     let bernd = app.login("bernd").await;
+    // Another browser: its own login adds its own key.
+    let other: Value = app
+        .http
+        .post(app.url("/api/auth/login"))
+        .json(&json!({"name": "bernd", "password": "bernd-password"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let other = other["token"].as_str().unwrap().to_owned();
     let key = sealed::public_key();
     let body = json!({"name": "Chromium unter Linux", "public_key": key});
-    let first = app
-        .post("/api/me/devices", &bernd.token, body.clone())
-        .await;
+    let first = app.post("/api/me/devices", &other, body.clone()).await;
     assert_eq!(first.status(), StatusCode::CREATED);
     let first: Value = first.json().await.unwrap();
-    let again = app.post("/api/me/devices", &bernd.token, body).await;
+    let again = app.post("/api/me/devices", &other, body).await;
     assert_eq!(
         again.status(),
         StatusCode::OK,
@@ -266,6 +276,7 @@ async fn the_accept_must_wrap_the_chat_key_for_the_asker_and_exactly_the_counsel
 async fn a_removed_device_can_neither_send_nor_fetch_the_chat_key() {
     let app = spawn_app().await;
     let (bernd, _events) = app.available("bernd").await;
+    let office = app.login("bernd").await;
     let (asker, _asker_events) = app.waiting(SUCHT).await;
     let accepted = app
         .post(
@@ -276,38 +287,56 @@ async fn a_removed_device_can_neither_send_nor_fetch_the_chat_key() {
         .await;
     assert_eq!(accepted.status(), StatusCode::OK);
     let messages = format!("/api/conversations/{}/messages", asker.request_id);
-    let before = app.post(&messages, &bernd.token, bernd.says("Hallo")).await;
+    let before = app
+        .post(&messages, &office.token, office.says("Hallo"))
+        .await;
     assert_eq!(before.status(), StatusCode::CREATED);
 
     let removed = app
-        .delete(&format!("/api/me/devices/{}", bernd.device), &bernd.token)
+        .delete(&format!("/api/me/devices/{}", office.device), &bernd.token)
         .await;
     assert_eq!(removed.status(), StatusCode::NO_CONTENT);
+    // Its login there ended; logged in again, it is a device without the chat's key.
     let after = app
-        .post(&messages, &bernd.token, bernd.says("Noch da?"))
+        .post(&messages, &office.token, office.says("Noch da?"))
         .await;
     assert_eq!(
-        error_of(after, StatusCode::FORBIDDEN).await,
+        error_of(after, StatusCode::UNAUTHORIZED).await,
+        ErrorCode::Unauthorized
+    );
+    let again = app.login("bernd").await;
+    let with_old_device = app
+        .post(&messages, &again.token, office.says("Noch da?"))
+        .await;
+    assert_eq!(
+        error_of(with_old_device, StatusCode::FORBIDDEN).await,
         ErrorCode::UnknownDevice
     );
     let keys = app
         .get(
             &format!(
                 "/api/conversations/{}/keys?device={}",
-                asker.request_id, bernd.device
+                asker.request_id, office.device
             ),
-            &bernd.token,
+            &again.token,
         )
         .await;
     assert_eq!(
         error_of(keys, StatusCode::FORBIDDEN).await,
         ErrorCode::UnknownDevice
     );
-    // The chat itself goes on for the asker.
+    let fresh = keys_of(&app, &again, &asker.request_id, &again.device).await;
+    assert_eq!(
+        fresh.keys[0].wrapped, None,
+        "the new device holds no key of the chat"
+    );
+    // The chat itself goes on for the asker and the remaining device.
     let asker_message = app
         .post("/api/asker/messages", &asker.token, asker_says("Hallo?"))
         .await;
     assert_eq!(asker_message.status(), StatusCode::CREATED);
+    let answer = app.post(&messages, &bernd.token, bernd.says("Ja.")).await;
+    assert_eq!(answer.status(), StatusCode::CREATED);
 }
 
 #[tokio::test]
@@ -407,4 +436,237 @@ async fn devices_added_at_the_same_moment_are_all_added_and_the_limit_still_hold
         .iter()
         .all(|s| *s == StatusCode::CREATED || *s == StatusCode::CONFLICT));
     assert_eq!(devices(&app, &bernd).await.devices.len(), 20);
+}
+
+async fn keys_of(app: &TestApp, counselor: &Counselor, chat: &str, device: &str) -> ChatKeys {
+    app.get(
+        &format!("/api/conversations/{chat}/keys?device={device}"),
+        &counselor.token,
+    )
+    .await
+    .json()
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn after_a_removal_a_new_key_is_wrapped_for_the_asker_and_the_remaining_devices_only() {
+    let app = spawn_app().await;
+    let (bernd, _events) = app.available("bernd").await;
+    let second = app.login("bernd").await.device;
+    let (asker, _asker_events) = app.waiting(SUCHT).await;
+    let chat = asker.request_id.clone();
+    let accepted = app
+        .post(
+            &format!("/api/requests/{chat}/accept"),
+            &bernd.token,
+            app.grant(&bernd).await,
+        )
+        .await;
+    assert_eq!(accepted.status(), StatusCode::OK);
+    let removed = app
+        .delete(&format!("/api/me/devices/{second}"), &bernd.token)
+        .await;
+    assert_eq!(removed.status(), StatusCode::NO_CONTENT);
+
+    let path = format!("/api/conversations/{chat}/keys");
+    let new_key = |key: u32, devices: &[String]| {
+        let mut body = sealed::grant(devices)["keys"].clone();
+        body["key"] = json!(key);
+        body
+    };
+    // Still wrapped for the removed device, or skipping a number: refused.
+    let stale = app
+        .post(
+            &path,
+            &bernd.token,
+            new_key(2, &[bernd.device.clone(), second.clone()]),
+        )
+        .await;
+    assert_eq!(
+        error_of(stale, StatusCode::CONFLICT).await,
+        ErrorCode::DevicesChanged
+    );
+    let skipping = app
+        .post(&path, &bernd.token, new_key(3, &[bernd.device.clone()]))
+        .await;
+    assert_eq!(
+        error_of(skipping, StatusCode::CONFLICT).await,
+        ErrorCode::KeyOutdated
+    );
+    let body = new_key(2, &[bernd.device.clone()]);
+    let made = app.post(&path, &bernd.token, body.clone()).await;
+    assert_eq!(made.status(), StatusCode::NO_CONTENT);
+    let again = app
+        .post(&path, &bernd.token, new_key(2, &[bernd.device.clone()]))
+        .await;
+    assert_eq!(
+        error_of(again, StatusCode::CONFLICT).await,
+        ErrorCode::KeyOutdated,
+        "a second key 2 (another device at the same moment) is refused"
+    );
+
+    let for_asker: ChatKeys = app
+        .get("/api/asker/keys", &asker.token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(for_asker.keys.len(), 2);
+    assert_eq!(for_asker.keys[1].key, 2);
+    assert_eq!(for_asker.keys[1].wrapped.as_deref(), body["asker"].as_str());
+    let readers: Vec<String> = for_asker.keys[1]
+        .readers
+        .iter()
+        .map(|r| r.device.to_string())
+        .collect();
+    assert_eq!(
+        readers,
+        vec![bernd.device.clone()],
+        "not the removed device"
+    );
+    assert_eq!(for_asker.keys[0].readers.len(), 2, "key 1 as it was");
+    let mine = keys_of(&app, &bernd, &chat, &bernd.device).await;
+    assert_eq!(
+        mine.keys[1].wrapped.as_deref(),
+        body["devices"][0]["wrapped"].as_str()
+    );
+
+    // An ended chat gets no new key.
+    app.post(
+        &format!("/api/conversations/{chat}/end"),
+        &bernd.token,
+        json!({}),
+    )
+    .await;
+    let ended = app
+        .post(&path, &bernd.token, new_key(3, &[bernd.device.clone()]))
+        .await;
+    assert_eq!(
+        error_of(ended, StatusCode::CONFLICT).await,
+        ErrorCode::ConversationEnded
+    );
+}
+
+#[tokio::test]
+async fn a_device_added_later_is_given_an_existing_key_by_a_device_that_holds_it() {
+    let app = spawn_app().await;
+    let (bernd, _events) = app.available("bernd").await;
+    let (asker, _asker_events) = app.waiting(SUCHT).await;
+    let chat = asker.request_id.clone();
+    let accepted = app
+        .post(
+            &format!("/api/requests/{chat}/accept"),
+            &bernd.token,
+            app.grant(&bernd).await,
+        )
+        .await;
+    assert_eq!(accepted.status(), StatusCode::OK);
+    let later = app.add_device(&bernd.token).await;
+    let before = keys_of(&app, &bernd, &chat, &later).await;
+    assert_eq!(before.keys[0].wrapped, None, "made before the device came");
+
+    let path = format!("/api/conversations/{chat}/keys/1/devices");
+    let wrapped = sealed::wrapped_key();
+    let given = app
+        .post(
+            &path,
+            &bernd.token,
+            json!({"device": later, "wrapped": wrapped}),
+        )
+        .await;
+    assert_eq!(given.status(), StatusCode::NO_CONTENT);
+    let after = keys_of(&app, &bernd, &chat, &later).await;
+    assert_eq!(after.keys[0].wrapped.as_deref(), Some(wrapped.as_str()));
+    assert!(after.keys[0]
+        .readers
+        .iter()
+        .any(|r| r.device.to_string() == later));
+    // Given twice: the first copy stays.
+    let twice = app
+        .post(
+            &path,
+            &bernd.token,
+            json!({"device": later, "wrapped": sealed::wrapped_key()}),
+        )
+        .await;
+    assert_eq!(twice.status(), StatusCode::NO_CONTENT);
+    let still = keys_of(&app, &bernd, &chat, &later).await;
+    assert_eq!(still.keys[0].wrapped.as_deref(), Some(wrapped.as_str()));
+
+    let stranger = app
+        .post(
+            &path,
+            &bernd.token,
+            json!({"device": uuid::Uuid::new_v4(), "wrapped": sealed::wrapped_key()}),
+        )
+        .await;
+    assert_eq!(
+        error_of(stranger, StatusCode::FORBIDDEN).await,
+        ErrorCode::UnknownDevice
+    );
+    let no_such_key = app
+        .post(
+            &format!("/api/conversations/{chat}/keys/9/devices"),
+            &bernd.token,
+            json!({"device": later, "wrapped": sealed::wrapped_key()}),
+        )
+        .await;
+    assert_eq!(
+        error_of(no_such_key, StatusCode::NOT_FOUND).await,
+        ErrorCode::NotFound
+    );
+    let anna = app.login("anna").await;
+    let not_hers = app
+        .post(
+            &path,
+            &anna.token,
+            json!({"device": anna.device, "wrapped": sealed::wrapped_key()}),
+        )
+        .await;
+    assert_eq!(
+        error_of(not_hers, StatusCode::NOT_FOUND).await,
+        ErrorCode::NotFound
+    );
+}
+
+#[tokio::test]
+async fn removing_a_device_logs_it_out_there_and_nothing_new_reaches_its_socket() {
+    let app = spawn_app().await;
+    let (bernd, _events) = app.available("bernd").await;
+    let office = app.login("bernd").await;
+    let mut office_events = app.connect_counselor(&office).await;
+
+    let removed = app
+        .delete(&format!("/api/me/devices/{}", office.device), &bernd.token)
+        .await;
+    assert_eq!(removed.status(), StatusCode::NO_CONTENT);
+    office_events
+        .expect("its session ended", |e| {
+            matches!(e, ServerEvent::SessionEnded { .. })
+        })
+        .await;
+    assert_eq!(office_events.closed_with().await, Some(4401));
+    let gone = app.get("/api/me", &office.token).await;
+    assert_eq!(
+        error_of(gone, StatusCode::UNAUTHORIZED).await,
+        ErrorCode::Unauthorized
+    );
+    let me = app.get("/api/me", &bernd.token).await;
+    assert_eq!(
+        me.status(),
+        StatusCode::OK,
+        "the removing device stays logged in"
+    );
+
+    // A device whose login has ended already is removed without logging anyone out.
+    let old = app.login("bernd").await;
+    app.post("/api/auth/logout", &old.token, json!({})).await;
+    app.switch(&bernd, true).await;
+    let removed = app
+        .delete(&format!("/api/me/devices/{}", old.device), &bernd.token)
+        .await;
+    assert_eq!(removed.status(), StatusCode::NO_CONTENT);
+    let me: Value = app.get("/api/me", &bernd.token).await.json().await.unwrap();
+    assert_eq!(me["availability"]["available"], true, "still available");
 }
