@@ -881,6 +881,7 @@ mod tests {
             pseudonym: "Blauer Kranich".to_owned(),
             entered_at: NOW - 5_000,
             asker_online: true,
+            asker_key: String::new(),
         }
     }
 

@@ -50,6 +50,7 @@ fn request(id: u128, entered_at: i64) -> LiveChatRequest {
         pseudonym: "Blauer Kranich".to_owned(),
         entered_at,
         asker_online: true,
+        asker_key: String::new(),
     }
 }
 
