@@ -1138,6 +1138,23 @@ describe("a counselor session's keys when its devices change", () => {
     expect(api.giveKey).not.toHaveBeenCalled();
   });
 
+  it("does not read the keys of chats that started after every other device was added", async () => {
+    const earlier = await e2e.registerDevice();
+    earlier.device.added_at = 1_000;
+    const api = fakeApi({
+      conversations: vi.fn(async () =>
+        okResult({ conversations: [conversation("c1", { started_at: 2 * 86_400_000 })] }),
+      ),
+    });
+    const { session, live } = startSession(api);
+    await deviceSettled(session);
+    live().emit({ type: "ready" });
+    await vi.waitFor(() => expect(session.current.conversationsLoaded).toBe(true));
+    await session.loadDevices();
+    await session.keysGiven();
+    expect(api.keys).not.toHaveBeenCalled();
+  });
+
   it("reads a chat it had no key for after another device gave it, with Erneut versuchen", async () => {
     const other = await e2e.registerDevice();
     await e2e.accepted("c1");

@@ -828,7 +828,10 @@ export class CounselorSession {
     for (const conversation of [...this.current.conversations]) {
       if (this.ended || this.e2e.get().device.state !== "ready") return;
       const id = conversation.id;
-      if (others.every((d) => this.checkedKeys.has(JSON.stringify([id, d.id])))) continue;
+      // A key is made for every device there is then: only one added since the chat started
+      // (give or take the servers' clocks) can lack one.
+      const later = others.filter((d) => d.added_at >= conversation.started_at - CLOCK_MARGIN_MS);
+      if (later.every((d) => this.checkedKeys.has(JSON.stringify([id, d.id])))) continue;
       const result = await this.deps.api.keys(id, device.deviceId);
       if (this.checkUnauthorized(result)) return;
       if (!result.ok) {
@@ -1122,6 +1125,9 @@ async function grant(
     },
   };
 }
+
+/** How far the clocks of the server's instances may be apart (devices added vs chats started). */
+const CLOCK_MARGIN_MS = 5 * 60_000;
 
 /** A new content key numbered `key`, wrapped for the asker and for each of `devices`. */
 async function newKeyBody(
