@@ -704,19 +704,17 @@ export class CounselorSession {
     const device = await this.ensureDevice();
     if (!device || this.ended) return;
     const running = this.current.conversations.filter((c) => c.ended_at === null);
-    const renewed = new Set<string>();
+    // Renewed, or not this device's to renew (ended meanwhile, its newest key not held here).
+    const done = new Set<string>();
     const failed = new Set<string>();
     for (const conversation of running) {
       if (this.ended || this.e2e.get().device.state !== "ready") break;
       const outcome = await this.renewKey(conversation.id, device).catch(() => "failed" as const);
-      (outcome === "failed" ? failed : renewed).add(conversation.id);
+      (outcome === "failed" ? failed : done).add(conversation.id);
     }
     this.e2e.update((e) => ({
       ...e,
-      rekeyFailed: [
-        ...e.rekeyFailed.filter((id) => !renewed.has(id) && !failed.has(id)),
-        ...failed,
-      ],
+      rekeyFailed: [...e.rekeyFailed.filter((id) => !done.has(id) && !failed.has(id)), ...failed],
     }));
   }
 
