@@ -584,7 +584,7 @@ export class CounselorSession {
         problem: opened.keys.has(newest) ? null : "no_key",
       });
       const self = `device:${device.deviceId}`;
-      void this.giveMissingKeys(result.value, opened.keys, device.deviceId);
+      void this.giveMissingKeys(result.value, opened.keys, device.deviceId).catch(() => undefined);
       return new ConversationCipher(conversationId, opened.keys, self, newest);
     } catch {
       this.chatE2e(conversationId, { problem: "no_key" });
@@ -685,7 +685,7 @@ export class CounselorSession {
       this.deviceRemoved();
     } else if (result.ok && status.state === "ready") {
       // It is logged out on the server; the running chats get a key it never had.
-      this.renewing = this.renewing.then(() => this.renewKeys());
+      this.renewing = this.renewing.then(() => this.renewKeys()).catch(() => undefined);
     }
     return null;
   }
@@ -804,9 +804,11 @@ export class CounselorSession {
         this.giveAgain = false;
         await this.giveKeysOnce();
       } while (this.giveAgain && !this.ended);
-    })().finally(() => {
-      this.giving = null;
-    });
+    })()
+      .catch(() => undefined)
+      .finally(() => {
+        this.giving = null;
+      });
     this.giving = run;
     return run;
   }
