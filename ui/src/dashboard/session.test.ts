@@ -1064,6 +1064,18 @@ describe("a counselor session's keys when its devices change", () => {
     expect(newKey.mock.calls[1]![1].devices).toHaveLength(2);
   });
 
+  it("leaves a chat whose newest key this device does not hold to the devices that do", async () => {
+    const holder = await e2e.registerDevice("Pforte-Desktop-App");
+    await e2e.accepted("c1");
+    const removed = await e2e.registerDevice();
+    const { session, api } = await withChats();
+    expect(holder.device.id).not.toBe(ownId(session));
+    await session.removeDevice(removed.device.id);
+    await session.keysRenewed();
+    expect(api.newKey).not.toHaveBeenCalled();
+    expect(session.e2e.get().rekeyFailed).toEqual([]);
+  });
+
   it("says so when a chat's key could not be renewed", async () => {
     const removed = await e2e.registerDevice();
     const { session } = await withChats({ newKey: vi.fn(async () => networkFailure<void>()) });
