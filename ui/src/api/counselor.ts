@@ -9,6 +9,7 @@ import type {
   ConversationList,
   CoverageList,
   Device,
+  DeviceKey,
   DeviceList,
   GoOffline,
   LiveChatRequestList,
@@ -18,6 +19,7 @@ import type {
   Message,
   MessageList,
   MyShifts,
+  NewKey,
   Sealed,
   SendMessage,
   SetAbsence,
@@ -96,6 +98,15 @@ export function counselorApi(http: HttpClient, token: string) {
       http.request("GET", `/api/conversations/${id(conversationId)}/keys`, {
         ...auth,
         query: { device: deviceId },
+      }),
+    /** A new content key of a running chat: number newest + 1, for exactly the current devices. */
+    newKey: (conversationId: string, body: NewKey): Promise<Result<void>> =>
+      http.request("POST", `/api/conversations/${id(conversationId)}/keys`, { ...auth, body }),
+    /** An existing content key (number `key`) for one of the current devices that lacks it. */
+    giveKey: (conversationId: string, key: number, body: DeviceKey): Promise<Result<void>> =>
+      http.request("POST", `/api/conversations/${id(conversationId)}/keys/${key}/devices`, {
+        ...auth,
+        body,
       }),
     conversations: (): Promise<Result<ConversationList>> =>
       http.request("GET", "/api/conversations", auth),

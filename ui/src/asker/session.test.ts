@@ -462,6 +462,39 @@ describe("the asker's end-to-end encryption", () => {
     expect(session.current.e2e.safetyCode).not.toBe(before);
   });
 
+  it("opens the messages of both keys when the counselling renewed the chat's key after removing a device", async () => {
+    await e2e.registerDevice("Pforte-Desktop-App");
+    const { session, visits, askerApi } = await inChat();
+    const before = session.current.e2e.safetyCode;
+    expect(session.current.e2e.readersChanged).toBe(false);
+
+    // "dev-2" is removed; "dev-1" makes key 2 for the asker and itself and writes with it.
+    await e2e.counselorApi.removeDevice("dev-2");
+    expect(await e2e.rekey("c", ["dev-1"])).toBe(2);
+    const message = await e2e.sealed("m2", "c", 2, "Mit neuem Schlüssel", {
+      device: "dev-1",
+      counter: 2,
+      key: 2,
+    });
+    history.push(message);
+    visits[0]!.emit({ type: "message_posted", message });
+
+    await vi.waitFor(() =>
+      expect(session.current.messages.map((m) => m.text)).toEqual([
+        "Guten Tag",
+        "Mit neuem Schlüssel",
+      ]),
+    );
+    expect(session.current.messages.map((m) => m.sealed.key)).toEqual([1, 2]);
+    expect(session.current.e2e.readersChanged).toBe(true);
+    const code = await chatSafetyCode("c", e2e.askerKey, [e2e.devices[0]!.public_key]);
+    expect(session.current.e2e.safetyCode).toBe(code);
+    expect(code).not.toBe(before);
+    // What the asker writes now is sealed with the new key, numbered on.
+    expect(await session.send("Danke")).toBeNull();
+    expect(vi.mocked(askerApi.send).mock.calls[0]![0]).toMatchObject({ key: 2, counter: 1 });
+  });
+
   it("forgets the key pair with the token when the visit ends", async () => {
     const { session, visits, tokens } = await inChat();
     expect(tokens.get(KEYS_KEY)).not.toBeNull();

@@ -18,13 +18,14 @@ import {
   request,
 } from "../test/fixtures";
 import { fakeE2eServer, type FakeE2eServer } from "../test/e2e";
-import type { AcceptRequest, LiveChatRequest, Me, Message, Sealed } from "../wire/types";
+import type { AcceptRequest, LiveChatRequest, Me, Message, NewKey, Sealed } from "../wire/types";
 import { chatSafetyCode } from "../crypto/conversation";
 import {
   decodeWrapped,
   encodeWrapped,
   fromBase64Url,
   newContentKey,
+  openMessage,
   sealMessage,
   toBase64Url,
   unwrapContentKey,
@@ -950,6 +951,261 @@ describe("a counselor session's end-to-end encryption", () => {
     expect(await session.removeDevice(other.device.id)).toBeNull();
     expect(session.e2e.get().devices?.map((d) => d.id)).toEqual(["dev-2"]);
     expect(session.e2e.get().device).toEqual({ state: "ready", deviceId: "dev-2" });
+  });
+});
+
+describe("a counselor session's keys when its devices change", () => {
+  const deviceSettled = (session: CounselorSession) =>
+    vi.waitFor(() => expect(session.e2e.get().device.state).not.toBe("setting_up"));
+
+  /** A session whose chat list is read: `c1` running, `c2` ended. */
+  async function withChats(over: Partial<CounselorApi> = {}) {
+    const api = fakeApi({
+      conversations: vi.fn(async () =>
+        okResult({ conversations: [conversation("c1"), conversation("c2", { ended_at: 50 })] }),
+      ),
+      ...over,
+    });
+    const started = startSession(api);
+    await deviceSettled(started.session);
+    started.live().emit({ type: "ready" });
+    await vi.waitFor(() => expect(started.session.current.conversationsLoaded).toBe(true));
+    await started.session.keysGiven();
+    return { ...started, api };
+  }
+
+  const ownId = (session: CounselorSession) => {
+    const device = session.e2e.get().device;
+    if (device.state !== "ready") throw new Error("no device");
+    return device.deviceId;
+  };
+
+  it("gives a running chat a new key for the asker and the remaining devices only after removing a device", async () => {
+    const removed = await e2e.registerDevice("Firefox unter Windows");
+    const kept = await e2e.registerDevice("Pforte-Desktop-App");
+    const { session, api } = await withChats();
+    expect(await session.removeDevice(removed.device.id)).toBeNull();
+    await session.keysRenewed();
+
+    expect(api.newKey).toHaveBeenCalledTimes(1);
+    const [id, body] = vi.mocked(api.newKey).mock.calls[0]!;
+    expect(id).toBe("c1");
+    expect(body.key).toBe(2);
+    expect(body.devices.map((d) => d.device).sort()).toEqual([kept.device.id, ownId(session)]);
+    const forAsker = await unwrapContentKey(decodeWrapped(body.asker), e2e.askerKeys, "c1");
+    const forKept = body.devices.find((d) => d.device === kept.device.id)!;
+    expect(await unwrapContentKey(decodeWrapped(forKept.wrapped), kept.keys, "c1")).toEqual(
+      forAsker,
+    );
+    expect(forAsker).not.toEqual(e2e.contentOf("c1", 1));
+    expect(session.e2e.get().rekeyFailed).toEqual([]);
+  });
+
+  it("seals its next message with the new key after removing a device, and says who reads it", async () => {
+    const removed = await e2e.registerDevice();
+    const { session, api } = await withChats();
+    await session.openConversation("c1");
+    const before = session.e2e.get().chats["c1"]?.safetyCode;
+    await session.removeDevice(removed.device.id);
+    await session.keysRenewed();
+    expect(await session.send("c1", "Nur noch für Sie lesbar")).toBeNull();
+    const [, sealed] = vi.mocked(api.send).mock.calls[0]!;
+    expect(sealed.key).toBe(2);
+    const place = { conversation: "c1", sender: `device:${ownId(session)}`, counter: 1 };
+    const text = await openMessage(e2e.contentOf("c1", 2)!, place, {
+      iv: fromBase64Url(sealed.iv),
+      ciphertext: fromBase64Url(sealed.ciphertext),
+    });
+    expect(text).toBe("Nur noch für Sie lesbar");
+    const own = e2e.devices.find((d) => d.id === ownId(session))!;
+    const code = await chatSafetyCode("c1", e2e.askerKey, [own.public_key]);
+    expect(session.e2e.get().chats["c1"]?.safetyCode).toBe(code);
+    expect(code).not.toBe(before);
+  });
+
+  it("reads the keys again after key_outdated and makes no second key when another device renewed it", async () => {
+    const removed = await e2e.registerDevice();
+    const newKey = vi.fn(async (id: string) => {
+      // Another device of the counselor was quicker.
+      await e2e.rekey(
+        id,
+        e2e.devices.map((d) => d.id),
+      );
+      return apiFailure<void>("key_outdated");
+    });
+    const { session, api } = await withChats({ newKey });
+    await session.openConversation("c1");
+    const reads = vi.mocked(api.keys).mock.calls.length;
+    await session.removeDevice(removed.device.id);
+    await session.keysRenewed();
+    expect(newKey).toHaveBeenCalledTimes(1);
+    expect(vi.mocked(api.keys).mock.calls.length).toBeGreaterThanOrEqual(reads + 2);
+    expect(session.e2e.get().rekeyFailed).toEqual([]);
+    expect(await session.send("c1", "Hallo")).toBeNull();
+    expect(vi.mocked(api.send).mock.calls[0]![1].key).toBe(2);
+  });
+
+  it("wraps the new key once more for the devices read anew when they changed meanwhile", async () => {
+    const removed = await e2e.registerDevice();
+    let calls = 0;
+    const newKey = vi.fn(async (id: string, body: NewKey) => {
+      if (++calls === 1) {
+        await e2e.registerDevice("Pforte-Desktop-App");
+        return apiFailure<void>("devices_changed");
+      }
+      return e2e.counselorApi.newKey(id, body);
+    });
+    const { session } = await withChats({ newKey });
+    await session.removeDevice(removed.device.id);
+    await session.keysRenewed();
+    expect(newKey).toHaveBeenCalledTimes(2);
+    expect(newKey.mock.calls[0]![1].devices).toHaveLength(1);
+    expect(newKey.mock.calls[1]![1]).toMatchObject({ key: 2 });
+    expect(newKey.mock.calls[1]![1].devices).toHaveLength(2);
+  });
+
+  it("leaves a chat whose newest key this device does not hold to the devices that do", async () => {
+    const holder = await e2e.registerDevice("Pforte-Desktop-App");
+    await e2e.accepted("c1");
+    const removed = await e2e.registerDevice();
+    const { session, api } = await withChats();
+    expect(holder.device.id).not.toBe(ownId(session));
+    await session.removeDevice(removed.device.id);
+    await session.keysRenewed();
+    expect(api.newKey).not.toHaveBeenCalled();
+    expect(session.e2e.get().rekeyFailed).toEqual([]);
+  });
+
+  it("says so when a chat's key could not be renewed", async () => {
+    const removed = await e2e.registerDevice();
+    const { session } = await withChats({ newKey: vi.fn(async () => networkFailure<void>()) });
+    await session.removeDevice(removed.device.id);
+    await session.keysRenewed();
+    expect(session.e2e.get().rekeyFailed).toEqual(["c1"]);
+  });
+
+  it("gives a device added after a chat's key was made that key, once", async () => {
+    const { session, api, live } = await withChats();
+    await e2e.accepted("c1");
+    await e2e.accepted("c2");
+    const added = await e2e.registerDevice("Pforte-Desktop-App");
+    await session.loadDevices();
+    await session.keysGiven();
+    const forC1 = vi.mocked(api.giveKey).mock.calls.filter(([id]) => id === "c1");
+    expect(forC1).toHaveLength(1);
+    const [, key, body] = forC1[0]!;
+    expect(key).toBe(1);
+    expect(body.device).toBe(added.device.id);
+    expect(await unwrapContentKey(decodeWrapped(body.wrapped), added.keys, "c1")).toEqual(
+      e2e.contentOf("c1", 1),
+    );
+    // Read again (the card, opening the chat, a reconnect): nothing is given twice.
+    await session.loadDevices();
+    await session.openConversation("c1");
+    live().emit({ type: "ready" });
+    await settle();
+    await session.keysGiven();
+    expect(api.giveKey).toHaveBeenCalledTimes(2);
+  });
+
+  it("does not give a key again on this page when the giving failed, however often it reads the keys", async () => {
+    const giveKey = vi.fn(async () => networkFailure<void>());
+    const { session, live } = await withChats({ giveKey });
+    await e2e.accepted("c1");
+    await e2e.accepted("c2");
+    await e2e.registerDevice();
+    await session.loadDevices();
+    await session.keysGiven();
+    expect(giveKey).toHaveBeenCalledTimes(2);
+    await session.openConversation("c1");
+    await session.openConversation("c2");
+    await session.loadDevices();
+    live().emit({ type: "ready" });
+    await settle();
+    await session.keysGiven();
+    await settle();
+    expect(giveKey).toHaveBeenCalledTimes(2);
+  });
+
+  it("gives the keys of an ended chat too", async () => {
+    const { session, api } = await withChats();
+    await e2e.accepted("c2");
+    const added = await e2e.registerDevice();
+    await session.loadDevices();
+    await session.keysGiven();
+    expect(api.giveKey).toHaveBeenCalledWith("c2", 1, {
+      device: added.device.id,
+      wrapped: expect.any(String),
+    });
+    const keys = await e2e.chatKeys("c2", added.device.id);
+    expect(keys.keys[0]!.readers.map((r) => r.device)).toContain(added.device.id);
+  });
+
+  it("gives a key only to devices whose readers lack it, not to itself", async () => {
+    const { session, api } = await withChats();
+    await e2e.registerDevice();
+    // Key 1 of both chats is wrapped for every device already.
+    await session.loadDevices();
+    await session.keysGiven();
+    expect(api.giveKey).not.toHaveBeenCalled();
+  });
+
+  it("does not read the keys of chats that started after every other device was added", async () => {
+    const earlier = await e2e.registerDevice();
+    earlier.device.added_at = 1_000;
+    const api = fakeApi({
+      conversations: vi.fn(async () =>
+        okResult({ conversations: [conversation("c1", { started_at: 2 * 86_400_000 })] }),
+      ),
+    });
+    const { session, live } = startSession(api);
+    await deviceSettled(session);
+    live().emit({ type: "ready" });
+    await vi.waitFor(() => expect(session.current.conversationsLoaded).toBe(true));
+    await session.loadDevices();
+    await session.keysGiven();
+    expect(api.keys).not.toHaveBeenCalled();
+  });
+
+  it("reads a chat it had no key for after another device gave it, with Erneut versuchen", async () => {
+    const other = await e2e.registerDevice();
+    await e2e.accepted("c1");
+    const history = [await e2e.sealed("m1", "c1", 1, "Hallo?", { device: null, counter: 1 })];
+    const { session } = await withChats({
+      messages: vi.fn(async () => okResult({ messages: history })),
+    });
+    await session.openConversation("c1");
+    expect(session.e2e.get().chats["c1"]?.problem).toBe("no_key");
+    expect(session.current.messages["c1"]).toMatchObject([{ text: null, problem: "no_key" }]);
+
+    // The other device gives it the key.
+    const own = e2e.devices.find((d) => d.id === ownId(session))!;
+    const wrapped = encodeWrapped(
+      await wrapContentKey(e2e.contentOf("c1", 1)!, fromBase64Url(own.public_key), "c1"),
+    );
+    expect(other.device.id).not.toBe(own.id);
+    await e2e.counselorApi.giveKey("c1", 1, { device: own.id, wrapped });
+
+    await session.retryKeys("c1");
+    expect(session.e2e.get().chats["c1"]?.problem).toBeNull();
+    expect(session.current.messages["c1"]?.map((m) => m.text)).toEqual(["Hallo?"]);
+    expect(await session.send("c1", "Jetzt auch hier")).toBeNull();
+  });
+  it("reads the keys of an open chat it had no key for again after a reconnect", async () => {
+    await e2e.registerDevice();
+    await e2e.accepted("c1");
+    const { session, api, live } = await withChats();
+    await session.openConversation("c1");
+    expect(session.e2e.get().chats["c1"]?.problem).toBe("no_key");
+    const reads = vi.mocked(api.keys).mock.calls.length;
+    const own = e2e.devices.find((d) => d.id === ownId(session))!;
+    const wrapped = encodeWrapped(
+      await wrapContentKey(e2e.contentOf("c1", 1)!, fromBase64Url(own.public_key), "c1"),
+    );
+    await e2e.counselorApi.giveKey("c1", 1, { device: own.id, wrapped });
+    live().emit({ type: "ready" });
+    await vi.waitFor(() => expect(session.e2e.get().chats["c1"]?.problem).toBeNull());
+    expect(vi.mocked(api.keys).mock.calls.length).toBeGreaterThan(reads);
   });
 });
 

@@ -23,12 +23,14 @@ import { utcOffsetMinutes } from "../lib/time";
 import type {
   AcceptRequest,
   Availability,
+  ChatKeys,
   Conversation,
   Device,
   LiveChatRequest,
   Me,
   MyShifts,
   Message,
+  NewKey,
   ServerEvent,
   SessionEndReason,
   SetMyShifts,
@@ -73,6 +75,11 @@ export interface DashboardE2e {
   devices: Device[] | null;
   /** By conversation id. */
   chats: Record<string, ChatE2e>;
+  /**
+   * Running chats whose content key could not be renewed after this device removed another
+   * one (they go on with the previous key).
+   */
+  rekeyFailed: string[];
 }
 
 export interface CounselorSessionDeps {
@@ -138,13 +145,25 @@ export class CounselorSession {
     device: { state: "setting_up" },
     devices: null,
     chats: {},
+    rekeyFailed: [],
   });
   /** This device's keys, once set up (again after it failed: at the next reconnect). */
   private device: Promise<StoredDevice | null> | null = null;
   /** Each conversation's opened keys, read once (again after a failed read). */
   private readonly ciphers = new Map<string, Promise<ConversationCipher | null>>();
+  /** A conversation's cipher whose keys are being read again and failed: the next read takes over. */
+  private readonly retired = new Map<string, Promise<ConversationCipher | null>>();
   /** The newest key number that made a conversation's keys be read again. */
   private readonly readAgainFor = new Map<string, number>();
+  /** Keys given to a device that lacked them, as `[conversation, key, device]`: once per page. */
+  private readonly givenKeys = new Set<string>();
+  /** Conversations whose keys were checked for a device, as `[conversation, device]`. */
+  private readonly checkedKeys = new Set<string>();
+  /** The pass giving keys to devices that lack them; another is asked for while it runs. */
+  private giving: Promise<void> | null = null;
+  private giveAgain = false;
+  /** The renewal of the chats' keys after removing devices, one after the other. */
+  private renewing: Promise<void> = Promise.resolve();
   /** The last read of each conversation's messages: a send waits for it (its counter). */
   private readonly histories = new Map<string, Promise<unknown>>();
   private live: LiveConnection | null = null;
@@ -376,6 +395,7 @@ export class CounselorSession {
         if (conversation && !ids.has(id)) loaded.push(conversation);
       }
       this.dispatch({ type: "conversations_loaded", conversations: loaded });
+      void this.giveKeysToDevices();
     }
     if (coverage.ok) {
       const known = new Map(this.current.coverage.map((c) => [c.topic_id, c]));
@@ -390,7 +410,8 @@ export class CounselorSession {
       tasks.push(this.loadRequests());
     }
     const open = this.current.openConversationId;
-    if (open) tasks.push(this.loadMessages(open));
+    // With the keys again if this device lacked them (another device may have given them).
+    if (open) tasks.push(this.loadMessages(open, true));
     await Promise.all(tasks);
   }
 
@@ -419,14 +440,30 @@ export class CounselorSession {
     this.dispatch({ type: "conversation_loaded", conversation: result.value });
   }
 
-  loadMessages(conversationId: string): Promise<Result<ChatMessage[]>> {
-    const read = this.readMessages(conversationId);
+  /**
+   * Reads the chat's messages; with `refreshKeys`, also its keys again if this device lacked
+   * the newest (another device may have given it meanwhile).
+   */
+  loadMessages(conversationId: string, refreshKeys = false): Promise<Result<ChatMessage[]>> {
+    const read = this.readMessages(conversationId, refreshKeys);
     this.histories.set(conversationId, read);
     return read;
   }
 
-  private async readMessages(conversationId: string): Promise<Result<ChatMessage[]>> {
-    const reading = this.cipherFor(conversationId);
+  /** "Erneut versuchen" at a chat this device has no key for: its keys and messages again. */
+  async retryKeys(conversationId: string): Promise<void> {
+    await this.loadMessages(conversationId, true);
+  }
+
+  private async readMessages(
+    conversationId: string,
+    refreshKeys: boolean,
+  ): Promise<Result<ChatMessage[]>> {
+    const lacking = this.e2e.get().chats[conversationId]?.problem === "no_key";
+    const reading =
+      refreshKeys && lacking && this.ciphers.has(conversationId)
+        ? this.rereadKeys(conversationId)
+        : this.cipherFor(conversationId);
     const cipher = await reading;
     const result = await this.deps.api.messages(conversationId);
     if (this.checkUnauthorized(result)) return result as Result<never>;
@@ -475,8 +512,7 @@ export class CounselorSession {
     );
     if (newest <= (this.readAgainFor.get(conversationId) ?? 0)) return;
     this.readAgainFor.set(conversationId, newest);
-    this.ciphers.delete(conversationId);
-    void this.cipherFor(conversationId).then((next) => next?.continueFrom(cipher));
+    void this.rereadKeys(conversationId);
     void this.loadMessages(conversationId);
   }
 
@@ -490,18 +526,38 @@ export class CounselorSession {
 
   /** The conversation's keys on this device, read and opened once (again after a failure). */
   private cipherFor(conversationId: string): Promise<ConversationCipher | null> {
-    let read = this.ciphers.get(conversationId);
-    if (!read) {
-      const reading = this.readKeys(conversationId);
-      read = reading;
-      this.ciphers.set(conversationId, reading);
-      void reading.then((cipher) => {
-        if (!cipher && this.ciphers.get(conversationId) === reading) {
-          this.ciphers.delete(conversationId);
-        }
-      });
-    }
-    return read;
+    return this.ciphers.get(conversationId) ?? this.readCipher(conversationId);
+  }
+
+  /**
+   * The conversation's keys read again (a newer key, or one given to this device since): the
+   * new cipher takes over what the earlier one sent (its counter, its sealed sends).
+   */
+  private rereadKeys(conversationId: string): Promise<ConversationCipher | null> {
+    const earlier = this.ciphers.get(conversationId);
+    if (earlier) this.retired.set(conversationId, earlier);
+    this.ciphers.delete(conversationId);
+    return this.readCipher(conversationId);
+  }
+
+  private readCipher(conversationId: string): Promise<ConversationCipher | null> {
+    const earlier = this.retired.get(conversationId);
+    const reading = (async () => {
+      const cipher = await this.readKeys(conversationId);
+      const before = earlier ? await earlier : null;
+      if (cipher && before) cipher.continueFrom(before);
+      return cipher;
+    })();
+    this.ciphers.set(conversationId, reading);
+    void reading.then((cipher) => {
+      if (this.ciphers.get(conversationId) !== reading) return;
+      if (!cipher) {
+        this.ciphers.delete(conversationId);
+      } else if (this.retired.get(conversationId) === earlier) {
+        this.retired.delete(conversationId);
+      }
+    });
+    return reading;
   }
 
   private async readKeys(conversationId: string): Promise<ConversationCipher | null> {
@@ -528,6 +584,7 @@ export class CounselorSession {
         problem: opened.keys.has(newest) ? null : "no_key",
       });
       const self = `device:${device.deviceId}`;
+      void this.giveMissingKeys(result.value, opened.keys, device.deviceId).catch(() => undefined);
       return new ConversationCipher(conversationId, opened.keys, self, newest);
     } catch {
       this.chatE2e(conversationId, { problem: "no_key" });
@@ -610,6 +667,7 @@ export class CounselorSession {
     if (status.state === "ready" && !result.value.devices.some((d) => d.id === status.deviceId)) {
       this.deviceRemoved();
     }
+    void this.giveKeysToDevices();
     return null;
   }
 
@@ -623,8 +681,214 @@ export class CounselorSession {
       devices: e.devices?.filter((d) => d.id !== deviceId) ?? null,
     }));
     const status = this.e2e.get().device;
-    if (status.state === "ready" && status.deviceId === deviceId) this.deviceRemoved();
+    if (status.state === "ready" && status.deviceId === deviceId) {
+      this.deviceRemoved();
+    } else if (result.ok && status.state === "ready") {
+      // It is logged out on the server; the running chats get a key it never had.
+      this.renewing = this.renewing.then(() => this.renewKeys()).catch(() => undefined);
+    }
     return null;
+  }
+
+  /** Resolves when the renewal of the chats' keys after removing devices is done. */
+  keysRenewed(): Promise<void> {
+    return this.renewing;
+  }
+
+  /**
+   * After this device removed another one: each running chat whose newest key this device
+   * holds gets a new content key, for the asker and exactly the devices there are now, so the
+   * removed device can read no message written from now on.
+   */
+  private async renewKeys(): Promise<void> {
+    const device = await this.ensureDevice();
+    if (!device || this.ended) return;
+    const running = this.current.conversations.filter((c) => c.ended_at === null);
+    // Renewed, or not this device's to renew (ended meanwhile, its newest key not held here).
+    const done = new Set<string>();
+    const failed = new Set<string>();
+    for (const conversation of running) {
+      if (this.ended || this.e2e.get().device.state !== "ready") break;
+      const outcome = await this.renewKey(conversation.id, device).catch(() => "failed" as const);
+      (outcome === "failed" ? failed : done).add(conversation.id);
+    }
+    this.e2e.update((e) => ({
+      ...e,
+      rekeyFailed: [...e.rekeyFailed.filter((id) => !done.has(id) && !failed.has(id)), ...failed],
+    }));
+  }
+
+  /**
+   * One chat's new key: number newest + 1. If another device made that number meanwhile
+   * (`key_outdated`) or the devices changed (`devices_changed`), the keys and devices are
+   * read again and it is tried once more — unless the newest key is then a newer one this
+   * device holds (another device renewed it already).
+   */
+  private async renewKey(
+    conversationId: string,
+    device: StoredDevice,
+  ): Promise<"renewed" | "skipped" | "failed"> {
+    const { api } = this.deps;
+    const contentKey = newContentKey();
+    let tried: number | null = null;
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const [keys, devices] = await Promise.all([
+        api.keys(conversationId, device.deviceId),
+        api.devices(),
+      ]);
+      if (this.checkUnauthorized(keys) || this.checkUnauthorized(devices)) return "failed";
+      if (!keys.ok) {
+        if (failureCode(keys.failure) === "unknown_device") this.deviceRemoved();
+        return "failed";
+      }
+      if (!devices.ok) return "failed";
+      this.e2e.update((e) => ({ ...e, devices: devices.value.devices }));
+      if (!devices.value.devices.some((d) => d.id === device.deviceId)) {
+        this.deviceRemoved();
+        return "failed";
+      }
+      const newest = newestKey(keys.value);
+      if (!newest) return "skipped";
+      const holds = newest.wrapped !== null;
+      if (tried === null && !holds) return "skipped"; // not this device's to renew
+      if (tried !== null && newest.key > tried && holds) {
+        this.keysChanged(conversationId);
+        return "renewed";
+      }
+      let body: NewKey;
+      try {
+        body = await newKeyBody(
+          contentKey,
+          conversationId,
+          newest.key + 1,
+          keys.value.asker_key,
+          devices.value.devices,
+        );
+      } catch {
+        return "failed";
+      }
+      tried = newest.key;
+      const result = await api.newKey(conversationId, body);
+      if (this.checkUnauthorized(result)) return "failed";
+      if (result.ok) {
+        this.keysChanged(conversationId);
+        return "renewed";
+      }
+      const code = failureCode(result.failure);
+      if (code === "conversation_ended") {
+        void this.loadConversation(conversationId);
+        return "skipped";
+      }
+      if (code !== "key_outdated" && code !== "devices_changed") return "failed";
+    }
+    return "failed";
+  }
+
+  /** The chat has a newer key: a cipher in use reads the keys again and seals with it. */
+  private keysChanged(conversationId: string): void {
+    if (this.ciphers.has(conversationId)) void this.rereadKeys(conversationId);
+  }
+
+  /**
+   * Gives the keys of the listed chats (running and ended) to the counselor's devices that
+   * lack them (added after the key was made). Asked for whenever the chats or the devices
+   * were read; each chat's keys are read once per device that was not checked yet.
+   */
+  private giveKeysToDevices(): Promise<void> {
+    if (this.giving) {
+      this.giveAgain = true;
+      return this.giving;
+    }
+    const run = (async () => {
+      do {
+        this.giveAgain = false;
+        await this.giveKeysOnce();
+      } while (this.giveAgain && !this.ended);
+    })()
+      .catch(() => undefined)
+      .finally(() => {
+        this.giving = null;
+      });
+    this.giving = run;
+    return run;
+  }
+
+  /** Resolves when the keys were given to the devices that lacked them (as far as known). */
+  async keysGiven(): Promise<void> {
+    while (this.giving) await this.giving;
+  }
+
+  private async giveKeysOnce(): Promise<void> {
+    if (this.e2e.get().device.state !== "ready" || !this.current.conversationsLoaded) return;
+    const device = await this.device;
+    const devices = this.e2e.get().devices;
+    if (!device || !devices) return;
+    const others = devices.filter((d) => d.id !== device.deviceId);
+    if (others.length === 0) return;
+    for (const conversation of [...this.current.conversations]) {
+      if (this.ended || this.e2e.get().device.state !== "ready") return;
+      const id = conversation.id;
+      // A key is made for every device there is then: only one added since the chat started
+      // (give or take the servers' clocks) can lack one.
+      const later = others.filter((d) => d.added_at >= conversation.started_at - CLOCK_MARGIN_MS);
+      if (later.every((d) => this.checkedKeys.has(JSON.stringify([id, d.id])))) continue;
+      const result = await this.deps.api.keys(id, device.deviceId);
+      if (this.checkUnauthorized(result)) return;
+      if (!result.ok) {
+        if (failureCode(result.failure) === "unknown_device") {
+          this.deviceRemoved();
+          return;
+        }
+        continue;
+      }
+      let opened;
+      try {
+        opened = await openChatKeys(result.value, device.keys, { device: device.deviceId });
+      } catch {
+        continue;
+      }
+      await this.giveMissingKeys(result.value, opened.keys, device.deviceId);
+    }
+  }
+
+  /**
+   * Each key of `chatKeys` this device holds (`held`), for each of the counselor's current
+   * devices its readers lack: wrapped for that device and given to it. At most once per
+   * chat, key and device in this page's life, whatever the answer.
+   */
+  private async giveMissingKeys(
+    chatKeys: ChatKeys,
+    held: ReadonlyMap<number, Uint8Array>,
+    self: string,
+  ): Promise<void> {
+    const devices = this.e2e.get().devices;
+    if (!devices) return;
+    const conversationId = chatKeys.conversation_id;
+    for (const entry of chatKeys.keys) {
+      const contentKey = held.get(entry.key);
+      if (!contentKey) continue;
+      const readers = new Set(entry.readers.map((r) => r.device));
+      for (const device of devices) {
+        const mark = JSON.stringify([conversationId, entry.key, device.id]);
+        if (device.id === self || readers.has(device.id) || this.givenKeys.has(mark)) continue;
+        this.givenKeys.add(mark);
+        let wrapped: string;
+        try {
+          wrapped = encodeWrapped(
+            await wrapContentKey(contentKey, fromBase64Url(device.public_key), conversationId),
+          );
+        } catch {
+          continue; // not a public key: nothing to give it
+        }
+        const result = await this.deps.api.giveKey(conversationId, entry.key, {
+          device: device.id,
+          wrapped,
+        });
+        // `unknown_device`: removed meanwhile; anything else is not tried again on this page.
+        if (this.checkUnauthorized(result) || this.ended) return;
+      }
+    }
+    for (const device of devices) this.checkedKeys.add(JSON.stringify([conversationId, device.id]));
   }
 
   async openConversation(conversationId: string): Promise<void> {
@@ -633,7 +897,7 @@ export class CounselorSession {
       await this.loadConversation(conversationId);
       this.dispatch({ type: "conversation_opened", conversationId });
     }
-    await this.loadMessages(conversationId);
+    await this.loadMessages(conversationId, true);
   }
 
   closeConversation(): void {
@@ -861,6 +1125,28 @@ async function grant(
     },
   };
 }
+
+/** How far the clocks of the server's instances may be apart (devices added vs chats started). */
+const CLOCK_MARGIN_MS = 5 * 60_000;
+
+/** A new content key numbered `key`, wrapped for the asker and for each of `devices`. */
+async function newKeyBody(
+  contentKey: Uint8Array,
+  conversationId: string,
+  key: number,
+  askerKey: string,
+  devices: readonly Device[],
+): Promise<NewKey> {
+  const { keys } = await grant(contentKey, conversationId, askerKey, devices);
+  return { key, asker: keys.asker, devices: keys.devices };
+}
+
+/** The newest of a chat's keys (the highest number), if it has any. */
+const newestKey = (keys: ChatKeys): ChatKeys["keys"][number] | undefined =>
+  keys.keys.reduce<ChatKeys["keys"][number] | undefined>(
+    (a, k) => (a && a.key > k.key ? a : k),
+    undefined,
+  );
 
 /** The conversation an event changes, if it changes one. */
 function conversationOf(event: ServerEvent): string | null {

@@ -35,6 +35,7 @@ export function failureText(
     case "too_many_devices":
     case "device_name_invalid":
     case "no_key":
+    case "key_outdated":
       return common.e2e.errors[failure.code];
     default:
       return common.errors.generic;

@@ -98,6 +98,11 @@ describe("failure texts", () => {
     );
   });
 
+  it("explains that another device renewed a chat's key just now", () => {
+    expect(failureText(api("key_outdated"), deCommon)).toBe(deCommon.e2e.errors.key_outdated);
+    expect(failureText(api("key_outdated"), enCommon)).toBe(enCommon.e2e.errors.key_outdated);
+  });
+
   it("never shows the server's own message", () => {
     expect(failureText(api("internal"), enCommon)).toBe(enCommon.errors.generic);
   });

@@ -75,6 +75,8 @@ export const deCommon = {
       device_name_invalid: "Der Name des Geräts ist ungültig.",
       no_key:
         "Der Schlüssel dieses Chats fehlt hier: Nachrichten können hier weder gelesen noch gesendet werden.",
+      key_outdated:
+        "Ein anderes Gerät hat den Schlüssel dieses Chats gerade erneuert. Bitte versuchen Sie es noch einmal.",
     },
   },
 };

@@ -203,11 +203,15 @@ export const deDashboard = {
       unreachable:
         "Die Schlüssel dieses Chats konnten nicht geladen werden. Es wird bei der nächsten Verbindung wieder versucht.",
     },
+    /** Reads the chat's keys again (another device may have given it to this one meanwhile). */
+    retryKeys: "Erneut versuchen",
+    rekeyFailed:
+      "Der Schlüssel des Chats konnte nicht erneuert werden. Neue Nachrichten werden weiter mit dem bisherigen Schlüssel verschlüsselt; das entfernte Gerät ist abgemeldet.",
   },
   devices: {
     title: "Meine Geräte",
     explain:
-      "Chats sind Ende-zu-Ende verschlüsselt: Lesen können sie nur die Geräte, die beim Annehmen eines Chats hier standen.",
+      "Chats sind Ende-zu-Ende verschlüsselt: Lesen können sie nur die Geräte, die hier stehen. Ein neu hinzugefügtes Gerät bekommt die Schlüssel bisheriger Chats von einem Ihrer anderen Geräte, sobald Sie sich dort anmelden oder dort „Meine Geräte“ öffnen.",
     loading: "Geräte werden geladen…",
     failed: "Die Geräte konnten nicht geladen werden.",
     none: "Noch keine Geräte.",
@@ -216,9 +220,14 @@ export const deDashboard = {
     remove: "Entfernen",
     removeTitle: "Gerät entfernen?",
     removeBody: (name: string) =>
-      `„${name}“ kann danach keine neuen Chats mehr lesen. Um es wieder zu nutzen, melden Sie sich dort neu an.`,
+      `„${name}“ wird abgemeldet und kann danach keine neuen Chats und Nachrichten mehr lesen. Um es wieder zu nutzen, melden Sie sich dort neu an.`,
     removeConfirm: "Ja, entfernen",
     removeFailed: "Das Gerät konnte nicht entfernt werden. Bitte versuchen Sie es noch einmal.",
+    /** After removing a device: running chats whose new key could not be made. */
+    rekeyFailed: (count: number) =>
+      count === 1
+        ? "Der Schlüssel des Chats konnte nicht erneuert werden: Neue Nachrichten werden weiter mit dem bisherigen Schlüssel verschlüsselt. Das entfernte Gerät ist abgemeldet."
+        : `Der Schlüssel von ${count} Chats konnte nicht erneuert werden: Neue Nachrichten werden dort weiter mit dem bisherigen Schlüssel verschlüsselt. Das entfernte Gerät ist abgemeldet.`,
     /** Notices about this device, at the top of the dashboard. */
     status: {
       removed:

@@ -67,6 +67,7 @@ export const enCommon: CommonMessages = {
         "You already have the most devices allowed. Please remove one under “My devices” first.",
       device_name_invalid: "The device name is invalid.",
       no_key: "The key of this chat is missing here: messages can neither be read nor sent here.",
+      key_outdated: "Another device renewed the key of this chat just now. Please try again.",
     },
   },
 };

@@ -197,11 +197,14 @@ export const enDashboard: DashboardMessages = {
       unreachable:
         "The keys of this chat could not be loaded. They are tried again with the next connection.",
     },
+    retryKeys: "Try again",
+    rekeyFailed:
+      "The key of this chat could not be renewed. New messages are still encrypted with the previous key; the removed device is logged out.",
   },
   devices: {
     title: "My devices",
     explain:
-      "Chats are end-to-end encrypted: only the devices listed here when a chat was accepted can read it.",
+      "Chats are end-to-end encrypted: only the devices listed here can read them. A newly added device gets the keys of earlier chats from one of your other devices as soon as you log in there or open “My devices” there.",
     loading: "Loading devices…",
     failed: "The devices could not be loaded.",
     none: "No devices yet.",
@@ -210,9 +213,13 @@ export const enDashboard: DashboardMessages = {
     remove: "Remove",
     removeTitle: "Remove the device?",
     removeBody: (name: string) =>
-      `“${name}” can no longer read new chats. On that device, log in again to add it again.`,
+      `“${name}” is logged out and can no longer read new chats and messages. On that device, log in again to add it again.`,
     removeConfirm: "Yes, remove",
     removeFailed: "The device could not be removed. Please try again.",
+    rekeyFailed: (count: number) =>
+      count === 1
+        ? "The key of a chat could not be renewed: new messages are still encrypted with the previous key. The removed device is logged out."
+        : `The key of ${count} chats could not be renewed: new messages there are still encrypted with the previous key. The removed device is logged out.`,
     status: {
       removed:
         "This device was removed from “My devices”. Please log in again to read and write chats here.",
