@@ -128,7 +128,7 @@ async fn messages_reach_both_sockets_in_their_order_even_when_an_earlier_one_is_
     let path = format!("/api/conversations/{}/messages", asker.request_id);
     for text in ["eins", "zwei"] {
         let sent = app
-            .post("/api/asker/messages", &asker.token, asker_says(&text))
+            .post("/api/asker/messages", &asker.token, asker_says(text))
             .await;
         assert_eq!(sent.status(), StatusCode::CREATED);
     }

@@ -6,7 +6,6 @@ use pforte_server::store::{Actor, Store};
 use pforte_server::{operator, ServeSettings};
 use pforte_wire::{ApiError, ErrorCode, ServerEvent};
 use reqwest::StatusCode;
-use serde_json::json;
 use tokio_tungstenite::tungstenite;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 

@@ -164,7 +164,11 @@ async fn the_accept_must_wrap_the_chat_key_for_the_asker_and_exactly_the_counsel
     // A second device of bernd's appears: wrapping for the first one only is refused.
     let second = app.add_device(&bernd.token).await;
     let stale = app
-        .post(&path, &bernd.token, sealed::grant(&[bernd.device.clone()]))
+        .post(
+            &path,
+            &bernd.token,
+            sealed::grant(std::slice::from_ref(&bernd.device)),
+        )
         .await;
     assert_eq!(
         error_of(stale, StatusCode::CONFLICT).await,
@@ -488,17 +492,25 @@ async fn after_a_removal_a_new_key_is_wrapped_for_the_asker_and_the_remaining_de
         ErrorCode::DevicesChanged
     );
     let skipping = app
-        .post(&path, &bernd.token, new_key(3, &[bernd.device.clone()]))
+        .post(
+            &path,
+            &bernd.token,
+            new_key(3, std::slice::from_ref(&bernd.device)),
+        )
         .await;
     assert_eq!(
         error_of(skipping, StatusCode::CONFLICT).await,
         ErrorCode::KeyOutdated
     );
-    let body = new_key(2, &[bernd.device.clone()]);
+    let body = new_key(2, std::slice::from_ref(&bernd.device));
     let made = app.post(&path, &bernd.token, body.clone()).await;
     assert_eq!(made.status(), StatusCode::NO_CONTENT);
     let again = app
-        .post(&path, &bernd.token, new_key(2, &[bernd.device.clone()]))
+        .post(
+            &path,
+            &bernd.token,
+            new_key(2, std::slice::from_ref(&bernd.device)),
+        )
         .await;
     assert_eq!(
         error_of(again, StatusCode::CONFLICT).await,
@@ -540,7 +552,11 @@ async fn after_a_removal_a_new_key_is_wrapped_for_the_asker_and_the_remaining_de
     )
     .await;
     let ended = app
-        .post(&path, &bernd.token, new_key(3, &[bernd.device.clone()]))
+        .post(
+            &path,
+            &bernd.token,
+            new_key(3, std::slice::from_ref(&bernd.device)),
+        )
         .await;
     assert_eq!(
         error_of(ended, StatusCode::CONFLICT).await,

@@ -2,7 +2,7 @@ use std::time::Duration;
 
 use pforte_wire::{ErrorCode, ServerEvent};
 use reqwest::StatusCode;
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use crate::helpers::*;
 

@@ -33,7 +33,7 @@ async fn meine_statistik_counts_accepted_chats_and_sent_messages_and_downloads_a
             .post(
                 &format!("/api/conversations/{}/messages", asker.request_id),
                 &bernd.token,
-                bernd.says(&text),
+                bernd.says(text),
             )
             .await;
         assert_eq!(sent.status(), StatusCode::CREATED);
