@@ -10,6 +10,7 @@ import {
   ACCOUNTS,
   assertClean,
   enterWaitingRoom,
+  eventually,
   logIn,
   look,
   openPage,
@@ -18,12 +19,13 @@ import {
   switchOn,
 } from "./helpers.mjs";
 
-let server, browser, asker, laptop, office;
+let server, browser, asker, laptop, office, phone;
 const TEXTS = {
   askerFirst: "Ich trinke jeden Abend zu viel und schäme mich dafür.",
   counselorFirst: "Danke, dass Sie schreiben. Seit wann geht das so?",
   afterReload: "Seit dem Winter. Entschuldigung, die Seite war kurz weg.",
   fromOffice: "Ich lese mit, hier ist noch einmal Anna vom Bürorechner.",
+  afterRemoval: "Ich bin weiter für Sie da.",
 };
 const CODE = /^\d{5} \d{5} \d{5} \d{5}$/;
 
@@ -33,6 +35,7 @@ before(async () => {
   laptop = await openPage(browser, server);
   office = await openPage(browser, server);
   asker = await openPage(browser, server);
+  phone = await openPage(browser, server);
 });
 
 after(async () => {
@@ -125,6 +128,73 @@ test("the second device writes too, and the asker reads it", async () => {
   await log(laptop.page).getByText(TEXTS.fromOffice).waitFor();
 });
 
+test("a device added during the chat gets the chat's key from a device that holds it", async () => {
+  await logIn(phone.page, server, ACCOUNTS.anna);
+  await phone.page.getByRole("link", { name: "Meine Beratungen" }).click();
+  await phone.page
+    .getByRole("region", { name: "Meine Beratungen" })
+    .getByRole("link", { name: /Suchtberatung/ })
+    .first()
+    .click();
+  await phone.page.getByText("Dieser Chat wurde für andere Geräte verschlüsselt").first().waitFor();
+  // The laptop reads the device list (here: Meine Geräte) and hands the key on.
+  await devicesOf(laptop.page);
+  await laptop.page
+    .getByRole("region", { name: "Meine Geräte" })
+    .getByRole("listitem")
+    .nth(2)
+    .waitFor();
+  await eventually(async () => {
+    await phone.page.getByRole("button", { name: "Erneut versuchen" }).click();
+    await log(phone.page).getByText(TEXTS.askerFirst).waitFor({ timeout: 1_000 });
+  }, 10_000);
+  await log(phone.page).getByText(TEXTS.fromOffice).waitFor();
+});
+
+test("a removed device is logged out at once, and the chat goes on with a new key", async () => {
+  const card = await devicesOf(laptop.page);
+  // The office computer: the first device after this one (oldest first).
+  const others = card.getByRole("listitem").filter({ hasNotText: "dieses Gerät" });
+  await others.first().getByRole("button", { name: "Entfernen" }).click();
+  await laptop.page
+    .getByRole("dialog", { name: "Gerät entfernen?" })
+    .getByRole("button", { name: "Ja, entfernen" })
+    .click();
+  await card.getByRole("listitem").nth(2).waitFor({ state: "detached" });
+  // Its login ended: it is back at the login form, the chat gone from it.
+  await office.page.getByRole("button", { name: "Anmelden" }).waitFor();
+  assert.equal(await log(office.page).count(), 0);
+  await look(office.page, "dashboard-device-removed");
+  // The laptop made the chat a new key, for the asker and the devices left.
+  const token = await asker.page.evaluate(() => sessionStorage.getItem("pforte.asker.token"));
+  await eventually(async () => {
+    const { keys } = await fetch(`${server.url}/api/asker/keys`, {
+      headers: { authorization: `Bearer ${token}` },
+    }).then((r) => r.json());
+    assert.equal(keys.length, 2);
+    assert.equal(keys[1].readers.length, 2, "the laptop and the phone");
+  }, 10_000);
+  await laptop.page.getByRole("link", { name: "Meine Beratungen" }).click();
+  await laptop.page
+    .getByRole("region", { name: "Meine Beratungen" })
+    .getByRole("link", { name: /Suchtberatung/ })
+    .first()
+    .click();
+  await laptop.page.getByRole("textbox", { name: "Ihre Nachricht" }).fill(TEXTS.afterRemoval);
+  await laptop.page.keyboard.press("Enter");
+  await log(asker.page).getByText(TEXTS.afterRemoval).waitFor();
+  await log(phone.page).getByText(TEXTS.afterRemoval).waitFor();
+  // Sealed with the new key: the asker is told the devices changed, with a new code.
+  await asker.page
+    .getByText("Die Beratung nutzt jetzt ein anderes Gerät – der Sicherheitscode hat sich geändert")
+    .first()
+    .waitFor();
+  const code = await safetyCode(asker.page);
+  assert.equal(await safetyCode(laptop.page), code);
+  assert.equal(await safetyCode(phone.page), code);
+  await look(asker.page, "asker-devices-changed");
+});
+
 test("the server's answers, its database files and its log hold none of the texts", async () => {
   // What the API gives the asker's page: ciphertext only, in the padding buckets.
   const token = await asker.page.evaluate(() => sessionStorage.getItem("pforte.asker.token"));
@@ -132,7 +202,7 @@ test("the server's answers, its database files and its log hold none of the text
   const { messages } = await fetch(`${server.url}/api/asker/messages`, {
     headers: { authorization: `Bearer ${token}` },
   }).then((r) => r.json());
-  assert.equal(messages.length, 4);
+  assert.equal(messages.length, 5);
   for (const message of messages) {
     assert.equal(message.text, undefined);
     const bytes = Buffer.from(message.sealed.ciphertext, "base64url").length;
@@ -155,31 +225,6 @@ test("the server's answers, its database files and its log hold none of the text
   }
 });
 
-test("a removed device is logged out at once and reads nothing new", async () => {
-  const card = await devicesOf(laptop.page);
-  const other = card.getByRole("listitem").filter({ hasNotText: "dieses Gerät" });
-  await other.getByRole("button", { name: "Entfernen" }).click();
-  await laptop.page
-    .getByRole("dialog", { name: "Gerät entfernen?" })
-    .getByRole("button", { name: "Ja, entfernen" })
-    .click();
-  await card.getByRole("listitem").nth(1).waitFor({ state: "detached" });
-  // The office computer's login ended: it is back at the login form, the chat gone from it.
-  await office.page.getByRole("button", { name: "Anmelden" }).waitFor();
-  assert.equal(await log(office.page).count(), 0);
-  await look(office.page, "dashboard-device-removed");
-  // The chat goes on between the asker and the remaining device.
-  await laptop.page.getByRole("link", { name: "Meine Beratungen" }).click();
-  await laptop.page
-    .getByRole("region", { name: "Meine Beratungen" })
-    .getByRole("link", { name: /Suchtberatung/ })
-    .first()
-    .click();
-  await laptop.page.getByRole("textbox", { name: "Ihre Nachricht" }).fill("Ich bin weiter da.");
-  await laptop.page.keyboard.press("Enter");
-  await log(asker.page).getByText("Ich bin weiter da.").waitFor();
-});
-
 test("no page made a request to anyone but the server, and none threw an error", () => {
-  assertClean(asker, laptop, office);
+  assertClean(asker, laptop, office, phone);
 });

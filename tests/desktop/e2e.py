@@ -722,6 +722,20 @@ def main():
         assert pill() == "Nicht verfügbar"
         assert wd.has_button("Verfügbarkeit aktivieren")
 
+    def desktop_devices():
+        status, body = server.call("GET", "/api/me/devices", other_device)
+        assert status == 200, (status, body)
+        return [d for d in body["devices"] if d["name"] == "Pforte-Desktop-App"]
+
+    @test("the app makes its own key pair (WebCrypto, IndexedDB in WebKitGTK) and adds it under Meine Geräte")
+    def _():
+        devices, _ = wait_for("the app's device on the server", desktop_devices, within=5)
+        assert len(devices) == 1, devices
+        key = base64.urlsafe_b64decode(devices[0]["public_key"] + "=" * (-len(devices[0]["public_key"]) % 4))
+        assert len(key) == 65 and key[0] == 4, "an uncompressed P-256 point"
+        session["device"] = devices[0]["id"]
+        assert "keine Schlüssel" not in wd.text("main"), "no notice that keys cannot be kept"
+
     @test("the dashboard's live connection runs through the shell; the webview reaches no other address")
     def _():
         assert wd.text("header p.status").endswith("verbunden")
@@ -1152,6 +1166,9 @@ def main():
         assert wd.invoke("secret_store_available") == {"ok": {"available": True, "reason": None}}
         session["token"] = app_token()
         wait_for("tray logged in", lambda: tray.item("Live-Chat verfügbar")["enabled"], within=3)
+        time.sleep(0.5)
+        assert [d["id"] for d in desktop_devices()] == [session["device"]], \
+            "the key pair outlived the logout: the same device, not a second one"
 
     @test("quitting from the tray signals offline, then exits")
     def _():
@@ -1175,6 +1192,8 @@ def main():
                  lambda: server.availability(other_device)["online"], within=8)
         time.sleep(1.0)
         assert not server.availability(other_device)["switched_on"]
+        assert [d["id"] for d in desktop_devices()] == [session["device"]], \
+            "after a restart the app is still the same device (its key pair kept)"
         time.sleep(3.0)  # let WebKit settle before measuring
         rss = pss = 0
         for p in process_tree(pid2):
