@@ -73,9 +73,10 @@ run() {
         failed=$((failed + 1))
     fi
 }
-# Logging out would end the very session under test; it has its own integration tests.
+# Logging out, and removing a device (which logs out the session that added it), would end
+# the very session under test; both have their own integration tests.
 run counselor "$COUNSELOR_TOKEN" --exclude-path /api/auth/logout \
-    --exclude-tag asker
+    --exclude-path '/api/me/devices/{id}' --exclude-tag asker
 run asker "$ASKER_TOKEN" --include-tag asker
 echo "api-fuzz: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
