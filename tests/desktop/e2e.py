@@ -1035,6 +1035,56 @@ def main():
             assert f.read(2) == b"PK", "an .xlsx (zip) file"
         wd.script("location.hash = '#/erstanfragen/live-chat'")
 
+    @test("a whole end-to-end encrypted chat in the app: the asker's text opens here, the answer opens there")
+    def _():
+        import hashlib
+        from asker import Asker, fields, FORMAT
+        server.switch(other_device, True)
+        wait_for("available", lambda: server.availability(other_device)["available"], within=3)
+        asker = Asker(server)
+        status, state = server.call("GET", "/api/asker", asker.token)
+        pseudonym = state["pseudonym"]
+        wd.script("location.hash = '#/requests'")
+        wait_for("the request in the list", lambda: pseudonym in wd.text("main"), within=5)
+        started = wd.script("""
+            const cards = [...document.querySelectorAll('main *')].filter(e =>
+              e.textContent.includes(arguments[0]) &&
+              [...e.querySelectorAll('button')].some(b => b.textContent.trim() === 'Chat starten'));
+            cards.sort((a, b) => a.textContent.length - b.textContent.length);
+            const button = [...cards[0].querySelectorAll('button')]
+              .find(b => b.textContent.trim() === 'Chat starten');
+            button.click();
+            return true""", pseudonym)
+        assert started
+        wait_for("the chat key wrapped for the asker", asker.open_key, within=8)
+        text = "Hallo, ich schreibe aus Python und nur die App kann das lesen."
+        status, body = asker.say(text)
+        assert status == 201, (status, body)
+        assert text not in json.dumps(body), "the server answers with ciphertext only"
+        wait_for("the app opens the asker's message", lambda: text in wd.text("main"), within=8)
+        answer = "Die App antwortet, verschlüsselt."
+        wd.type("textarea", answer)
+        wd.click_button("Senden")
+        wait_for("the asker opens the answer",
+                 lambda: ("counselor", answer) in asker.read(), within=8)
+        # The Sicherheitscode the app shows is the asker's.
+        wd.click_button("Sicherheitscode")
+        shown, _ = wait_for("the code shown", lambda: wd.script(
+            "return document.querySelector('[data-testid=safety-code]')?.textContent.trim() ?? null"), within=5)
+        status, keys = server.call("GET", "/api/asker/keys", asker.token)
+        public = sorted([asker.public] + [
+            __import__("base64").urlsafe_b64decode(r["public_key"] + "=" * (-len(r["public_key"]) % 4))
+            for r in keys["keys"][-1]["readers"]])
+        digest = hashlib.sha256(fields(FORMAT, "safety", asker.chat, *public)).digest()
+        code = " ".join(str(int.from_bytes(digest[g * 5:g * 5 + 5], "big") % 100000).zfill(5)
+                        for g in range(4))
+        assert shown.split() == code.split(), (shown, code)
+        time.sleep(0.5)
+        screenshot("09-encrypted-chat")
+        status, _ = server.call("POST", "/api/asker/end", asker.token)
+        assert status == 204, status
+        server.switch(other_device, False)
+
     @test("closing the window signals offline within a second; the webview goes, the app stays in the tray")
     def _():
         server.switch(other_device, True)

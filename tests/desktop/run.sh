@@ -18,7 +18,7 @@ apt_packages=(
   librsvg2-dev libxdo-dev libssl-dev libdbus-1-dev
   # run and drive
   xvfb xauth dbus webkit2gtk-driver dunst fonts-dejavu-core imagemagick python3 python3-xlib
-  python3-dbus xdotool trayer gnome-keyring
+  python3-dbus python3-cryptography xdotool trayer gnome-keyring
 )
 missing=()
 for package in "${apt_packages[@]}"; do
