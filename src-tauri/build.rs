@@ -23,6 +23,8 @@ const COMMANDS: &[&str] = &[
     "live_open",
     "live_send",
     "live_close",
+    "device_key_get",
+    "device_key_set",
 ];
 
 fn main() {

@@ -45,7 +45,24 @@ pub fn handler<R: Runtime>() -> impl Fn(Invoke<R>) -> bool + Send + Sync + 'stat
         live_open,
         live_send,
         live_close,
+        device_key_get,
+        device_key_set,
     ]
+}
+
+/// This device's end-to-end key record for `account` (`<server>|<login>`), from the OS
+/// secret store; `null` when there is none. An error when no secret store answers.
+#[tauri::command]
+async fn device_key_get(account: String) -> Result<Option<String>, String> {
+    crate::session::DeviceKeyEntry::new(&account)?.load().await
+}
+
+/// Keep this device's end-to-end key record in the OS secret store.
+#[tauri::command]
+async fn device_key_set(account: String, record: String) -> Result<(), String> {
+    crate::session::DeviceKeyEntry::new(&account)?
+        .save(record)
+        .await
 }
 
 /// The current session as the dashboard may know it: where, and where it is kept. Not the

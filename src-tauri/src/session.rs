@@ -70,13 +70,72 @@ pub trait SecretStore: Send + Sync + 'static {
     fn clear(&self) -> Result<(), String>;
 }
 
-/// The OS secret store through the `keyring` crate.
+/// The OS secret store through the `keyring` crate: the session's entry.
 #[derive(Default)]
 pub struct Keyring;
 
 impl Keyring {
     fn entry() -> Result<keyring::Entry, String> {
         keyring::Entry::new(SERVICE, ACCOUNT).map_err(|e| e.to_string())
+    }
+}
+
+/// The secret store's service of the end-to-end device keys (one entry per server and login).
+pub const DEVICE_KEY_SERVICE: &str = "org.pforte.desktop.device-key";
+
+/// This device's end-to-end key pair for one server and login (the dashboard's record: the
+/// device's id and the private key as a JWK), in the OS secret store: never in a file or in
+/// the webview's storage.
+pub struct DeviceKeyEntry(pub String);
+
+impl DeviceKeyEntry {
+    /// The entry of `account` (`<server>|<login>`), if it is one.
+    pub fn new(account: &str) -> Result<Self, String> {
+        if account.is_empty() || account.len() > 400 || account.chars().any(char::is_control) {
+            return Err("kein gültiger Eintrag".to_owned());
+        }
+        Ok(Self(account.to_owned()))
+    }
+
+    fn entry(&self) -> Result<keyring::Entry, String> {
+        keyring::Entry::new(DEVICE_KEY_SERVICE, &self.0).map_err(|e| e.to_string())
+    }
+
+    /// What it holds (`Ok(None)`: nothing yet).
+    pub async fn load(self) -> Result<Option<String>, String> {
+        let store: Arc<dyn SecretStore> = Arc::new(self);
+        bounded(&store, |store| store.load()).await
+    }
+
+    pub async fn save(self, secret: String) -> Result<(), String> {
+        if secret.len() > 4096 {
+            return Err("zu lang".to_owned());
+        }
+        let store: Arc<dyn SecretStore> = Arc::new(self);
+        bounded(&store, move |store| store.save(&secret)).await
+    }
+}
+
+impl SecretStore for DeviceKeyEntry {
+    fn load(&self) -> Result<Option<String>, String> {
+        match self.entry()?.get_password() {
+            Ok(secret) => Ok(Some(secret)),
+            Err(keyring::Error::NoEntry) => Ok(None),
+            Err(e) => Err(e.to_string()),
+        }
+    }
+
+    fn save(&self, secret: &str) -> Result<(), String> {
+        self.entry()?
+            .set_password(secret)
+            .map_err(|e| e.to_string())
+    }
+
+    fn clear(&self) -> Result<(), String> {
+        match self.entry()?.delete_credential() {
+            Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
+            Err(e) => Err(e.to_string()),
+        }
     }
 }
 
@@ -304,6 +363,14 @@ mod tests {
             server: Url::parse("https://pforte.example.org/").unwrap(),
             token: "secret-token".to_owned(),
         }
+    }
+
+    #[test]
+    fn a_device_key_entry_is_named_by_server_and_login_and_nothing_else() {
+        assert!(DeviceKeyEntry::new("https://pforte.example.org|anna").is_ok());
+        assert!(DeviceKeyEntry::new("").is_err());
+        assert!(DeviceKeyEntry::new("https://pforte.example.org|anna\nx").is_err());
+        assert!(DeviceKeyEntry::new(&"x".repeat(401)).is_err());
     }
 
     #[tokio::test]

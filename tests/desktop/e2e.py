@@ -735,6 +735,26 @@ def main():
         assert len(key) == 65 and key[0] == 4, "an uncompressed P-256 point"
         session["device"] = devices[0]["id"]
         assert "keine Schlüssel" not in wd.text("main"), "no notice that keys cannot be kept"
+        # The private key lives in the OS secret store (the same keyring as the login), not
+        # in the webview's storage.
+        # (kept right after the server answered the device's addition)
+        account = f"{server.base.rstrip('/')}|bernd"
+        stored, _ = wait_for("the key record in the secret store",
+                             lambda: wd.invoke("device_key_get", {"account": account}).get("ok"), within=3)
+        record = json.loads(stored)
+        assert record["deviceId"] == session["device"], record
+        assert record["jwk"]["kty"] == "EC" and record["jwk"]["d"], "a private key"
+        in_webview = wd._call("POST", f"/session/{wd.session}/execute/async", {
+            "script": "const done = arguments[arguments.length - 1];"
+                      "const open = indexedDB.open('pforte-e2e');"
+                      "open.onupgradeneeded = () => {};"
+                      "open.onsuccess = () => { const db = open.result;"
+                      "  if (!db.objectStoreNames.contains('devices')) { done(0); return; }"
+                      "  const count = db.transaction('devices').objectStore('devices').count();"
+                      "  count.onsuccess = () => done(count.result); };"
+                      "open.onerror = () => done(-1);",
+            "args": []})
+        assert in_webview == 0, f"the webview's IndexedDB holds {in_webview} device keys"
 
     @test("the dashboard's live connection runs through the shell; the webview reaches no other address")
     def _():

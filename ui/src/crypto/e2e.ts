@@ -220,14 +220,17 @@ export async function exportAskerKeys(keys: CryptoKeyPair): Promise<JsonWebKey> 
   return subtle().exportKey("jwk", keys.privateKey);
 }
 
-/** The inverse of [`exportAskerKeys`]; a JWK that is not a P-256 private key is `bad_key`. */
-export async function importAskerKeys(jwk: JsonWebKey): Promise<CryptoKeyPair> {
+/**
+ * The inverse of [`exportAskerKeys`]; a JWK that is not a P-256 private key is `bad_key`.
+ * `extractable: false` for a device's key read back from the OS secret store (desktop app).
+ */
+export async function importAskerKeys(jwk: JsonWebKey, extractable = true): Promise<CryptoKeyPair> {
   if (jwk.kty !== "EC" || jwk.crv !== "P-256" || !jwk.d || !jwk.x || !jwk.y) {
     throw new E2eError("bad_key", "not a P-256 private key");
   }
   const algorithm = { name: "ECDH", namedCurve: "P-256" };
   try {
-    const privateKey = await subtle().importKey("jwk", jwk, algorithm, true, ["deriveBits"]);
+    const privateKey = await subtle().importKey("jwk", jwk, algorithm, extractable, ["deriveBits"]);
     const { kty, crv, x, y } = jwk;
     const publicKey = await subtle().importKey("jwk", { kty, crv, x, y }, algorithm, true, []);
     return { privateKey, publicKey };

@@ -2,7 +2,13 @@ import { beforeEach, describe, expect, it, vi } from "vitest";
 import { newDeviceKeys } from "../crypto/e2e";
 import { fakeE2eServer, type FakeE2eServer } from "../test/e2e";
 import { apiFailure, networkFailure } from "../test/fakes";
-import { indexedDbKeyStore, memoryKeyStore, setUpDevice } from "./devices";
+import {
+  indexedDbKeyStore,
+  memoryKeyStore,
+  secretStoreKeyStore,
+  setUpDevice,
+  type SecretStoreKeys,
+} from "./devices";
 
 let e2e: FakeE2eServer;
 beforeEach(async () => {
@@ -56,5 +62,56 @@ describe("this device's keys", () => {
     const setup = await setUpDevice(e2e.counselorApi, store, "Browser");
     expect(setup).toMatchObject({ ok: true, device: { deviceId: "dev-2" } });
     expect((await store.load())?.deviceId).toBe("dev-2");
+  });
+});
+
+describe("the desktop app's keys in the OS secret store", () => {
+  function fakeShell(): SecretStoreKeys & { entries: Map<string, string> } {
+    const entries = new Map<string, string>();
+    return {
+      entries,
+      get: async (account) => entries.get(account) ?? null,
+      set: async (account, record) => void entries.set(account, record),
+    };
+  }
+
+  it("a new device's key goes to the secret store and comes back non-extractable, as the same device", async () => {
+    const shell = fakeShell();
+    const store = secretStoreKeyStore("https://beratung.example/", "anna", shell);
+    const first = await setUpDevice(e2e.counselorApi, store, "Pforte-Desktop-App");
+    expect(first.ok).toBe(true);
+    if (!first.ok) return;
+    expect([...shell.entries.keys()]).toEqual(["https://beratung.example|anna"]);
+    const record = JSON.parse(shell.entries.get("https://beratung.example|anna")!);
+    expect(record.deviceId).toBe(first.device.deviceId);
+    expect(record.jwk.d).toBeTruthy();
+
+    const loaded = await store.load();
+    expect(loaded?.deviceId).toBe(first.device.deviceId);
+    expect(loaded?.keys.privateKey.extractable).toBe(false);
+    const again = await setUpDevice(e2e.counselorApi, store, "Pforte-Desktop-App");
+    expect(again.ok && again.device.deviceId).toBe(first.device.deviceId);
+    expect(e2e.counselorApi.addDevice).toHaveBeenCalledTimes(1);
+  });
+
+  it("without a secret store, or with a broken record, it holds nothing and a new device is added", async () => {
+    const broken: SecretStoreKeys = {
+      get: async () => {
+        throw new Error("kein Schlüsselbund");
+      },
+      set: async () => {
+        throw new Error("kein Schlüsselbund");
+      },
+    };
+    expect(await secretStoreKeyStore("https://b.example", "anna", broken).load()).toBeNull();
+    const setUp = await setUpDevice(
+      e2e.counselorApi,
+      secretStoreKeyStore("https://b.example", "anna", broken),
+      "Pforte-Desktop-App",
+    );
+    expect(setUp.ok).toBe(true);
+    const garbled = fakeShell();
+    garbled.entries.set("https://b.example|anna", "{kein json");
+    expect(await secretStoreKeyStore("https://b.example", "anna", garbled).load()).toBeNull();
   });
 });

@@ -2,7 +2,14 @@
 // as a non-extractable CryptoKey (never as bytes), one record per server and counselor login.
 // The session sees only the `DeviceKeyStore` interface, so tests give it a fake.
 import type { CounselorApi } from "../api/counselor";
-import { newDeviceKeys, publicKeyBytes, toBase64Url } from "../crypto/e2e";
+import {
+  exportAskerKeys,
+  importAskerKeys,
+  newAskerKeys,
+  newDeviceKeys,
+  publicKeyBytes,
+  toBase64Url,
+} from "../crypto/e2e";
 import { failureCode, type Failure } from "../platform/http";
 
 /** What this device keeps: its id on the server and its key pair. */
@@ -15,6 +22,48 @@ export interface StoredDevice {
 export interface DeviceKeyStore {
   load(): Promise<StoredDevice | null>;
   save(device: StoredDevice): Promise<void>;
+  /** A new key pair this store can keep (default: non-extractable, for IndexedDB). */
+  makeKeys?(): Promise<CryptoKeyPair>;
+}
+
+/** What the desktop app's shell offers for the key: the OS secret store. */
+export interface SecretStoreKeys {
+  get(account: string): Promise<string | null>;
+  set(account: string, record: string): Promise<void>;
+}
+
+/**
+ * The desktop app's key store: the record (device id and private key as a JWK) lives in the
+ * OS secret store through the shell, never in the webview's storage; read back, the private
+ * key is imported as non-extractable. Without a secret store nothing is kept: the keys work
+ * for this session, and the next start adds a new device (as the login is then kept in memory
+ * only too).
+ */
+export function secretStoreKeyStore(
+  origin: string,
+  login: string,
+  shell: SecretStoreKeys,
+): DeviceKeyStore {
+  const account = `${origin.replace(/\/+$/, "")}|${login}`;
+  return {
+    async load() {
+      const record = await shell.get(account).catch(() => null);
+      if (!record) return null;
+      try {
+        const { deviceId, jwk } = JSON.parse(record) as { deviceId: unknown; jwk: JsonWebKey };
+        if (typeof deviceId !== "string") return null;
+        return { deviceId, keys: await importAskerKeys(jwk, false) };
+      } catch {
+        return null;
+      }
+    },
+    async save(device) {
+      const jwk = await exportAskerKeys(device.keys);
+      await shell.set(account, JSON.stringify({ deviceId: device.deviceId, jwk }));
+    },
+    // Extractable once, so the shell can keep it; read back it is not.
+    makeKeys: () => newAskerKeys(),
+  };
 }
 
 export const DB_NAME = "pforte-e2e";
@@ -158,7 +207,7 @@ export async function setUpDevice(
   let keys: CryptoKeyPair;
   let publicKey: string;
   try {
-    keys = await newDeviceKeys();
+    keys = await (store.makeKeys ? store.makeKeys() : newDeviceKeys());
     publicKey = await encodedPublicKey(keys);
   } catch {
     return { ok: false, problem: "unsupported" };

@@ -76,6 +76,14 @@ export interface DesktopShell {
   setAlerts(soundName: string, stay: boolean): Promise<AlertSettings>;
   /** The request a clicked notification opened this window for (once), if any. */
   takeOpenRequest(): Promise<string | null>;
+  /**
+   * This device's end-to-end key record (`account`: `<server>|<login>`) in the OS secret
+   * store; `get` gives `null` when there is none, both reject when no secret store answers.
+   */
+  deviceKeys: {
+    get(account: string): Promise<string | null>;
+    set(account: string, record: string): Promise<void>;
+  };
 }
 
 export interface Host {

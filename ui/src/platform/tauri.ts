@@ -241,6 +241,10 @@ function desktopShell(): DesktopShell {
     getAlerts: () => invoke<AlertSettings>("alerts_get"),
     setAlerts: (soundName, stay) => invoke<AlertSettings>("alerts_set", { soundName, stay }),
     takeOpenRequest: () => invoke<string | null>("open_request_take").catch(() => null),
+    deviceKeys: {
+      get: (account) => invoke<string | null>("device_key_get", { account }),
+      set: async (account, record) => void (await invoke("device_key_set", { account, record })),
+    },
   };
 }
 
