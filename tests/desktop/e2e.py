@@ -1055,7 +1055,7 @@ def main():
             assert f.read(2) == b"PK", "an .xlsx (zip) file"
         wd.script("location.hash = '#/erstanfragen/live-chat'")
 
-    @test("a whole end-to-end encrypted chat in the app: the asker's text opens here, the answer opens there")
+    @test("a whole end-to-end encrypted chat in the app: the texts open on the other side, a computer joining gets the key, a removed one reads nothing new")
     def _():
         import hashlib
         from asker import Asker, fields, FORMAT
@@ -1086,7 +1086,7 @@ def main():
         wd.type("textarea", answer)
         wd.click_button("Senden")
         wait_for("the asker opens the answer",
-                 lambda: ("counselor", answer) in asker.read(), within=8)
+                 lambda: ("counselor", answer, 1) in asker.read(), within=8)
         # The Sicherheitscode the app shows is the asker's.
         wd.click_button("Sicherheitscode")
         shown, _ = wait_for("the code shown", lambda: wd.script(
@@ -1101,6 +1101,36 @@ def main():
         assert shown.split() == code.split(), (shown, code)
         time.sleep(0.5)
         screenshot("09-encrypted-chat")
+
+        # A second computer of the counselor joins during the chat: the app hands it the key.
+        from asker import Device
+        second = Device(server, "bernd", "Zweitrechner")
+        wd.script("location.hash = '#/profil/aktivitaeten'")
+        wait_for("the app lists the second computer", lambda: "Zweitrechner" in wd.text("main"), within=5)
+        wait_for("the app handed the chat's key to it", lambda: 1 in second.keys_of(asker.chat), within=8)
+        assert ("asker", text, 1) in second.read(asker.chat), "the second computer reads the chat"
+
+        # The app removes it: it is logged out there, and the chat goes on with key 2 it never gets.
+        wd.script("""
+            const item = [...document.querySelectorAll('li')]
+              .find(li => li.textContent.includes('Zweitrechner'));
+            [...item.querySelectorAll('button')].find(b => b.textContent.trim() === 'Entfernen').click();""")
+        wait_for("the confirm dialog", lambda: wd.has_button("Ja, entfernen"), within=3)
+        wd.click_button("Ja, entfernen")
+        wait_for("the second computer logged out", lambda: server.call("GET", "/api/me", second.token)[0] == 401,
+                 within=5)
+        wait_for("a new key for the asker and the app only",
+                 lambda: asker.open_key() and asker.key[0] == 2, within=8)
+        assert second.id not in asker.readers and asker.readers, asker.readers
+        wd.script("location.hash = '#/beratungen/' + arguments[0]", asker.chat)
+        wait_for("the chat again", lambda: wd.exists("textarea"), within=5)
+        later = "Nach dem Entfernen, mit dem neuen Schlüssel."
+        wd.type("textarea", later)
+        wd.click_button("Senden")
+        wait_for("the asker opens it with key 2", lambda: ("counselor", later, 2) in asker.read(), within=8)
+        status, _ = server.call("GET", f"/api/conversations/{asker.chat}/messages", second.token)
+        assert status == 401, "the removed computer reads nothing new"
+
         status, _ = server.call("POST", "/api/asker/end", asker.token)
         assert status == 204, status
         server.switch(other_device, False)
