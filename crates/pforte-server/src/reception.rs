@@ -748,6 +748,21 @@ impl Reception {
         }
     }
 
+    /// A counselor's devices changed: tell their sockets on every instance.
+    pub async fn devices_changed(&self, counselor: CounselorId) {
+        self.tell_devices_changed(counselor);
+        let notice = serde_json::json!({"devices": counselor.0}).to_string();
+        if let Err(error) = self.store.notify(SESSIONS, &notice).await {
+            tracing::warn!(%error, "telling the other instances of changed devices failed");
+        }
+    }
+
+    fn tell_devices_changed(&self, counselor: CounselorId) {
+        let mut frames = Frames::default();
+        frames.to(Target::Counselor(counselor), &ServerEvent::DevicesChanged);
+        self.send(frames.into_vec());
+    }
+
     /// Forget how far a chat was delivered here (no socket here gets it).
     fn forget_delivered(&self, chat: pforte_domain::RequestId) {
         self.delivered
@@ -838,18 +853,23 @@ impl Reception {
                 struct Notice {
                     session: Option<i64>,
                     counselor: Option<i64>,
-                    reason: wire::SessionEndReason,
+                    reason: Option<wire::SessionEndReason>,
+                    devices: Option<i64>,
                 }
-                if let Ok(notice) = serde_json::from_str::<Notice>(payload) {
-                    let event = ServerEvent::SessionEnded {
-                        reason: notice.reason,
-                    };
+                let Ok(notice) = serde_json::from_str::<Notice>(payload) else {
+                    return;
+                };
+                if let Some(reason) = notice.reason {
+                    let event = ServerEvent::SessionEnded { reason };
                     if let Some(session) = notice.session {
                         self.hub.end_session(session, &event);
                     }
                     if let Some(counselor) = notice.counselor {
                         self.hub.end_counselor(CounselorId(counselor), &event);
                     }
+                }
+                if let Some(counselor) = notice.devices {
+                    self.tell_devices_changed(CounselorId(counselor));
                 }
             }
             _ => {}

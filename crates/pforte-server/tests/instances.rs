@@ -395,6 +395,26 @@ async fn a_counselor_on_one_instance_opens_the_gate_for_askers_and_watchers_on_t
 }
 
 #[tokio::test]
+async fn a_device_added_through_one_instance_is_announced_to_the_counselors_sockets_on_another() {
+    let Some(database) = Database::new().await else {
+        return;
+    };
+    database.seed();
+    let [a, b] = [(); 2].map(|_| Instance::start(&database));
+    let laptop = login(&a, "bernd").await;
+    let mut laptop_socket = counselor_socket(&a, &laptop).await;
+    // The office computer logs in through B; its key is added there.
+    let _office = login(&b, "bernd").await;
+    expect(
+        &mut laptop_socket,
+        "the added device announced",
+        Duration::from_secs(3),
+        |e| e["type"] == "devices_changed",
+    )
+    .await;
+}
+
+#[tokio::test]
 async fn messages_between_instances_arrive_in_order_once_each_and_acknowledged_means_stored() {
     let Some(database) = Database::new().await else {
         return;

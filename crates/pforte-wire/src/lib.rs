@@ -1201,6 +1201,10 @@ pub enum ServerEvent {
     SwitchedOffByOperator {
         reason: String,
     },
+    /// "Meine Geräte" changed: a device of this counselor was added or removed (on any
+    /// instance). Re-read `GET /api/me/devices`; a device holding a chat's key gives it to a
+    /// device added later.
+    DevicesChanged,
     /// The live overview of every topic (to operators only): counts and names of available
     /// counselors, never content or pseudonyms. Sent after `ready` and whenever it changes.
     OverviewChanged {

@@ -1108,6 +1108,19 @@ describe("a counselor session's keys when its devices change", () => {
     expect(api.giveKey).toHaveBeenCalledTimes(2);
   });
 
+  it("shows a device added on another computer and gives it the keys when the server says the devices changed", async () => {
+    const { session, api, live } = await withChats();
+    await e2e.accepted("c1");
+    await session.loadDevices();
+    expect(session.e2e.get().devices).toHaveLength(1);
+    const added = await e2e.registerDevice("Chromium unter Linux");
+    live().emit({ type: "devices_changed" });
+    await vi.waitFor(() => expect(session.e2e.get().devices).toHaveLength(2));
+    await session.keysGiven();
+    const given = vi.mocked(api.giveKey).mock.calls.filter(([id]) => id === "c1");
+    expect(given.map(([, , body]) => body.device)).toEqual([added.device.id]);
+  });
+
   it("does not give a key again on this page when the giving failed, however often it reads the keys", async () => {
     const giveKey = vi.fn(async () => networkFailure<void>());
     const { session, live } = await withChats({ giveKey });

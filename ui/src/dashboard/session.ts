@@ -303,6 +303,11 @@ export class CounselorSession {
       case "session_ended":
         this.finish(event.reason);
         break;
+      case "devices_changed":
+        // Another login of this counselor added or removed a device: the list under "Meine
+        // Geräte" is read again, and a device added later is given the chats' keys at once.
+        void this.loadDevices();
+        break;
     }
   }
 

@@ -97,6 +97,7 @@ pub async fn add_device(
         )
     })?;
     let status = if device.id == new.id {
+        reception.devices_changed(auth.counselor).await;
         StatusCode::CREATED
     } else {
         StatusCode::OK
@@ -131,6 +132,7 @@ pub async fn remove_device(
         )
         .await?;
     }
+    reception.devices_changed(auth.counselor).await;
     Ok(StatusCode::NO_CONTENT)
 }
 

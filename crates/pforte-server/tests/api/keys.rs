@@ -686,3 +686,57 @@ async fn removing_a_device_logs_it_out_there_and_nothing_new_reaches_its_socket(
     let me: Value = app.get("/api/me", &bernd.token).await.json().await.unwrap();
     assert_eq!(me["availability"]["available"], true, "still available");
 }
+
+#[tokio::test]
+async fn a_counselors_other_devices_are_told_when_a_device_is_added_or_removed() {
+    let app = spawn_app().await;
+    let bernd = app.login("bernd").await;
+    let mut laptop = app.connect_counselor(&bernd).await;
+    let anna = app.login("anna").await;
+    let mut someone_else = app.connect_counselor(&anna).await;
+
+    // Bernd logs in on the office computer, which adds its key.
+    let office = app.login("bernd").await;
+    laptop
+        .expect("told of the added device", |e| {
+            matches!(e, ServerEvent::DevicesChanged)
+        })
+        .await;
+    assert_eq!(devices(&app, &bernd).await.devices.len(), 2);
+
+    // The same key again is no new device: nothing to tell.
+    let known = devices(&app, &office).await.devices;
+    let office_key = &known
+        .iter()
+        .find(|d| d.id.to_string() == office.device)
+        .unwrap()
+        .public_key;
+    let again = app
+        .post(
+            "/api/me/devices",
+            &office.token,
+            json!({"name": "Testgerät", "public_key": office_key}),
+        )
+        .await;
+    assert_eq!(again.status(), StatusCode::OK);
+    laptop
+        .expect_none("no news for a device known already", SOON, |e| {
+            matches!(e, ServerEvent::DevicesChanged)
+        })
+        .await;
+
+    let removed = app
+        .delete(&format!("/api/me/devices/{}", office.device), &bernd.token)
+        .await;
+    assert_eq!(removed.status(), StatusCode::NO_CONTENT);
+    laptop
+        .expect("told of the removed device", |e| {
+            matches!(e, ServerEvent::DevicesChanged)
+        })
+        .await;
+    someone_else
+        .expect_none("another counselor hears nothing of it", SOON, |e| {
+            matches!(e, ServerEvent::DevicesChanged)
+        })
+        .await;
+}
