@@ -751,7 +751,8 @@ impl Reception {
     /// A counselor's devices changed: tell their sockets on every instance.
     pub async fn devices_changed(&self, counselor: CounselorId) {
         self.tell_devices_changed(counselor);
-        let notice = serde_json::json!({"devices": counselor.0}).to_string();
+        let notice =
+            serde_json::json!({"devices": counselor.0, "instance": self.instance().0}).to_string();
         if let Err(error) = self.store.notify(SESSIONS, &notice).await {
             tracing::warn!(%error, "telling the other instances of changed devices failed");
         }
@@ -855,6 +856,7 @@ impl Reception {
                     counselor: Option<i64>,
                     reason: Option<wire::SessionEndReason>,
                     devices: Option<i64>,
+                    instance: Option<u32>,
                 }
                 let Ok(notice) = serde_json::from_str::<Notice>(payload) else {
                     return;
@@ -868,7 +870,9 @@ impl Reception {
                         self.hub.end_counselor(CounselorId(counselor), &event);
                     }
                 }
-                if let Some(counselor) = notice.devices {
+                // Told here already by the instance that sent it.
+                let ours = notice.instance == Some(self.instance().0);
+                if let (Some(counselor), false) = (notice.devices, ours) {
                     self.tell_devices_changed(CounselorId(counselor));
                 }
             }
