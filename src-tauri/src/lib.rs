@@ -50,7 +50,7 @@ pub fn run() {
     init_logging();
     choose_compositing();
     let shell = Arc::new(Shell::new(
-        Vault::new(Arc::new(Keyring)),
+        Vault::new(Arc::new(Keyring::session())),
         Notifier::default(),
     ));
     let app = builder(tauri::Builder::default(), shell)

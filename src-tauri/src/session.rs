@@ -70,53 +70,27 @@ pub trait SecretStore: Send + Sync + 'static {
     fn clear(&self) -> Result<(), String>;
 }
 
-/// The OS secret store through the `keyring` crate: the session's entry.
-#[derive(Default)]
-pub struct Keyring;
-
-impl Keyring {
-    fn entry() -> Result<keyring::Entry, String> {
-        keyring::Entry::new(SERVICE, ACCOUNT).map_err(|e| e.to_string())
-    }
+/// One entry of the OS secret store, through the `keyring` crate.
+pub struct Keyring {
+    service: &'static str,
+    account: String,
 }
 
-/// The secret store's service of the end-to-end device keys (one entry per server and login).
-pub const DEVICE_KEY_SERVICE: &str = "org.pforte.desktop.device-key";
-
-/// This device's end-to-end key pair for one server and login (the dashboard's record: the
-/// device's id and the private key as a JWK), in the OS secret store: never in a file or in
-/// the webview's storage.
-pub struct DeviceKeyEntry(pub String);
-
-impl DeviceKeyEntry {
-    /// The entry of `account` (`<server>|<login>`), if it is one.
-    pub fn new(account: &str) -> Result<Self, String> {
-        if account.is_empty() || account.len() > 400 || account.chars().any(char::is_control) {
-            return Err("kein gültiger Eintrag".to_owned());
+impl Keyring {
+    /// The entry of the stored login.
+    pub fn session() -> Self {
+        Self {
+            service: SERVICE,
+            account: ACCOUNT.to_owned(),
         }
-        Ok(Self(account.to_owned()))
     }
 
     fn entry(&self) -> Result<keyring::Entry, String> {
-        keyring::Entry::new(DEVICE_KEY_SERVICE, &self.0).map_err(|e| e.to_string())
-    }
-
-    /// What it holds (`Ok(None)`: nothing yet).
-    pub async fn load(self) -> Result<Option<String>, String> {
-        let store: Arc<dyn SecretStore> = Arc::new(self);
-        bounded(&store, |store| store.load()).await
-    }
-
-    pub async fn save(self, secret: String) -> Result<(), String> {
-        if secret.len() > 4096 {
-            return Err("zu lang".to_owned());
-        }
-        let store: Arc<dyn SecretStore> = Arc::new(self);
-        bounded(&store, move |store| store.save(&secret)).await
+        keyring::Entry::new(self.service, &self.account).map_err(|e| e.to_string())
     }
 }
 
-impl SecretStore for DeviceKeyEntry {
+impl SecretStore for Keyring {
     fn load(&self) -> Result<Option<String>, String> {
         match self.entry()?.get_password() {
             Ok(secret) => Ok(Some(secret)),
@@ -139,26 +113,38 @@ impl SecretStore for DeviceKeyEntry {
     }
 }
 
-impl SecretStore for Keyring {
-    fn load(&self) -> Result<Option<String>, String> {
-        match Self::entry()?.get_password() {
-            Ok(secret) => Ok(Some(secret)),
-            Err(keyring::Error::NoEntry) => Ok(None),
-            Err(e) => Err(e.to_string()),
+/// The secret store's service of the end-to-end device keys (one entry per server and login).
+pub const DEVICE_KEY_SERVICE: &str = "org.pforte.desktop.device-key";
+
+/// This device's end-to-end key pair for one server and login (the dashboard's record: the
+/// device's id and the private key as a JWK), in the OS secret store: never in a file or in
+/// the webview's storage.
+pub struct DeviceKeyEntry(Keyring);
+
+impl DeviceKeyEntry {
+    /// The entry of `account` (`<server>|<login>`), if it is one.
+    pub fn new(account: &str) -> Result<Self, String> {
+        if account.is_empty() || account.len() > 400 || account.chars().any(char::is_control) {
+            return Err("kein gültiger Eintrag".to_owned());
         }
+        Ok(Self(Keyring {
+            service: DEVICE_KEY_SERVICE,
+            account: account.to_owned(),
+        }))
     }
 
-    fn save(&self, secret: &str) -> Result<(), String> {
-        Self::entry()?
-            .set_password(secret)
-            .map_err(|e| e.to_string())
+    /// What it holds (`Ok(None)`: nothing yet).
+    pub async fn load(self) -> Result<Option<String>, String> {
+        let store: Arc<dyn SecretStore> = Arc::new(self.0);
+        bounded(&store, |store| store.load()).await
     }
 
-    fn clear(&self) -> Result<(), String> {
-        match Self::entry()?.delete_credential() {
-            Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
-            Err(e) => Err(e.to_string()),
+    pub async fn save(self, secret: String) -> Result<(), String> {
+        if secret.len() > 4096 {
+            return Err("zu lang".to_owned());
         }
+        let store: Arc<dyn SecretStore> = Arc::new(self.0);
+        bounded(&store, move |store| store.save(&secret)).await
     }
 }
 

@@ -247,6 +247,25 @@ fn instance_id(id: i64) -> StoreResult<InstanceId> {
 
 type Tx = sqlx::Transaction<'static, sqlx::Any>;
 
+/// Store one reader's copy of a chat's content key; a copy that reader has already stays.
+fn insert_key_copy(
+    chat: RequestId,
+    counselor: CounselorId,
+    key: &KeyRecord,
+) -> sqlx::query::Query<'static, sqlx::Any, sqlx::any::AnyArguments<'static>> {
+    sqlx::query(
+        "INSERT INTO chat_keys (chat_id, counselor_id, key_no, reader, reader_key, wrapped) \
+         VALUES ($1, $2, $3, $4, $5, $6) \
+         ON CONFLICT (chat_id, counselor_id, key_no, reader) DO NOTHING",
+    )
+    .bind(chat.0.to_string())
+    .bind(counselor.0)
+    .bind(i64::from(key.key))
+    .bind(reader_str(&key.reader))
+    .bind(key.reader_key.clone())
+    .bind(key.wrapped.clone())
+}
+
 /// `$from, $from+1, …`: `count` parameters.
 fn params(from: usize, count: usize) -> String {
     (from..from + count)
@@ -1846,19 +1865,7 @@ impl Store for SqlStore {
         let Some(first) = keys.first() else {
             return Ok(false);
         };
-        let insert =
-            "INSERT INTO chat_keys (chat_id, counselor_id, key_no, reader, reader_key, wrapped) \
-             VALUES ($1, $2, $3, $4, $5, $6) \
-             ON CONFLICT (chat_id, counselor_id, key_no, reader) DO NOTHING";
-        let bind = |key: &KeyRecord| {
-            sqlx::query(insert)
-                .bind(chat.0.to_string())
-                .bind(counselor.0)
-                .bind(i64::from(key.key))
-                .bind(reader_str(&key.reader))
-                .bind(key.reader_key.clone())
-                .bind(key.wrapped.clone())
-        };
+        let bind = |key: &KeyRecord| insert_key_copy(chat, counselor, key);
         let mut tx = self.writing().await?;
         // The first grant stays (a concurrent accept of another device of the counselor
         // waits here for it): every reader must hold the same key.
@@ -1904,19 +1911,9 @@ impl Store for SqlStore {
         counselor: CounselorId,
         key: &KeyRecord,
     ) -> StoreResult<()> {
-        sqlx::query(
-            "INSERT INTO chat_keys (chat_id, counselor_id, key_no, reader, reader_key, wrapped) \
-             VALUES ($1, $2, $3, $4, $5, $6) \
-             ON CONFLICT (chat_id, counselor_id, key_no, reader) DO NOTHING",
-        )
-        .bind(chat.0.to_string())
-        .bind(counselor.0)
-        .bind(i64::from(key.key))
-        .bind(reader_str(&key.reader))
-        .bind(key.reader_key.clone())
-        .bind(key.wrapped.clone())
-        .execute(&self.pool)
-        .await?;
+        insert_key_copy(chat, counselor, key)
+            .execute(&self.pool)
+            .await?;
         Ok(())
     }
 
@@ -1989,7 +1986,7 @@ impl Store for SqlStore {
         if usize::try_from(count).unwrap_or(usize::MAX) >= MAX_DEVICES {
             return Ok(None);
         }
-        let inserted = sqlx::query(
+        sqlx::query(
             "INSERT INTO devices (id, counselor_id, name, public_key, added_at, session_id) \
              VALUES ($1, $2, $3, $4, $5, $6)",
         )
@@ -2000,23 +1997,9 @@ impl Store for SqlStore {
         .bind(device.added_at.as_millis())
         .bind(device.session)
         .execute(&mut *tx)
-        .await;
-        match inserted {
-            Ok(_) => {}
-            // The same key added at the same moment elsewhere: answer with that one.
-            Err(error) if is_unique_violation(&error) => {
-                drop(tx);
-                let row = sqlx::query(&format!(
-                    "SELECT {DEVICE_COLUMNS} FROM devices WHERE counselor_id = $1 AND public_key = $2"
-                ))
-                .bind(device.counselor.0)
-                .bind(device.public_key.clone())
-                .fetch_one(&self.pool)
-                .await?;
-                return device_from_row(&row).map(Some);
-            }
-            Err(error) => return Err(error.into()),
-        }
+        .await?;
+        // No unique violation can come from a concurrent add of the same key: adds of one
+        // counselor are serialized (PostgreSQL: the row lock above; SQLite: one writer).
         tx.commit().await?;
         Ok(Some(device.clone()))
     }

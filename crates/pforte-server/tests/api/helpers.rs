@@ -331,34 +331,13 @@ impl TestApp {
 
     /// Add a device of the session `token` (a fresh key) and return its id.
     pub async fn add_device(&self, token: &str) -> String {
-        let response = self
-            .post(
-                "/api/me/devices",
-                token,
-                json!({"name": "Testgerät", "public_key": sealed::public_key()}),
-            )
-            .await;
-        assert_eq!(response.status(), StatusCode::CREATED);
-        let device: Value = response.json().await.unwrap();
-        device["id"].as_str().unwrap().to_owned()
+        sealed::add_device(&self.http, &self.base, token).await
     }
 
     /// The accept body of `counselor`: a content key wrapped for the asker and for each of
     /// the counselor's devices, as the accepting dashboard makes it.
     pub async fn grant(&self, counselor: &Counselor) -> Value {
-        let devices: Value = self
-            .get("/api/me/devices", &counselor.token)
-            .await
-            .json()
-            .await
-            .unwrap();
-        let ids: Vec<String> = devices["devices"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|d| d["id"].as_str().unwrap().to_owned())
-            .collect();
-        sealed::grant(&ids)
+        sealed::accept_body(&self.http, &self.base, &counselor.token).await
     }
 
     pub async fn get(&self, path: &str, token: &str) -> reqwest::Response {

@@ -129,16 +129,19 @@ pub fn stored_text(body: &str) -> String {
 
 /// Add a device (a fresh key) for the session `token` on the server at `base`; its id.
 pub async fn add_device(http: &reqwest::Client, base: &str, token: &str) -> String {
-    let device: Value = http
+    let response = http
         .post(format!("{base}/api/me/devices"))
         .bearer_auth(token)
         .json(&json!({"name": "Testgerät", "public_key": public_key()}))
         .send()
         .await
-        .unwrap()
-        .json()
-        .await
         .unwrap();
+    assert_eq!(
+        response.status(),
+        reqwest::StatusCode::CREATED,
+        "device added"
+    );
+    let device: Value = response.json().await.unwrap();
     device["id"].as_str().expect("a device").to_owned()
 }
 
