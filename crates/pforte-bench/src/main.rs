@@ -1220,6 +1220,13 @@ async fn run(args: &Args, plan: &Plan, root: &Path, binary: &Path) -> anyhow::Re
     for (name, error) in &checks.failed {
         println!("failed: {name}: {error}");
     }
+    if failed > 0 {
+        // The servers' logs are what tells why: kept, not deleted with the folder.
+        println!(
+            "the work folder with every server's log is kept: {:?}",
+            folder.keep()
+        );
+    }
     if plan.smoke {
         println!("bench-smoke: {passed} passed, {failed} failed");
         return Ok(if failed == 0 { 0 } else { 1 });
