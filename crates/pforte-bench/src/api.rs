@@ -167,6 +167,17 @@ impl Api {
         }}))
     }
 
+    /// `GET /api/me` as this instance answers it (for saying what went wrong).
+    pub async fn me_text(&self, token: &str) -> anyhow::Result<String> {
+        let response = self
+            .http
+            .get(self.url("/api/me"))
+            .bearer_auth(token)
+            .send()
+            .await?;
+        Ok(response.text().await?)
+    }
+
     /// Switch availability; how long the answer took.
     pub async fn availability(&self, token: &str, on: bool) -> anyhow::Result<Duration> {
         let at = Instant::now();

@@ -796,7 +796,14 @@ async fn rolling(plan: &Plan, s: &mut Service, started: Instant) -> anyhow::Resu
     )];
     until_connected(&seen, 1, Duration::from_secs(10)).await?;
     s.a().api.availability(&token, true).await?;
-    s.until_gate("roll", true).await?;
+    if let Err(error) = s.until_gate("roll", true).await {
+        let mut views = String::new();
+        for node in &s.nodes {
+            let me = node.api.me_text(&token).await?;
+            views.push_str(&format!("\n{}: {me}", node.address));
+        }
+        bail!("{error}; the counselor as each instance sees them:{views}");
+    }
     let mut askers = Vec::new();
     for i in 0..plan.roll_askers {
         let (entered, _) = s.node(i).api.enter(topic).await?;

@@ -170,7 +170,8 @@ impl Reception {
     }
 
     /// The desk as the store has it: the newest snapshot and the log after it, or, before the
-    /// first snapshot, the stored rows. Returns the desk and the entry it includes up to.
+    /// first snapshot, the stored rows (with several instances that snapshot is written then).
+    /// Returns the desk and the entry it includes up to.
     async fn load(
         store: &dyn Store,
         config: DeskConfig,
@@ -231,6 +232,14 @@ impl Reception {
                         ),
                         _ => {}
                     }
+                }
+                if !store.single_instance() {
+                    // Who is connected is in the log and the snapshots only: an instance that
+                    // joins later must never rebuild from the rows while others serve. So the
+                    // first one leaves a snapshot before it serves (of instances starting
+                    // together, every one's is the same desk; the first write stays).
+                    let json = serde_json::to_string(&desk)?;
+                    store.save_snapshot(head, now, &json, false).await?;
                 }
                 (desk, head)
             }

@@ -395,6 +395,25 @@ async fn a_counselor_on_one_instance_opens_the_gate_for_askers_and_watchers_on_t
 }
 
 #[tokio::test]
+async fn an_instance_that_joins_a_running_service_sees_the_counselors_connected_through_the_others()
+{
+    let Some(database) = Database::new().await else {
+        return;
+    };
+    database.seed();
+    let a = Instance::start(&database);
+    let (_bernd, _bernd_socket) = available(&a, "bernd").await;
+    eventually_open(&a, true).await;
+    // A second instance, started (say, scaled out) while Bernd is connected through A.
+    let b = Instance::start(&database);
+    eventually_open(&b, true).await;
+    let (token, _) = enter(&b)
+        .await
+        .expect("the gate is open through the new instance");
+    let _asker = asker_socket(&b, &token).await;
+}
+
+#[tokio::test]
 async fn a_device_added_through_one_instance_is_announced_to_the_counselors_sockets_on_another() {
     let Some(database) = Database::new().await else {
         return;
