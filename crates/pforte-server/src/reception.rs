@@ -452,15 +452,43 @@ impl Reception {
     /// Apply what others appended to the log since this instance last looked.
     pub async fn catch_up(&self) -> anyhow::Result<()> {
         let mut commanding = self.command.lock().await;
+        self.catch_up_locked(&mut commanding).await
+    }
+
+    async fn catch_up_locked(&self, commanding: &mut Commanding) -> anyhow::Result<()> {
         let entries = self.store.entries_after(commanding.seq).await?;
         if entries.is_empty() {
             return Ok(());
         }
-        if !self.apply_entries(&mut commanding, entries).await {
-            self.reload(&mut commanding).await?;
+        if !self.apply_entries(commanding, entries).await {
+            self.reload(commanding).await?;
         }
         self.publish(&commanding.desk);
         Ok(())
+    }
+
+    /// A log notice (`pforte_log`): the entry itself when it fit, else its number. The next
+    /// entry is applied as it came, without asking the store; one this desk has already (this
+    /// instance's own) costs nothing; after a gap (a notice missed) the log is read.
+    async fn log_notice(&self, payload: &str) -> anyhow::Result<()> {
+        let notice = parse_log_notice(payload);
+        let mut commanding = self.command.lock().await;
+        let seq = match &notice {
+            Some(LogNotice::Entry(entry)) => entry.seq,
+            Some(LogNotice::Seq(seq)) => *seq,
+            None => u64::MAX,
+        };
+        if seq <= commanding.seq {
+            return Ok(());
+        }
+        match notice {
+            Some(LogNotice::Entry(entry)) if entry.seq == commanding.seq + 1 => {
+                self.apply_entries(&mut commanding, vec![entry]).await;
+                self.publish(&commanding.desk);
+                Ok(())
+            }
+            _ => self.catch_up_locked(&mut commanding).await,
+        }
     }
 
     /// Run a command: catch up, decide, persist with the log entry, commit, announce.
@@ -472,16 +500,39 @@ impl Reception {
         new_chat: Option<NewChat>,
         after: impl FnOnce(&Desk) -> R,
     ) -> AppResult<(Vec<Event>, R)> {
-        self.decide_audited(command, new_chat, None, after).await
+        self.decide_audited(command, new_chat, None, Vec::new(), after)
+            .await
+    }
+
+    /// Accept a request, storing the chat's first content key (`keys`, checked) in the
+    /// accept's own transaction: only the winner's keys are ever written.
+    pub async fn accept(
+        &self,
+        request: pforte_domain::RequestId,
+        counselor: CounselorId,
+        keys: Vec<crate::store::KeyRecord>,
+    ) -> AppResult<Vec<Event>> {
+        let copies = Change::KeyCopies {
+            chat: request,
+            counselor,
+            keys,
+        };
+        let command = Command::Accept { request, counselor };
+        Ok(self
+            .decide_audited(command, None, None, vec![copies], |_| ())
+            .await?
+            .0)
     }
 
     /// [`decide`](Self::decide), recording an operator's action in the transaction of the
     /// command it caused (refused: nothing recorded).
+    /// `with`: more row changes, stored in the command's transaction if the desk takes it.
     async fn decide_audited<R>(
         &self,
         command: Command,
         new_chat: Option<NewChat>,
         audit: Option<&AuditDraft>,
+        with: Vec<Change>,
         after: impl FnOnce(&Desk) -> R,
     ) -> AppResult<(Vec<Event>, R)> {
         let mut commanding = self.command.lock().await;
@@ -501,7 +552,7 @@ impl Reception {
             }
         }
         let decided = self
-            .decide_locked(&mut commanding, &command, new_chat.as_ref(), audit)
+            .decide_locked(&mut commanding, &command, new_chat.as_ref(), audit, with)
             .await;
         let events = match decided {
             Ok(Ok(events)) => events,
@@ -541,6 +592,7 @@ impl Reception {
         command: &Command,
         new_chat: Option<&NewChat>,
         audit: Option<&AuditDraft>,
+        with: Vec<Change>,
     ) -> StoreResult<Result<Vec<Event>, pforte_domain::DeskError>> {
         let mut tx = self.store.begin_command(self.instance()).await?;
         let entries = tx.entries_after(commanding.seq).await?;
@@ -577,8 +629,9 @@ impl Reception {
             events.is_empty() && matches!(command, Command::Tick | Command::InstanceLost { .. });
         let mut seq = commanding.seq;
         if !nothing {
-            let changes =
+            let mut changes =
                 changes_of(&events, new_chat, at).map_err(|e| StoreError::Failed(e.to_string()))?;
+            changes.extend(with);
             seq = tx
                 .append(at, &Entry::Desk(command.clone()), &changes)
                 .await?;
@@ -601,7 +654,7 @@ impl Reception {
     /// Run an operator's command and record it in the audit log, in one transaction.
     pub async fn run_audited(&self, command: Command, audit: &AuditDraft) -> AppResult<Vec<Event>> {
         Ok(self
-            .decide_audited(command, None, Some(audit), |_| ())
+            .decide_audited(command, None, Some(audit), Vec::new(), |_| ())
             .await?
             .0)
     }
@@ -853,7 +906,7 @@ impl Reception {
     pub async fn notified(&self, channel: &str, payload: &str) {
         match channel {
             LOG => {
-                if let Err(error) = self.catch_up().await {
+                if let Err(error) = self.log_notice(payload).await {
                     tracing::warn!(%error, "catching up with the log failed");
                 }
             }
@@ -1554,6 +1607,29 @@ impl Reception {
     }
 }
 
+/// What a `pforte_log` notice says: `<seq>`, or `<seq> <at> <instance> <entry as JSON>`.
+enum LogNotice {
+    Seq(u64),
+    Entry(LogEntry),
+}
+
+fn parse_log_notice(payload: &str) -> Option<LogNotice> {
+    let mut parts = payload.splitn(4, ' ');
+    let seq = parts.next()?.parse().ok()?;
+    let Some(at) = parts.next() else {
+        return Some(LogNotice::Seq(seq));
+    };
+    let at = Timestamp::from_millis(at.parse().ok()?);
+    let instance = pforte_domain::InstanceId(parts.next()?.parse().ok()?);
+    let entry = serde_json::from_str(parts.next()?).ok()?;
+    Some(LogNotice::Entry(LogEntry {
+        seq,
+        at,
+        instance,
+        entry,
+    }))
+}
+
 /// Frames for their recipients; one encoding per event, shared by all its recipients.
 #[derive(Default)]
 pub struct Frames(Vec<Outgoing>);
@@ -1586,5 +1662,31 @@ async fn announce_in_order(hub: Arc<Hub>, mut deliveries: mpsc::UnboundedReceive
         for one in outgoing {
             hub.deliver(one);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_log_notice_carries_the_entry_or_only_its_number() {
+        let entry = LogEntry {
+            seq: 42,
+            at: Timestamp::from_millis(1_700_000_000_123),
+            instance: InstanceId(3),
+            entry: Entry::Desk(Command::SwitchAvailability {
+                counselor: CounselorId(7),
+                on: true,
+                reason: SwitchReason::Toggle,
+            }),
+        };
+        let json = serde_json::to_string(&entry.entry).unwrap();
+        let payload = format!("42 1700000000123 3 {json}");
+        assert!(matches!(parse_log_notice(&payload), Some(LogNotice::Entry(e)) if e == entry));
+        assert!(matches!(parse_log_notice("42"), Some(LogNotice::Seq(42))));
+        assert!(parse_log_notice("").is_none());
+        assert!(parse_log_notice("42 x 3 {}").is_none());
+        assert!(parse_log_notice("42 1700000000123 3 {not json").is_none());
     }
 }

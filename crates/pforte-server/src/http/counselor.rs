@@ -395,13 +395,21 @@ pub async fn accept(
     AppJson(body): AppJson<AcceptRequest>,
 ) -> AppResult<AppJson<Conversation>> {
     let request = RequestId(id);
-    super::keys::grant_first_key(&reception, auth.counselor, request, &body.keys).await?;
-    reception
-        .run(Command::Accept {
-            request,
-            counselor: auth.counselor,
+    // Taken already, as this instance's desk knows (taken it stays): refused as the accept
+    // would be, without storing the keys of a loser first. Of 200 simultaneous accepts, most
+    // end here.
+    let taken = reception
+        .read(|desk| {
+            desk.is_available(auth.counselor)
+                && desk.waiting_request(request).is_none()
+                && desk.conversation(request).is_some()
         })
-        .await?;
+        .await;
+    if taken {
+        return Err(pforte_domain::DeskError::AlreadyTaken.into());
+    }
+    let keys = super::keys::first_key(&reception, auth.counselor, request, &body.keys).await?;
+    reception.accept(request, auth.counselor, keys).await?;
     let chat = own_chat(&reception, auth, request).await?;
     Ok(AppJson(
         reception

@@ -136,15 +136,14 @@ pub async fn remove_device(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// Check a grant and store it as the chat's first content key, before the accept runs: the
-/// winner's keys are the ones read (the chat's counselor decides), a loser's are never read
-/// and go with the chat.
-pub async fn grant_first_key(
+/// Check the grant of an accept: the chat's first content key, wrapped for the asker and
+/// exactly the counselor's current devices. Stored with the accept, in its transaction.
+pub async fn first_key(
     reception: &Reception,
     counselor: CounselorId,
     request: RequestId,
     grant: &KeyGrant,
-) -> AppResult<()> {
+) -> AppResult<Vec<KeyRecord>> {
     let Some(chat) = reception.store.chat(request).await? else {
         return Err(AppError::new(
             StatusCode::CONFLICT,
@@ -159,7 +158,7 @@ pub async fn grant_first_key(
             "the request has no key of the asker (it is from before end-to-end encryption)",
         ));
     };
-    let keys = checked_grant(
+    checked_grant(
         reception,
         counselor,
         1,
@@ -167,12 +166,7 @@ pub async fn grant_first_key(
         &grant.asker,
         &grant.devices,
     )
-    .await?;
-    reception
-        .store
-        .grant_keys(request, counselor, &keys)
-        .await?;
-    Ok(())
+    .await
 }
 
 /// The records of content key `key` wrapped for the asker and exactly the counselor's

@@ -4,7 +4,7 @@
 use pforte_domain::{CounselorId, EndReason, Event, RequestId, Timestamp, TopicId};
 use pforte_wire::Sender;
 
-use super::{party_sender, NewChat};
+use super::{party_sender, KeyRecord, NewChat};
 
 /// A kind of counselor activity counted in "Meine Statistik".
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -59,6 +59,12 @@ pub enum Change {
         request: RequestId,
         counselor: CounselorId,
         at: Timestamp,
+    },
+    /// A chat's content key wrapped for its readers (given with the accept).
+    KeyCopies {
+        chat: RequestId,
+        counselor: CounselorId,
+        keys: Vec<KeyRecord>,
     },
     ConversationEnded {
         conversation: RequestId,

@@ -533,10 +533,11 @@ pub trait Store: Send + Sync + 'static {
     async fn messages(&self, chat: RequestId) -> StoreResult<Vec<MessageRecord>>;
     /// The messages with these ids (to deliver what another instance stored).
     async fn messages_by_id(&self, ids: &[Uuid]) -> StoreResult<Vec<MessageRecord>>;
-    /// Keep the content key of a chat wrapped for these readers, as `counselor` made it. A
-    /// grant of that key for the same readers that is there already stays (the first of
-    /// several devices accepting at once, or a retry): every reader must hold the same key.
-    /// One for other readers (the devices changed since) is replaced.
+    /// Keep a new content key of a chat wrapped for these readers, as `counselor` made it
+    /// (the first key is stored with the accept instead). A grant of that key for the same
+    /// readers that is there already stays (the first of several devices renewing at once, or
+    /// a retry): every reader must hold the same key. One for other readers (the devices
+    /// changed since) is replaced.
     /// `true` when this grant is the one kept.
     async fn grant_keys(
         &self,

@@ -502,6 +502,9 @@ enum Value {
     Int(i64),
 }
 
+/// The longest entry sent along in its log notice (the rest of the notice fits beside it).
+const LOG_NOTICE_ENTRY_MAX: usize = 7_900;
+
 /// Append an entry to the log within `tx` (which holds the write lock): the next number.
 async fn append_entry(
     tx: &mut Tx,
@@ -517,13 +520,20 @@ async fn append_entry(
     )
     .bind(at.as_millis())
     .bind(i64::from(instance.0))
-    .bind(text)
+    .bind(text.clone())
     .fetch_one(&mut **tx)
     .await?;
     if backend == Backend::Postgres {
-        // Sent at commit: the other instances fetch what follows their position.
+        // Sent at commit, in commit order: the entry itself when it fits the notice (payloads
+        // end at 8000 bytes), so the other instances need not read it; else its number, and
+        // they fetch what follows their position.
+        let notice = if text.len() <= LOG_NOTICE_ENTRY_MAX {
+            format!("{seq} {} {} {text}", at.as_millis(), instance.0)
+        } else {
+            seq.to_string()
+        };
         sqlx::query("SELECT pg_notify('pforte_log', $1)")
-            .bind(seq.to_string())
+            .bind(notice)
             .execute(&mut **tx)
             .await?;
     }
@@ -554,6 +564,18 @@ async fn execute(tx: &mut Tx, changes: &[Change]) -> StoreResult<()> {
                     .execute(&mut **tx)
                     .await?;
                 sqlx::query("DELETE FROM topics WHERE id = $1").bind(topic.0)
+            }
+            Change::KeyCopies {
+                chat,
+                counselor,
+                keys,
+            } => {
+                for key in keys {
+                    insert_key_copy(*chat, *counselor, key)
+                        .execute(&mut **tx)
+                        .await?;
+                }
+                continue;
             }
             Change::SwitchedOn { counselor, on } => {
                 sqlx::query("UPDATE counselors SET switched_on = $1 WHERE id = $2")
@@ -1867,8 +1889,8 @@ impl Store for SqlStore {
         };
         let bind = |key: &KeyRecord| insert_key_copy(chat, counselor, key);
         let mut tx = self.writing().await?;
-        // The first grant stays (a concurrent accept of another device of the counselor
-        // waits here for it): every reader must hold the same key.
+        // The first grant stays (another device of the counselor making the same key at
+        // once waits here for it): every reader must hold the same key.
         if bind(first).execute(&mut *tx).await?.rows_affected() == 0 {
             let rows = sqlx::query(
                 "SELECT reader FROM chat_keys WHERE chat_id = $1 AND counselor_id = $2 AND key_no = $3",

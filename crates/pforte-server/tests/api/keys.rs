@@ -740,3 +740,44 @@ async fn a_counselors_other_devices_are_told_when_a_device_is_added_or_removed()
         })
         .await;
 }
+
+#[tokio::test]
+async fn only_the_winners_keys_are_stored_an_accept_that_is_refused_leaves_none() {
+    let app = spawn_app().await;
+    let (bernd, _bernd_events) = app.available("bernd").await;
+    // Anna is logged in and connected, but not available: her accept is refused by the desk.
+    let anna = app.login("anna").await;
+    let _anna_events = app.connect_counselor(&anna).await;
+    let (asker, _asker_events) = app.waiting(SUCHT).await;
+    let path = format!("/api/requests/{}/accept", asker.request_id);
+
+    let refused = app.post(&path, &anna.token, app.grant(&anna).await).await;
+    assert_eq!(
+        error_of(refused, StatusCode::CONFLICT).await,
+        ErrorCode::NotAvailable
+    );
+    assert_eq!(
+        app.count_rows("chat_keys").await,
+        0,
+        "a refused accept stores no key"
+    );
+
+    let won = app.post(&path, &bernd.token, app.grant(&bernd).await).await;
+    assert_eq!(won.status(), StatusCode::OK);
+    assert_eq!(
+        app.count_rows("chat_keys").await,
+        2,
+        "the winner's copies: the asker's and the one of bernd's device"
+    );
+    app.switch(&anna, true).await;
+    let lost = app.post(&path, &anna.token, app.grant(&anna).await).await;
+    assert_eq!(
+        error_of(lost, StatusCode::CONFLICT).await,
+        ErrorCode::AlreadyTaken
+    );
+    assert_eq!(
+        app.count_rows("chat_keys").await,
+        2,
+        "a loser stores nothing"
+    );
+}
