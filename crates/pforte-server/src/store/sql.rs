@@ -502,8 +502,20 @@ enum Value {
     Int(i64),
 }
 
-/// The longest entry sent along in its log notice (the rest of the notice fits beside it).
-const LOG_NOTICE_ENTRY_MAX: usize = 7_900;
+/// The next entry of the log.
+const APPEND: &str = "INSERT INTO desk_log (seq, at, instance, entry) \
+     SELECT COALESCE(MAX(seq), 0) + 1, $1, $2, $3 FROM desk_log RETURNING seq";
+
+/// [`APPEND`] and, in the same statement, its notice, sent at commit in commit order: the
+/// entry itself when it fits (payloads end at 8000 bytes; up to 7900 for the entry, the rest
+/// for its number, time and instance), so the other instances need not read it; else its
+/// number, and they fetch what follows their position.
+const APPEND_AND_NOTIFY: &str =
+    "WITH appended AS (INSERT INTO desk_log (seq, at, instance, entry) \
+     SELECT COALESCE(MAX(seq), 0) + 1, $1, $2, $3 FROM desk_log RETURNING seq) \
+     SELECT seq, CAST(pg_notify('pforte_log', CASE WHEN octet_length($3) <= 7900 \
+       THEN seq || ' ' || $1 || ' ' || $2 || ' ' || $3 ELSE CAST(seq AS TEXT) END) AS TEXT) \
+     FROM appended";
 
 /// Append an entry to the log within `tx` (which holds the write lock): the next number.
 async fn append_entry(
@@ -514,29 +526,16 @@ async fn append_entry(
     entry: &Entry,
 ) -> StoreResult<u64> {
     let text = serde_json::to_string(entry).map_err(|e| StoreError::Failed(e.to_string()))?;
-    let seq: i64 = sqlx::query_scalar(
-        "INSERT INTO desk_log (seq, at, instance, entry) \
-         SELECT COALESCE(MAX(seq), 0) + 1, $1, $2, $3 FROM desk_log RETURNING seq",
-    )
+    let seq: i64 = sqlx::query_scalar(if backend == Backend::Postgres {
+        APPEND_AND_NOTIFY
+    } else {
+        APPEND
+    })
     .bind(at.as_millis())
     .bind(i64::from(instance.0))
-    .bind(text.clone())
+    .bind(text)
     .fetch_one(&mut **tx)
     .await?;
-    if backend == Backend::Postgres {
-        // Sent at commit, in commit order: the entry itself when it fits the notice (payloads
-        // end at 8000 bytes), so the other instances need not read it; else its number, and
-        // they fetch what follows their position.
-        let notice = if text.len() <= LOG_NOTICE_ENTRY_MAX {
-            format!("{seq} {} {} {text}", at.as_millis(), instance.0)
-        } else {
-            seq.to_string()
-        };
-        sqlx::query("SELECT pg_notify('pforte_log', $1)")
-            .bind(notice)
-            .execute(&mut **tx)
-            .await?;
-    }
     Ok(u64::try_from(seq).unwrap_or(0))
 }
 
@@ -825,13 +824,11 @@ impl SqlStore {
             // IMMEDIATE: the write lock from the start, so two writers never deadlock on
             // upgrading a read lock.
             Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            // The lock in the same round trip as the BEGIN (the simple protocol takes both).
             Backend::Postgres => {
-                let mut tx = self.pool.begin().await?;
-                sqlx::query("SELECT pg_advisory_xact_lock($1)")
-                    .bind(LOG_LOCK)
-                    .execute(&mut *tx)
-                    .await?;
-                tx
+                self.pool
+                    .begin_with(format!("BEGIN; SELECT pg_advisory_xact_lock({LOG_LOCK})"))
+                    .await?
             }
         })
     }
