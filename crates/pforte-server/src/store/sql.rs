@@ -502,20 +502,27 @@ enum Value {
     Int(i64),
 }
 
-/// The next entry of the log.
-const APPEND: &str = "INSERT INTO desk_log (seq, at, instance, entry) \
-     SELECT COALESCE(MAX(seq), 0) + 1, $1, $2, $3 FROM desk_log RETURNING seq";
+/// The next entry of the log (a macro, so that both statements below are built from it).
+macro_rules! append_sql {
+    () => {
+        "INSERT INTO desk_log (seq, at, instance, entry) \
+         SELECT COALESCE(MAX(seq), 0) + 1, $1, $2, $3 FROM desk_log RETURNING seq"
+    };
+}
+
+const APPEND: &str = append_sql!();
 
 /// [`APPEND`] and, in the same statement, its notice, sent at commit in commit order: the
 /// entry itself when it fits (payloads end at 8000 bytes; up to 7900 for the entry, the rest
 /// for its number, time and instance), so the other instances need not read it; else its
 /// number, and they fetch what follows their position.
-const APPEND_AND_NOTIFY: &str =
-    "WITH appended AS (INSERT INTO desk_log (seq, at, instance, entry) \
-     SELECT COALESCE(MAX(seq), 0) + 1, $1, $2, $3 FROM desk_log RETURNING seq) \
-     SELECT seq, CAST(pg_notify('pforte_log', CASE WHEN octet_length($3) <= 7900 \
+const APPEND_AND_NOTIFY: &str = concat!(
+    "WITH appended AS (",
+    append_sql!(),
+    ") SELECT seq, CAST(pg_notify('pforte_log', CASE WHEN octet_length($3) <= 7900 \
        THEN seq || ' ' || $1 || ' ' || $2 || ' ' || $3 ELSE CAST(seq AS TEXT) END) AS TEXT) \
-     FROM appended";
+     FROM appended"
+);
 
 /// Append an entry to the log within `tx` (which holds the write lock): the next number.
 async fn append_entry(
