@@ -16,7 +16,7 @@ use tauri::{AppHandle, Runtime, State};
 use tauri_plugin_autostart::ManagerExt;
 use uuid::Uuid;
 
-use crate::live::LiveMessage;
+use crate::live::{LiveMessage, Sockets};
 use crate::server::{self, RawAnswer};
 use crate::session::{SecretStoreStatus, Session, StoredIn};
 use crate::shell::{Shell, LOGIN_HANDLE_PREFIX};
@@ -360,21 +360,22 @@ async fn api_request(
 #[tauri::command]
 fn live_open(
     shell: State<'_, Arc<Shell>>,
+    live: State<'_, Arc<Sockets>>,
     fresh: bool,
     on_message: Channel<LiveMessage>,
 ) -> Result<u32, String> {
     let session = shell.vault.session().ok_or("nicht angemeldet")?;
-    Ok(shell.live.open(session, fresh, move |message| {
+    Ok(live.open(session, fresh, move |message| {
         let _ = on_message.send(message);
     }))
 }
 
 #[tauri::command]
-fn live_send(shell: State<'_, Arc<Shell>>, id: u32, text: String) -> bool {
-    shell.live.send(id, text)
+fn live_send(live: State<'_, Arc<Sockets>>, id: u32, text: String) -> bool {
+    live.send(id, text)
 }
 
 #[tauri::command]
-fn live_close(shell: State<'_, Arc<Shell>>, id: u32) {
-    shell.live.close(id);
+fn live_close(live: State<'_, Arc<Sockets>>, id: u32) {
+    live.close(id);
 }

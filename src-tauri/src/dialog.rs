@@ -84,6 +84,35 @@ mod gtk_dialog {
         }
     }
 
+    /// Ask one question in a process of its own (the light tray's): GTK only for as long as
+    /// the dialog is up. `true` for yes; closing it is "no".
+    pub fn ask_alone(question: &Question) -> bool {
+        if let Err(e) = gtk::init() {
+            tracing::error!(%e, "no display for the question");
+            return false;
+        }
+        let window = gtk::MessageDialog::new(
+            None::<&gtk::Window>,
+            gtk::DialogFlags::empty(),
+            gtk::MessageType::Warning,
+            gtk::ButtonsType::None,
+            &question.title,
+        );
+        window.set_keep_above(true);
+        let no = window.add_button("", gtk::ResponseType::Cancel);
+        let yes = window.add_button("", gtk::ResponseType::Ok);
+        window.set_default_response(gtk::ResponseType::Cancel);
+        window.set_title(&question.title);
+        window.set_secondary_text(Some(&question.body));
+        label(&yes, &question.yes);
+        label(&no, &question.no);
+        window.show_all();
+        window.present();
+        let answer = window.run() == gtk::ResponseType::Ok;
+        window.close();
+        answer
+    }
+
     pub fn show(shell: Arc<Shell>, dialog: u64, question: Question) {
         ASKING.with(|asking| {
             let mut asking = asking.borrow_mut();
@@ -97,6 +126,18 @@ mod gtk_dialog {
             asking.window.show_all();
             asking.window.present();
         });
+    }
+}
+
+/// The light tray's question (`pforte-desktop --question <json>`): `true` for yes.
+#[cfg(all(unix, not(target_os = "macos")))]
+pub fn ask_alone(json: &str) -> bool {
+    match serde_json::from_str::<Question>(json) {
+        Ok(question) => gtk_dialog::ask_alone(&question),
+        Err(e) => {
+            tracing::error!(%e, "not a question");
+            false
+        }
     }
 }
 

@@ -4,9 +4,9 @@
 //! sleeps.
 //!
 //! The shell's state and decisions live in the crate `pforte-shell-core` (no Tauri); one task
-//! owns that state ([`shell`]) and the modules here are its adapters. App setup is generic
-//! over the Tauri [`Runtime`], so `tauri::test::mock_builder()` drives the same commands in
-//! tests.
+//! owns that state (`pforte_shell::shell`, shared with the light tray `pforte-tray`) and the
+//! modules here are the window process's adapters. App setup is generic over the Tauri
+//! [`Runtime`], so `tauri::test::mock_builder()` drives the same commands in tests.
 
 use std::sync::Arc;
 
@@ -20,25 +20,17 @@ pub mod commands;
 pub mod dialog;
 pub mod events;
 pub mod live;
-pub mod lock;
-pub mod notifications;
-pub mod server;
-pub mod session;
 pub mod shell;
 pub mod tray;
 pub mod window;
 
+pub use pforte_shell::{lock, notifications, server, session};
+pub use pforte_shell::{ENV_LOG, ENV_SERVER, ENV_TOKEN};
+
 use notifications::Notifier;
-use session::{Keyring, Session, Vault};
+use session::{Keyring, Vault};
 use shell::Shell;
 
-/// Test and automation hook: start with this session (server address and token) instead
-/// of the stored one. Kept in memory only. Both variables must be set; the server address
-/// alone only fills in the login form (command `server_hint`, used by `scripts/demo`).
-pub const ENV_SERVER: &str = "PFORTE_DESKTOP_SERVER";
-pub const ENV_TOKEN: &str = "PFORTE_DESKTOP_TOKEN";
-/// Log filter (`info` unless set), e.g. `debug` or `pforte_desktop=debug`.
-pub const ENV_LOG: &str = "PFORTE_DESKTOP_LOG";
 /// Argument given by the autostart entry: start hidden in the tray.
 pub const HIDDEN_ARG: &str = "--hidden";
 /// WebKit's accelerated compositing: `on`, `off`, or `auto` (default: off where no GPU render
@@ -47,7 +39,12 @@ pub const ENV_COMPOSITING: &str = "PFORTE_DESKTOP_COMPOSITING";
 
 /// The real app.
 pub fn run() {
-    init_logging();
+    pforte_shell::init_logging();
+    #[cfg(all(unix, not(target_os = "macos")))]
+    if let Some(json) = question_arg() {
+        // The light tray's question: a dialog alone, no app around it.
+        std::process::exit(if dialog::ask_alone(&json) { 0 } else { 1 });
+    }
     choose_compositing();
     let shell = Arc::new(Shell::new(
         Vault::new(Arc::new(Keyring::session())),
@@ -94,13 +91,11 @@ fn choose_compositing() {
     }
 }
 
-fn init_logging() {
-    let filter = tracing_subscriber::EnvFilter::try_from_env(ENV_LOG)
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .try_init();
+/// `--question <json>`: the light tray asks.
+#[cfg(all(unix, not(target_os = "macos")))]
+fn question_arg() -> Option<String> {
+    let mut args = std::env::args().skip(1);
+    (args.next()? == pforte_shell::light::QUESTION_ARG).then(|| args.next())?
 }
 
 /// State, commands and the plugins they use.
@@ -111,6 +106,7 @@ fn base<R: Runtime>(builder: Builder<R>, shell: Arc<Shell>) -> Builder<R> {
             Some(vec![HIDDEN_ARG]),
         ))
         .manage(shell)
+        .manage(Arc::<live::Sockets>::default())
         .invoke_handler(commands::handler())
 }
 
@@ -124,8 +120,11 @@ pub fn with_commands<R: Runtime>(builder: Builder<R>, shell: Arc<Shell>) -> Buil
 pub fn builder<R: Runtime>(builder: Builder<R>, shell: Arc<Shell>) -> Builder<R> {
     let builder = builder
         // First, so a second start hands over before anything else happens.
-        .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
-            shell::shell(app).send(Input::OpenWindow);
+        .plugin(tauri_plugin_single_instance::init(|app, args, _cwd| {
+            shell::shell(app).send(match open_request(&args) {
+                Some(request) => Input::NotificationClicked(request),
+                None => Input::OpenWindow,
+            });
         }))
         .plugin(
             tauri_plugin_window_state::Builder::default()
@@ -158,7 +157,7 @@ pub fn builder<R: Runtime>(builder: Builder<R>, shell: Arc<Shell>) -> Builder<R>
                 WindowEvent::Focused(focused) => shell.send(Input::WindowFocused(*focused)),
                 WindowEvent::Destroyed => {
                     // The page's sockets would outlive it.
-                    shell.live.close_all();
+                    shell::live(window.app_handle()).close_all();
                     shell.send(Input::WindowGone);
                 }
                 _ => {}
@@ -184,11 +183,15 @@ pub fn on_run_event<R: Runtime>(app: &AppHandle<R>, event: RunEvent) {
     }
 }
 
-/// The session given by the automation hook, if both variables are set.
-fn injected_session() -> Option<Result<Session, String>> {
-    let server = std::env::var(ENV_SERVER).ok()?;
-    let token = std::env::var(ENV_TOKEN).ok()?;
-    Some(decisions::server_address(&server).map(|server| Session { server, token }))
+/// `--open-request <id>`: start on that request (the light tray's notification was clicked).
+fn open_request(args: &[String]) -> Option<uuid::Uuid> {
+    #[cfg(all(unix, not(target_os = "macos")))]
+    return pforte_shell::handover::open_request(args);
+    #[cfg(not(all(unix, not(target_os = "macos"))))]
+    {
+        let _ = args;
+        None
+    }
 }
 
 fn setup<R: Runtime>(app: &AppHandle<R>) -> Result<(), Box<dyn std::error::Error>> {
@@ -204,71 +207,35 @@ fn setup<R: Runtime>(app: &AppHandle<R>) -> Result<(), Box<dyn std::error::Error
     shell
         .notifier
         .on_switch_on(move || switch_on.send(Input::NotificationSwitchOn));
+    #[cfg(not(all(unix, not(target_os = "macos"))))]
+    {
+        use tauri_plugin_notification::NotificationExt;
+        let handle = app.clone();
+        shell.notifier.deliver_with(Arc::new(move |notice| {
+            let mut builder = handle
+                .notification()
+                .builder()
+                .title(&notice.title)
+                .body(&notice.body);
+            if notice.sound.is_some() {
+                builder = builder.sound("default");
+            }
+            builder.show().map_err(|e| e.to_string())
+        }));
+    }
     shell::start(app);
     tray::create(app)?;
-    let hidden = std::env::args().any(|arg| arg == HIDDEN_ARG);
+    let args: Vec<String> = std::env::args().collect();
+    let open = open_request(&args);
+    let hidden = args.iter().any(|arg| arg == HIDDEN_ARG) || open.is_some();
     shell.send(Input::Started { hidden });
-
-    let on_desk = Arc::clone(&shell);
-    lock::watch(Arc::new(move |signal| {
-        let shell = Arc::clone(&on_desk);
-        Box::pin(async move {
-            let leaving = match signal {
-                lock::DeskSignal::ScreenLocked => Leaving::ScreenLocked,
-                lock::DeskSignal::SystemSleep => Leaving::SystemSleep,
-            };
-            // Returns once the server heard it (or the bound passed): sleep may go on then.
-            shell
-                .send_and_wait(|ticket| Input::Leave {
-                    leaving,
-                    ticket: Some(ticket),
-                })
-                .await;
-        })
-    }));
-    #[cfg(unix)]
-    quit_on_terminate(app);
-
-    // A stored session connects, but never switches availability on.
-    match injected_session() {
-        Some(Ok(session)) => {
-            tracing::info!(server = %session.server, "session from {ENV_SERVER}/{ENV_TOKEN}");
-            shell.vault.inject(session);
-            shell.send(Input::SessionStarted);
-        }
-        Some(Err(e)) => tracing::error!(%e, "{ENV_SERVER} is not a usable server address"),
-        None => {
-            tauri::async_runtime::spawn(async move {
-                if let Some(session) = shell.vault.restore().await {
-                    tracing::info!(server = %session.server, "stored session restored");
-                    shell.send(Input::SessionStarted);
-                }
-            });
-        }
+    if let Some(request) = open {
+        shell.send(Input::NotificationClicked(request));
+    } else if hidden {
+        shell::hand_over_while_hidden(app);
     }
-    Ok(())
-}
 
-/// SIGTERM (system shutdown, session logout) and SIGINT quit like "Beenden".
-#[cfg(unix)]
-fn quit_on_terminate<R: Runtime>(app: &AppHandle<R>) {
-    use tokio::signal::unix::{signal, SignalKind};
-    let shell = shell::shell(app);
-    tauri::async_runtime::spawn(async move {
-        let (Ok(mut term), Ok(mut int)) = (
-            signal(SignalKind::terminate()),
-            signal(SignalKind::interrupt()),
-        ) else {
-            return;
-        };
-        tokio::select! {
-            _ = term.recv() => {}
-            _ = int.recv() => {}
-        }
-        tracing::info!("asked to terminate");
-        shell.send(Input::Leave {
-            leaving: Leaving::Quit,
-            ticket: None,
-        });
-    });
+    tauri::async_runtime::spawn(Arc::clone(&shell).listen());
+    tauri::async_runtime::spawn(shell.start_session());
+    Ok(())
 }

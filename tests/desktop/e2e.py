@@ -43,6 +43,8 @@ from Xlib import X, display, protocol
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SERVER_BIN = os.environ.get("PFORTE_SERVER_BIN", f"{ROOT}/target/debug/pforte-server")
 APP_BIN = os.path.realpath(os.environ.get("PFORTE_DESKTOP_BIN", f"{ROOT}/target/debug/pforte-desktop"))
+# The light tray, installed beside the app (the app starts it from there).
+TRAY_BIN = os.path.join(os.path.dirname(APP_BIN), "pforte-tray")
 SHOTS = os.environ.get("SCREENSHOTS", f"{ROOT}/tests/desktop/screenshots")
 WORK = tempfile.mkdtemp(prefix="pforte-desktop-e2e-")
 LOGS = os.environ.get("E2E_LOGS", WORK)
@@ -250,9 +252,10 @@ class WebDriver:
                     raise
                 time.sleep(0.2)
 
-    def open(self, application):
+    def open(self, application, args=()):
         value = self._call("POST", "/session", {"capabilities": {"alwaysMatch": {
-            "browserName": "wry", "tauri:options": {"application": application}}}}, timeout=60)
+            "browserName": "wry", "tauri:options": {"application": application, "args": list(args)}}}},
+            timeout=60)
         self.session = value["sessionId"]
 
     def find(self, css):
@@ -329,16 +332,25 @@ class WebDriver:
 
 # ------------------------------------------------------------------ the app on D-Bus and X
 
-def app_pids():
+def pids_of(binary):
     pids = []
     for entry in os.listdir("/proc"):
         if entry.isdigit():
             try:
-                if os.path.realpath(f"/proc/{entry}/exe") == APP_BIN:
+                if os.path.realpath(f"/proc/{entry}/exe") == binary:
                     pids.append(int(entry))
             except OSError:
                 pass
     return pids
+
+
+def app_pids():
+    return pids_of(APP_BIN)
+
+
+def tray_pids():
+    """The light tray's processes (pforte-tray)."""
+    return pids_of(TRAY_BIN)
 
 
 def process_tree(pid):
@@ -381,14 +393,30 @@ class Tray:
                 xml = self.bus.get_object(name, "/org/ayatana/NotificationItem", introspect=False).Introspect(
                     dbus_interface="org.freedesktop.DBus.Introspectable", timeout=0.5)
             except dbus.DBusException:
-                continue
+                xml = ""
             nodes = re.findall(r'<node name="([^"]+)"', xml)
             if nodes:
                 self.name = str(name)
                 self.item_path = f"/org/ayatana/NotificationItem/{nodes[0]}"
                 self.path = f"{self.item_path}/Menu"
                 return
+            try:
+                # The light tray (ksni): the item at /StatusNotifierItem names its menu.
+                menu = self.bus.get_object(name, "/StatusNotifierItem", introspect=False).Get(
+                    "org.kde.StatusNotifierItem", "Menu", dbus_interface="org.freedesktop.DBus.Properties",
+                    timeout=0.5)
+            except dbus.DBusException:
+                continue
+            self.name = str(name)
+            self.item_path = "/StatusNotifierItem"
+            self.path = str(menu)
+            return
         raise AssertionError("the app exports no tray item")
+
+    def prop(self, name):
+        item = self.bus.get_object(self.name, self.item_path, introspect=False)
+        return item.Get("org.kde.StatusNotifierItem", name, dbus_interface="org.freedesktop.DBus.Properties",
+                        timeout=2)
 
     def items(self):
         menu = self.bus.get_object(self.name, self.path)
@@ -487,6 +515,58 @@ def close_from_a_short_lived_client(pid):
     subprocess.run(["/usr/bin/python3", "-c", CLOSE_ONCE, str(pid)], check=True, timeout=10)
 
 
+LAUNCHER = """#!/bin/sh
+# What the light tray runs to open the window (PFORTE_TRAY_OPENS_WITH), with its arguments.
+if [ -e {work}/open-directly ]; then exec {app} "$@"; fi
+# Under WebDriver: the test starts {app} with these arguments itself; stay as the tray's child
+# meanwhile, as the window process would.
+printf '%s\\n' "$*" > {work}/open-window.args.tmp && mv {work}/open-window.args.tmp {work}/open-window.args
+exec sleep 30
+"""
+
+
+def alive(pid):
+    """Whether the process runs (a zombie waiting for its reaper does not)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def pss_mib(pids):
+    total = 0
+    for p in pids:
+        try:
+            with open(f"/proc/{p}/smaps_rollup") as f:
+                total += int(re.search(r"^Pss:\s+(\d+)", f.read(), re.M).group(1))
+        except (OSError, AttributeError):
+            pass
+    return round(total / 1024, 1)
+
+
+class Sampler:
+    """Polls `check` every 20 ms in a thread and keeps every answer, until stopped."""
+
+    def __init__(self, check):
+        self.values, self.running = [], True
+        self.thread = threading.Thread(target=self._run, args=(check,), daemon=True)
+        self.thread.start()
+
+    def _run(self, check):
+        while self.running:
+            try:
+                self.values.append(check())
+            except Exception as e:  # noqa: BLE001 - a sample may fail; keep it
+                self.values.append(e)
+            time.sleep(0.02)
+
+    def stop(self):
+        self.running = False
+        self.thread.join(5)
+        return self.values
+
+
 def web_processes(pid):
     """WebKit's web processes of the app (the renderer of the dashboard)."""
     found = []
@@ -566,7 +646,20 @@ def answer_dialog(window_id, label):
     """Press a button of the shell's question by its mnemonic, as a keyboard user would."""
     subprocess.run(["xdotool", "windowfocus", "--sync", str(window_id)], check=True)
     time.sleep(0.2)
-    subprocess.run(["xdotool", "key", "--window", str(window_id), DIALOG_KEYS[label]], check=True)
+    # A dialog of its own process can be gone before xdotool has released the keys (it then
+    # reports BadWindow): whether the answer counted is for the caller to check.
+    subprocess.run(["xdotool", "key", "--window", str(window_id), DIALOG_KEYS[label]], capture_output=True)
+
+
+def click_dialog_button(window_id, label):
+    """Click a button of the question with the mouse: "Verfügbar bleiben" is the left one, the
+    other the right one (the dialog's two buttons share its bottom row)."""
+    d = display.Display()
+    geometry = d.create_resource_object("window", window_id).get_geometry()
+    d.close()
+    x = geometry.width // 4 if label == "Verfügbar bleiben" else geometry.width * 3 // 4
+    subprocess.run(["xdotool", "mousemove", "--window", str(window_id), str(x), str(geometry.height - 16),
+                    "click", "1"], capture_output=True)
 
 
 DIALOG_KEYS = {"Trotzdem ausschalten": "alt+t", "Trotzdem abmelden": "alt+t", "Verfügbar bleiben": "alt+v"}
@@ -653,7 +746,14 @@ def main():
     # No session and no server address given: the app starts at its login form.
     for key in ("PFORTE_DESKTOP_SERVER", "PFORTE_DESKTOP_TOKEN"):
         os.environ.pop(key, None)
-    os.environ["PFORTE_DESKTOP_LOG"] = "info,pforte_desktop=debug"
+    os.environ["PFORTE_DESKTOP_LOG"] = "info,pforte_desktop=debug,pforte_shell=debug"
+    # The light tray opens the window through this stand-in (see LAUNCHER): the tests start
+    # the window process under WebDriver with the arguments the tray gave, or let it run.
+    launcher = f"{WORK}/open-window"
+    with open(launcher, "w") as f:
+        f.write(LAUNCHER.format(work=WORK, app=APP_BIN))
+    os.chmod(launcher, 0o755)
+    os.environ["PFORTE_TRAY_OPENS_WITH"] = launcher
 
     driver_port = free_port()
     start("tauri-driver", ["tauri-driver", "--port", str(driver_port), "--native-port", str(free_port()),
@@ -1393,6 +1493,179 @@ def main():
         os.kill(pid4, signal.SIGTERM)
         app.wait(5)
 
+    # ------------------------------------------------------------------ the light tray
+    # From here on the desktop hosts StatusNotifierItems, as KDE Plasma, GNOME with the
+    # AppIndicator extension or Xfce do: a closed window hands over to pforte-tray.
+    start("sni-watcher", ["/usr/bin/python3", f"{ROOT}/tests/desktop/sni_watcher.py"])
+    wait_for("StatusNotifierWatcher up", lambda: "watcher ready" in open(f"{LOGS}/sni-watcher.log").read(),
+             within=5)
+    light = {}
+
+    def window_args():
+        """The arguments the light tray opened the window with (through the stand-in)."""
+        path = f"{WORK}/open-window.args"
+        if not os.path.exists(path):
+            return None
+        with open(path) as f:
+            args = f.read().split()
+        os.remove(path)
+        return args or ["(none)"]
+
+    def to_the_light_tray(pid):
+        """Close the window; the window process hands over and goes. The light tray's pid."""
+        close_window_like_a_window_manager(pid)
+        wait_for("window process gone", lambda: pid not in app_pids(), within=8)
+        return wait_for("light tray running", lambda: tray_pids() and tray_pids()[0], within=3)[0]
+
+    @test("with a StatusNotifierItem host, a closed window hands over to the light tray: offline at once, "
+          "no WebKit left")
+    def _():
+        wd.open(APP_BIN)
+        pid = wait_for("app process", lambda: app_pids() and app_pids()[0], within=10)[0]
+        wait_for("login form", lambda: wd.exists("#login-server"), within=10)
+        log_in("bernd", "bernd-password")
+        light["token"] = app_token()
+        server.switch(other_device, True)
+        wait_for("available", lambda: server.availability(other_device)["available"], within=2)
+        assert web_processes(pid), "a web process renders the dashboard"
+        webkit = [p for p in process_tree(pid) if p != pid]
+        close_window_like_a_window_manager(pid)
+        _, took = wait_for("server reports unavailable",
+                           lambda: not server.availability(other_device)["available"], within=1)
+        figures["light tray: WM_DELETE_WINDOW → server unavailable (s)"] = round(took, 2)
+        _, gone = wait_for("window process gone", lambda: pid not in app_pids(), within=8)
+        figures["light tray: close → window process gone (s)"] = round(gone, 2)
+        wd.close()
+        _, webkit_gone = wait_for("WebKit's processes gone with it", lambda: not any(alive(p) for p in webkit),
+                                  within=3)
+        figures["light tray: close → WebKit's web and network processes gone (s)"] = round(gone + webkit_gone, 2)
+        trays = tray_pids()
+        assert len(trays) == 1, trays
+        light["tray"] = Tray(trays[0])
+        assert process_tree(trays[0]) == [trays[0]], "the light tray runs alone"
+        wait_for("the tray's own connection", lambda: server.availability(light["token"])["online"], within=5)
+        assert not light["tray"].ticked()
+        assert light["tray"].item("Nicht verfügbar")
+        with open(f"/proc/{trays[0]}/maps") as f:
+            maps = f.read()
+        assert "libwebkit2gtk" not in maps and "libgtk-3" not in maps, "neither WebKit nor GTK is loaded"
+        time.sleep(2)
+        figures["light tray: memory (PSS MiB, debug build)"] = pss_mib(trays)
+
+    @test("in the light tray: switching on works, a request is notified, and its click opens the window on it "
+          "with the counselor available throughout")
+    def _():
+        tray_l = light["tray"]
+        time.sleep(0.8)
+        tray_l.click("Live-Chat verfügbar")
+        wait_for("on", lambda: server.availability(other_device)["available"], within=2)
+        wait_for("tray ticked", tray_l.ticked, within=2)
+        subprocess.run(["dunstctl", "close-all"], check=False)
+        before = notifications.count()
+        status, body = server.enter()
+        assert status == 201, (status, body)
+        waiting_askers.append(body)
+        wait_for("Notify call", lambda: notifications.count() > before, within=3)
+        call = notifications.calls()[-1]
+        assert notify_hint(call, "resident") == ("boolean", "true"), call
+        wait_for("the tray asks for attention", lambda: tray_l.prop("Status") == "NeedsAttention", within=2)
+        assert re.search(r"\d+ Anfragen? warte.*seit", tray_l.status_line()), tray_l.status_line()
+        available = Sampler(lambda: server.availability(other_device)["available"])
+        clicked = time.monotonic()
+        subprocess.run(["dunstctl", "action", "0"], check=True, capture_output=True)
+        args = wait_for("the tray opens the window", window_args, within=5)[0]
+        assert args == ["--open-request", body["request_id"]], args
+        # The stand-in's part: the window process with the tray's arguments, under WebDriver.
+        wd.open(APP_BIN, args)
+        pid = wait_for("app process", lambda: app_pids() and app_pids()[0], within=10)[0]
+        marked = f'[data-request="{body["request_id"]}"][data-highlighted="true"]'
+        wait_for("the clicked request shown", lambda: wd.exists(marked), within=15)
+        figures["light tray: notification click → the request shown (s)"] = round(time.monotonic() - clicked, 2)
+        time.sleep(1.0)  # WebKit paints late under Xvfb
+        screenshot("11-light-tray-request-from-notification")
+        _, retired = wait_for("the light tray handed over and went", lambda: not tray_pids(), within=12)
+        time.sleep(0.5)
+        samples = available.stop()
+        assert samples and all(v is True for v in samples), \
+            f"the counselor stayed available: {[v for v in samples if v is not True][:3]}"
+        assert pill() == "Verfügbar"
+        light["pid"] = pid
+
+    @test("Dashboard öffnen in the light tray starts the window process again, warm")
+    def _():
+        open(f"{WORK}/open-directly", "w").close()
+        pid = light["pid"]
+        tray_pid = to_the_light_tray(pid)
+        wd.close()
+        tray_l = wait_for("light tray exported", lambda: Tray(tray_pid), within=5)[0]
+        time.sleep(1.0)
+        worst = 0.0
+        for attempt in range(3):
+            opened = time.monotonic()
+            tray_l.click("Dashboard öffnen")
+            pid = wait_for("window process", lambda: app_pids() and app_pids()[0], within=5, every=0.01)[0]
+            wait_for("window back", lambda: window_mapped(pid), within=5, every=0.01)
+            worst = max(worst, time.monotonic() - opened)
+            wait_for("the light tray went", lambda: not tray_pids(), within=12)
+            if attempt < 2:
+                tray_pid = to_the_light_tray(pid)
+                tray_l = wait_for("light tray exported", lambda: Tray(tray_pid), within=5)[0]
+        figures["light tray: Dashboard öffnen → window mapped (s, worst of 3, debug build)"] = round(worst, 2)
+        light["pid"] = pid
+
+    @test("a second start while in the light tray opens the window")
+    def _():
+        tray_pid = to_the_light_tray(light["pid"])
+        wait_for("light tray exported", lambda: Tray(tray_pid), within=5)
+        time.sleep(1.0)
+        second = subprocess.run([APP_BIN], capture_output=True, timeout=20)
+        assert second.returncode == 0, second
+        pid = wait_for("window process", lambda: app_pids() and app_pids()[0], within=5)[0]
+        wait_for("window shown", lambda: window_mapped(pid), within=5)
+        wait_for("the light tray went", lambda: not tray_pids(), within=12)
+        light["pid"] = pid
+
+    @test("switching off in the light tray as the last one asks first, in a native dialog, and obeys it")
+    def _():
+        tray_pid = to_the_light_tray(light["pid"])
+        tray_l = wait_for("light tray exported", lambda: Tray(tray_pid), within=5)[0]
+        wait_for("connected", lambda: tray_l.item("Nicht verfügbar"), within=5)
+        time.sleep(0.8)
+        tray_l.click("Live-Chat verfügbar")
+        wait_for("on", lambda: server.availability(other_device)["available"], within=2)
+        time.sleep(0.8)
+        tray_l.click("Live-Chat verfügbar")
+        dialog = wait_for("dialog", lambda: dialog_window("Wirklich ausschalten?"), within=5)[0]
+        time.sleep(0.3)
+        screenshot("10-light-tray-last-one-dialog")
+        assert server.availability(other_device)["available"], "nothing before the answer"
+        click_dialog_button(dialog, "Verfügbar bleiben")
+        wait_for("dialog gone", lambda: not dialog_window("Wirklich ausschalten?"), within=3)
+        time.sleep(0.5)
+        assert server.availability(other_device)["available"], "the answer was: stay"
+        time.sleep(0.8)
+        tray_l.click("Live-Chat verfügbar")
+        dialog = wait_for("dialog again", lambda: dialog_window("Wirklich ausschalten?"), within=5)[0]
+        click_dialog_button(dialog, "Trotzdem ausschalten")
+        wait_for("off", lambda: not server.availability(other_device)["available"], within=3)
+        wait_for("tray unticked", lambda: not tray_l.ticked(), within=2)
+        light["tray_pid"] = tray_pid
+
+    @test("Beenden in the light tray signals offline, then exits")
+    def _():
+        tray_pid = light["tray_pid"]
+        tray_l = Tray(tray_pid)
+        time.sleep(0.8)
+        tray_l.click("Live-Chat verfügbar")
+        wait_for("on", lambda: server.availability(other_device)["available"], within=2)
+        wait_for("tray ticked", tray_l.ticked, within=2)
+        tray_l.click("Beenden")
+        _, took = wait_for("server reports unavailable",
+                           lambda: not server.availability(other_device)["available"], within=1)
+        figures["light tray: Beenden → server unavailable (s)"] = round(took, 2)
+        wait_for("tray exited", lambda: not tray_pids(), within=5)
+        assert not app_pids()
+
 
 def tray_icon_window():
     """Centre of the status icon docked in trayer, if any."""
@@ -1448,7 +1721,7 @@ def stop_all():
             proc.wait(3)
         except subprocess.TimeoutExpired:
             proc.kill()
-    for pid in app_pids():
+    for pid in app_pids() + tray_pids():
         os.kill(pid, signal.SIGKILL)
 
 

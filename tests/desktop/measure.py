@@ -10,13 +10,18 @@ Per run of the app (RUNS, default 5), with an injected session (the dashboard lo
   - start → window mapped, start → the server sees the app's socket;
   - memory with the window open (after SETTLE s), all processes: app, WebKitWebProcess,
     WebKitNetworkProcess — PSS (shared pages counted once) and RSS;
-  - the window closed with WM_DELETE_WINDOW: memory in the tray TRAY_WAIT s later (default 30);
+  - the window closed with WM_DELETE_WINDOW: memory in the tray TRAY_WAIT s later (default 30),
+    every process of the app (the light tray pforte-tray after the handover, or the window
+    process staying resident);
   - "Dashboard öffnen" in the tray (warm): time until the window is mapped and until the
     dashboard is painted.
-Each of these with WebKit's accelerated compositing on and off (COMPOSITING=on,off; the app's
-own choice is `auto`). Then the same ui/dist served by pforte-server in Debian's Chromium with
-`--app=` (logged in through the form over the DevTools protocol), all its processes.
-Prints one line per run and a table of medians.
+Each of these per tray (TRAYS=light,resident: a StatusNotifierItem host runs, as on KDE or GNOME
+with the AppIndicator extension, so the window process hands over to the light tray; or
+PFORTE_DESKTOP_LIGHT_TRAY=off, the window process stays) and with WebKit's accelerated
+compositing on and off (COMPOSITING=on,off; the app's own choice is `auto`). Then the same
+ui/dist served by pforte-server in Debian's Chromium with `--app=` (logged in through the form
+over the DevTools protocol), all its processes. Prints one line per run and a table of medians.
+The light tray must be installed beside the app binary (target/release/pforte-tray).
 """
 
 import base64
@@ -41,6 +46,7 @@ RUNS = int(os.environ.get("RUNS", "5"))
 SETTLE = float(os.environ.get("SETTLE", "5"))
 TRAY_WAIT = float(os.environ.get("TRAY_WAIT", "30"))
 COMPOSITING = os.environ.get("COMPOSITING", "on,off").split(",")
+TRAYS = os.environ.get("TRAYS", "light,resident").split(",")
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 UI_DIST = os.path.join(e2e.ROOT, "ui", "dist")
 
@@ -78,29 +84,40 @@ def painted(pid):
     return len(set(image.data[::4096])) > 3
 
 
-def measure_app(binary, server, token, compositing):
+def measure_app(binary, server, token, compositing, light):
     env = dict(os.environ, PFORTE_DESKTOP_SERVER=server.base, PFORTE_DESKTOP_TOKEN=token,
-               PFORTE_DESKTOP_COMPOSITING=compositing)
+               PFORTE_DESKTOP_COMPOSITING=compositing, PFORTE_DESKTOP_LIGHT_TRAY="on" if light else "off")
+    env.pop("PFORTE_TRAY_OPENS_WITH", None)
     rows = []
     for run in range(RUNS):
         began = time.monotonic()
         app = subprocess.Popen([binary], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        _, mapped = e2e.wait_for("window mapped", lambda: e2e.window_mapped(app.pid), within=30, every=0.01)
+        pid = app.pid
+        _, mapped = e2e.wait_for("window mapped", lambda: e2e.window_mapped(pid), within=30, every=0.01)
         _, online = e2e.wait_for("socket seen by the server",
                                  lambda: server.availability(token)["online"], within=30, every=0.02)
         time.sleep(SETTLE)
-        open_pss, open_rss, open_parts = memory(e2e.process_tree(app.pid))
-        open_processes = len(e2e.process_tree(app.pid))
-        e2e.close_window_like_a_window_manager(app.pid)
-        e2e.wait_for("window gone", lambda: e2e.x_window(app.pid) is None, within=5)
+        open_pss, open_rss, open_parts = memory(e2e.process_tree(pid))
+        open_processes = len(e2e.process_tree(pid))
+        e2e.close_window_like_a_window_manager(pid)
+        e2e.wait_for("window gone", lambda: e2e.x_window(pid) is None, within=5)
+        if light:
+            app.wait(10)
+            in_tray = e2e.wait_for("light tray", lambda: e2e.tray_pids() and e2e.tray_pids()[0], within=5)[0]
+        else:
+            in_tray = pid
         time.sleep(TRAY_WAIT)
-        tray_pids = e2e.process_tree(app.pid)
+        tray_pids = e2e.process_tree(in_tray)
         tray_pss, tray_rss, tray_parts = memory(tray_pids)
-        tray = e2e.Tray(app.pid)
+        tray = e2e.Tray(in_tray)
         clicked = time.monotonic()
         tray.click("Dashboard öffnen")
-        _, back = e2e.wait_for("window back", lambda: e2e.window_mapped(app.pid), within=10, every=0.005)
-        _, drawn = e2e.wait_for("dashboard drawn", lambda: painted(app.pid), within=10, every=0.01)
+        if light:
+            pid = e2e.wait_for("window process", lambda: e2e.app_pids() and e2e.app_pids()[0], within=10,
+                               every=0.005)[0]
+        _, back = e2e.wait_for("window back", lambda: e2e.window_mapped(pid), within=10, every=0.005)
+        back = time.monotonic() - clicked
+        _, drawn = e2e.wait_for("dashboard drawn", lambda: painted(pid), within=10, every=0.01)
         drawn = time.monotonic() - clicked
         row = {
             "mapped": mapped, "connected": mapped + online,
@@ -111,12 +128,17 @@ def measure_app(binary, server, token, compositing):
         rows.append(row)
         parts = ", ".join(f"{k} {v:.0f}" for k, v in sorted(open_parts.items()))
         tray_names = ", ".join(f"{k} {v:.0f}" for k, v in sorted(tray_parts.items()))
-        print(f"compositing {compositing}, run {run + 1}: window {mapped:.2f} s, connected {mapped + online:.2f} s; "
+        print(f"{'light tray' if light else 'resident'}, compositing {compositing}, run {run + 1}: "
+              f"window {mapped:.2f} s, connected {mapped + online:.2f} s; "
               f"open PSS {open_pss:.0f} / RSS {open_rss:.0f} MiB ({parts}); "
               f"tray after {TRAY_WAIT:.0f} s PSS {tray_pss:.0f} / RSS {tray_rss:.0f} MiB ({tray_names}); "
               f"Dashboard öffnen → mapped {back:.2f} s, drawn {drawn:.2f} s", flush=True)
-        app.terminate()
-        app.wait(10)
+        if light:
+            e2e.wait_for("the light tray went", lambda: not e2e.tray_pids(), within=15)
+        os.kill(pid, 15)
+        e2e.wait_for("app gone", lambda: pid not in e2e.app_pids(), within=10)
+        if not light:
+            app.wait(10)
         e2e.wait_for("offline", lambda: not server.availability(token)["online"], within=15)
     return {key: statistics.median(row[key] for row in rows) for key in rows[0]}
 
@@ -211,29 +233,35 @@ def measure_chromium(server):
 def main():
     binary = os.path.realpath(sys.argv[1] if len(sys.argv) > 1 else e2e.APP_BIN)
     e2e.APP_BIN = binary
+    e2e.TRAY_BIN = os.path.join(os.path.dirname(binary), "pforte-tray")
     os.environ["PFORTE_UI_DIR"] = UI_DIST
     server = e2e.Server()
     token = server.login("bernd")
     results = {}
     try:
-        for mode in COMPOSITING:
-            results[mode] = measure_app(binary, server, token, mode)
+        if "light" in TRAYS:
+            # A StatusNotifierItem host, as on KDE Plasma or GNOME with the AppIndicator extension.
+            e2e.start("sni-watcher", ["/usr/bin/python3", os.path.join(os.path.dirname(__file__), "sni_watcher.py")])
+            time.sleep(1.0)
+        for trays in TRAYS:
+            for mode in COMPOSITING:
+                results[(trays, mode)] = measure_app(binary, server, token, mode, trays == "light")
         chromium = measure_chromium(server) if os.path.exists(CHROMIUM) else None
     finally:
         e2e.stop_all()
     print(f"\nmedians of {RUNS} runs ({binary}):")
-    print("| compositing | start → window | window open PSS / RSS (processes) | in the tray "
+    print("| tray | compositing | start → window | window open PSS / RSS (processes) | in the tray "
           f"{TRAY_WAIT:.0f} s after close, PSS / RSS (processes) | Dashboard öffnen → mapped / drawn |")
-    print("|---|---|---|---|---|")
-    for mode, m in results.items():
-        print(f"| {mode} | {m['mapped']:.2f} s | {m['open_pss']:.0f} / {m['open_rss']:.0f} MiB "
+    print("|---|---|---|---|---|---|")
+    for (trays, mode), m in results.items():
+        print(f"| {trays} | {mode} | {m['mapped']:.2f} s | {m['open_pss']:.0f} / {m['open_rss']:.0f} MiB "
               f"({m['open_processes']:.0f}) | {m['tray_pss']:.0f} / {m['tray_rss']:.0f} MiB "
               f"({m['tray_processes']:.0f}) | {m['back_mapped']:.2f} / {m['back_drawn']:.2f} s |")
     if chromium:
-        print(f"| Chromium --app, same ui/dist | – | {chromium['pss']:.0f} / {chromium['rss']:.0f} MiB "
+        print(f"| Chromium --app, same ui/dist | – | – | {chromium['pss']:.0f} / {chromium['rss']:.0f} MiB "
               f"({chromium['processes']}) | – | – |")
-        for mode, m in results.items():
-            print(f"window open, compositing {mode}: {m['open_pss'] / chromium['pss']:.2f}× Chromium (PSS)")
+        for (trays, mode), m in results.items():
+            print(f"window open, {trays}, compositing {mode}: {m['open_pss'] / chromium['pss']:.2f}× Chromium (PSS)")
 
 
 if __name__ == "__main__":

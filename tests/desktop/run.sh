@@ -46,8 +46,9 @@ if [[ "${SKIP_BUILD:-}" != 1 ]]; then
   echo "==> cargo build -p pforte-server"
   cargo build -p pforte-server --locked
   # custom-protocol: the UI from ui/dist inside the binary, as the installer has it.
-  echo "==> cargo build -p pforte-desktop (ui/dist bundled)"
+  echo "==> cargo build -p pforte-desktop (ui/dist bundled), pforte-tray beside it"
   cargo build -p pforte-desktop --locked --features bundled-ui
+  cargo build -p pforte-shell --locked --bin pforte-tray
 fi
 
 # ---------------------------------------------------------------- run

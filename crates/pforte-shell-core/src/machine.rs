@@ -145,7 +145,7 @@ pub enum Emission {
 }
 
 /// A yes/no question for a native dialog. German, as the dashboard asks it.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Question {
     pub title: String,
     pub body: String,

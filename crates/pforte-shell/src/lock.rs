@@ -30,10 +30,11 @@ pub enum DeskSignal {
 pub type Handler =
     Arc<dyn Fn(DeskSignal) -> Pin<Box<dyn Future<Output = ()> + Send>> + Send + Sync>;
 
-/// Start listening (Linux); a missing bus is logged and ignored.
-pub fn watch(handler: Handler) {
+/// Listen (Linux; elsewhere this returns at once); a missing bus is logged and ignored.
+/// Spawn it on the app's runtime.
+pub async fn watch(handler: Handler) {
     #[cfg(all(unix, not(target_os = "macos")))]
-    linux::watch(handler);
+    linux::watch(handler).await;
     #[cfg(not(all(unix, not(target_os = "macos"))))]
     let _ = handler;
 }
@@ -58,18 +59,19 @@ mod linux {
         "org.kde.screensaver",
     ];
 
-    pub fn watch(handler: Handler) {
+    pub async fn watch(handler: Handler) {
         let on_system = handler.clone();
-        tauri::async_runtime::spawn(async move {
+        let system = async move {
             if let Err(e) = system_bus(on_system).await {
                 tracing::info!(%e, "not watching logind (sleep, session lock)");
             }
-        });
-        tauri::async_runtime::spawn(async move {
+        };
+        let session = async move {
             if let Err(e) = session_bus(handler).await {
                 tracing::info!(%e, "not watching the screensaver");
             }
-        });
+        };
+        tokio::join!(system, session);
     }
 
     async fn connect(system: bool) -> zbus::Result<Connection> {

@@ -11,14 +11,14 @@
 //!   The sound is asked for with the `sound-name` hint (the counselor's choice). A request's
 //!   notification *stays* (hint `resident`, critical urgency, no expiry) and is withdrawn with
 //!   `CloseNotification` as soon as the request no longer waits.
-//! - **Windows and macOS**: the official notification plugin (toast / Notification Center).
-//!   It reports no click on desktop, so a click only brings the app forward as the OS does;
-//!   the request list in the dashboard shows what waits.
+//! - **Windows and macOS**: the official notification plugin (toast / Notification Center),
+//!   handed in by the Tauri app ([`Notifier::deliver_with`]). It reports no click on desktop,
+//!   so a click only brings the app forward as the OS does; the request list in the dashboard
+//!   shows what waits.
 
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
-use tauri::{AppHandle, Runtime};
 use tokio::sync::Semaphore;
 use uuid::Uuid;
 
@@ -33,6 +33,8 @@ const REMEMBERED: usize = 64;
 
 type OnClick = Arc<dyn Fn(Uuid) + Send + Sync>;
 type OnSwitchOn = Arc<dyn Fn() + Send + Sync>;
+/// Shows a notice where there is no D-Bus notification service to talk to (Windows, macOS).
+pub type Deliver = Arc<dyn Fn(Notice) -> Result<(), String> + Send + Sync>;
 
 /// Sends notifications; cheap to clone.
 #[derive(Clone)]
@@ -45,6 +47,8 @@ struct Inner {
     slots: Arc<Semaphore>,
     on_click: OnceLock<OnClick>,
     on_switch_on: OnceLock<OnSwitchOn>,
+    #[cfg_attr(all(unix, not(target_os = "macos")), allow(dead_code))]
+    deliver: OnceLock<Deliver>,
     /// Notifications whose action switches on (a shift began).
     switching_on: Mutex<Vec<u32>>,
     /// Notification id → the request it opens.
@@ -69,6 +73,7 @@ impl Notifier {
                 slots: Arc::new(Semaphore::new(SLOTS)),
                 on_click: OnceLock::new(),
                 on_switch_on: OnceLock::new(),
+                deliver: OnceLock::new(),
                 switching_on: Mutex::new(Vec::new()),
                 opens: Mutex::new(Vec::new()),
                 withdrawn: Mutex::new(Vec::new()),
@@ -88,8 +93,28 @@ impl Notifier {
         let _ = self.inner.on_switch_on.set(Arc::new(action));
     }
 
-    /// Show a notice. Returns at once; the notification is sent in the background.
-    pub fn show<R: Runtime>(&self, app: &AppHandle<R>, notice: Notice) {
+    /// How notices are shown where no D-Bus notification service is used (Windows, macOS).
+    pub fn deliver_with(&self, deliver: Deliver) {
+        let _ = self.inner.deliver.set(deliver);
+    }
+
+    /// Take every request notification of this process away (the process hands over to
+    /// another one, whose clicks these would not reach).
+    pub fn withdraw_all(&self) {
+        let requests: Vec<Uuid> = self
+            .inner
+            .opens
+            .lock()
+            .map(|opens| opens.iter().map(|(_, r)| *r).collect())
+            .unwrap_or_default();
+        for request in requests {
+            self.withdraw(request);
+        }
+    }
+
+    /// Show a notice. Returns at once; the notification is sent in the background (call it on
+    /// a Tokio runtime).
+    pub fn show(&self, notice: Notice) {
         if !self.inner.enabled {
             return;
         }
@@ -102,10 +127,9 @@ impl Notifier {
             return;
         };
         let inner = Arc::clone(&self.inner);
-        let app = app.clone();
-        tauri::async_runtime::spawn(async move {
+        tokio::spawn(async move {
             let _slot = slot;
-            match tokio::time::timeout(NOTIFY_TIMEOUT, inner.deliver(&app, &notice)).await {
+            match tokio::time::timeout(NOTIFY_TIMEOUT, inner.deliver(&notice)).await {
                 Ok(Ok(())) => tracing::info!(title = %notice.title, "notification shown"),
                 Ok(Err(e)) => tracing::warn!(%e, "notification failed"),
                 Err(_) => tracing::warn!("the notification daemon did not answer in time"),
@@ -141,7 +165,7 @@ impl Notifier {
         #[cfg(all(unix, not(target_os = "macos")))]
         for id in ids {
             let inner = Arc::clone(&self.inner);
-            tauri::async_runtime::spawn(async move {
+            tokio::spawn(async move {
                 match tokio::time::timeout(NOTIFY_TIMEOUT, inner.close(id)).await {
                     Ok(Ok(())) => tracing::debug!(id, "notification withdrawn"),
                     Ok(Err(e)) => tracing::debug!(%e, "notification not withdrawn"),
@@ -340,35 +364,18 @@ mod linux {
 
 impl Inner {
     #[cfg(all(unix, not(target_os = "macos")))]
-    async fn deliver<R: Runtime>(
-        self: &Arc<Self>,
-        _app: &AppHandle<R>,
-        notice: &Notice,
-    ) -> Result<(), String> {
+    async fn deliver(self: &Arc<Self>, notice: &Notice) -> Result<(), String> {
         self.notify(notice).await
     }
 
     #[cfg(not(all(unix, not(target_os = "macos"))))]
-    async fn deliver<R: Runtime>(
-        self: &Arc<Self>,
-        app: &AppHandle<R>,
-        notice: &Notice,
-    ) -> Result<(), String> {
-        use tauri_plugin_notification::NotificationExt;
-        let app = app.clone();
+    async fn deliver(self: &Arc<Self>, notice: &Notice) -> Result<(), String> {
+        let Some(deliver) = self.deliver.get().cloned() else {
+            return Err("no way to show notifications".to_owned());
+        };
         let notice = notice.clone();
-        tokio::task::spawn_blocking(move || {
-            let mut builder = app
-                .notification()
-                .builder()
-                .title(&notice.title)
-                .body(&notice.body);
-            if notice.sound.is_some() {
-                builder = builder.sound("default");
-            }
-            builder.show().map_err(|e| e.to_string())
-        })
-        .await
-        .map_err(|e| e.to_string())?
+        tokio::task::spawn_blocking(move || deliver(notice))
+            .await
+            .map_err(|e| e.to_string())?
     }
 }
