@@ -36,6 +36,9 @@ pub const HIDDEN_ARG: &str = "--hidden";
 /// WebKit's accelerated compositing: `on`, `off`, or `auto` (default: off where no GPU render
 /// node exists, i.e. software GL). `WEBKIT_DISABLE_COMPOSITING_MODE`, if set, wins.
 pub const ENV_COMPOSITING: &str = "PFORTE_DESKTOP_COMPOSITING";
+/// JavaScriptCore's JIT in the dashboard's web process: `on`, or `off`/`auto` (default: off).
+/// `JSC_useJIT`, if set, wins.
+pub const ENV_JIT: &str = "PFORTE_DESKTOP_JIT";
 
 /// The real app.
 pub fn run() {
@@ -46,6 +49,7 @@ pub fn run() {
         std::process::exit(if dialog::ask_alone(&json) { 0 } else { 1 });
     }
     choose_compositing();
+    choose_jit();
     let shell = Arc::new(Shell::new(
         Vault::new(Arc::new(Keyring::session())),
         Notifier::default(),
@@ -88,6 +92,26 @@ fn choose_compositing() {
         if std::env::var_os("GDK_GL").is_none() {
             std::env::set_var("GDK_GL", "disable");
         }
+        // Nor the DMA-BUF renderer, which hands GPU buffers from the web process to the
+        // window: without a GPU there is nothing to hand, and it costs the window an EGL setup.
+        if std::env::var_os("WEBKIT_DISABLE_DMABUF_RENDERER").is_none() {
+            std::env::set_var("WEBKIT_DISABLE_DMABUF_RENDERER", "1");
+        }
+    }
+}
+
+/// Decide JavaScriptCore's JIT before the web process starts (it inherits the variable).
+fn choose_jit() {
+    const JSC: &str = "JSC_useJIT";
+    if std::env::var_os(JSC).is_some() {
+        return;
+    }
+    let setting = std::env::var(ENV_JIT).ok();
+    let off = decisions::jit_off(setting.as_deref());
+    tracing::info!(jit = !off, "JavaScriptCore");
+    if off {
+        // Before any thread of the app exists, as above.
+        std::env::set_var(JSC, "false");
     }
 }
 

@@ -1666,6 +1666,19 @@ def main():
         wait_for("tray exited", lambda: not tray_pids(), within=5)
         assert not app_pids()
 
+    @test("started hidden (the autostart entry), the app goes straight into the light tray with the stored login")
+    def _():
+        app = start("app-hidden", [APP_BIN, "--hidden"])
+        mapped = Sampler(lambda: window_mapped(app.pid))
+        tray_pid = wait_for("light tray running", lambda: tray_pids() and tray_pids()[0], within=10)[0]
+        wait_for("the window process went", lambda: app.poll() is not None, within=8)
+        assert not any(mapped.stop()), "no window was shown"
+        tray_l = wait_for("light tray exported", lambda: Tray(tray_pid), within=5)[0]
+        wait_for("connected with the stored session", lambda: tray_l.item("Nicht verfügbar"), within=8)
+        assert not server.availability(other_device)["switched_on"], "a start never switches on"
+        tray_l.click("Beenden")
+        wait_for("tray exited", lambda: not tray_pids(), within=5)
+
 
 def tray_icon_window():
     """Centre of the status icon docked in trayer, if any."""

@@ -768,6 +768,15 @@ pub fn compositing_off(setting: Option<&str>, gpu_render_node: bool) -> bool {
     }
 }
 
+/// Whether JavaScriptCore's JIT should be switched off in the dashboard's web process, for
+/// the app's setting (`on`, `off`, `auto` or unset). The dashboard's script is event-driven
+/// and light: without JIT it was drawn no later after "Dashboard öffnen" than the spread
+/// between runs (0.8–1.0 s either way), the web process is ~7 MiB PSS smaller, and a web
+/// process without JIT is the smaller target for the chat text it shows. `auto`: off.
+pub fn jit_off(setting: Option<&str>) -> bool {
+    !matches!(setting.map(str::trim), Some("on"))
+}
+
 /// The one call the webview may make before a session exists: the login, to the server the
 /// login form names.
 pub fn login_call(method: &str, path: &str) -> bool {
@@ -1383,6 +1392,14 @@ mod tests {
         assert!(!compositing_off(None, true));
         assert!(!compositing_off(Some("on"), false));
         assert!(compositing_off(Some("off"), true));
+    }
+
+    #[test]
+    fn the_dashboards_script_runs_without_jit_unless_asked_for() {
+        assert!(jit_off(None));
+        assert!(jit_off(Some("auto")));
+        assert!(jit_off(Some("off")));
+        assert!(!jit_off(Some(" on ")));
     }
 
     #[test]
