@@ -685,7 +685,9 @@ class Notifications:
 
     def __init__(self):
         start("dbus-monitor", ["dbus-monitor", "--session",
-                               "type='method_call',interface='org.freedesktop.Notifications',member='Notify'"])
+                               "type='method_call',interface='org.freedesktop.Notifications',member='Notify'",
+                               "type='method_call',interface='org.freedesktop.Notifications',"
+                               "member='CloseNotification'"])
         self.path = f"{LOGS}/dbus-monitor.log"
 
     def calls(self):
@@ -695,6 +697,11 @@ class Notifications:
 
     def count(self):
         return len(self.calls())
+
+    def closes(self):
+        """How many CloseNotification calls were made (notifications taken away)."""
+        with open(self.path) as f:
+            return f.read().count("member=CloseNotification")
 
 
 # ------------------------------------------------------------------ the tests
@@ -1570,6 +1577,7 @@ def main():
         assert notify_hint(call, "resident") == ("boolean", "true"), call
         wait_for("the tray asks for attention", lambda: tray_l.prop("Status") == "NeedsAttention", within=2)
         assert re.search(r"\d+ Anfragen? warte.*seit", tray_l.status_line()), tray_l.status_line()
+        closed_before = notifications.closes()
         available = Sampler(lambda: server.availability(other_device)["available"])
         clicked = time.monotonic()
         subprocess.run(["dunstctl", "action", "0"], check=True, capture_output=True)
@@ -1584,6 +1592,7 @@ def main():
         time.sleep(1.0)  # WebKit paints late under Xvfb
         screenshot("11-light-tray-request-from-notification")
         _, retired = wait_for("the light tray handed over and went", lambda: not tray_pids(), within=12)
+        assert notifications.closes() > closed_before, "the tray took its notifications with it"
         time.sleep(0.5)
         samples = available.stop()
         assert samples and all(v is True for v in samples), \

@@ -98,8 +98,8 @@ impl Notifier {
         let _ = self.inner.deliver.set(deliver);
     }
 
-    /// Take every request notification of this process away (the process hands over to
-    /// another one, whose clicks these would not reach).
+    /// Take every clickable notification of this process away — requests and shift reminders
+    /// (the process hands over to another one, and their clicks would reach nobody).
     pub fn withdraw_all(&self) {
         let requests: Vec<Uuid> = self
             .inner
@@ -110,6 +110,21 @@ impl Notifier {
         for request in requests {
             self.withdraw(request);
         }
+        let reminders: Vec<u32> = self
+            .inner
+            .switching_on
+            .lock()
+            .map(|mut ids| std::mem::take(&mut *ids))
+            .unwrap_or_default();
+        #[cfg(all(unix, not(target_os = "macos")))]
+        for id in reminders {
+            let inner = Arc::clone(&self.inner);
+            tokio::spawn(async move {
+                let _ = tokio::time::timeout(NOTIFY_TIMEOUT, inner.close(id)).await;
+            });
+        }
+        #[cfg(not(all(unix, not(target_os = "macos"))))]
+        let _ = reminders;
     }
 
     /// Show a notice. Returns at once; the notification is sent in the background (call it on
