@@ -37,7 +37,8 @@ mod gtk_dialog {
         static ASKING: RefCell<Option<Asking>> = const { RefCell::new(None) };
     }
 
-    fn build(shell: Arc<Shell>) -> Asking {
+    /// The question's window and its two buttons (yes, no), still empty.
+    fn question_window() -> (gtk::MessageDialog, gtk::Widget, gtk::Widget) {
         let window = gtk::MessageDialog::new(
             None::<&gtk::Window>,
             gtk::DialogFlags::empty(),
@@ -50,6 +51,22 @@ mod gtk_dialog {
         let no = window.add_button("", gtk::ResponseType::Cancel);
         let yes = window.add_button("", gtk::ResponseType::Ok);
         window.set_default_response(gtk::ResponseType::Cancel);
+        (window, yes, no)
+    }
+
+    /// Put `question` into the window and bring it up.
+    fn ask(window: &gtk::MessageDialog, yes: &gtk::Widget, no: &gtk::Widget, question: &Question) {
+        window.set_title(&question.title);
+        window.set_text(Some(&question.title));
+        window.set_secondary_text(Some(&question.body));
+        label(yes, &question.yes);
+        label(no, &question.no);
+        window.show_all();
+        window.present();
+    }
+
+    fn build(shell: Arc<Shell>) -> Asking {
+        let (window, yes, no) = question_window();
         let current: Rc<Cell<Option<u64>>> = Rc::default();
         let answer = {
             let current = Rc::clone(&current);
@@ -91,23 +108,8 @@ mod gtk_dialog {
             tracing::error!(%e, "no display for the question");
             return false;
         }
-        let window = gtk::MessageDialog::new(
-            None::<&gtk::Window>,
-            gtk::DialogFlags::empty(),
-            gtk::MessageType::Warning,
-            gtk::ButtonsType::None,
-            &question.title,
-        );
-        window.set_keep_above(true);
-        let no = window.add_button("", gtk::ResponseType::Cancel);
-        let yes = window.add_button("", gtk::ResponseType::Ok);
-        window.set_default_response(gtk::ResponseType::Cancel);
-        window.set_title(&question.title);
-        window.set_secondary_text(Some(&question.body));
-        label(&yes, &question.yes);
-        label(&no, &question.no);
-        window.show_all();
-        window.present();
+        let (window, yes, no) = question_window();
+        ask(&window, &yes, &no, question);
         let answer = window.run() == gtk::ResponseType::Ok;
         window.close();
         answer
@@ -117,14 +119,8 @@ mod gtk_dialog {
         ASKING.with(|asking| {
             let mut asking = asking.borrow_mut();
             let asking = asking.get_or_insert_with(|| build(shell));
-            asking.window.set_title(&question.title);
-            asking.window.set_text(Some(&question.title));
-            asking.window.set_secondary_text(Some(&question.body));
-            label(&asking.yes, &question.yes);
-            label(&asking.no, &question.no);
             asking.current.set(Some(dialog));
-            asking.window.show_all();
-            asking.window.present();
+            ask(&asking.window, &asking.yes, &asking.no, &question);
         });
     }
 }

@@ -116,15 +116,7 @@ impl Notifier {
             .lock()
             .map(|mut ids| std::mem::take(&mut *ids))
             .unwrap_or_default();
-        #[cfg(all(unix, not(target_os = "macos")))]
-        for id in reminders {
-            let inner = Arc::clone(&self.inner);
-            tokio::spawn(async move {
-                let _ = tokio::time::timeout(NOTIFY_TIMEOUT, inner.close(id)).await;
-            });
-        }
-        #[cfg(not(all(unix, not(target_os = "macos"))))]
-        let _ = reminders;
+        self.close_later(reminders);
     }
 
     /// Show a notice. Returns at once; the notification is sent in the background (call it on
@@ -177,6 +169,11 @@ impl Notifier {
             let excess = withdrawn.len().saturating_sub(REMEMBERED);
             withdrawn.drain(..excess);
         }
+        self.close_later(ids);
+    }
+
+    /// Take these notifications off the screen in the background, each call bounded.
+    fn close_later(&self, ids: Vec<u32>) {
         #[cfg(all(unix, not(target_os = "macos")))]
         for id in ids {
             let inner = Arc::clone(&self.inner);
