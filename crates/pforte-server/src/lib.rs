@@ -23,6 +23,7 @@ pub mod app;
 pub mod config;
 pub mod convert;
 pub mod error;
+pub mod grant;
 pub mod http;
 pub mod hub;
 pub mod operator;

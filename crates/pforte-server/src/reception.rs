@@ -500,39 +500,36 @@ impl Reception {
         new_chat: Option<NewChat>,
         after: impl FnOnce(&Desk) -> R,
     ) -> AppResult<(Vec<Event>, R)> {
-        self.decide_audited(command, new_chat, None, Vec::new(), after)
+        self.decide_audited(command, new_chat, None, None, after)
             .await
     }
 
-    /// Accept a request, storing the chat's first content key (`keys`, checked) in the
-    /// accept's own transaction: only the winner's keys are ever written.
+    /// Accept a request, storing the chat's first content key in the accept's own
+    /// transaction: `grant` is checked against the chat and the counselor's devices there,
+    /// once the desk let the accept win, so only the winner reads and writes keys.
     pub async fn accept(
         &self,
         request: pforte_domain::RequestId,
         counselor: CounselorId,
-        keys: Vec<crate::store::KeyRecord>,
+        grant: crate::grant::Grant,
     ) -> AppResult<Vec<Event>> {
-        let copies = Change::KeyCopies {
-            chat: request,
-            counselor,
-            keys,
-        };
         let command = Command::Accept { request, counselor };
         Ok(self
-            .decide_audited(command, None, None, vec![copies], |_| ())
+            .decide_audited(command, None, None, Some(grant), |_| ())
             .await?
             .0)
     }
 
     /// [`decide`](Self::decide), recording an operator's action in the transaction of the
     /// command it caused (refused: nothing recorded).
-    /// `with`: more row changes, stored in the command's transaction if the desk takes it.
+    /// `first_key`: an accept's grant, checked and stored in its transaction if the desk
+    /// takes it.
     async fn decide_audited<R>(
         &self,
         command: Command,
         new_chat: Option<NewChat>,
         audit: Option<&AuditDraft>,
-        with: Vec<Change>,
+        first_key: Option<crate::grant::Grant>,
         after: impl FnOnce(&Desk) -> R,
     ) -> AppResult<(Vec<Event>, R)> {
         let mut commanding = self.command.lock().await;
@@ -552,13 +549,19 @@ impl Reception {
             }
         }
         let decided = self
-            .decide_locked(&mut commanding, &command, new_chat.as_ref(), audit, with)
+            .decide_locked(
+                &mut commanding,
+                &command,
+                new_chat.as_ref(),
+                audit,
+                first_key,
+            )
             .await;
         let events = match decided {
             Ok(Ok(events)) => events,
             Ok(Err(refused)) => {
                 self.publish(&commanding.desk);
-                return Err(refused.into());
+                return Err(refused);
             }
             Err(error) if fact && !matches!(error, StoreError::Fenced) => {
                 // The store failed; a fact counts anyway and is appended later.
@@ -585,15 +588,16 @@ impl Reception {
         Ok((events, result))
     }
 
-    /// The part of a command that talks to the store: `Ok(Err)` if the desk refused it.
+    /// The part of a command that talks to the store: `Ok(Err)` if the desk (or the check of
+    /// an accept's first key) refused it.
     async fn decide_locked(
         &self,
         commanding: &mut Commanding,
         command: &Command,
         new_chat: Option<&NewChat>,
         audit: Option<&AuditDraft>,
-        with: Vec<Change>,
-    ) -> StoreResult<Result<Vec<Event>, pforte_domain::DeskError>> {
+        first_key: Option<crate::grant::Grant>,
+    ) -> StoreResult<Result<Vec<Event>, AppError>> {
         let mut tx = self.store.begin_command(self.instance()).await?;
         let entries = tx.entries_after(commanding.seq).await?;
         if !self.apply_entries(commanding, entries).await {
@@ -622,9 +626,26 @@ impl Reception {
             Ok(events) => events,
             Err(refused) => {
                 tx.commit().await?;
-                return Ok(Err(refused));
+                return Ok(Err(refused.into()));
             }
         };
+        let mut with = Vec::new();
+        if let (Some(grant), Command::Accept { request, counselor }) = (first_key, command) {
+            let chat = tx.chat(*request).await?;
+            let devices = tx.devices(*counselor).await?;
+            match grant.first_records(chat.as_ref(), &devices) {
+                Ok(keys) => with.push(Change::KeyCopies {
+                    chat: *request,
+                    counselor: *counselor,
+                    keys,
+                }),
+                Err(refused) => {
+                    // Earlier facts appended in this transaction are kept.
+                    tx.commit().await?;
+                    return Ok(Err(refused));
+                }
+            }
+        }
         let nothing =
             events.is_empty() && matches!(command, Command::Tick | Command::InstanceLost { .. });
         let mut seq = commanding.seq;
@@ -654,7 +675,7 @@ impl Reception {
     /// Run an operator's command and record it in the audit log, in one transaction.
     pub async fn run_audited(&self, command: Command, audit: &AuditDraft) -> AppResult<Vec<Event>> {
         Ok(self
-            .decide_audited(command, None, Some(audit), Vec::new(), |_| ())
+            .decide_audited(command, None, Some(audit), None, |_| ())
             .await?
             .0)
     }

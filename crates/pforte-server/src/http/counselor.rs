@@ -408,8 +408,8 @@ pub async fn accept(
     if taken {
         return Err(pforte_domain::DeskError::AlreadyTaken.into());
     }
-    let keys = super::keys::first_key(&reception, auth.counselor, request, &body.keys).await?;
-    reception.accept(request, auth.counselor, keys).await?;
+    let grant = crate::grant::Grant::first(&body.keys)?;
+    reception.accept(request, auth.counselor, grant).await?;
     let chat = own_chat(&reception, auth, request).await?;
     Ok(AppJson(
         reception

@@ -2,33 +2,25 @@
 //! wrapped for each reader. The server keeps public keys and wrapped keys only; it checks
 //! their shape and who may read which, and can open none of them.
 
-use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use pforte_domain::sealed::{KeyError, PublicKey, WrappedKey};
+use pforte_domain::sealed::{PublicKey, WrappedKey};
 use pforte_domain::text::Name;
+use pforte_domain::RequestId;
 use pforte_domain::SwitchReason;
-use pforte_domain::{CounselorId, RequestId};
 use pforte_wire::{
-    AddDevice, ApiError, ChatKey, ChatKeys, Device, DeviceKey, DeviceList, ErrorCode, KeyGrant,
-    KeyReader, NewKey, SessionEndReason,
+    AddDevice, ApiError, ChatKey, ChatKeys, Device, DeviceKey, DeviceList, ErrorCode, KeyReader,
+    NewKey, SessionEndReason,
 };
 use uuid::Uuid;
 
 use super::extract::{AppJson, AppPath, AppQuery, AskerAuth, CounselorAuth};
 use crate::error::{AppError, AppResult};
+use crate::grant::{key_invalid, Grant};
 use crate::reception::{now, Reception};
 use crate::store::{ChatRecord, DeviceRecord, KeyRecord, Reader, MAX_DEVICES};
-
-fn key_invalid(what: &str, error: KeyError) -> AppError {
-    AppError::new(
-        StatusCode::UNPROCESSABLE_ENTITY,
-        ErrorCode::KeyInvalid,
-        format!("{what}: {error}"),
-    )
-}
 
 /// The asker's public key as entered: checked before anything exists.
 pub fn asker_key(text: &str) -> AppResult<PublicKey> {
@@ -136,91 +128,6 @@ pub async fn remove_device(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// Check the grant of an accept: the chat's first content key, wrapped for the asker and
-/// exactly the counselor's current devices. Stored with the accept, in its transaction.
-pub async fn first_key(
-    reception: &Reception,
-    counselor: CounselorId,
-    request: RequestId,
-    grant: &KeyGrant,
-) -> AppResult<Vec<KeyRecord>> {
-    let Some(chat) = reception.store.chat(request).await? else {
-        return Err(AppError::new(
-            StatusCode::CONFLICT,
-            ErrorCode::RequestGone,
-            "the request is no longer waiting",
-        ));
-    };
-    let Some(asker_key) = chat.asker_key.clone() else {
-        return Err(AppError::new(
-            StatusCode::CONFLICT,
-            ErrorCode::RequestGone,
-            "the request has no key of the asker (it is from before end-to-end encryption)",
-        ));
-    };
-    checked_grant(
-        reception,
-        counselor,
-        1,
-        asker_key,
-        &grant.asker,
-        &grant.devices,
-    )
-    .await
-}
-
-/// The records of content key `key` wrapped for the asker and exactly the counselor's
-/// current devices, checked.
-async fn checked_grant(
-    reception: &Reception,
-    counselor: CounselorId,
-    key: u32,
-    asker_key: String,
-    asker: &str,
-    devices_given: &[DeviceKey],
-) -> AppResult<Vec<KeyRecord>> {
-    let wrapped_asker = WrappedKey::parse(asker).map_err(|e| key_invalid("keys.asker", e))?;
-    let mut wrapped = Vec::with_capacity(devices_given.len());
-    for (i, entry) in devices_given.iter().enumerate() {
-        let key = WrappedKey::parse(&entry.wrapped)
-            .map_err(|e| key_invalid(&format!("keys.devices[{i}].wrapped"), e))?;
-        wrapped.push((entry.device, key));
-    }
-    let devices = reception.store.devices(counselor).await?;
-    let given: BTreeSet<Uuid> = wrapped.iter().map(|(d, _)| *d).collect();
-    let current: BTreeSet<Uuid> = devices.iter().map(|d| d.id).collect();
-    if given != current || given.len() != wrapped.len() || current.is_empty() {
-        return Err(AppError::new(
-            StatusCode::CONFLICT,
-            ErrorCode::DevicesChanged,
-            format!(
-                "wrap the chat's key for the asker and for each of your {} devices, once each",
-                current.len()
-            ),
-        ));
-    }
-    let mut keys = vec![KeyRecord {
-        key,
-        reader: Reader::Asker,
-        reader_key: asker_key,
-        wrapped: wrapped_asker.as_str().to_owned(),
-    }];
-    for (device, wrapped) in wrapped {
-        let reader_key = devices
-            .iter()
-            .find(|d| d.id == device)
-            .map(|d| d.public_key.clone())
-            .unwrap_or_default();
-        keys.push(KeyRecord {
-            key,
-            reader: Reader::Device(device),
-            reader_key,
-            wrapped: wrapped.as_str().to_owned(),
-        });
-    }
-    Ok(keys)
-}
-
 /// One of the counselor's conversations, or 404.
 async fn own_chat(reception: &Reception, auth: &CounselorAuth, id: Uuid) -> AppResult<ChatRecord> {
     reception
@@ -275,15 +182,9 @@ pub async fn new_key(
     if Some(body.key) != newest.checked_add(1) {
         return Err(key_outdated(newest));
     }
-    let keys = checked_grant(
-        &reception,
-        auth.counselor,
-        body.key,
-        chat.asker_key.clone().unwrap_or_default(),
-        &body.asker,
-        &body.devices,
-    )
-    .await?;
+    let grant = Grant::parse(body.key, &body.asker, &body.devices)?;
+    let devices = reception.store.devices(auth.counselor).await?;
+    let keys = grant.records(chat.asker_key.clone().unwrap_or_default(), &devices)?;
     if reception
         .store
         .grant_keys(chat.id, auth.counselor, &keys)

@@ -57,6 +57,10 @@ pub trait CommandTx: Send {
     ) -> StoreResult<u64>;
     /// Record an operator action in this transaction (with the command it caused).
     async fn audit(&mut self, draft: &AuditDraft) -> StoreResult<()>;
+    /// A chat, as this transaction sees it.
+    async fn chat(&mut self, id: RequestId) -> StoreResult<Option<ChatRecord>>;
+    /// A counselor's devices, as this transaction sees it.
+    async fn devices(&mut self, counselor: CounselorId) -> StoreResult<Vec<DeviceRecord>>;
     async fn commit(self: Box<Self>) -> StoreResult<()>;
 }
 

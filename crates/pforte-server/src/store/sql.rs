@@ -558,6 +558,32 @@ async fn entries_after(
     rows.iter().map(entry_from_row).collect()
 }
 
+async fn chat_in(
+    executor: impl sqlx::Executor<'_, Database = sqlx::Any>,
+    id: RequestId,
+) -> StoreResult<Option<ChatRecord>> {
+    let row = sqlx::query(&format!(
+        "SELECT {CHAT_COLUMNS} FROM chats c WHERE c.id = $1"
+    ))
+    .bind(id.0.to_string())
+    .fetch_optional(executor)
+    .await?;
+    row.as_ref().map(chat_from_row).transpose()
+}
+
+async fn devices_in(
+    executor: impl sqlx::Executor<'_, Database = sqlx::Any>,
+    counselor: CounselorId,
+) -> StoreResult<Vec<DeviceRecord>> {
+    let rows = sqlx::query(&format!(
+        "SELECT {DEVICE_COLUMNS} FROM devices WHERE counselor_id = $1 ORDER BY added_at, id"
+    ))
+    .bind(counselor.0)
+    .fetch_all(executor)
+    .await?;
+    rows.iter().map(device_from_row).collect()
+}
+
 /// Execute the row changes of one decision within `tx`.
 async fn execute(tx: &mut Tx, changes: &[Change]) -> StoreResult<()> {
     for change in changes {
@@ -705,6 +731,14 @@ impl CommandTx for SqlCommand {
 
     async fn audit(&mut self, draft: &AuditDraft) -> StoreResult<()> {
         write_audit(&mut self.tx, Some(draft)).await
+    }
+
+    async fn chat(&mut self, id: RequestId) -> StoreResult<Option<ChatRecord>> {
+        chat_in(&mut *self.tx, id).await
+    }
+
+    async fn devices(&mut self, counselor: CounselorId) -> StoreResult<Vec<DeviceRecord>> {
+        devices_in(&mut *self.tx, counselor).await
     }
 
     async fn commit(self: Box<Self>) -> StoreResult<()> {
@@ -1768,13 +1802,7 @@ impl Store for SqlStore {
     }
 
     async fn chat(&self, id: RequestId) -> StoreResult<Option<ChatRecord>> {
-        let row = sqlx::query(&format!(
-            "SELECT {CHAT_COLUMNS} FROM chats c WHERE c.id = $1"
-        ))
-        .bind(id.0.to_string())
-        .fetch_optional(&self.pool)
-        .await?;
-        row.as_ref().map(chat_from_row).transpose()
+        chat_in(&self.pool, id).await
     }
 
     async fn chat_by_token(&self, token_hash: &str) -> StoreResult<Option<ChatRecord>> {
@@ -2031,13 +2059,7 @@ impl Store for SqlStore {
     }
 
     async fn devices(&self, counselor: CounselorId) -> StoreResult<Vec<DeviceRecord>> {
-        let rows = sqlx::query(&format!(
-            "SELECT {DEVICE_COLUMNS} FROM devices WHERE counselor_id = $1 ORDER BY added_at, id"
-        ))
-        .bind(counselor.0)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter().map(device_from_row).collect()
+        devices_in(&self.pool, counselor).await
     }
 
     async fn remove_device(

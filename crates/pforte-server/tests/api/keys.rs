@@ -174,6 +174,18 @@ async fn the_accept_must_wrap_the_chat_key_for_the_asker_and_exactly_the_counsel
         error_of(stale, StatusCode::CONFLICT).await,
         ErrorCode::DevicesChanged
     );
+    // The desk would have let bernd win; the grant did not fit, so nothing was taken.
+    let still: Value = app
+        .get("/api/requests", &bernd.token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        still["requests"][0]["id"].as_str(),
+        Some(asker.request_id.as_str()),
+        "the request still waits after an accept refused for its keys"
+    );
     let twice = sealed::grant(&[bernd.device.clone(), bernd.device.clone(), second.clone()]);
     let twice = app.post(&path, &bernd.token, twice).await;
     assert_eq!(
